@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import OcoreModel
+import OcoreStore
+
+extension EnvironmentType: ExpressibleByArgument {}
+
+struct EnvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "env", abstract: "Register the Odoo environments (database + filestore + addons) of your projects.",
+        subcommands: [Add.self, List.self, Show.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an environment. Production environments are protected by default.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Name of the environment (unique across projects).") var name: String
+        @Option(help: "Project it belongs to (created on first use).") var project: String
+        @Option(help: "production, staging or development.") var type: EnvironmentType
+        @Option(help: "Server that hosts it.") var server: String
+        @Option(help: ArgumentHelp("PostgreSQL database name.", valueName: "dbname")) var db: String
+        @OptionGroup var postgres: PostgresOptions
+        @Option(name: .customLong("pg-password-env"), help: ArgumentHelp("Environment variable holding the database password.", valueName: "var")) var pgPasswordEnv: String?
+        @Option(help: ArgumentHelp("Filestore directory (default <data-dir>/filestore/<db>).", valueName: "dir")) var filestore: String?
+        @Option(help: ArgumentHelp("Addons directories, comma-separated.", valueName: "dir[,dir…]")) var addons: String?
+        @Option(help: "Public URL of the Odoo instance.") var url: String?
+        @Option(help: "Git branch deployed.") var branch: String?
+        @Flag(inversion: .prefixedNo, help: "Require typed confirmation for destructive actions (default: on for production).") var protected: Bool?
+
+        func run() throws {
+            let env = Environment(name: name, project: project, type: type, server: server, dbName: db,
+                                  postgres: postgres.settings, pgPasswordEnv: pgPasswordEnv, filestore: filestore,
+                                  addons: addons.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
+                                  url: url, branch: branch, isProtected: protected)
+            try env.validate()
+            let store = try global.openStore()
+            _ = try store.server(named: server)
+            _ = try store.addEnvironment(env)
+            print("environment \(name) added to project \(project) (\(type.rawValue)\(env.isProtected ? ", protected" : ""))")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List environments.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let servers = Dictionary(uniqueKeysWithValues: try store.servers().map { ($0.name, $0) })
+            let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
+            if json { return try JSONOutput.print(resolved.map(EnvironmentJSON.init)) }
+            guard !resolved.isEmpty else {
+                return print("no environments yet: add one with `ocore env add NAME --project P --type T --server S --db DB`, or run `ocore demo`")
+            }
+            var table = TextTable(header: ["PROJECT", "NAME", "TYPE", "SERVER", "DATABASE", ""])
+            for r in resolved {
+                let e = r.environment
+                table.rows.append([e.project, e.name, e.type.rawValue, e.server, e.dbName, e.isProtected ? "protected" : ""])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one environment with its server's defaults applied.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let resolved = try global.openStore().resolvedEnvironment(named: name)
+            let view = EnvironmentJSON(resolved)
+            if json { return try JSONOutput.print(view) }
+            for (key, value) in view.fields { print("\(key.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)") }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Remove an environment record. Its database and filestore are left untouched.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() throws {
+            let store = try global.openStore()
+            let env = try store.environment(named: name)
+            try store.removeEnvironment(named: name)
+            print("environment \(name) removed from the inventory (database \(env.dbName) and its filestore were not touched)")
+        }
+    }
+}
+
+/// The JSON shape of an environment: resolved values, server defaults applied.
+struct EnvironmentJSON: Encodable {
+    let resolved: ResolvedEnvironment
+
+    init(_ resolved: ResolvedEnvironment) { self.resolved = resolved }
+
+    enum Keys: String, CodingKey {
+        case name, project, type, server, db_name, pg_host, pg_port, pg_user, pg_password_env, filestore, addons, url, branch, protected
+    }
+
+    func encode(to encoder: Encoder) throws {
+        let e = resolved.environment
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(e.name, forKey: .name)
+        try c.encode(e.project, forKey: .project)
+        try c.encode(e.type.rawValue, forKey: .type)
+        try c.encode(e.server, forKey: .server)
+        try c.encode(e.dbName, forKey: .db_name)
+        try c.encodeNullable(resolved.postgres.host, forKey: .pg_host)
+        try c.encodeNullable(resolved.postgres.port, forKey: .pg_port)
+        try c.encodeNullable(resolved.postgres.user, forKey: .pg_user)
+        try c.encodeNullable(e.pgPasswordEnv, forKey: .pg_password_env)
+        try c.encode(resolved.filestore, forKey: .filestore)
+        try c.encode(e.addons, forKey: .addons)
+        try c.encodeNullable(e.url, forKey: .url)
+        try c.encodeNullable(e.branch, forKey: .branch)
+        try c.encode(e.isProtected, forKey: .protected)
+    }
+
+    var fields: [(String, String)] {
+        let e = resolved.environment
+        return [("name", e.name), ("project", e.project), ("type", e.type.rawValue), ("server", e.server),
+                ("database", e.dbName), ("postgresql", "\(resolved.postgres.user ?? "")@\(resolved.postgres.host ?? "(local socket)"):\(resolved.postgres.port ?? 5432)"),
+                ("password from", e.pgPasswordEnv.map { "$" + $0 } ?? "(none)"), ("filestore", resolved.filestore),
+                ("addons", e.addons.isEmpty ? "(none)" : e.addons.joined(separator: ", ")), ("url", e.url ?? "(none)"),
+                ("branch", e.branch ?? "(none)"), ("protected", e.isProtected ? "yes" : "no")]
+    }
+}

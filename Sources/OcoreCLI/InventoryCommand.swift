@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import OcoreModel
+import OcoreStore
+import TOMLKit
+
+struct InventoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory", abstract: "Export or import servers, environments and storage as TOML.",
+        subcommands: [Export.self, Import.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the inventory to a TOML file (secrets are references only).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("Destination file, or - for stdout.", valueName: "file.toml")) var file: String
+
+        func run() throws {
+            let text = try InventoryTOML.encode(try global.openStore().exportInventory())
+            if file == "-" { return print(text, terminator: "") }
+            try text.write(toFile: absolutePath(file), atomically: true, encoding: .utf8)
+            print("inventory written to \(file)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or update (by name) everything in a TOML file, all or nothing.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("Inventory file.", valueName: "file.toml")) var file: String
+
+        func run() throws {
+            let path = absolutePath(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CLIError("cannot read \(file): check the path and its permissions")
+            }
+            let inventory = try InventoryTOML.decode(text, source: file)
+            try global.openStore().importInventory(inventory)
+            print("imported \(inventory.servers.count) server(s), \(inventory.environments.count) environment(s), \(inventory.storage.count) storage target(s)")
+        }
+    }
+}
+
+/// The TOML layout of an inventory file: `[[servers]]`, `[[environments]]`, `[[storage]]` tables
+/// with the same names as the CLI flags.
+enum InventoryTOML {
+    struct File: Codable {
+        var servers: [ServerEntry]?
+        var environments: [EnvironmentEntry]?
+        var storage: [StorageEntry]?
+    }
+
+    struct ServerEntry: Codable {
+        var name: String
+        var ssh: String?
+        var identity: String?
+        var known_hosts: String?
+        var accept_new_host_key: Bool?
+        var pg_host: String?
+        var pg_port: Int?
+        var pg_user: String?
+        var data_dir: String?
+        var max_jobs: Int?
+    }
+
+    struct EnvironmentEntry: Codable {
+        var name: String
+        var project: String
+        var type: String
+        var server: String
+        var db: String
+        var pg_host: String?
+        var pg_port: Int?
+        var pg_user: String?
+        var pg_password_env: String?
+        var filestore: String?
+        var addons: [String]?
+        var url: String?
+        var branch: String?
+        var protected: Bool?
+    }
+
+    struct StorageEntry: Codable {
+        var name: String
+        var dir: String?
+        var sftp: String?
+        var identity: String?
+        var known_hosts: String?
+        var s3: String?
+        var endpoint: String?
+        var region: String?
+        var access_key_env: String?
+        var secret_key_env: String?
+        var `default`: Bool?
+    }
+
+    static func encode(_ inventory: Inventory) throws -> String {
+        let file = File(
+            servers: inventory.servers.map { s in
+                var entry = ServerEntry(name: s.name, pg_host: s.postgres.host, pg_port: s.postgres.port, pg_user: s.postgres.user,
+                                        data_dir: s.dataDir, max_jobs: s.maxConcurrentJobs)
+                if case .ssh(let e) = s.connection {
+                    entry.ssh = "\(e.user)@\(e.host):\(e.port)"
+                    entry.identity = e.identityFile
+                    entry.known_hosts = e.knownHostsFile
+                    entry.accept_new_host_key = e.acceptNewHostKey
+                }
+                return entry
+            },
+            environments: inventory.environments.map { e in
+                EnvironmentEntry(name: e.name, project: e.project, type: e.type.rawValue, server: e.server, db: e.dbName,
+                                 pg_host: e.postgres.host, pg_port: e.postgres.port, pg_user: e.postgres.user,
+                                 pg_password_env: e.pgPasswordEnv, filestore: e.filestore, addons: e.addons, url: e.url,
+                                 branch: e.branch, protected: e.isProtected)
+            },
+            storage: inventory.storage.map { t in
+                var entry = StorageEntry(name: t.name, default: t.isDefault)
+                switch t.location {
+                case .directory(let path): entry.dir = path
+                case .sftp(let s):
+                    entry.sftp = "\(s.endpoint.user)@\(s.endpoint.host):\(s.endpoint.port):\(s.path)"
+                    entry.identity = s.endpoint.identityFile
+                    entry.known_hosts = s.endpoint.knownHostsFile
+                case .s3(let s):
+                    entry.s3 = s.prefix.isEmpty ? s.bucket : "\(s.bucket)/\(s.prefix)"
+                    entry.endpoint = s.endpoint
+                    entry.region = s.region
+                    entry.access_key_env = s.accessKeyEnv
+                    entry.secret_key_env = s.secretKeyEnv
+                }
+                return entry
+            })
+        let table: TOMLTable = try TOMLEncoder().encode(file)
+        return "# ocore inventory. Secrets are references (key files, environment variable names), never values.\n"
+            + table.convert(to: .toml) + "\n"
+    }
+
+    static func decode(_ text: String, source: String) throws -> Inventory {
+        let file: File
+        do {
+            let table = try TOMLTable(string: text)
+            file = try TOMLDecoder().decode(File.self, from: table)
+        } catch let error as TOMLParseError {
+            throw CLIError("\(source):\(error.source.begin.line):\(error.source.begin.column): invalid TOML: \(error.description)")
+        } catch let error as DecodingError {
+            throw CLIError("\(source): \(describe(error))")
+        }
+        var inventory = Inventory()
+        for s in file.servers ?? [] {
+            var connection = ServerConnection.local
+            if let ssh = s.ssh {
+                var endpoint = try SSHEndpoint.parse(ssh)
+                endpoint.identityFile = s.identity
+                endpoint.knownHostsFile = s.known_hosts
+                endpoint.acceptNewHostKey = s.accept_new_host_key ?? false
+                connection = .ssh(endpoint)
+            }
+            inventory.servers.append(Server(name: s.name, connection: connection,
+                                            postgres: PostgresSettings(host: s.pg_host, port: s.pg_port, user: s.pg_user),
+                                            dataDir: s.data_dir, maxConcurrentJobs: s.max_jobs ?? 2))
+        }
+        for e in file.environments ?? [] {
+            guard let type = EnvironmentType(rawValue: e.type) else {
+                throw CLIError("\(source): environment \(e.name): type must be production, staging or development, not \"\(e.type)\"")
+            }
+            inventory.environments.append(Environment(
+                name: e.name, project: e.project, type: type, server: e.server, dbName: e.db,
+                postgres: PostgresSettings(host: e.pg_host, port: e.pg_port, user: e.pg_user), pgPasswordEnv: e.pg_password_env,
+                filestore: e.filestore, addons: e.addons ?? [], url: e.url, branch: e.branch, isProtected: e.protected))
+        }
+        for t in file.storage ?? [] {
+            let location: StorageLocation
+            if let dir = t.dir {
+                location = .directory(path: dir)
+            } else if let sftp = t.sftp {
+                var parsed = try SFTPLocation.parse(sftp)
+                parsed.endpoint.identityFile = t.identity
+                parsed.endpoint.knownHostsFile = t.known_hosts
+                location = .sftp(parsed)
+            } else if let s3 = t.s3, let endpoint = t.endpoint, let region = t.region, let ak = t.access_key_env, let sk = t.secret_key_env {
+                location = .s3(try S3Location.parse(bucketAndPrefix: s3, endpoint: endpoint, region: region, accessKeyEnv: ak, secretKeyEnv: sk))
+            } else {
+                throw CLIError("\(source): storage \(t.name): give dir, sftp, or s3 with endpoint, region, access_key_env and secret_key_env")
+            }
+            inventory.storage.append(StorageTarget(name: t.name, location: location, isDefault: t.default ?? false))
+        }
+        return inventory
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing key \"\(key.stringValue)\" in \(path(context).isEmpty ? "the file" : path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "wrong value at \(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import OcoreStore
+
+/// `ocore`: with no subcommand it opens the dashboard; every dashboard action is also a command.
+public struct OcoreCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ocore",
+        abstract: "Operate Odoo environments: see them, clone, back up and restore.",
+        discussion: "Run without a command to open the terminal dashboard.",
+        subcommands: [ServerCommand.self, EnvCommand.self, StorageCommand.self, InventoryCommand.self,
+                      DemoCommand.self, DashboardCommand.self])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var dashboard: DashboardOptions
+
+    public init() {}
+
+    public func run() throws {
+        try DashboardCommand.openDashboard(global: global, options: dashboard)
+    }
+}
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("State directory (default: $OCORE_HOME, else ~/.local/state/ocore).", valueName: "dir"))
+    public var home: String?
+
+    public init() {}
+
+    public var stateHome: StateHome { StateHome.resolve(explicit: home) }
+
+    /// Opens (creating if needed) the state store.
+    public func openStore() throws -> SQLiteStateStore {
+        try SQLiteStateStore(home: stateHome)
+    }
+}
+
+/// Entry point used by the `ocore` executable: runs the command and turns errors into one line
+/// on stderr and a non-zero exit status.
+public enum OcoreMain {
+    public static func main() {
+        do {
+            var command = try OcoreCommand.parseAsRoot()
+            try command.run()
+        } catch let error as CleanExit {
+            OcoreCommand.exit(withError: error)
+        } catch let error as ExitCode {
+            OcoreCommand.exit(withError: error)
+        } catch let error where isOurs(error) {
+            FileHandle.standardError.write(Data("ocore: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            OcoreCommand.exit(withError: error)
+        }
+    }
+
+    /// Errors from ocore's own modules print as they are; argument errors keep the parser's format.
+    static func isOurs(_ error: Error) -> Bool {
+        let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
+        return module.hasPrefix("Ocore")
+    }
+}
+
+/// A refusal or failure detected by a command itself.
+public struct CLIError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,118 @@
+/// Where backups go. Credentials are references (environment-variable names, key files), never values.
+public enum StorageLocation: Equatable, Sendable, Codable {
+    case directory(path: String)
+    case sftp(SFTPLocation)
+    case s3(S3Location)
+
+    public var kind: String {
+        switch self {
+        case .directory: "dir"
+        case .sftp: "sftp"
+        case .s3: "s3"
+        }
+    }
+
+    /// One line an operator recognises, with no secrets in it.
+    public var summary: String {
+        switch self {
+        case .directory(let path): path
+        case .sftp(let s): "sftp://\(s.endpoint.destination)\(s.path)"
+        case .s3(let s): "s3://\(s.bucket)\(s.prefix.isEmpty ? "" : "/" + s.prefix) at \(s.endpoint)"
+        }
+    }
+}
+
+public struct SFTPLocation: Equatable, Sendable, Codable {
+    public var endpoint: SSHEndpoint
+    public var path: String
+
+    public init(endpoint: SSHEndpoint, path: String) {
+        self.endpoint = endpoint
+        self.path = path
+    }
+
+    /// Parses `USER@HOST[:PORT]:/PATH`.
+    public static func parse(_ text: String) throws(ModelError) -> SFTPLocation {
+        guard let slash = text.firstRange(of: ":/") else {
+            throw .invalidValue(field: "--sftp", value: text, reason: "expected USER@HOST[:PORT]:/PATH")
+        }
+        let endpoint = try SSHEndpoint.parse(String(text[..<slash.lowerBound]))
+        return SFTPLocation(endpoint: endpoint, path: String(text[text.index(after: slash.lowerBound)...]))
+    }
+}
+
+public struct S3Location: Equatable, Sendable, Codable {
+    public var bucket: String
+    public var prefix: String
+    public var endpoint: String
+    public var region: String
+    public var accessKeyEnv: String
+    public var secretKeyEnv: String
+
+    public init(bucket: String, prefix: String, endpoint: String, region: String, accessKeyEnv: String, secretKeyEnv: String) {
+        self.bucket = bucket
+        self.prefix = prefix
+        self.endpoint = endpoint
+        self.region = region
+        self.accessKeyEnv = accessKeyEnv
+        self.secretKeyEnv = secretKeyEnv
+    }
+
+    /// Builds a location from `BUCKET[/PREFIX]` and the other flags, checking each.
+    public static func parse(bucketAndPrefix: String, endpoint: String, region: String,
+                             accessKeyEnv: String, secretKeyEnv: String) throws(ModelError) -> S3Location {
+        let parts = bucketAndPrefix.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let bucket = String(parts[0])
+        let prefix = parts.count > 1 ? String(parts[1]).trimmingSlashes() : ""
+        let bucketOK = (3...63).contains(bucket.count) && bucket.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
+            && bucket.unicodeScalars.allSatisfy { $0.isASCII }
+        guard bucketOK else {
+            throw .invalidValue(field: "--s3", value: bucketAndPrefix, reason: "bucket names are 3-63 lower-case letters, digits, '-' or '.'")
+        }
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+            throw .invalidValue(field: "--endpoint", value: endpoint, reason: "must start with http:// or https://")
+        }
+        guard !region.isEmpty else { throw .invalidValue(field: "--region", value: region, reason: "is required") }
+        for (flag, name) in [("--access-key-env", accessKeyEnv), ("--secret-key-env", secretKeyEnv)]
+        where !Environment.isEnvironmentVariableName(name) {
+            throw .invalidValue(field: flag, value: name, reason: "must be the name of an environment variable, not the key itself")
+        }
+        return S3Location(bucket: bucket, prefix: prefix, endpoint: endpoint, region: region,
+                          accessKeyEnv: accessKeyEnv, secretKeyEnv: secretKeyEnv)
+    }
+}
+
+/// A named backup destination.
+public struct StorageTarget: Equatable, Sendable, Codable, Identifiable {
+    public var id: Int64?
+    public var name: String
+    public var location: StorageLocation
+    public var isDefault: Bool
+
+    public init(id: Int64? = nil, name: String, location: StorageLocation, isDefault: Bool = false) {
+        self.id = id
+        self.name = name
+        self.location = location
+        self.isDefault = isDefault
+    }
+
+    public func validate() throws(ModelError) {
+        try Names.validateInventoryName(name, kind: "storage")
+        switch location {
+        case .directory(let path) where !path.hasPrefix("/"):
+            throw .invalidValue(field: "--dir", value: path, reason: "must be an absolute path")
+        case .sftp(let s) where !s.path.hasPrefix("/"):
+            throw .invalidValue(field: "--sftp", value: s.path, reason: "the remote path must be absolute")
+        default: break
+        }
+    }
+}
+
+extension String {
+    func trimmingSlashes() -> String {
+        var s = Substring(self)
+        while s.hasPrefix("/") { s = s.dropFirst() }
+        while s.hasSuffix("/") { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import OcoreModel
+import OcoreRemote
+
+/// How to reach one database from the server the commands run on.
+public struct PostgresConnection: Sendable, Equatable {
+    public var host: String?
+    public var port: Int
+    public var user: String
+    public var database: String
+    /// Name of a variable in ocore's own environment holding the password (never the password).
+    public var passwordEnv: String?
+
+    public init(host: String?, port: Int, user: String, database: String, passwordEnv: String? = nil) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.database = database
+        self.passwordEnv = passwordEnv
+    }
+
+    public init(_ env: ResolvedEnvironment) {
+        self.init(host: env.postgres.host, port: env.postgres.port ?? 5432, user: env.postgres.user ?? "odoo",
+                  database: env.environment.dbName, passwordEnv: env.environment.pgPasswordEnv)
+    }
+
+    /// The same server and role, another database.
+    public func database(_ name: String) -> PostgresConnection {
+        var copy = self
+        copy.database = name
+        return copy
+    }
+
+    /// libpq connection flags for client programs (psql, pg_dump, pg_restore, createdb…).
+    public var clientArguments: [String] {
+        var args: [String] = []
+        if let host { args += ["-h", host] }
+        args += ["-p", String(port), "-U", user]
+        return args
+    }
+
+    /// The password travels in PGPASSWORD, read from ocore's environment at run time.
+    public var clientEnvironment: [String: String] {
+        var env = ["PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "ocore"]
+        if let name = passwordEnv, let value = ProcessInfo.processInfo.environment[name] { env["PGPASSWORD"] = value }
+        return env
+    }
+}
+
+/// SQL text helpers. Identifiers and literals are always quoted, whatever their content.
+public enum SQL {
+    public static func identifier(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    public static func literal(_ value: String) -> String {
+        "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+}

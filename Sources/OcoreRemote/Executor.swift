@@ -1,0 +1,110 @@
+import Foundation
+
+/// Where bytes for a command's standard input come from. `read` returns 0 at end of input.
+public protocol ByteSource: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Where a command's output goes, chunk by chunk, as it arrives.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// Runs commands on one machine: this host, or a server over SSH. Implementations behave the same:
+/// argument vectors (never a shell string), streamed input and output, exit status as a result,
+/// timeouts and cancellation.
+public protocol Executor: Sendable {
+    /// Names the machine in messages ("local", "root@127.0.0.2:2222").
+    var hostDescription: String { get }
+
+    /// Runs `command`, streaming `stdin` into it and its output into the sinks until it ends.
+    /// Throws only when the command could not be started or the connection broke; how the command
+    /// itself ended is in the returned termination.
+    func execute(_ command: Command, stdin: ByteSource?, stdout: ByteSink, stderr: ByteSink,
+                 cancellation: CancellationFlag?) throws -> CommandResult.Termination
+}
+
+extension Executor {
+    /// Runs `command` and collects its output, keeping at most `outputLimit` bytes of each stream.
+    public func run(_ command: Command, input: Data? = nil, outputLimit: Int = 16 << 20,
+                    cancellation: CancellationFlag? = nil) throws -> CommandResult {
+        let out = CollectingSink(limit: outputLimit)
+        let err = CollectingSink(limit: 1 << 20)
+        let source = input.map(DataSource.init)
+        let termination = try execute(command, stdin: source, stdout: out, stderr: err, cancellation: cancellation)
+        return CommandResult(termination: termination, stdout: out.data, stderr: err.data)
+    }
+
+    /// Runs `command` and returns its standard output, throwing a ``CommandFailure`` when it fails.
+    public func output(_ command: Command, input: Data? = nil) throws -> String {
+        let result = try run(command, input: input)
+        guard result.succeeded else { throw CommandFailure(command: command, host: hostDescription, result: result) }
+        return result.stdoutText
+    }
+}
+
+/// A command ran and did not succeed.
+public struct CommandFailure: Error, CustomStringConvertible, Sendable {
+    public var command: Command
+    public var host: String
+    public var result: CommandResult
+
+    public init(command: Command, host: String, result: CommandResult) {
+        self.command = command
+        self.host = host
+        self.result = result
+    }
+
+    public var description: String { "\(command.program) on \(host) failed (\(result.summary))" }
+}
+
+/// Set from any thread to ask a running command to stop; executors poll it.
+public final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    public init() {}
+
+    public func cancel() { lock.withLock { cancelled = true } }
+    public var isCancelled: Bool { lock.withLock { cancelled } }
+}
+
+/// Keeps the first `limit` bytes written to it.
+public final class CollectingSink: ByteSink {
+    public private(set) var data = Data()
+    public private(set) var truncated = false
+    let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        let room = limit - data.count
+        if bytes.count > room { truncated = true }
+        if room > 0 { data.append(contentsOf: bytes.prefix(room)) }
+    }
+}
+
+/// Counts bytes and drops them.
+public final class DiscardingSink: ByteSink {
+    public private(set) var count = 0
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { count += bytes.count }
+}
+
+/// Feeds a `Data` value as standard input.
+public final class DataSource: ByteSource {
+    let data: Data
+    var offset = 0
+
+    public init(_ data: Data) { self.data = data }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, data.count - offset)
+        guard n > 0 else { return 0 }
+        data.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
+        }
+        offset += n
+        return n
+    }
+}

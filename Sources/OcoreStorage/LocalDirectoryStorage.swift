@@ -1,0 +1,106 @@
+import Foundation
+import OcoreRemote
+
+/// Backups in a directory of this host. Writes go to a temporary name, are fsynced, renamed into
+/// place and the directory fsynced, so a crash never leaves a truncated object under its real name.
+public struct LocalDirectoryStorage: StorageProvider {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public var description: String { "directory \(root)" }
+
+    public func put(key: String, from source: ByteSource, progress: (@Sendable (Int64) -> Void)?) throws -> StoredObject {
+        try StorageKey.validate(key)
+        let path = root + "/" + key
+        let dir = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StorageError.failed(target: description, operation: "mkdir \(dir)", reason: error.localizedDescription)
+        }
+        let temp = dir + "/.tmp-" + UUID().uuidString.lowercased() + "-" + (path as NSString).lastPathComponent
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw posixFailure("create \(temp)") }
+        var total: Int64 = 0
+        do {
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                if n == 0 { break }
+                var offset = 0
+                while offset < n {
+                    let w = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, n - offset) }
+                    if w < 0 { if errno == EINTR { continue }; throw posixFailure("write \(temp)") }
+                    offset += w
+                }
+                total += Int64(n)
+                progress?(total)
+            }
+            guard fsync(fd) == 0 else { throw posixFailure("fsync \(temp)") }
+            close(fd)
+            guard rename(temp, path) == 0 else { throw posixFailure("rename to \(path)") }
+            let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 { fsync(dfd); close(dfd) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        return StoredObject(key: key, size: total)
+    }
+
+    public func get(key: String, into sink: ByteSink) throws {
+        try StorageKey.validate(key)
+        let fd = open(root + "/" + key, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw StorageError.notFound(key) }
+            throw posixFailure("open \(key)")
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw posixFailure("read \(key)") }
+            if n == 0 { return }
+            try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    public func list(prefix: String) throws -> [StoredObject] {
+        let base = URL(fileURLWithPath: root)
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return [] }
+        var objects: [StoredObject] = []
+        let rootPath = base.standardizedFileURL.path
+        for case let url as URL in walker {
+            let values = try url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])
+            guard values.isRegularFile == true, !url.lastPathComponent.hasPrefix(".tmp-") else { continue }
+            let key = String(url.standardizedFileURL.path.dropFirst(rootPath.count + 1))
+            if key.hasPrefix(prefix) { objects.append(StoredObject(key: key, size: Int64(values.fileSize ?? 0))) }
+        }
+        return objects.sorted { $0.key < $1.key }
+    }
+
+    public func stat(key: String) throws -> StoredObject? {
+        try StorageKey.validate(key)
+        let path = root + "/" + key
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return StoredObject(key: key, size: (attributes[.size] as? NSNumber)?.int64Value ?? 0)
+        } catch {
+            throw StorageError.failed(target: description, operation: "stat \(key)", reason: error.localizedDescription)
+        }
+    }
+
+    public func delete(key: String) throws {
+        try StorageKey.validate(key)
+        guard unlink(root + "/" + key) == 0 || errno == ENOENT else { throw posixFailure("delete \(key)") }
+    }
+
+    private func posixFailure(_ operation: String) -> StorageError {
+        .failed(target: description, operation: operation, reason: String(cString: strerror(errno)))
+    }
+}

@@ -1,0 +1,3 @@
+import OcoreCLI
+
+OcoreMain.main()
