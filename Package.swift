@@ -65,7 +65,9 @@ let package = Package(
                 path: "Tests/OcoreTestSupport"),
         .testTarget(name: "OcoreModelTests", dependencies: ["OcoreModel"]),
         .testTarget(name: "OcoreStoreTests", dependencies: ["OcoreStore", "OcoreModel"]),
-        .testTarget(name: "OcoreRemoteTests", dependencies: ["OcoreRemote", "OcoreTestSupport"]),
+        .testTarget(name: "OcoreRemoteTests", dependencies: [
+            "OcoreRemote", "OcoreModel", "OcoreTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "OcoreTUITests", dependencies: ["OcoreTUI", "OcoreModel"]),
         .testTarget(name: "OcoreCLITests", dependencies: ["OcoreTestSupport", "OcoreModel", "OcoreOdoo"]),
     ]

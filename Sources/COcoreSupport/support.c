@@ -37,3 +37,5 @@ int ocore_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int ocore_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *dir) {
     return posix_spawn_file_actions_addchdir_np(actions, dir);
 }
+
+int ocore_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }

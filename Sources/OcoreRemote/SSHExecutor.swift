@@ -49,7 +49,8 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
         guard let channel = ocore_ssh_channel_open_session(session) else {
             throw SSHError.channelFailed(destination: ssh.destination, reason: ssh.lastError)
         }
-        defer { libssh2_channel_free(channel) }
+        var freed = false
+        defer { if !freed { libssh2_channel_free(channel) } }
         guard ocore_ssh_channel_exec(channel, line) == 0 else {
             throw SSHError.channelFailed(destination: ssh.destination, reason: ssh.lastError)
         }
@@ -125,11 +126,19 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
         }
 
         libssh2_session_set_blocking(session, 1)
-        // Closing the channel makes sshd close the command's pipes; a command still writing then
-        // dies of SIGPIPE. (libssh2 1.10 cannot send a signal over the channel.)
+        if let stop {
+            // Do not wait for the remote side: closing the channel makes sshd close the command's
+            // pipes, and a command still writing dies of SIGPIPE. (libssh2 1.10 cannot send a
+            // signal over the channel; killing a silent remote command is the job engine's.)
+            libssh2_session_set_timeout(session, 500)
+            libssh2_channel_close(channel)
+            libssh2_channel_free(channel)
+            freed = true
+            libssh2_session_set_timeout(session, 0)
+            return stop
+        }
         libssh2_channel_close(channel)
         libssh2_channel_wait_closed(channel)
-        if let stop { return stop }
         var signalName: UnsafeMutablePointer<CChar>?
         var signalLength = 0
         libssh2_channel_get_exit_signal(channel, &signalName, &signalLength, nil, nil, nil, nil)

@@ -29,20 +29,15 @@ final class SSHSession: @unchecked Sendable {
         session = s
         libssh2_session_set_blocking(session, 1)
         libssh2_session_set_timeout(session, Int(connectTimeout.components.seconds * 1000))
-        do {
-            guard libssh2_session_handshake(session, socket) == 0 else {
-                throw SSHError.handshakeFailed(destination: destination, reason: lastError)
-            }
-            try verifyHostKey()
-            try authenticate()
-            // Long dumps go quiet for minutes; keepalives stop NAT boxes from dropping the session.
-            libssh2_keepalive_config(session, 1, 30)
-            libssh2_session_set_timeout(session, 0)
-        } catch {
-            libssh2_session_free(session)
-            close(socket)
-            throw error
+        // From here on a throw still runs deinit (all properties are set), which frees the session.
+        guard libssh2_session_handshake(session, socket) == 0 else {
+            throw SSHError.handshakeFailed(destination: destination, reason: lastError)
         }
+        try verifyHostKey()
+        try authenticate()
+        // Long dumps go quiet for minutes; keepalives stop NAT boxes from dropping the session.
+        libssh2_keepalive_config(session, 1, 30)
+        libssh2_session_set_timeout(session, 0)
     }
 
     deinit {

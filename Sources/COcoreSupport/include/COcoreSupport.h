@@ -15,4 +15,6 @@ void ocore_remove_terminal_restore(void);
 /// Glibc module does not define; these forward to them.
 int ocore_pipe_cloexec(int fds[2]);
 int ocore_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *dir);
+/// POSIX_SPAWN_SETSID (glibc 2.26+), hidden behind _GNU_SOURCE.
+int ocore_spawn_setsid_flag(void);
 #endif

@@ -1,0 +1,135 @@
+import Foundation
+import OcoreModel
+import OcoreStore
+import Testing
+
+/// A store in a fresh temporary home.
+func makeStore() throws -> (SQLiteStateStore, StateHome) {
+    var template = Array("/tmp/ocore-store-XXXXXX".utf8CString)
+    let dir = String(cString: mkdtemp(&template)!)
+    let home = StateHome(path: dir + "/state")
+    return (try SQLiteStateStore(home: home), home)
+}
+
+func sampleServer(_ name: String = "erp1") -> Server {
+    Server(name: name, connection: .local, postgres: PostgresSettings(port: 5432), dataDir: "/var/lib/odoo")
+}
+
+func sampleEnvironment(_ name: String, server: String = "erp1", project: String = "acme") -> Environment {
+    Environment(name: name, project: project, type: .staging, server: server, dbName: "db_\(name)")
+}
+
+@Suite("The state store")
+struct StateStoreTests {
+    @Test("a new store is migrated, in WAL mode, private to its owner")
+    func newStore() throws {
+        let (store, home) = try makeStore()
+        #expect(try store.appliedMigrations() == ["v1-inventory"])
+        #expect(try store.journalMode() == "wal")
+        let dirMode = try FileManager.default.attributesOfItem(atPath: home.path)[.posixPermissions] as? Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: home.databasePath)[.posixPermissions] as? Int
+        #expect(dirMode == 0o700)
+        #expect(fileMode == 0o600)
+    }
+
+    @Test("reopening an existing store keeps its data and does not migrate twice")
+    func reopen() throws {
+        let (store, home) = try makeStore()
+        _ = try store.addServer(sampleServer())
+        let again = try SQLiteStateStore(home: home)
+        #expect(try again.servers().map(\.name) == ["erp1"])
+        #expect(try again.appliedMigrations() == ["v1-inventory"])
+    }
+
+    @Test("the home comes from --home, then OCORE_HOME, then XDG_STATE_HOME, then ~/.local/state")
+    func homeResolution() {
+        #expect(StateHome.resolve(explicit: "/x", environment: ["OCORE_HOME": "/y"]).path == "/x")
+        #expect(StateHome.resolve(explicit: nil, environment: ["OCORE_HOME": "/y", "XDG_STATE_HOME": "/z"]).path == "/y")
+        #expect(StateHome.resolve(explicit: nil, environment: ["XDG_STATE_HOME": "/z", "HOME": "/h"]).path == "/z/ocore")
+        #expect(StateHome.resolve(explicit: nil, environment: ["HOME": "/h"]).path == "/h/.local/state/ocore")
+    }
+
+    @Test("an environment needs an existing server and creates its project")
+    func environmentsAndProjects() throws {
+        let (store, _) = try makeStore()
+        #expect(throws: StoreError.notFound(kind: "server", name: "erp1")) { try store.addEnvironment(sampleEnvironment("staging")) }
+        #expect(try store.environments().isEmpty)
+        _ = try store.addServer(sampleServer())
+        _ = try store.addEnvironment(sampleEnvironment("staging"))
+        _ = try store.addEnvironment(Environment(name: "prod", project: "acme", type: .production, server: "erp1", dbName: "acme"))
+        #expect(try store.projects().map(\.name) == ["acme"])
+        #expect(try store.environments().map(\.name) == ["prod", "staging"])
+        #expect(try store.environment(named: "prod").isProtected)
+    }
+
+    @Test("duplicates are refused and change nothing")
+    func duplicates() throws {
+        let (store, _) = try makeStore()
+        _ = try store.addServer(sampleServer())
+        var other = sampleServer()
+        other.dataDir = "/elsewhere"
+        #expect(throws: StoreError.duplicate(kind: "server", name: "erp1")) { try store.addServer(other) }
+        #expect(try store.server(named: "erp1").dataDir == "/var/lib/odoo")
+    }
+
+    @Test("a server that still hosts environments cannot be removed; removing an environment keeps the server")
+    func removal() throws {
+        let (store, _) = try makeStore()
+        _ = try store.addServer(sampleServer())
+        _ = try store.addEnvironment(sampleEnvironment("staging"))
+        #expect(throws: StoreError.inUse(kind: "server", name: "erp1", usedBy: ["environment staging"])) { try store.removeServer(named: "erp1") }
+        try store.removeEnvironment(named: "staging")
+        try store.removeServer(named: "erp1")
+        #expect(throws: StoreError.notFound(kind: "environment", name: "staging")) { try store.removeEnvironment(named: "staging") }
+    }
+
+    @Test("only one storage target is the default")
+    func defaultStorage() throws {
+        let (store, _) = try makeStore()
+        _ = try store.addStorage(StorageTarget(name: "a", location: .directory(path: "/a"), isDefault: true))
+        _ = try store.addStorage(StorageTarget(name: "b", location: .directory(path: "/b"), isDefault: true))
+        #expect(try store.storageTargets().filter(\.isDefault).map(\.name) == ["b"])
+    }
+
+    @Test("an import is all or nothing")
+    func atomicImport() throws {
+        let (store, _) = try makeStore()
+        _ = try store.addServer(sampleServer())
+        let bad = Inventory(servers: [sampleServer("erp2")],
+                            environments: [sampleEnvironment("ok", server: "erp2"), sampleEnvironment("orphan", server: "nowhere")])
+        #expect(throws: ModelError.self) { try store.importInventory(bad) }
+        #expect(try store.servers().map(\.name) == ["erp1"])
+        #expect(try store.environments().isEmpty)
+        let good = Inventory(servers: [sampleServer("erp2")], environments: [sampleEnvironment("ok", server: "erp2")])
+        try store.importInventory(good)
+        try store.importInventory(good)  // idempotent: updates by name
+        #expect(try store.environments().map(\.name) == ["ok"])
+    }
+
+    @Test("several processes' connections can write at once without losing a write")
+    func concurrentWriters() async throws {
+        let (first, home) = try makeStore()
+        _ = try first.addServer(sampleServer())
+        let writers = try (0..<4).map { _ in try SQLiteStateStore(home: home) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (w, store) in writers.enumerated() {
+                group.addTask {
+                    for i in 0..<25 { _ = try store.addEnvironment(sampleEnvironment("env-\(w)-\(i)", project: "p\(w)")) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try first.environments().count == 100)
+        #expect(try first.projects().count == 4)
+    }
+
+    @Test("a reader notices another connection's commit through the data version")
+    func changeDetection() throws {
+        let (reader, home) = try makeStore()
+        let writer = try SQLiteStateStore(home: home)
+        let before = try reader.dataVersion()
+        #expect(try reader.dataVersion() == before)
+        _ = try writer.addServer(sampleServer())
+        #expect(try reader.dataVersion() != before)
+    }
+}
