@@ -62,7 +62,13 @@ struct CurlHTTP {
             ocore_curl_setopt_pointer(curl, CURLOPT_READDATA, unmanaged.toOpaque())
         }
         var allHeaders = headers
-        allHeaders.append("Expect:")  // no 100-continue round trip
+        if sigv4 == nil {
+            allHeaders.append("Expect:")  // no 100-continue round trip
+        } else {
+            // libcurl 7.88 signs an empty "Expect:" header that it then does not send, which breaks
+            // the signature: keep 100-continue for signed requests, with a short wait.
+            ocore_curl_setopt_long(curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 200)
+        }
         if let sigv4 {
             ocore_curl_setopt_string(curl, CURLOPT_AWS_SIGV4, "aws:amz:\(sigv4.region):s3")
             ocore_curl_setopt_string(curl, CURLOPT_USERPWD, "\(sigv4.accessKey):\(sigv4.secretKey)")

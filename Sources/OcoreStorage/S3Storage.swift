@@ -48,6 +48,12 @@ public struct S3Storage: StorageProvider {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
+    /// Query values for libcurl 7.88's signer: it signs `/` literally, so a `%2F` breaks the
+    /// signature; everything else outside the unreserved set is percent-encoded.
+    static func queryEncode(_ s: String) -> String {
+        s.split(separator: "/", omittingEmptySubsequences: false).map { percentEncode(String($0)) }.joined(separator: "/")
+    }
+
     static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
 
     func request(_ method: String, _ url: String, body: Data? = nil, sink: ByteSink? = nil, headers: [String] = []) throws -> CurlHTTP.Response {
@@ -97,14 +103,14 @@ public struct S3Storage: StorageProvider {
             var xml = "<CompleteMultipartUpload>"
             for (i, etag) in etags.enumerated() { xml += "<Part><PartNumber>\(i + 1)</PartNumber><ETag>\(etag)</ETag></Part>" }
             xml += "</CompleteMultipartUpload>"
-            let done = try request("POST", url(key, query: "uploadId=\(Self.percentEncode(uploadID))"), body: Data(xml.utf8))
+            let done = try request("POST", url(key, query: "uploadId=\(Self.queryEncode(uploadID))"), body: Data(xml.utf8))
             try check(done, "complete multipart upload of \(key)")
             guard XMLText.first("ETag", in: done.body) != nil else {
                 let code = XMLText.first("Code", in: done.body) ?? "no ETag in the answer"
                 throw StorageError.failed(target: description, operation: "complete multipart upload of \(key)", reason: code)
             }
         } catch {
-            _ = try? request("DELETE", url(key, query: "uploadId=\(Self.percentEncode(uploadID))"))
+            _ = try? request("DELETE", url(key, query: "uploadId=\(Self.queryEncode(uploadID))"))
             throw error
         }
         return StoredObject(key: key, size: total)
@@ -120,7 +126,7 @@ public struct S3Storage: StorageProvider {
         for attempt in 0..<3 {
             if attempt > 0 { Thread.sleep(forTimeInterval: Double(attempt)) }
             do {
-                let response = try request("PUT", url(key, query: "partNumber=\(number)&uploadId=\(Self.percentEncode(uploadID))"), body: data)
+                let response = try request("PUT", url(key, query: "partNumber=\(number)&uploadId=\(Self.queryEncode(uploadID))"), body: data)
                 try check(response, "upload part \(number) of \(key)")
                 guard let etag = response.headers["etag"] else {
                     throw StorageError.failed(target: description, operation: "upload part \(number)", reason: "no ETag header")
@@ -160,8 +166,8 @@ public struct S3Storage: StorageProvider {
         let fullPrefix = objectKey(prefix)
         repeat {
             var query = ""
-            if let token { query += "continuation-token=\(Self.percentEncode(token))&" }
-            query += "list-type=2&prefix=\(Self.percentEncode(fullPrefix))"
+            if let token { query += "continuation-token=\(Self.queryEncode(token))&" }
+            query += "list-type=2&prefix=\(Self.queryEncode(fullPrefix))"
             let response = try request("GET", "\(endpoint)/\(location.bucket)?\(query)")
             try check(response, "list \(prefix)")
             let keys = XMLText.all("Key", in: response.body)

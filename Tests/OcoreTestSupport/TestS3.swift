@@ -21,7 +21,7 @@ public struct TestS3: Sendable {
         let dir = TestDirectories.make("ocore-test-s3")
         let port = freeLoopbackPort()
         let server = try BackgroundProcess.spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                                 environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"],
+                                                 environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"],
                                                  logPath: dir + "/moto.log")
         Cleanup.register { server.stop(); try? FileManager.default.removeItem(atPath: dir) }
         try TestSSHD.waitForPort(address: "127.0.0.1", port: port, logDir: dir)
@@ -31,7 +31,7 @@ public struct TestS3: Sendable {
             import boto3, json
             iam = boto3.client('iam', endpoint_url='\(endpoint)', region_name='us-east-1', aws_access_key_id='bootstrap', aws_secret_access_key='bootstrap')
             iam.create_user(UserName='ocore')
-            iam.attach_user_policy(UserName='ocore', PolicyArn='arn:aws:iam::aws:policy/AdministratorAccess')
+            iam.put_user_policy(UserName='ocore', PolicyName='all', PolicyDocument=json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))
             key = iam.create_access_key(UserName='ocore')['AccessKey']
             print(json.dumps([key['AccessKeyId'], key['SecretAccessKey']]))
             """
