@@ -50,8 +50,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The terminal UI: state, messages, update, views into a cell buffer, ncurses backend.
-        .target(name: "OcoreTUI", dependencies: ["OcoreModel", "OcoreStore", "CNcursesw", "COcoreSupport"],
-                resources: []),
+        .target(name: "OcoreTUI", dependencies: [
+            "OcoreModel", "OcoreStore", "CNcursesw", "COcoreSupport",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         // Command-line surface (swift-argument-parser).
         .target(name: "OcoreCLI", dependencies: [
             "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreTUI",

@@ -5,11 +5,17 @@ import OcoreTUI
 
 /// Options of the full-screen dashboard.
 struct DashboardOptions: ParsableArguments {
-    @Option(help: "Theme: default or mono (NO_COLOR also selects mono).") var theme: String?
+    @Option(help: "Theme name from the themes/ folder: default, mono, … (NO_COLOR selects mono).") var theme: String?
 
-    func resolvedTheme(environment: [String: String] = ProcessInfo.processInfo.environment) -> Theme {
-        if theme == "mono" || (theme == nil && environment["NO_COLOR"].map { !$0.isEmpty } == true) { return .mono }
-        return .builtInDefault
+    /// The chosen theme; a missing or broken theme file falls back to the default with a warning.
+    func resolvedTheme(environment: [String: String] = ProcessInfo.processInfo.environment) -> (Theme, warning: String?) {
+        let name = theme ?? (environment["NO_COLOR"].map { !$0.isEmpty } == true ? "mono" : "default")
+        do {
+            return (try ThemeLoader.load(named: name), nil)
+        } catch {
+            let builtIn: Theme = name == "mono" ? .mono : .builtInDefault
+            return (builtIn, name == builtIn.name && theme == nil ? nil : "\(error); using the built-in \(builtIn.name) theme")
+        }
     }
 }
 
@@ -29,7 +35,9 @@ struct DashboardCommand: ParsableCommand {
             throw CLIError("the dashboard needs a terminal; use the commands (`ocore env list`, …) in scripts")
         }
         let store = try global.openStore()
-        let settings = DashboardSettings(theme: options.resolvedTheme(), escDelayMs: DashboardSettings.escDelay())
+        let (theme, warning) = options.resolvedTheme()
+        if let warning { FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8)) }
+        let settings = DashboardSettings(theme: theme, escDelayMs: DashboardSettings.escDelay())
         try DashboardRuntime(store: store, settings: settings).run()
     }
 }
