@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "OcoreTestSupport", dependencies: ["OcoreModel", "OcoreRemote", "OcoreOdoo"],
                 path: "Tests/OcoreTestSupport"),
         .testTarget(name: "OcoreModelTests", dependencies: ["OcoreModel"]),
-        .testTarget(name: "OcoreStoreTests", dependencies: ["OcoreStore", "OcoreModel"]),
+        .testTarget(name: "OcoreStoreTests", dependencies: ["OcoreStore", "OcoreModel", "OcoreTestSupport"]),
         .testTarget(name: "OcoreRemoteTests", dependencies: [
             "OcoreRemote", "OcoreModel", "OcoreTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -12,6 +12,7 @@ struct DemoTests {
         defer { stopDemo(ocore) }
         let first = try ocore.ok(["demo", "--no-tui"])
         #expect(first.contains("database demo_production"))
+        registerClusterCleanup(ocore)
 
         let envs = try ocore.jsonArray(["env", "list", "--json"])
         #expect(envs.map { $0["name"] as? String } == ["production", "staging", "development"])
@@ -71,6 +72,14 @@ struct DemoTests {
         _ = try ocore.ok(["server", "add", "local", "--local", "--data-dir", "/srv/odoo"])
         expectCleanFailure(try ocore.run(["demo", "--no-tui"]), mentions: "--home")
         #expect(try ocore.jsonObject(["server", "show", "local", "--json"])["data_dir"] as? String == "/srv/odoo")
+    }
+
+    /// Stops the demo's cluster even if this test process dies before `stopDemo` runs.
+    private func registerClusterCleanup(_ ocore: OcoreBinary) {
+        guard let data = FileManager.default.contents(atPath: ocore.home + "/demo/demo.json"),
+              let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let root = state["clusterRoot"] as? String else { return }
+        let pgCtl = [LocalPostgresCluster.binDirectory + "/pg_ctl", "-D", root + "/data", "-m", "immediate", "stop"]
+        Cleanup.register(shell: [geteuid() == 0 ? ["runuser", "-u", "postgres", "--"] + pgCtl : pgCtl, ["rm", "-rf", root]]) {}
     }
 
     private func stopDemo(_ ocore: OcoreBinary) {

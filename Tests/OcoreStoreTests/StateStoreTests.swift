@@ -1,12 +1,12 @@
 import Foundation
 import OcoreModel
 import OcoreStore
+import OcoreTestSupport
 import Testing
 
 /// A store in a fresh temporary home.
 func makeStore() throws -> (SQLiteStateStore, StateHome) {
-    var template = Array("/tmp/ocore-store-XXXXXX".utf8CString)
-    let dir = String(cString: mkdtemp(&template)!)
+    let dir = TestDirectories.make("ocore-store")
     let home = StateHome(path: dir + "/state")
     return (try SQLiteStateStore(home: home), home)
 }

@@ -21,7 +21,11 @@ public enum TestPostgres {
         } catch {
             fatalError("cannot start the test PostgreSQL cluster: \(error)")
         }
-        Cleanup.register { try? cluster.stop(); try? FileManager.default.removeItem(atPath: root) }
+        let pgCtl = [LocalPostgresCluster.binDirectory + "/pg_ctl", "-D", cluster.dataDirectory, "-m", "immediate", "stop"]
+        Cleanup.register(shell: [geteuid() == 0 ? ["runuser", "-u", "postgres", "--"] + pgCtl : pgCtl, ["rm", "-rf", root]]) {
+            try? cluster.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
         return cluster
     }()
 
@@ -47,19 +51,38 @@ public enum TestDirectories {
         guard let path = mkdtemp(&template) else { fatalError("mkdtemp failed: \(String(cString: strerror(errno)))") }
         let dir = String(cString: path)
         if worldTraversable { chmod(dir, 0o755) }
+        Cleanup.register(shell: [["rm", "-rf", dir]]) { try? FileManager.default.removeItem(atPath: dir) }
         return dir
     }
 }
 
-/// Runs registered actions once when the test process exits (services stop, temp dirs go).
+/// Stops services and removes temporary directories when the test process ends — normally
+/// (`atexit`) or not (a crash, `kill -9`): a detached watcher waits for this process to disappear
+/// and then runs the same cleanup as shell commands, so no server outlives a test run.
 public enum Cleanup {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var actions: [() -> Void] = []
-    private static let installed: Void = { atexit { Cleanup.runAll() } }()
+    private static let script = "/tmp/ocore-test-cleanup-\(getpid()).sh"
+    private static let installed: Void = {
+        atexit { Cleanup.runAll() }
+        FileManager.default.createFile(atPath: script, contents: Data())
+        let watcher = "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.5; done; sh \(script); rm -f \(script)"
+        _ = try? BackgroundProcess.spawn(["sh", "-c", watcher], logPath: "/dev/null", newSession: true)
+    }()
 
-    public static func register(_ action: @escaping () -> Void) {
+    /// Registers `action` for a normal exit and `shell` (an argument vector per command) for any exit.
+    public static func register(shell: [[String]] = [], _ action: @escaping () -> Void) {
         _ = installed
-        lock.withLock { actions.append(action) }
+        lock.withLock {
+            actions.append(action)
+            if let handle = FileHandle(forWritingAtPath: script) {
+                handle.seekToEndOfFile()
+                for command in shell {
+                    handle.write(Data((command.map(ShellQuote.quote).joined(separator: " ") + " >/dev/null 2>&1\n").utf8))
+                }
+                handle.closeFile()
+            }
+        }
     }
 
     static func runAll() {

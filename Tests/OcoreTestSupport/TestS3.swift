@@ -23,7 +23,10 @@ public struct TestS3: Sendable {
         let server = try BackgroundProcess.spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)],
                                                  environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"],
                                                  logPath: dir + "/moto.log")
-        Cleanup.register { server.stop(); try? FileManager.default.removeItem(atPath: dir) }
+        Cleanup.register(shell: [["kill", String(server.pid)], ["rm", "-rf", dir]]) {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
         try TestSSHD.waitForPort(address: "127.0.0.1", port: port, logDir: dir)
         let endpoint = "http://127.0.0.1:\(port)"
         // Unauthenticated bootstrap: an IAM user with an access key (python, since it is only setup).

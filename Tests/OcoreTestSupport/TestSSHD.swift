@@ -78,7 +78,7 @@ public struct TestSSHD: Sendable {
             let daemon = try BackgroundProcess.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", configPath], logPath: "\(dir)/sshd-\(address).log")
             daemons.append(daemon)
         }
-        Cleanup.register {
+        Cleanup.register(shell: daemons.map { ["kill", String($0.pid)] } + [["rm", "-rf", dir]]) {
             for d in daemons { d.stop() }
             try? FileManager.default.removeItem(atPath: dir)
         }
