@@ -49,6 +49,8 @@ let package = Package(
             "OcoreModel", "OcoreRemote", "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The job engine: queue, detached worker, steps with compensation, recovery, notifications.
+        .target(name: "OcoreEngine", dependencies: ["OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage"]),
         // The terminal UI: state, messages, update, views into a cell buffer, ncurses backend.
         .target(name: "OcoreTUI", dependencies: [
             "OcoreModel", "OcoreStore", "CNcursesw", "COcoreSupport",
@@ -56,7 +58,7 @@ let package = Package(
         ]),
         // Command-line surface (swift-argument-parser).
         .target(name: "OcoreCLI", dependencies: [
-            "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreTUI",
+            "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreEngine", "OcoreTUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

@@ -35,7 +35,14 @@ struct DemoCommand: ParsableCommand {
         try checkNoConflicts(store: store, site: site)
 
         try FileManager.default.createDirectory(atPath: site.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var state = site.loadState() ?? DemoSite.State(port: freeLoopbackPort(), clusterRoot: site.defaultClusterRoot(), productionScale: nil)
+        var state: DemoSite.State
+        if let saved = site.loadState() {
+            state = saved
+        } else {
+            state = DemoSite.State(port: freeLoopbackPort(), clusterRoot: site.defaultClusterRoot(), productionScale: nil)
+            // A cluster left behind by an earlier demo home at this path belongs to nothing now.
+            if FileManager.default.fileExists(atPath: state.clusterRoot) { try site.cluster(state).destroy(root: state.clusterRoot) }
+        }
         let cluster = site.cluster(state)
         try step("PostgreSQL 15 cluster on port \(state.port) (\(state.clusterRoot))") {
             try LocalPostgresCluster.checkInstalled()

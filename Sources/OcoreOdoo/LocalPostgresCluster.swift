@@ -76,10 +76,22 @@ public struct LocalPostgresCluster: Sendable {
     }
 
     /// Starts the server if it is not running and waits until it accepts connections.
+    /// A server already running with other settings (an earlier port) is restarted.
     public func start() throws {
-        if try isRunning() { return }
+        if try isRunning() {
+            if FileManager.default.fileExists(atPath: "\(socketDirectory)/.s.PGSQL.\(port)") { return }
+            try runServerProgram([Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-l", dataDirectory + "/server.log",
+                                  "-m", "fast", "-w", "-t", "60", "restart"])
+            return
+        }
         try runServerProgram([Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-l", dataDirectory + "/server.log",
                               "-w", "-t", "60", "start"])
+    }
+
+    /// Stops the server if it runs and deletes the cluster's files.
+    public func destroy(root: String) throws {
+        if isInitialised { try? runServerProgram([Self.binDirectory + "/pg_ctl", "-D", dataDirectory, "-m", "immediate", "-w", "stop"]) }
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     public func stop() throws {

@@ -4,30 +4,30 @@ import OcoreRemote
 
 /// One HTTP exchange through a libcurl easy handle (used from one thread at a time).
 /// Request bodies come from memory; response bodies go to a sink or are collected (bounded).
-struct CurlHTTP {
-    struct Response {
-        var status: Int
-        var body: Data
-        var headers: [String: String]
+public struct CurlHTTP {
+    public struct Response {
+        public var status: Int
+        public var body: Data
+        public var headers: [String: String]
     }
 
-    enum Body {
+    public enum Body {
         case none
         case data(Data)
     }
 
     /// Credentials for libcurl's own AWS SigV4 signing.
-    struct SigV4 {
-        var region: String
-        var accessKey: String
-        var secretKey: String
+    public struct SigV4: Sendable {
+        public var region: String
+        public var accessKey: String
+        public var secretKey: String
     }
 
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    static let ensureGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
-    static func perform(method: String, url: String, headers: [String] = [], body: Body = .none, sink: ByteSink? = nil,
+    public static func perform(method: String, url: String, headers: [String] = [], body: Body = .none, sink: ByteSink? = nil,
                         sigv4: SigV4? = nil, timeout: Int = 300) throws -> Response {
-        _ = globalInit
+        _ = ensureGlobalInit
         guard let curl = curl_easy_init() else { throw StorageError.failed(target: url, operation: method, reason: "libcurl init failed") }
         defer { curl_easy_cleanup(curl) }
         let context = TransferContext(sink: sink, body: body)
@@ -89,7 +89,7 @@ struct CurlHTTP {
     }
 
     /// The URL without its query (which may carry a pre-signed signature).
-    static func redacted(_ url: String) -> String { String(url.split(separator: "?").first ?? Substring(url)) }
+    public static func redacted(_ url: String) -> String { String(url.split(separator: "?").first ?? Substring(url)) }
 }
 
 private final class TransferContext {

@@ -50,6 +50,77 @@ enum Schema {
                 CREATE UNIQUE INDEX storage_target_one_default ON storage_target(is_default) WHERE is_default = 1;
                 """)
         }
+        migrator.registerMigration("v2-jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    environment TEXT,
+                    server TEXT,
+                    locked_environments TEXT NOT NULL DEFAULT '[]',
+                    parameters TEXT NOT NULL DEFAULT '{}',
+                    state TEXT NOT NULL DEFAULT '{}',
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted')),
+                    cancel_requested INTEGER NOT NULL DEFAULT 0,
+                    created_by TEXT NOT NULL,
+                    created_from TEXT,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    started_at TEXT, ended_at TEXT, heartbeat_at TEXT,
+                    worker_pid INTEGER,
+                    progress REAL NOT NULL DEFAULT 0,
+                    error_message TEXT, error_step TEXT,
+                    retry_of INTEGER REFERENCES job(id),
+                    result TEXT
+                );
+                CREATE INDEX job_status ON job(status);
+                CREATE INDEX job_environment ON job(environment, id);
+                CREATE TABLE job_step (
+                    job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    weight_start REAL NOT NULL,
+                    weight_end REAL NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'running', 'completed', 'failed', 'skipped', 'cancelled')),
+                    started_at TEXT, ended_at TEXT, message TEXT,
+                    progress REAL NOT NULL DEFAULT 0,
+                    PRIMARY KEY (job_id, position)
+                );
+                CREATE TABLE job_log (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    level TEXT NOT NULL,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX job_log_job ON job_log(job_id, id);
+                CREATE TABLE worker (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    pid INTEGER NOT NULL,
+                    started_at TEXT NOT NULL,
+                    heartbeat_at TEXT NOT NULL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    os_user TEXT NOT NULL,
+                    ssh_client TEXT,
+                    action TEXT NOT NULL,
+                    environment TEXT,
+                    job_id INTEGER,
+                    result TEXT,
+                    detail TEXT
+                );
+                CREATE TABLE notification_setting (
+                    project TEXT PRIMARY KEY,
+                    webhook_url TEXT,
+                    smtp_url TEXT,
+                    smtp_from TEXT,
+                    smtp_to TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

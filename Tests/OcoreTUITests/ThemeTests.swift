@@ -31,6 +31,7 @@ struct ThemeTests {
     func broken(text: String) throws {
         let dir = NSTemporaryDirectory() + "ocore-theme-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try text.write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
         #expect(throws: ThemeLoader.LoadError.self) { try ThemeLoader.load(named: "bad", from: [dir]) }
     }

@@ -29,11 +29,16 @@ enum DemoData {
         let first = array(firstNames), last = array(lastNames), domains = array(mailDomains)
         let words = array(companyWords), suffixes = array(companySuffixes)
         // Expressions for customer g (g >= 14): deterministic pseudo-random picks.
-        let fn = "(\(first))[1 + ((g * 7919 + \(seed)) % \(firstNames.count))]"
-        let ln = "(\(last))[1 + ((g * 104729 + \(seed) * 3) % \(lastNames.count))]"
-        let company = "(\(words))[1 + ((g * 31 + \(seed)) % \(companyWords.count))] || ' ' || (\(suffixes))[1 + ((g * 17) % \(companySuffixes.count))]"
-        let personalMail = "lower(translate(\(fn), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE')) || '.' || lower(replace(replace(translate(\(ln), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE'), ' ', ''), '''', '')) || g || '@' || (\(domains))[1 + ((g * 13) % \(mailDomains.count))]"
-        let companyMail = "'info' || g || '@' || lower(replace((\(words))[1 + ((g * 31 + \(seed)) % \(companyWords.count))], ' ', '')) || '-' || g || '.example.com'"
+        let fn = "(\(first))[1 + ((g * 7919 + \(seed)) % \(firstNames.count))::int]"
+        let ln = "(\(last))[1 + ((g * 104729 + \(seed) * 3) % \(lastNames.count))::int]"
+        func companyName(_ v: String) -> String {
+            "(\(words))[1 + ((\(v) * 31 + \(seed)) % \(companyWords.count))::int] || ' ' || (\(suffixes))[1 + ((\(v) * 17) % \(companySuffixes.count))::int]"
+        }
+        let company = companyName("g")
+        // Contacts of companies: every third non-company partner belongs to the company just before it.
+        let parent = "CASE WHEN g > 20 AND g % 10 <> 0 AND g % 3 = 0 THEN (g / 10) * 10 END"
+        let personalMail = "lower(translate(\(fn), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE')) || '.' || lower(replace(replace(translate(\(ln), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE'), ' ', ''), '''', '')) || g || '@' || (\(domains))[1 + ((g * 13) % \(mailDomains.count))::int]"
+        let companyMail = "'info' || g || '@' || lower(replace((\(words))[1 + ((g * 31 + \(seed)) % \(companyWords.count))::int], ' ', '')) || '-' || g || '.example.com'"
         let phone = "'+32 4' || lpad(((g * 7907) % 100)::text, 2, '0') || ' ' || lpad(((g * 131) % 1000)::text, 3, '0') || ' ' || lpad((g % 1000)::text, 3, '0')"
 
         return """
@@ -67,10 +72,10 @@ enum DemoData {
                CASE WHEN g % 23 = 0 THEN NULL WHEN g % 10 = 0 THEN \(companyMail) ELSE \(personalMail) END,
                CASE WHEN g % 7 = 0 THEN NULL ELSE \(phone) END,
                CASE WHEN g % 3 = 0 THEN '+32 47' || lpad((g % 10000000)::text, 7, '0') ELSE NULL END,
-               ((g * 37) % 300 + 1)::text || ' ' || (ARRAY['Rue de la Loi','Meir','Kerkstraat','Avenue Louise','Hauptstraße','Calle Mayor'])[1 + g % 6],
+               ((g * 37) % 300 + 1)::text || ' ' || (ARRAY['Rue de la Loi','Meir','Kerkstraat','Avenue Louise','Hauptstraße','Calle Mayor'])[1 + (g % 6)::int],
                CASE WHEN g % 5 = 0 THEN 'Box ' || (g % 40) ELSE NULL END,
                lpad(((g * 97) % 9000 + 1000)::text, 4, '0'),
-               (ARRAY['Brussels','Antwerp','Ghent','Liège','Berlin','Madrid','Lyon','Rotterdam'])[1 + g % 8],
+               (ARRAY['Brussels','Antwerp','Ghent','Liège','Berlin','Madrid','Lyon','Rotterdam'])[1 + (g % 8)::int],
                1 + g % 20,
                CASE WHEN g % 10 = 0 THEN 'BE0' || lpad(((g * 7) % 1000000000)::text, 9, '0') ELSE NULL END,
                'C' || g, CASE WHEN g % 10 = 0 THEN 'https://www.example.com/c' || g ELSE NULL END,
@@ -78,13 +83,9 @@ enum DemoData {
                1, g % 10 = 0, g % 97 <> 0, 'contact', 'en_US', 'Europe/Brussels', true, false,
                CASE WHEN g % 50 = 0 THEN '<p>Prefers phone contact.</p>' ELSE NULL END,
                now() - ((g % 1500) || ' days')::interval, now(),
-               NULL, NULL,
-               NULL, NULL, 0
-        FROM generate_series(14, \(n)) g;
-        -- Contacts of companies: each non-company partner belongs to the company just before it.
-        UPDATE res_partner SET parent_id = (id / 10) * 10 WHERE id > 20 AND id % 10 <> 0 AND id % 3 = 0 AND (id / 10) * 10 >= 20;
-        UPDATE res_partner SET commercial_partner_id = COALESCE(parent_id, id) WHERE id >= 14;
-        UPDATE res_partner p SET commercial_company_name = c.name FROM res_partner c WHERE p.parent_id = c.id;
+               \(parent), COALESCE(\(parent), g),
+               CASE WHEN g > 20 AND g % 10 <> 0 AND g % 3 = 0 THEN \(companyName("((g / 10) * 10)")) END, NULL, 0
+        FROM generate_series(14::bigint, \(n)) g;
 
         INSERT INTO auth_oauth_provider (id, name, client_id, auth_endpoint, scope, validation_endpoint, data_endpoint, enabled, css_class, body, sequence, create_date, write_date)
         VALUES (1, 'Google OAuth2', '1054392711-prod.apps.googleusercontent.com', 'https://accounts.google.com/o/oauth2/auth', 'openid profile email', 'https://www.googleapis.com/oauth2/v3/tokeninfo', NULL, true, 'fa fa-fw fa-google', 'Log in with Google', 10, now(), now()),
@@ -200,20 +201,23 @@ enum DemoData {
                (3, 'res.users', '{"en_US": "Auth Signup: Reset Password"}', '{"en_US": "Password reset"}', '"{{ object.company_id.name }}" <{{ (object.company_id.email or user.email) }}>', '{{ object.email_formatted }}', NULL, '{"en_US": "<p>Reset your password</p>"}', true, true, false, NULL, now(), now()),
                (4, 'res.partner', '{"en_US": "Newsletter (archived)"}', '{"en_US": "Our news"}', 'news@demo-company.example.com', NULL, NULL, '{"en_US": "<p>News</p>"}', false, false, false, NULL, now(), now());
 
-        -- Chatter: a message per customer, written by the customer or an employee.
+        -- Chatter: a message per customer, written by the customer or an employee, with the
+        -- author's address in the header and, in one message of six, in the body.
         INSERT INTO mail_message (id, res_id, model, record_name, author_id, subject, message_type, email_from, reply_to, message_id, body, is_internal, date, create_date, write_date, subtype_id)
-        SELECT g, 14 + (g * 7) % (\(n) - 13), 'res.partner', NULL,
-               CASE WHEN g % 2 = 0 THEN 14 + (g * 7) % (\(n) - 13) ELSE 3 + g % 11 END,
-               CASE WHEN g % 3 = 0 THEN 'Re: Order S' || lpad(g::text, 5, '0') ELSE NULL END,
-               CASE WHEN g % 2 = 0 THEN 'email' ELSE 'comment' END,
-               NULL, NULL, '<' || md5(g::text) || '.' || g || '-openerp-res.partner@demo-company.example.com>',
-               '<p>Message ' || g || ' about delivery and invoicing.</p>', g % 5 = 0,
-               now() - ((g % 1000) || ' hours')::interval, now(), now(), 1
-        FROM generate_series(1, \(m)) g;
-        UPDATE mail_message mm SET email_from = '"' || p.name || '" <' || p.email || '>',
-               reply_to = CASE WHEN mm.id % 4 = 0 THEN p.email ELSE NULL END,
-               body = CASE WHEN mm.id % 6 = 0 THEN '<p>Please write back to ' || p.email || ' or call ' || COALESCE(p.phone, 'the office') || '.</p>' ELSE mm.body END
-          FROM res_partner p WHERE p.id = mm.author_id AND p.email IS NOT NULL;
+        SELECT m.g, m.res_id, 'res.partner', NULL, m.author,
+               CASE WHEN m.g % 3 = 0 THEN 'Re: Order S' || lpad(m.g::text, 5, '0') ELSE NULL END,
+               CASE WHEN m.g % 2 = 0 THEN 'email' ELSE 'comment' END,
+               CASE WHEN p.email IS NOT NULL THEN '"' || p.name || '" <' || p.email || '>' END,
+               CASE WHEN m.g % 4 = 0 THEN p.email END,
+               '<' || md5(m.g::text) || '.' || m.g || '-openerp-res.partner@demo-company.example.com>',
+               CASE WHEN m.g % 6 = 0 AND p.email IS NOT NULL
+                    THEN '<p>Please write back to ' || p.email || ' or call ' || COALESCE(p.phone, 'the office') || '.</p>'
+                    ELSE '<p>Message ' || m.g || ' about delivery and invoicing.</p>' END,
+               m.g % 5 = 0, now() - ((m.g % 1000) || ' hours')::interval, now(), now(), 1
+          FROM (SELECT g, 14 + (g * 7) % (\(n) - 13) AS res_id,
+                       CASE WHEN g % 2 = 0 THEN 14 + (g * 7) % (\(n) - 13) ELSE 3 + g % 11 END AS author
+                  FROM generate_series(1::bigint, \(m)) g) m
+          JOIN res_partner p ON p.id = m.author;
 
         -- Queued, failed and sent mail.
         INSERT INTO mail_mail (mail_message_id, email_to, email_cc, state, body_html, failure_reason, is_notification, auto_delete, scheduled_date, create_date, write_date)

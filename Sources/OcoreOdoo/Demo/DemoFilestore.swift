@@ -25,10 +25,10 @@ struct DemoFilestore {
         var files: [File] = []
         files.reserveCapacity(count + 4)
         var rng = SplitMix64(seed: seed)
-        var buffer = [UInt8](repeating: 0, count: meanSize * 3)
+        var buffer = [UInt8](repeating: 0, count: meanSize * 2)
         for i in 0..<count {
-            // Sizes spread from 1/4 to ~2.75× the mean.
-            let size = meanSize / 4 + Int(rng.next() % UInt64(meanSize * 5 / 2))
+            // Sizes spread from 1/4 to 7/4 of the mean, averaging the mean.
+            let size = meanSize / 4 + Int(rng.next() % UInt64(meanSize * 3 / 2))
             let textLike = i % 10 == 0
             fill(&buffer, count: size, textLike: textLike, rng: &rng)
             let kind = i % 4

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import OcoreEngine
+import OcoreStore
+
+struct NotifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify", abstract: "Tell a project's people when its jobs end (webhook and/or e-mail).",
+        subcommands: [Set.self, Show.self, Test.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Configure a webhook (JSON POST) and/or SMTP e-mail for a project.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var project: String
+        @Option(help: ArgumentHelp("URL to POST a JSON event to.", valueName: "url")) var webhook: String?
+        @Option(help: ArgumentHelp("SMTP server, e.g. smtp://mail.example.com:587 (credentials in the URL's user part).", valueName: "url")) var smtp: String?
+        @Option(help: ArgumentHelp("Recipient address.", valueName: "addr")) var to: String?
+        @Option(help: ArgumentHelp("Sender address.", valueName: "addr")) var from: String?
+
+        func validate() throws {
+            guard webhook != nil || smtp != nil else { throw ValidationError("give --webhook URL and/or --smtp URL --to ADDR") }
+            if smtp != nil && to == nil { throw ValidationError("--smtp needs --to ADDR") }
+            if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) { throw ValidationError("--webhook must be an http(s) URL") }
+            if let smtp, !(smtp.hasPrefix("smtp://") || smtp.hasPrefix("smtps://")) { throw ValidationError("--smtp must be an smtp:// or smtps:// URL") }
+        }
+
+        func run() throws {
+            let store = try global.openStore()
+            guard try store.projects().contains(where: { $0.name == project }) else { throw CLIError("no project named \"\(project)\" (see `ocore env list`)") }
+            try store.setNotificationSetting(project: project, webhookURL: webhook, smtpURL: smtp, smtpFrom: from, smtpTo: to)
+            print("notifications set for project \(project)")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a project's notification settings.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var project: String
+
+        func run() throws {
+            guard let s = try global.openStore().notificationSetting(project: project) else { return print("no notifications for project \(project)") }
+            print("webhook  \(s.webhookURL ?? "(none)")\ne-mail   \(s.smtpTo.map { "\($0) via \(s.smtpURL ?? "")" } ?? "(none)")")
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a test notification through every configured channel.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var project: String
+
+        func run() throws {
+            let store = try global.openStore()
+            guard let setting = try store.notificationSetting(project: project) else { throw CLIError("no notifications set for project \(project): use `ocore notify set`") }
+            let failures = Notifier(store: store).send(setting, event: ["kind": "test", "status": "test", "project": project,
+                                                                         "environment": "-", "job_id": "0", "created_by": JobQueue.requester().user])
+            guard failures.isEmpty else { throw CLIError(failures.joined(separator: "; ")) }
+            print("test notification sent for project \(project)")
+        }
+    }
+}
