@@ -38,7 +38,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Executors: run argument vectors locally or over SSH (libssh2).
-        .target(name: "OcoreRemote", dependencies: ["OcoreModel", "CLibssh2", "COcoreSupport"]),
+        .target(name: "OcoreRemote", dependencies: [
+            "OcoreModel", "CLibssh2", "COcoreSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Odoo and PostgreSQL operations: psql/pg_dump through executors, clusters, the demo dataset.
         .target(name: "OcoreOdoo", dependencies: [
             "OcoreModel", "OcoreRemote",

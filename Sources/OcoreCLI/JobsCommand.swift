@@ -143,3 +143,21 @@ struct DaemonCommand: ParsableCommand {
                    options: Worker.Options(exitWhenIdle: false), notifier: Notifier(store: store)).run()
     }
 }
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who asked for what, from where, on which environment, and how it ended.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How many records.") var limit = 50
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let records = try global.openStore().auditLog(limit: limit)
+        if json { return try JSONOutput.print(records) }
+        var table = TextTable(header: ["AT", "USER", "FROM", "ACTION", "ENVIRONMENT", "JOB", "RESULT"])
+        for r in records {
+            table.rows.append([r["at"] ?? "", r["os_user"] ?? "", r["ssh_client"] ?? "", r["action"] ?? "", r["environment"] ?? "-",
+                               r["job_id"] ?? "-", r["result"] ?? ""])
+        }
+        print(records.isEmpty ? "no audit records yet" : table.render())
+    }
+}

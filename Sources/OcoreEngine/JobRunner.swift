@@ -68,6 +68,7 @@ struct JobRunner {
 
     /// A job whose worker died: mark it interrupted at the step it was in and compensate.
     static func recover(_ job: JobRecord, store: SQLiteStateStore, kinds: JobKindRegistry, notifier: Notifier?) {
+        ProcessTracker.killRecorded(job: job.id, store: store)
         let steps = (try? store.steps(ofJob: job.id)) ?? []
         let current = steps.first { $0.status == .running }
         let stepName = current?.name ?? steps.last { $0.status == .completed }?.name
@@ -92,4 +93,51 @@ extension SQLiteStateStore {
 func format(_ duration: Duration) -> String {
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     return seconds < 10 ? String(format: "%.2f s", seconds) : String(format: "%.0f s", seconds)
+}
+
+/// Keeps the job's running local process groups in its durable state (`processes`: pgid and
+/// start time), so that after the worker is killed the next worker can kill exactly those groups
+/// (the start time guards against a recycled PID).
+enum ProcessTracker {
+    private static let lock = NSLock()
+
+    static func flag(job: Int64, store: SQLiteStateStore) -> CancellationFlag {
+        CancellationFlag(processStarted: { pgid in
+            update(job: job, store: store) { $0.insert("\(pgid):\(startTime(of: pgid) ?? 0)") }
+        }, processEnded: { pgid in
+            update(job: job, store: store) { set in set = set.filter { !$0.hasPrefix("\(pgid):") } }
+        })
+    }
+
+    private static func update(job: Int64, store: SQLiteStateStore, _ change: (inout Set<String>) -> Void) {
+        lock.withLock {
+            let json = (try? store.jobState(job)) ?? "{}"
+            var state = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+            var set = Set((state["processes"] ?? "").split(separator: ",").map(String.init))
+            change(&set)
+            state["processes"] = set.sorted().joined(separator: ",")
+            if let data = try? JSONEncoder().encode(state) { try? store.setJobState(job, String(decoding: data, as: UTF8.self)) }
+        }
+    }
+
+    static func killRecorded(job: Int64, store: SQLiteStateStore) {
+        let json = (try? store.jobState(job)) ?? "{}"
+        let state = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+        for entry in (state["processes"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: ":")
+            guard parts.count == 2, let pgid = Int32(parts[0]), let started = UInt64(parts[1]) else { continue }
+            if startTime(of: pgid) == started {
+                kill(-pgid, SIGKILL)
+                store.logQuietly(job, .warning, "killed process group \(pgid) left running by the dead worker")
+            }
+        }
+    }
+
+    /// Field 22 of /proc/PID/stat: the process's start time in clock ticks since boot.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
 }

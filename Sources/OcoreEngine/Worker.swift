@@ -105,7 +105,7 @@ public final class Worker: @unchecked Sendable {
     private var stopping = false
 
     private func start(_ job: JobRecord) {
-        let flag = CancellationFlag()
+        let flag = ProcessTracker.flag(job: job.id, store: store)
         lock.withLock { running[job.id] = flag }
         let runner = JobRunner(store: store, kinds: kinds, notifier: notifier)
         let thread = Thread { [weak self] in

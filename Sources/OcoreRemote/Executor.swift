@@ -58,12 +58,22 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(command.program) on \(host) failed (\(result.summary))" }
 }
 
-/// Set from any thread to ask a running command to stop; executors poll it.
+/// Set from any thread to ask a running command to stop; executors poll it. It also tells its
+/// owner which local process groups are running for it, so a job engine can kill them after a
+/// crash of the process that started them.
 public final class CancellationFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
+    private let processStarted: (@Sendable (Int32) -> Void)?
+    private let processEnded: (@Sendable (Int32) -> Void)?
 
-    public init() {}
+    public init(processStarted: (@Sendable (Int32) -> Void)? = nil, processEnded: (@Sendable (Int32) -> Void)? = nil) {
+        self.processStarted = processStarted
+        self.processEnded = processEnded
+    }
+
+    func started(processGroup: Int32) { processStarted?(processGroup) }
+    func ended(processGroup: Int32) { processEnded?(processGroup) }
 
     public func cancel() { lock.withLock { cancelled = true } }
     public var isCancelled: Bool { lock.withLock { cancelled } }

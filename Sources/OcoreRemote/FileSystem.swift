@@ -53,3 +53,72 @@ public func formatBytes(_ bytes: Int64) -> String {
     while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
     return unit == 0 ? "\(bytes) B" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value, units[unit])
 }
+
+extension RemoteFileSystem {
+    /// Bytes used by the tree at `path` (`du -sb`), or nil if it does not exist.
+    public func treeSize(_ path: String) throws -> Int64? {
+        let result = try executor.run(Command(["du", "-sb", "--", path], environment: ["LC_ALL": "C"]))
+        guard result.succeeded else {
+            if result.stderrText.contains("No such file") { return nil }
+            throw CommandFailure(command: Command(["du", "-sb", path]), host: executor.hostDescription, result: result)
+        }
+        return result.stdoutText.split(separator: "\t").first.flatMap { Int64($0) }
+    }
+
+    public enum EntryKind: Sendable, Equatable { case file, directory, other }
+
+    /// Kind and size of `path`, or nil if it does not exist.
+    public func stat(_ path: String) throws -> (kind: EntryKind, size: Int64)? {
+        let result = try executor.run(Command(["stat", "-c", "%F|%s", "--", path], environment: ["LC_ALL": "C"]))
+        guard result.succeeded else { return nil }
+        let parts = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
+        guard parts.count == 2 else { return nil }
+        let kind: EntryKind = parts[0].hasPrefix("regular") ? .file : parts[0] == "directory" ? .directory : .other
+        return (kind, Int64(parts[1]) ?? 0)
+    }
+
+    public func makeDirectory(_ path: String) throws {
+        _ = try executor.output(Command(["mkdir", "-p", "--", path]))
+    }
+
+    /// Removes a tree. Refuses `/` and top-level directories, the classic catastrophe.
+    public func removeTree(_ path: String) throws {
+        let components = path.split(separator: "/").filter { $0 != "." }
+        guard path.hasPrefix("/"), components.count >= 2, !components.contains("..") else {
+            throw ExecutionError.io("refusing to remove \(path): only absolute paths at least two levels deep are removed")
+        }
+        _ = try executor.output(Command(["rm", "-rf", "--one-file-system", "--", path]))
+    }
+
+    /// Renames `from` to `to`, which must not exist.
+    public func rename(_ from: String, to: String) throws {
+        if try stat(to) != nil { throw ExecutionError.io("cannot rename \(from): \(to) already exists") }
+        _ = try executor.output(Command(["mv", "-T", "--", from, to]))
+    }
+
+    /// Copies a tree as hard links (same file system; Odoo never rewrites a stored file, so a
+    /// filestore copied this way is safe and instant).
+    public func hardlinkCopy(_ from: String, to: String) throws {
+        _ = try executor.output(Command(["cp", "-al", "--", from, to]))
+    }
+
+    /// A command writing the tree at `directory` as a tar stream on stdout.
+    public static func tarOut(_ directory: String) -> Command { Command(["tar", "-C", directory, "-cf", "-", "."]) }
+
+    /// A command extracting a tar stream from stdin into `directory` (which must exist).
+    public static func tarIn(_ directory: String) -> Command { Command(["tar", "-C", directory, "-xf", "-"]) }
+
+    /// Copies a tree from one executor's machine to another's as a tar stream through this
+    /// process (no temporary file on either side).
+    public static func copyTree(from source: RemoteFileSystem, _ sourceDir: String, to target: RemoteFileSystem, _ targetDir: String,
+                                progress: (@Sendable (Int64) -> Void)? = nil, cancellation: CancellationFlag? = nil) throws -> Int64 {
+        try target.makeDirectory(targetDir)
+        let outcome = try Pipe.run(from: source.executor, tarOut(sourceDir), to: target.executor, tarIn(targetDir),
+                                   progress: progress, cancellation: cancellation)
+        guard outcome.succeeded else {
+            let failed = outcome.source.succeeded ? outcome.sink : outcome.source
+            throw ExecutionError.io("copying \(sourceDir) to \(targetDir) failed: \(failed.summary)")
+        }
+        return outcome.bytes
+    }
+}

@@ -20,6 +20,8 @@ public struct LocalExecutor: Executor {
     public func execute(_ command: Command, stdin: ByteSource?, stdout: ByteSink, stderr: ByteSink,
                         cancellation: CancellationFlag?) throws -> CommandResult.Termination {
         let child = try SpawnedProcess(command: command, wantsStdin: stdin != nil)
+        cancellation?.started(processGroup: child.pid)
+        defer { cancellation?.ended(processGroup: child.pid) }
         let deadline = command.timeout.map { ContinuousClock.now + $0 }
         var stopReason: CommandResult.Termination?
         var buffer = [UInt8](repeating: 0, count: 256 << 10)
@@ -28,6 +30,7 @@ public struct LocalExecutor: Executor {
         var inputDone = stdin == nil
 
         var outOpen = true, errOpen = true
+        do {
         while outOpen || errOpen || !inputDone {
             if stopReason == nil {
                 if cancellation?.isCancelled == true { stopReason = .cancelled }
@@ -72,6 +75,12 @@ public struct LocalExecutor: Executor {
                     if pfd.fd == child.stdoutFD { outOpen = false } else { errOpen = false }
                 }
             }
+        }
+        } catch {
+            // A sink or source failed (e.g. the other end of a pipe went away): stop the command.
+            child.terminate(grace: killGrace)
+            _ = child.wait()
+            throw error
         }
         let status = child.wait()
         return stopReason ?? status

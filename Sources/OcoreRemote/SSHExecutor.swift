@@ -35,7 +35,7 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     public func execute(_ command: Command, stdin: ByteSource?, stdout: ByteSink, stderr: ByteSink,
                         cancellation: CancellationFlag?) throws -> CommandResult.Termination {
         let ssh = try openSession()
-        let line = ShellQuote.remoteCommandLine(for: command)
+        let line = ShellQuote.remoteCommandLine(for: command, announcePID: true)
         return try ssh.withSession { session, _ in
             try Self.exec(ssh: ssh, session: session, line: line, timeout: command.timeout, stdin: stdin,
                           stdout: stdout, stderr: stderr, cancellation: cancellation)
@@ -43,8 +43,9 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     }
 
     private static func exec(ssh: SSHSession, session: OpaquePointer, line: String, timeout: Duration?,
-                             stdin: ByteSource?, stdout: ByteSink, stderr: ByteSink,
+                             stdin: ByteSource?, stdout: ByteSink, stderr realStderr: ByteSink,
                              cancellation: CancellationFlag?) throws -> CommandResult.Termination {
+        let stderr = PIDCapturingSink(realStderr)
         libssh2_session_set_blocking(session, 1)
         guard let channel = ocore_ssh_channel_open_session(session) else {
             throw SSHError.channelFailed(destination: ssh.destination, reason: ssh.lastError)
@@ -125,7 +126,19 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
             }
         }
 
+        try stderr.finish()
         libssh2_session_set_blocking(session, 1)
+        if let stop, let pid = stderr.pid {
+            // Stop the remote command and everything it started: TERM, a grace period, then KILL.
+            let group = "-\(pid)"
+            _ = quickExec(session, "kill -TERM -- \(group) 2>/dev/null")
+            let deadline = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < deadline, quickExec(session, "kill -0 -- \(group) 2>/dev/null") == 0 {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            _ = quickExec(session, "kill -KILL -- \(group) 2>/dev/null")
+            _ = stop
+        }
         if let stop {
             // Do not wait for the remote side: closing the channel makes sshd close the command's
             // pipes, and a command still writing dies of SIGPIPE. (libssh2 1.10 cannot send a
@@ -149,6 +162,21 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
         return .exited(libssh2_channel_get_exit_status(channel))
     }
 
+    /// Runs a short command on a new channel of the session (blocking) and returns its exit status.
+    private static func quickExec(_ session: OpaquePointer, _ line: String) -> Int32? {
+        libssh2_session_set_timeout(session, 5_000)
+        defer { libssh2_session_set_timeout(session, 0) }
+        guard let channel = ocore_ssh_channel_open_session(session) else { return nil }
+        defer { libssh2_channel_free(channel) }
+        guard ocore_ssh_channel_exec(channel, line) == 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while ocore_ssh_channel_read(channel, &buffer, buffer.count) > 0 {}
+        while ocore_ssh_channel_read_stderr(channel, &buffer, buffer.count) > 0 {}
+        libssh2_channel_close(channel)
+        libssh2_channel_wait_closed(channel)
+        return libssh2_channel_get_exit_status(channel)
+    }
+
     private static func signalNumber(_ name: String) -> Int32 {
         ["HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "ABRT": 6, "FPE": 8, "KILL": 9, "SEGV": 11, "PIPE": 13,
          "ALRM": 14, "TERM": 15][name] ?? 0
@@ -162,5 +190,41 @@ public enum Executors {
         case .local: LocalExecutor()
         case .ssh(let endpoint): SSHExecutor(endpoint: endpoint)
         }
+    }
+}
+
+/// Takes the PID announcement off the front of a remote command's stderr and passes the rest on.
+final class PIDCapturingSink: ByteSink {
+    let target: ByteSink
+    private(set) var pid: Int?
+    private var head = Data()
+    private var done = false
+
+    init(_ target: ByteSink) { self.target = target }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if done { return try target.write(bytes) }
+        head.append(contentsOf: bytes)
+        guard let newline = head.firstIndex(of: 0x0A) else {
+            if head.count > 256 { try flushHead() }  // no announcement: pass everything through
+            return
+        }
+        let line = String(decoding: head[head.startIndex..<newline], as: UTF8.self)
+        if line.hasPrefix(ShellQuote.pidMarker), let value = Int(line.dropFirst(ShellQuote.pidMarker.count)) {
+            pid = value
+            head = Data(head[(newline + 1)...])
+        }
+        try flushHead()
+    }
+
+    /// Passes on whatever is still held (a stderr that ended without a newline).
+    func finish() throws {
+        if !done { try flushHead() }
+    }
+
+    private func flushHead() throws {
+        done = true
+        if !head.isEmpty { try head.withUnsafeBytes { try target.write($0) } }
+        head = Data()
     }
 }

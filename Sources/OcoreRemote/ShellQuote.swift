@@ -14,9 +14,15 @@ public enum ShellQuote {
         return plain ? argument : quote(argument)
     }
 
-    /// A remote command line for `command`: `cd DIR && exec env K=V… ARGV…`, all quoted.
-    public static func remoteCommandLine(for command: Command) -> String {
+    /// First line the remote shell writes to stderr: its PID, which (sshd starting each command
+    /// in a session of its own) is also the process group of everything the command starts.
+    public static let pidMarker = "\u{1E}ocore-pid "
+
+    /// A remote command line for `command`: announce the PID, then `cd DIR && exec env K=V… ARGV…`,
+    /// all quoted.
+    public static func remoteCommandLine(for command: Command, announcePID: Bool = false) -> String {
         var parts: [String] = []
+        if announcePID { parts.append("printf '\\036ocore-pid %s\\n' \"$$\" >&2;") }
         if let dir = command.workingDirectory { parts.append("cd \(quote(dir)) &&") }
         parts.append("exec")
         if !command.environment.isEmpty {

@@ -255,7 +255,15 @@ extension SQLiteStateStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
                 var out: [String: String] = [:]
-                for column in row.columnNames { if let v = row[column] as String? { out[column] = v } else if let v = row[column] as Int64? { out[column] = String(v) } }
+                for column in row.columnNames {
+                    let value: DatabaseValue = row[column]
+                    switch value.storage {
+                    case .string(let text): out[column] = text
+                    case .int64(let number): out[column] = String(number)
+                    case .double(let number): out[column] = String(number)
+                    case .null, .blob: break
+                    }
+                }
                 return out
             }
         }

@@ -87,7 +87,7 @@ public struct TestSSHD: Sendable {
         return TestSSHD(directory: dir, port: port, user: user)
     }
 
-    static func waitForPort(address: String, port: Int, logDir: String) throws {
+    public static func waitForPort(address: String, port: Int, logDir: String) throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

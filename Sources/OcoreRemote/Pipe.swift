@@ -1,0 +1,168 @@
+import Crypto
+import Foundation
+
+/// Streams the standard output of a command on one executor into the standard input of a command
+/// on another (e.g. `pg_dump` on server A into `pg_restore` on server B), through this process,
+/// with no temporary file anywhere. A bounded queue gives back-pressure (the faster side waits);
+/// bytes are counted for progress and optionally hashed (SHA-256) on the way through.
+public enum Pipe {
+    public struct Outcome: Sendable {
+        public var bytes: Int64
+        public var sha256: String?
+        public var source: CommandResult
+        public var sink: CommandResult
+
+        public var succeeded: Bool { source.succeeded && sink.succeeded }
+    }
+
+    /// Runs both commands until both end. If one side fails, the other is stopped.
+    public static func run(from source: any Executor, _ sourceCommand: Command, to sink: any Executor, _ sinkCommand: Command,
+                           hashing: Bool = false, progress: (@Sendable (Int64) -> Void)? = nil,
+                           cancellation: CancellationFlag? = nil) throws -> Outcome {
+        let queue = ChunkQueue(capacity: 16)
+        let counter = CountingHasher(hashing: hashing, progress: progress)
+        let stop = CancellationFlag()
+        let sourceDone = DispatchSemaphore(value: 0)
+        let sourceBox = ResultBox()
+        let watcher = cancellation.map { outer in
+            Thread { while !stop.isCancelled { if outer.isCancelled { stop.cancel() }; Thread.sleep(forTimeInterval: 0.05) } }
+        }
+        watcher?.start()
+        Thread.detachNewThread {
+            let err = CollectingSink(limit: 64 << 10)
+            do {
+                let termination = try source.execute(sourceCommand, stdin: nil, stdout: QueueWriter(queue: queue, counter: counter),
+                                                     stderr: err, cancellation: stop)
+                sourceBox.set(.success(CommandResult(termination: termination, stderr: err.data)))
+            } catch is ReceiverGone {
+                // Like a shell pipeline's writer: the reader went away, the writer dies of SIGPIPE.
+                sourceBox.set(.success(CommandResult(termination: .signalled(SIGPIPE), stderr: err.data)))
+            } catch {
+                sourceBox.set(.failure(error))
+            }
+            queue.close()
+            if case .success(let r)? = sourceBox.value, !r.succeeded { stop.cancel() }
+            if case .failure? = sourceBox.value { stop.cancel() }
+            sourceDone.signal()
+        }
+        let sinkErr = CollectingSink(limit: 64 << 10)
+        let sinkOut = CollectingSink(limit: 64 << 10)
+        var sinkResult: CommandResult
+        do {
+            let termination = try sink.execute(sinkCommand, stdin: QueueReader(queue: queue), stdout: sinkOut, stderr: sinkErr, cancellation: stop)
+            sinkResult = CommandResult(termination: termination, stdout: sinkOut.data, stderr: sinkErr.data)
+        } catch {
+            queue.abandon()
+            stop.cancel()
+            sourceDone.wait()
+            stop.cancel()
+            throw error
+        }
+        if !sinkResult.succeeded { stop.cancel() }
+        queue.abandon()  // nobody reads any more: a writer still waiting gives up
+        sourceDone.wait()
+        stop.cancel()  // ends the watcher
+        let sourceResult: CommandResult
+        switch sourceBox.value {
+        case .success(let r)?: sourceResult = r
+        case .failure(let e)?: throw e
+        case nil: sourceResult = CommandResult(termination: .cancelled)
+        }
+        if cancellation?.isCancelled == true { sinkResult.termination = .cancelled }
+        return Outcome(bytes: counter.bytes, sha256: counter.digest, source: sourceResult, sink: sinkResult)
+    }
+}
+
+/// A bounded FIFO of byte chunks between one writer thread and one reader thread.
+final class ChunkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [Data] = []
+    private var closed = false
+    private var abandoned = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while full. Throws if the reader has gone away.
+    func push(_ data: Data) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= capacity && !abandoned { condition.wait() }
+        if abandoned { throw ReceiverGone() }
+        chunks.append(data)
+        condition.broadcast()
+    }
+
+    /// Blocks while empty; nil at the end of the stream.
+    func pop() -> Data? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !closed && !abandoned { condition.wait() }
+        guard !chunks.isEmpty else { return nil }
+        let chunk = chunks.removeFirst()
+        condition.broadcast()
+        return chunk
+    }
+
+    func close() { condition.lock(); closed = true; condition.broadcast(); condition.unlock() }
+    func abandon() { condition.lock(); abandoned = true; chunks.removeAll(); condition.broadcast(); condition.unlock() }
+}
+
+final class CountingHasher: @unchecked Sendable {
+    private var hasher: SHA256?
+    private(set) var bytes: Int64 = 0
+    private let progress: (@Sendable (Int64) -> Void)?
+
+    init(hashing: Bool, progress: (@Sendable (Int64) -> Void)?) {
+        hasher = hashing ? SHA256() : nil
+        self.progress = progress
+    }
+
+    func consume(_ bytes: UnsafeRawBufferPointer) {
+        hasher?.update(bufferPointer: bytes)
+        self.bytes += Int64(bytes.count)
+        progress?(self.bytes)
+    }
+
+    var digest: String? { hasher.map { $0.finalize().map { String(format: "%02x", $0) }.joined() } }
+}
+
+final class QueueWriter: ByteSink {
+    let queue: ChunkQueue
+    let counter: CountingHasher
+    init(queue: ChunkQueue, counter: CountingHasher) { self.queue = queue; self.counter = counter }
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        counter.consume(bytes)
+        try queue.push(Data(bytes))
+    }
+}
+
+final class QueueReader: ByteSource {
+    let queue: ChunkQueue
+    var current = Data()
+    var offset = 0
+    init(queue: ChunkQueue) { self.queue = queue }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if offset >= current.count {
+            guard let next = queue.pop() else { return 0 }
+            current = next
+            offset = 0
+        }
+        let n = min(buffer.count, current.count - offset)
+        current.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<CommandResult, Error>?
+    func set(_ r: Result<CommandResult, Error>) { lock.withLock { result = r } }
+    var value: Result<CommandResult, Error>? { lock.withLock { result } }
+}
+
+/// The receiving side of a pipe ended before the sender.
+struct ReceiverGone: Error, CustomStringConvertible {
+    var description: String { "the receiving command stopped reading" }
+}
