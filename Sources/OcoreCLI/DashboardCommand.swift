@@ -1,21 +1,36 @@
 import ArgumentParser
 import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStorage
 import OcoreStore
 import OcoreTUI
 
 /// Options of the full-screen dashboard.
 struct DashboardOptions: ParsableArguments {
-    @Option(help: "Theme name from the themes/ folder: default, mono, … (NO_COLOR selects mono).") var theme: String?
+    @Option(help: "Theme from the themes/ folder: default, light, high-contrast, mono (NO_COLOR selects mono).") var theme: String?
+    @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
 
-    /// The chosen theme; a missing or broken theme file falls back to the default with a warning.
+    /// The chosen theme; a missing or broken theme file falls back to the built-in one with a warning.
     func resolvedTheme(environment: [String: String] = ProcessInfo.processInfo.environment) -> (Theme, warning: String?) {
         let name = theme ?? (environment["NO_COLOR"].map { !$0.isEmpty } == true ? "mono" : "default")
+        var chosen: Theme
+        var warning: String?
         do {
-            return (try ThemeLoader.load(named: name), nil)
+            chosen = try ThemeLoader.load(named: name)
         } catch {
-            let builtIn: Theme = name == "mono" ? .mono : .builtInDefault
-            return (builtIn, name == builtIn.name && theme == nil ? nil : "\(error); using the built-in \(builtIn.name) theme")
+            chosen = name == "mono" ? .mono : .builtInDefault
+            if theme != nil || name != chosen.name { warning = "\(error); using the built-in \(chosen.name) theme" }
         }
+        if ascii || !Self.localeIsUTF8(environment) { chosen.symbols = .ascii }
+        return (chosen, warning)
+    }
+
+    static func localeIsUTF8(_ env: [String: String]) -> Bool {
+        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+        let lower = locale.lowercased()
+        return lower.contains("utf-8") || lower.contains("utf8")
     }
 }
 
@@ -36,8 +51,31 @@ struct DashboardCommand: ParsableCommand {
         }
         let store = try global.openStore()
         let (theme, warning) = options.resolvedTheme()
-        if let warning { FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8)) }
-        let settings = DashboardSettings(theme: theme, escDelayMs: DashboardSettings.escDelay())
+        if let warning {
+            FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8))
+            Thread.sleep(forTimeInterval: 1.5)  // let the warning be read before the screen is taken over
+        }
+        let executors = ExecutorCache()
+        let settings = DashboardSettings(theme: theme, escDelayMs: DashboardSettings.escDelay(), probe: { env in
+            EnvironmentProbe(environment: env, executor: executors.executor(for: env.server), httpCheck: { url in
+                try CurlHTTP.perform(method: "GET", url: url, timeout: 10).status
+            }).run(now: Date().timeIntervalSince1970)
+        })
         try DashboardRuntime(store: store, settings: settings).run()
+    }
+}
+
+/// One executor per server, so probes reuse their SSH connection.
+final class ExecutorCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var executors: [String: any Executor] = [:]
+
+    func executor(for server: Server) -> any Executor {
+        lock.withLock {
+            if let existing = executors[server.name] { return existing }
+            let made = Executors.forServer(server)
+            executors[server.name] = made
+            return made
+        }
     }
 }

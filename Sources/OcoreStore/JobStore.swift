@@ -300,3 +300,12 @@ extension SQLiteStateStore {
         }
     }
 }
+
+extension SQLiteStateStore {
+    /// The newest jobs of one environment (at most `limit`).
+    public func jobs(forEnvironment name: String, limit: Int = 50) throws -> [JobRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE environment = ? ORDER BY id DESC LIMIT ?", arguments: [name, limit]).map(Self.job(from:))
+        }
+    }
+}

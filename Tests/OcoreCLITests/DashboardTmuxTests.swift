@@ -36,34 +36,58 @@ struct Tmux {
 
 @Suite("The dashboard in a real terminal (tmux)")
 struct DashboardTmuxTests {
-    @Test("ocore opens the environment list, follows resizes, and q restores the terminal")
-    func openResizeQuit() throws {
+    func inventory() throws -> OcoreBinary {
         let ocore = OcoreBinary()
         try ocore.addLocalServer()
-        for (name, type) in [("production", "production"), ("staging", "staging"), ("feature-login", "development")] {
-            _ = try ocore.ok(["env", "add", name, "--project", "acme", "--type", type, "--server", "local", "--db", "acme_\(name.replacingOccurrences(of: "-", with: "_"))"])
-        }
+        let db = try TestPostgres.createDatabase(prefix: "tmux")
+        _ = try ocore.ok(["env", "add", "production", "--project", "acme", "--type", "production", "--server", "local", "--db", db])
+        _ = try ocore.ok(["env", "add", "staging", "--project", "acme", "--type", "staging", "--server", "local", "--db", "acme_staging"])
+        _ = try ocore.ok(["env", "add", "feature-login", "--project", "shop", "--type", "development", "--server", "local", "--db", "shop_dev"])
+        return ocore
+    }
+
+    @Test("navigate, filter, help, palette, resize, and q restores the terminal")
+    func walkThrough() throws {
+        let ocore = try inventory()
         let tmux = Tmux()
         defer { tmux.kill() }
         let exitFile = ocore.home + "/exit-code"
-        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); echo \"EXIT=$?\" > \(exitFile); echo after-ocore; sleep 60", width: 100, height: 20)
-        let first = try tmux.waitFor("the environment list") { $0.contains("feature-login") }
-        #expect(first.contains("production") && first.contains("staging") && first.contains("acme_production"))
+        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); echo \"EXIT=$?\" > \(exitFile); echo after-ocore; sleep 60", width: 100, height: 26)
+        let first = try tmux.waitFor("the environment tree") { $0.contains("feature-login") && $0.contains("▾ acme (2)") }
         #expect(first.contains("3 environments"))
-        let widthBefore = first.split(separator: "\n").first.map { $0.count } ?? 0
-        #expect(widthBefore > 80)
-
+        // The background probe reaches the real database of production.
         try tmux.keys("j")
-        try tmux.resize(width: 60, height: 12)
-        let narrow = try tmux.waitFor("the narrower layout") { screen in
-            screen.split(separator: "\n").allSatisfy { $0.count <= 60 } && screen.contains("3 environments")
-        }
-        #expect(narrow.contains("▶ acme    staging"), "selection moved to the second row:\n\(narrow)")
+        let probed = try tmux.waitFor("production's probe result") { $0.contains("reachable") }
+        #expect(probed.contains("production · acme"))
+        #expect(probed.contains("Neutralized"))
 
-        try tmux.resize(width: 30, height: 8)
+        try tmux.keys("/")
+        try tmux.keys("-l", "feat")
+        let filtered = try tmux.waitFor("the filtered tree") { !$0.contains("staging") && $0.contains("/feat") }
+        #expect(filtered.contains("feature-login"))
+        try tmux.keys("Escape")
+        _ = try tmux.waitFor("the filter cleared") { $0.contains("staging") }
+
+        try tmux.keys("?")
+        let help = try tmux.waitFor("the help overlay") { $0.contains("─ Keys ─") }
+        #expect(help.contains("command palette") && help.contains("quit (jobs keep running)"))
+        try tmux.keys("Escape")
+
+        try tmux.keys(":")
+        try tmux.keys("-l", "jo")
+        _ = try tmux.waitFor("the palette") { $0.contains("─ Command ─") && $0.contains("show the Jobs tab") }
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the Jobs tab") { $0.contains("No jobs on this environment yet.") }
+
+        try tmux.resize(width: 70, height: 14)
+        let narrow = try tmux.waitFor("the narrower layout") { screen in
+            screen.split(separator: "\n").allSatisfy { $0.count <= 70 } && screen.contains("3 environments")
+        }
+        #expect(narrow.contains("production"))
+        try tmux.resize(width: 40, height: 10)
         _ = try tmux.waitFor("the too-small notice") { $0.contains("terminal too small") }
-        try tmux.resize(width: 90, height: 15)
-        _ = try tmux.waitFor("the list again") { $0.contains("feature-login") }
+        try tmux.resize(width: 90, height: 20)
+        _ = try tmux.waitFor("the dashboard again") { $0.contains("feature-login") }
 
         try tmux.keys("q")
         let after = try tmux.waitFor("the shell after quitting") { $0.contains("after-ocore") }
@@ -71,14 +95,44 @@ struct DashboardTmuxTests {
         #expect(try String(contentsOfFile: exitFile, encoding: .utf8) == "EXIT=0\n")
     }
 
-    @Test("an empty inventory shows how to start")
-    func emptyInventory() throws {
+    @Test("a job started from the CLI shows in the running-jobs strip and its end rings a toast")
+    func jobsStrip() throws {
+        let ocore = try inventory()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 100, height: 24)
+        _ = try tmux.waitFor("the tree") { $0.contains("feature-login") }
+        _ = try ocore.ok(["jobs", "diagnose", "--env", "staging", "--steps", "2", "--seconds", "1", "--scratch", ocore.home + "/s"])
+        let running = try tmux.waitFor("the jobs strip") { $0.contains("#1 diagnostic staging running") }
+        #expect(running.contains("1 job running"))
+        let ended = try tmux.waitFor("the toast") { $0.contains("job 1 diagnostic on staging completed") }
+        #expect(!ended.contains("1 job running"))
+        try tmux.keys("q")
+    }
+
+    @Test("an empty inventory shows how to start; NO_COLOR and a non-UTF-8 locale still give a usable screen")
+    func emptyMonoAscii() throws {
         let ocore = OcoreBinary()
         let tmux = Tmux()
         defer { tmux.kill() }
-        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 90, height: 16)
+        try tmux.start("env NO_COLOR=1 LANG=C LC_ALL=C \(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 90, height: 16)
         let screen = try tmux.waitFor("the empty-state hint") { $0.contains("No environments yet") }
         #expect(screen.contains("ocore demo"))
         try tmux.keys("q")
+    }
+
+    @Test("a broken theme file falls back to the default with a warning")
+    func brokenTheme() throws {
+        let ocore = OcoreBinary()
+        let themes = ocore.home + "/themes"
+        try FileManager.default.createDirectory(atPath: themes, withIntermediateDirectories: true)
+        try "[styles\n".write(toFile: themes + "/broken.toml", atomically: true, encoding: .utf8)
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("env OCORE_THEMES_DIR=\(themes) \(OcoreBinary.path) --home \(ocore.home) --theme broken 2>\(ocore.home)/err; sleep 60", width: 90, height: 16)
+        _ = try tmux.waitFor("the dashboard") { $0.contains("No environments yet") }
+        try tmux.keys("q")
+        let err = try String(contentsOfFile: ocore.home + "/err", encoding: .utf8)
+        #expect(err.contains("theme file") && err.contains("using the built-in default theme"))
     }
 }

@@ -6,10 +6,13 @@ import OcoreStore
 public struct DashboardSettings: Sendable {
     public var theme: Theme
     public var escDelayMs: Int
+    /// Looks at one environment (database, filestore, URL); runs off the UI thread.
+    public var probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)?
 
-    public init(theme: Theme, escDelayMs: Int) {
+    public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil) {
         self.theme = theme
         self.escDelayMs = escDelayMs
+        self.probe = probe
     }
 
     /// ESCDELAY: the user's value wins; otherwise ~25 ms locally and ~100 ms over SSH, where
@@ -20,75 +23,169 @@ public struct DashboardSettings: Sendable {
     }
 }
 
-/// The event loop: input and ticks become messages, `update` decides, `render` draws into a
-/// buffer, the terminal shows it. The store is re-read only when another process changed it
-/// (`PRAGMA data_version`), so an idle dashboard writes nothing to the terminal.
+/// Messages from background threads to the UI thread.
+final class Inbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [Message] = []
+    func post(_ message: Message) { lock.withLock { messages.append(message) } }
+    func drain() -> [Message] { lock.withLock { defer { messages = [] }; return messages } }
+}
+
+/// The event loop. Input, ticks and background results become messages; `update` decides;
+/// `render` draws into a buffer; the terminal shows it — only when the state changed, so an idle
+/// dashboard writes nothing. The store is re-read only when another process committed
+/// (`PRAGMA data_version`), and probes run on their own thread.
 public final class DashboardRuntime {
     private let store: SQLiteStateStore
     private let settings: DashboardSettings
-    private var state: AppState
+    private var state: DashboardState
     private var lastDataVersion: Int?
+    private let inbox = Inbox()
+    private let probes: ProbeScheduler?
+    private var knownActive: Set<Int64> = []
 
     public init(store: SQLiteStateStore, settings: DashboardSettings) {
         self.store = store
         self.settings = settings
-        self.state = AppState(storePath: store.path)
+        self.state = DashboardState(storePath: store.path)
+        self.probes = settings.probe.map { ProbeScheduler(probe: $0, inbox: Inbox()) }
     }
 
     public func run() throws {
         let terminal = try NcursesTerminal(useColor: settings.theme.name != "mono", escDelayMs: settings.escDelayMs)
-        defer { terminal.end() }
+        defer { terminal.end(); probes?.stop() }
         let size = terminal.size
+        state.now = Date().timeIntervalSince1970
         apply(.resize(width: size.width, height: size.height), terminal)
-        apply(.environmentsLoaded([]), terminal)
-        perform(.reloadEnvironments, terminal, force: true)
+        reloadStore(terminal, force: true)
+        probes?.start(inbox: inbox)
         var dirty = true
         var lastTick = ContinuousClock.now
         while !state.shouldQuit {
             if dirty {
-                var buffer = CellBuffer(width: state.width, height: state.height)
-                render(state, theme: settings.theme, into: &buffer)
-                terminal.draw(buffer)
+                draw(terminal)
                 dirty = false
             }
             let before = state
-            switch terminal.readInput(timeoutMs: 250) {
+            switch terminal.readInput(timeoutMs: 100) {
             case .key(let key)?: apply(.key(key), terminal)
             case .resize?:
                 let s = terminal.size
                 apply(.resize(width: s.width, height: s.height), terminal)
-                dirty = true
             case nil: break
             }
+            for message in inbox.drain() { apply(message, terminal) }
             if ContinuousClock.now - lastTick >= .milliseconds(500) {
                 lastTick = ContinuousClock.now
-                apply(.tick, terminal)
+                apply(.tick(now: Date().timeIntervalSince1970), terminal)
             }
             if state != before { dirty = true }
         }
+    }
+
+    private func draw(_ terminal: NcursesTerminal) {
+        var buffer = CellBuffer(width: state.width, height: state.height)
+        render(state, theme: settings.theme, into: &buffer)
+        terminal.draw(buffer)
     }
 
     private func apply(_ message: Message, _ terminal: NcursesTerminal) {
         for effect in update(&state, message) { perform(effect, terminal) }
     }
 
-    private func perform(_ effect: Effect, _ terminal: NcursesTerminal, force: Bool = false) {
+    private func perform(_ effect: Effect, _ terminal: NcursesTerminal) {
         switch effect {
         case .redrawAll:
             terminal.invalidate()
-            var buffer = CellBuffer(width: state.width, height: state.height)
-            render(state, theme: settings.theme, into: &buffer)
-            terminal.draw(buffer)
-        case .reloadEnvironments:
+            draw(terminal)
+        case .reloadStore:
+            reloadStore(terminal, force: false)
+        case let .loadDetails(environment, job):
             do {
-                let version = try store.dataVersion()
-                guard force || version != lastDataVersion else { return }
-                lastDataVersion = version
-                let rows = try store.environments().map(EnvironmentRow.init)
-                apply(.environmentsLoaded(rows), terminal)
+                let jobs = try store.jobs(forEnvironment: environment, limit: 50)
+                let chosen = job.flatMap { id in jobs.first { $0.id == id } } ?? jobs.first
+                let log = try chosen.map { try store.logs(ofJob: $0.id, after: 0, limit: 500) } ?? []
+                apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log), terminal)
             } catch {
                 apply(.storeFailed("\(error)"), terminal)
             }
+        case .probe(let environment):
+            if let env = try? store.resolvedEnvironment(named: environment) { probes?.probeNow(env) }
+        case .bell:
+            terminal.bell()
+        }
+    }
+
+    private func reloadStore(_ terminal: NcursesTerminal, force: Bool) {
+        do {
+            let version = try store.dataVersion()
+            guard force || version != lastDataVersion else { return }
+            lastDataVersion = version
+            let servers = Dictionary(uniqueKeysWithValues: try store.servers().map { ($0.name, $0) })
+            let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
+            probes?.setEnvironments(resolved)
+            apply(.environmentsLoaded(resolved.map(EnvironmentRow.init)), terminal)
+            let active = try store.jobs(includeFinished: false)
+            let activeIDs = Set(active.map(\.id))
+            for ended in knownActive.subtracting(activeIDs) {
+                if let job = try? store.job(ended) { apply(.jobEnded(job), terminal) }
+            }
+            knownActive = activeIDs
+            apply(.jobsLoaded(active: active), terminal)
+        } catch {
+            apply(.storeFailed("\(error)"), terminal)
+        }
+    }
+}
+
+/// Probes environments on a background thread: every 30 s on this host, every 2 min over SSH,
+/// and at once on request. Results go to the inbox; the UI thread never waits for them.
+final class ProbeScheduler: @unchecked Sendable {
+    private let probe: @Sendable (ResolvedEnvironment) -> EnvironmentStatus
+    private var inbox: Inbox
+    private let condition = NSCondition()
+    private var environments: [ResolvedEnvironment] = []
+    private var due: [String: Double] = [:]
+    private var urgent: [ResolvedEnvironment] = []
+    private var stopped = false
+
+    init(probe: @escaping @Sendable (ResolvedEnvironment) -> EnvironmentStatus, inbox: Inbox) {
+        self.probe = probe
+        self.inbox = inbox
+    }
+
+    func start(inbox: Inbox) {
+        self.inbox = inbox
+        Thread.detachNewThread { [self] in loop() }
+    }
+
+    func stop() { condition.lock(); stopped = true; condition.broadcast(); condition.unlock() }
+
+    func setEnvironments(_ envs: [ResolvedEnvironment]) {
+        condition.lock(); environments = envs; condition.broadcast(); condition.unlock()
+    }
+
+    func probeNow(_ env: ResolvedEnvironment) {
+        condition.lock(); urgent.append(env); condition.broadcast(); condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            var next: ResolvedEnvironment?
+            while next == nil && !stopped {
+                let now = Date().timeIntervalSince1970
+                if !urgent.isEmpty { next = urgent.removeFirst(); break }
+                next = environments.first { (due[$0.environment.name] ?? 0) <= now }
+                if next == nil { condition.wait(until: Date(timeIntervalSinceNow: 1)) }
+            }
+            if stopped { condition.unlock(); return }
+            let env = next!
+            let remote: Bool = if case .ssh = env.server.connection { true } else { false }
+            due[env.environment.name] = Date().timeIntervalSince1970 + (remote ? 120 : 30)
+            condition.unlock()
+            let status = probe(env)
+            inbox.post(.statusUpdated(environment: env.environment.name, status))
         }
     }
 }

@@ -1,59 +1,219 @@
-/// The app's one state transition: pure, so every screen behaviour is testable without a terminal.
-public func update(_ state: inout AppState, _ message: Message) -> [Effect] {
+import OcoreModel
+
+/// The dashboard's one state transition: pure, so every behaviour is testable without a terminal.
+public func update(_ state: inout DashboardState, _ message: Message) -> [Effect] {
     switch message {
     case .key(let key):
-        return handle(key, &state)
+        return handleKey(key, &state)
     case let .resize(width, height):
         state.width = width
         state.height = height
-        keepSelectionVisible(&state)
+        state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+    case .tick(let now):
+        state.now = now
+        if let toast = state.toast, toast.expiresAt <= now { state.toast = nil }
+        if !state.activeJobs.isEmpty { state.spinnerFrame += 1 }
+        return [.reloadStore]
     case .environmentsLoaded(let rows):
-        let previous = state.environments.indices.contains(state.selected) ? state.environments[state.selected].name : nil
+        let previous = state.selectedEnvironment?.name
         state.environments = rows
         state.storeError = nil
-        // Keep the same environment selected when the list changes under it.
-        state.selected = previous.flatMap { name in rows.firstIndex { $0.name == name } } ?? min(state.selected, max(rows.count - 1, 0))
-        keepSelectionVisible(&state)
+        if let previous, let index = state.treeRows.firstIndex(where: { if case .environment(let e) = $0 { e.name == previous } else { false } }) {
+            state.tree.selected = index
+        }
+        state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+        return detailsEffect(state)
+    case .jobsLoaded(let active):
+        state.activeJobs = active
+        return detailsEffect(state)
+    case let .environmentDetailsLoaded(environment, jobs, log):
+        guard environment == state.focusedEnvironment?.name else { return [] }
+        state.environmentJobs = jobs
+        state.jobLog = log
+        state.jobsList.clamp(count: jobs.count, visible: max(state.bodyHeight - 4, 1))
+    case let .statusUpdated(environment, status):
+        state.statuses[environment] = status
+    case .jobEnded(let job):
+        let ok = job.status == .completed
+        state.toast = Toast(message: "job \(job.id) \(job.kind)\(job.environment.map { " on \($0)" } ?? "") \(job.status.rawValue)",
+                            kind: ok ? .success : .error, expiresAt: state.now + 8)
+        return [.bell]
     case .storeFailed(let reason):
         state.storeError = reason
-    case .tick:
-        return [.reloadEnvironments]
     }
     return []
 }
 
-private func handle(_ key: Key, _ state: inout AppState) -> [Effect] {
-    let count = state.environments.count
-    switch key {
-    case .character("q"), .control("c"):
-        state.shouldQuit = true
-    case .down, .character("j"):
-        state.selected = min(state.selected + 1, max(count - 1, 0))
-    case .up, .character("k"):
-        state.selected = max(state.selected - 1, 0)
-    case .pageDown:
-        state.selected = min(state.selected + max(listHeight(state) - 1, 1), max(count - 1, 0))
-    case .pageUp:
-        state.selected = max(state.selected - max(listHeight(state) - 1, 1), 0)
-    case .home, .character("g"):
-        state.selected = 0
-    case .end, .character("G"):
-        state.selected = max(count - 1, 0)
-    case .control("l"):
-        return [.redrawAll]
-    default:
+private func detailsEffect(_ state: DashboardState) -> [Effect] {
+    guard let env = state.focusedEnvironment else { return [] }
+    let chosen = state.environmentJobs.indices.contains(state.jobsList.selected) ? state.environmentJobs[state.jobsList.selected].id : nil
+    return [.loadDetails(environment: env.name, job: chosen)]
+}
+
+private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    // Text entry first: while typing, letters are text, not commands.
+    if state.filtering { return editFilter(key, &state) }
+    if state.searchingLog { return editLogSearch(key, &state) }
+    switch state.overlay {
+    case .help:
+        if [.escape, .character("?"), .character("q"), .function(1), .enter].contains(key) { state.overlay = .none }
+        return []
+    case .palette(var palette):
+        return handlePalette(key, &palette, &state)
+    case .none:
         break
     }
-    keepSelectionVisible(&state)
+    let before = state.focusedEnvironment?.name
+    var effects: [Effect] = []
+    switch key {
+    case .character("q"), .function(10), .control("c"): state.shouldQuit = true
+    case .character("?"), .function(1): state.overlay = .help
+    case .character(":"): state.overlay = .palette(PaletteState())
+    case .character("/"):
+        if state.focus == .details && state.tab == .log { state.searchingLog = true } else {
+            state.filtering = true
+            state.focus = .tree
+        }
+    case .control("l"): effects.append(.redrawAll)
+    case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
+    case .tab: state.focus = state.focus == .tree ? .details : .tree
+    case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!
+    case .character(let c) where ("1"..."4").contains(c):
+        state.tab = DetailTab(rawValue: Int(String(c))! - 1)!
+        state.focus = .details
+    case .escape:
+        if state.focus == .details { state.focus = .tree } else if !state.filter.text.isEmpty { state.filter = TextFieldState() }
+        state.logView.search = nil
+    default:
+        effects += state.focus == .tree ? treeKey(key, &state) : detailsKey(key, &state)
+    }
+    state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+    if state.focusedEnvironment?.name != before {
+        state.environmentJobs = []
+        state.jobLog = []
+        state.jobsList = ListState()
+        state.logView = LogViewState()
+        effects += detailsEffect(state)
+    }
+    return effects
+}
+
+private func treeKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    let rows = state.treeRows
+    let visible = state.treeVisibleRows
+    switch key {
+    case .down, .character("j"): state.tree.move(1, count: rows.count, visible: visible)
+    case .up, .character("k"): state.tree.move(-1, count: rows.count, visible: visible)
+    case .pageDown: state.tree.move(visible - 1, count: rows.count, visible: visible)
+    case .pageUp: state.tree.move(-(visible - 1), count: rows.count, visible: visible)
+    case .home, .character("g"): state.tree.move(-rows.count, count: rows.count, visible: visible)
+    case .end, .character("G"): state.tree.move(rows.count, count: rows.count, visible: visible)
+    case .enter, .right, .character("l"), .left, .character("h"):
+        guard rows.indices.contains(state.tree.selected) else { break }
+        switch rows[state.tree.selected] {
+        case .project(let name, _, let isCollapsed):
+            let collapse = key == .left || key == .character("h") ? true : key == .enter ? !isCollapsed : false
+            if collapse { state.collapsed.insert(name) } else { state.collapsed.remove(name) }
+        case .environment(let env):
+            if key == .left || key == .character("h") {
+                state.collapsed.insert(env.project)
+                state.tree.selected = state.treeRows.firstIndex(of: .project(env.project, count: 0, collapsed: true))
+                    ?? state.treeRows.firstIndex { if case .project(env.project, _, _) = $0 { true } else { false } } ?? 0
+            } else {
+                state.focus = .details
+            }
+        }
+    default: break
+    }
     return []
 }
 
-/// Rows available to the list: the screen minus title, column header and key-hint bar.
-func listHeight(_ state: AppState) -> Int { max(state.height - 3, 1) }
+private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    let count = DetailTab.allCases.count
+    switch key {
+    case .right, .character("l"): state.tab = DetailTab(rawValue: (state.tab.rawValue + 1) % count)!
+    case .left, .character("h"): state.tab = DetailTab(rawValue: (state.tab.rawValue + count - 1) % count)!
+    case .down, .character("j"), .up, .character("k"), .pageUp, .pageDown:
+        let delta = [Key.down, .character("j")].contains(key) ? 1 : [Key.up, .character("k")].contains(key) ? -1 : key == .pageDown ? 10 : -10
+        if state.tab == .jobs {
+            state.jobsList.move(delta, count: state.environmentJobs.count, visible: max(state.bodyHeight - 4, 1))
+            return detailsEffect(state)
+        }
+        if state.tab == .log { state.logView.scrollBack = max(0, state.logView.scrollBack - delta) }
+    case .enter:
+        if state.tab == .jobs { state.tab = .log }
+    default: break
+    }
+    return []
+}
 
-private func keepSelectionVisible(_ state: inout AppState) {
-    let visible = listHeight(state)
-    if state.selected < state.scrollOffset { state.scrollOffset = state.selected }
-    if state.selected >= state.scrollOffset + visible { state.scrollOffset = state.selected - visible + 1 }
-    state.scrollOffset = max(0, min(state.scrollOffset, max(state.environments.count - visible, 0)))
+private func editFilter(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    switch key {
+    case .enter: state.filtering = false
+    case .escape:
+        state.filtering = false
+        state.filter = TextFieldState()
+    default: _ = state.filter.handle(key)
+    }
+    state.tree = ListState()
+    if let first = state.treeRows.firstIndex(where: { if case .environment = $0 { true } else { false } }) { state.tree.selected = first }
+    state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+    return detailsEffect(state)
+}
+
+private func editLogSearch(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    switch key {
+    case .enter: state.searchingLog = false
+    case .escape:
+        state.searchingLog = false
+        state.logSearch = TextFieldState()
+    default: _ = state.logSearch.handle(key)
+    }
+    state.logView.search = state.logSearch.text.isEmpty ? nil : state.logSearch.text
+    state.logView.scrollBack = 0
+    return []
+}
+
+private func handlePalette(_ key: Key, _ palette: inout PaletteState, _ state: inout DashboardState) -> [Effect] {
+    switch key {
+    case .escape:
+        state.overlay = .none
+        return []
+    case .down, .control("n"): palette.selected = min(palette.selected + 1, max(palette.matches.count - 1, 0))
+    case .up, .control("p"): palette.selected = max(palette.selected - 1, 0)
+    case .tab:
+        if let match = palette.matches[safe: palette.selected] { palette.field = TextFieldState(text: match.rawValue) }
+    case .enter:
+        state.overlay = .none
+        guard let action = palette.matches[safe: palette.selected] else { return [] }
+        return perform(action, &state)
+    default:
+        _ = palette.field.handle(key)
+        palette.selected = 0
+    }
+    state.overlay = .palette(palette)
+    return []
+}
+
+private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> [Effect] {
+    switch action {
+    case .overview, .backups, .jobs, .log:
+        state.tab = [.overview: DetailTab.overview, .backups: .backups, .jobs: .jobs, .log: .log][action]!
+        state.focus = .details
+    case .refresh: return state.focusedEnvironment.map { [.probe(environment: $0.name)] } ?? []
+    case .filter:
+        state.filtering = true
+        state.focus = .tree
+    case .help: state.overlay = .help
+    case .collapseAll: state.collapsed = Set(state.environments.map(\.project))
+    case .expandAll: state.collapsed = []
+    case .redraw: return [.redrawAll]
+    case .quit: state.shouldQuit = true
+    }
+    state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+    return []
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

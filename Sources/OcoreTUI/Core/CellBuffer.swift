@@ -74,3 +74,16 @@ public struct CellBuffer: Equatable, Sendable {
         lines.map { line in String(line.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n")
     }
 }
+
+extension CellBuffer {
+    static let asciiDecorations: [String: String] = [
+        "·": "-", "…": ".", "↑": "^", "↓": "v", "←": "<", "→": ">", "▲": "^", "▼": "v", "×": "x", "—": "-", "•": "*",
+    ]
+
+    /// For terminals without UTF-8: replaces the decorative characters views use with ASCII.
+    public mutating func transliterateDecorations() {
+        for i in cells.indices {
+            if let ascii = Self.asciiDecorations[cells[i].text] { cells[i].text = ascii }
+        }
+    }
+}

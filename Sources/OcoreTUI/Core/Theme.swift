@@ -43,12 +43,21 @@ public struct Theme: Equatable, Sendable {
 
 /// Box drawing and status symbols, in Unicode or plain ASCII (`--ascii`, non-UTF-8 locales).
 public struct Symbols: Equatable, Sendable {
-    public var horizontal: String
-    public var vertical: String
-    public var statusDot: String
-    public var protectedMark: String
-    public var ellipsis: String
+    public var horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
+    public var statusDot, protectedMark, ellipsis, selectionMark: String
+    public var checked, unchecked, radioOn, radioOff: String
+    public var done, failed, pending, barFull, barEmpty, scrollThumb: String
+    public var expanded, collapsed: String
+    public var spinner: [String]
 
-    public static let unicode = Symbols(horizontal: "─", vertical: "│", statusDot: "●", protectedMark: "✱", ellipsis: "…")
-    public static let ascii = Symbols(horizontal: "-", vertical: "|", statusDot: "*", protectedMark: "P", ellipsis: "...")
+    public static let unicode = Symbols(horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
+                                        statusDot: "●", protectedMark: "✱", ellipsis: "…", selectionMark: "▶",
+                                        checked: "[x]", unchecked: "[ ]", radioOn: "(•)", radioOff: "( )",
+                                        done: "✓", failed: "✗", pending: "·", barFull: "█", barEmpty: "░", scrollThumb: "█",
+                                        expanded: "▾", collapsed: "▸", spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"])
+    public static let ascii = Symbols(horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
+                                      statusDot: "*", protectedMark: "!", ellipsis: "...", selectionMark: ">",
+                                      checked: "[x]", unchecked: "[ ]", radioOn: "(*)", radioOff: "( )",
+                                      done: "v", failed: "x", pending: ".", barFull: "#", barEmpty: "-", scrollThumb: "#",
+                                      expanded: "-", collapsed: "+", spinner: ["|", "/", "-", "\\"])
 }

@@ -54,6 +54,9 @@ public final class NcursesTerminal {
         return (Int(cols), Int(rows))
     }
 
+    /// Rings the terminal bell (a job ended).
+    public func bell() { beep() }
+
     /// Repaints everything on the next frame (Ctrl-L).
     public func invalidate() { forceFullRedraw = true }
 

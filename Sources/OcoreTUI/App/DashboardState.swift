@@ -1,0 +1,172 @@
+import OcoreModel
+
+/// An environment as the dashboard lists it: nothing it must query again to draw a row.
+public struct EnvironmentRow: Equatable, Sendable {
+    public var project: String
+    public var name: String
+    public var type: EnvironmentType
+    public var server: String
+    public var serverLabel: String
+    public var database: String
+    public var filestore: String
+    public var url: String?
+    public var isProtected: Bool
+    public var isRemote: Bool
+
+    public init(project: String, name: String, type: EnvironmentType, server: String, serverLabel: String = "", database: String,
+                filestore: String = "", url: String? = nil, isProtected: Bool, isRemote: Bool = false) {
+        self.project = project
+        self.name = name
+        self.type = type
+        self.server = server
+        self.serverLabel = serverLabel.isEmpty ? server : serverLabel
+        self.database = database
+        self.filestore = filestore
+        self.url = url
+        self.isProtected = isProtected
+        self.isRemote = isRemote
+    }
+
+    public init(_ env: ResolvedEnvironment) {
+        var isRemote = false
+        if case .ssh = env.server.connection { isRemote = true }
+        self.init(project: env.environment.project, name: env.environment.name, type: env.environment.type, server: env.server.name,
+                  serverLabel: "\(env.server.name) (\(env.server.kindLabel))", database: env.environment.dbName, filestore: env.filestore,
+                  url: env.environment.url, isProtected: env.environment.isProtected, isRemote: isRemote)
+    }
+}
+
+/// A line of the left pane: a project heading, or one of its environments.
+public enum TreeRow: Equatable, Sendable {
+    case project(String, count: Int, collapsed: Bool)
+    case environment(EnvironmentRow)
+}
+
+public enum Pane: Equatable, Sendable { case tree, details }
+
+public enum DetailTab: Int, CaseIterable, Sendable {
+    case overview, backups, jobs, log
+
+    public var title: String {
+        switch self {
+        case .overview: "Overview"
+        case .backups: "Backups"
+        case .jobs: "Jobs"
+        case .log: "Log"
+        }
+    }
+}
+
+/// The command palette: a text field and the actions that match it.
+public struct PaletteState: Equatable, Sendable {
+    public var field = TextFieldState()
+    public var selected = 0
+
+    public init() {}
+
+    public var matches: [PaletteAction] { PaletteAction.matching(field.text) }
+}
+
+public enum Overlay: Equatable, Sendable {
+    case none
+    case help
+    case palette(PaletteState)
+}
+
+/// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
+public struct DashboardState: Equatable, Sendable {
+    public var environments: [EnvironmentRow] = []
+    public var statuses: [String: EnvironmentStatus] = [:]
+    public var activeJobs: [JobRecord] = []
+    /// Jobs of the selected environment, newest first, and the log of the one chosen in the Jobs tab.
+    public var environmentJobs: [JobRecord] = []
+    public var jobLog: [JobLogLine] = []
+    public var collapsed: Set<String> = []
+    public var tree = ListState()
+    public var jobsList = ListState()
+    public var focus = Pane.tree
+    public var tab = DetailTab.overview
+    public var filter = TextFieldState()
+    public var filtering = false
+    public var logView = LogViewState()
+    public var logSearch = TextFieldState()
+    public var searchingLog = false
+    public var overlay = Overlay.none
+    public var toast: Toast?
+    public var width = 80
+    public var height = 24
+    /// Seconds since 1970, advanced by ticks (ages and toasts are computed from it).
+    public var now: Double = 0
+    public var spinnerFrame = 0
+    public var storeError: String?
+    public var shouldQuit = false
+    public let storePath: String
+
+    public init(storePath: String) {
+        self.storePath = storePath
+    }
+
+    /// Rows of the left pane after filtering (by environment, project, server or database name)
+    /// and collapsing.
+    public var treeRows: [TreeRow] {
+        let needle = filter.text.localizedLowercase
+        let matching = environments.filter { env in
+            needle.isEmpty || [env.name, env.project, env.server, env.database, env.type.rawValue]
+                .contains { $0.localizedLowercase.contains(needle) }
+        }
+        var rows: [TreeRow] = []
+        var seen: [String] = []
+        for env in matching where !seen.contains(env.project) { seen.append(env.project) }
+        for project in seen {
+            let members = matching.filter { $0.project == project }
+            let isCollapsed = collapsed.contains(project) && needle.isEmpty
+            rows.append(.project(project, count: members.count, collapsed: isCollapsed))
+            if !isCollapsed { rows += members.map(TreeRow.environment) }
+        }
+        return rows
+    }
+
+    /// The environment under the cursor (nil on a project heading).
+    public var selectedEnvironment: EnvironmentRow? {
+        let rows = treeRows
+        guard rows.indices.contains(tree.selected), case .environment(let env) = rows[tree.selected] else { return nil }
+        return env
+    }
+
+    /// The selected environment, or the first of the project under the cursor.
+    public var focusedEnvironment: EnvironmentRow? {
+        if let env = selectedEnvironment { return env }
+        let rows = treeRows
+        guard rows.indices.contains(tree.selected), case .project(let name, _, _) = rows[tree.selected] else { return nil }
+        return environments.first { $0.project == name }
+    }
+
+    /// Layout: title bar, jobs strip (up to 3 lines), hint bar.
+    public var jobsStripHeight: Int { min(activeJobs.count, 3) }
+    public var bodyHeight: Int { max(height - 2 - jobsStripHeight, 0) }
+    /// Rows the tree shows (minus the filter line when there is one).
+    public var treeVisibleRows: Int { max(bodyHeight - 2 - (filtering || !filter.text.isEmpty ? 1 : 0), 1) }
+    public var isTooSmall: Bool { width < 60 || height < 12 }
+}
+
+/// Messages: input, time, and results of work done off the UI thread.
+public enum Message: Equatable, Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    case tick(now: Double)
+    case environmentsLoaded([EnvironmentRow])
+    case jobsLoaded(active: [JobRecord])
+    case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine])
+    case statusUpdated(environment: String, EnvironmentStatus)
+    case jobEnded(JobRecord)
+    case storeFailed(String)
+}
+
+/// Side effects `update` asks the runtime for; their results come back as messages.
+public enum Effect: Equatable, Sendable {
+    case reloadStore
+    case loadDetails(environment: String, job: Int64?)
+    case probe(environment: String)
+    case redrawAll
+    case bell
+}

@@ -1,0 +1,47 @@
+/// Every dashboard action by name, for the `:` palette (with completion) and the help overlay.
+public enum PaletteAction: String, CaseIterable, Sendable {
+    case overview, backups, jobs, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
+
+    public var summary: String {
+        switch self {
+        case .overview: "show the Overview tab"
+        case .backups: "show the Backups tab"
+        case .jobs: "show the Jobs tab"
+        case .log: "show the Log tab"
+        case .refresh: "re-check the selected environment now"
+        case .filter: "filter environments by name"
+        case .help: "list every key"
+        case .collapseAll: "collapse every project"
+        case .expandAll: "expand every project"
+        case .redraw: "redraw the whole screen"
+        case .quit: "leave ocore (jobs keep running)"
+        }
+    }
+
+    /// Actions whose name starts with the text, then those that contain it.
+    public static func matching(_ text: String) -> [PaletteAction] {
+        let t = text.lowercased().trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { return allCases }
+        let prefix = allCases.filter { $0.rawValue.hasPrefix(t) }
+        return prefix + allCases.filter { !$0.rawValue.hasPrefix(t) && $0.rawValue.contains(t) }
+    }
+}
+
+/// Key bindings, by context, for the help overlay and the hint bar.
+public enum KeyHelp {
+    public static let global: [(String, String)] = [
+        ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-4", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
+        ("Enter", "open"), ("Esc", "back"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
+        ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
+    ]
+
+    public static func hints(_ state: DashboardState) -> [(String, String)] {
+        if state.filtering || state.searchingLog { return [("Enter", "apply"), ("Esc", "clear"), ("^U", "erase")] }
+        switch state.overlay {
+        case .help: return [("Esc ?", "close")]
+        case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
+        case .none: break
+        }
+        return [("?", "help"), (":", "palette"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]
+    }
+}
