@@ -8,7 +8,7 @@ import OcoreStore
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server", abstract: "Register and check the servers that host Odoo databases and filestores.",
-        subcommands: [Add.self, List.self, Show.self, Test.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Test.self, Exec.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -109,6 +109,28 @@ struct ServerCommand: ParsableCommand {
             let failed = results.filter { !$0.passed }
             guard failed.isEmpty else {
                 throw CLIError("server \(name) failed \(failed.count) check(s): " + failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))
+            }
+        }
+    }
+
+    struct Exec: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a command on a server through ocore's executor (the same path jobs use), streaming its output.",
+            discussion: "Example: ocore server exec erp1 -- df -h /var/lib/odoo")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).") var command: [String] = []
+
+        func run() throws {
+            let argv = command.first == "--" ? Array(command.dropFirst()) : command
+            guard !argv.isEmpty else { throw ValidationError("give the command after --, e.g. `ocore server exec \(name) -- uptime`") }
+            let server = try global.openStore().server(named: name)
+            let termination = try Executors.forServer(server).execute(Command(argv), stdin: isatty(0) == 1 ? nil : FileDescriptorSource(0), stdout: FileDescriptorSink(1),
+                                                                      stderr: FileDescriptorSink(2), cancellation: nil)
+            switch termination {
+            case .exited(0): return
+            case .exited(let code): throw ExitCode(code)
+            default: throw ExitCode(1)
             }
         }
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where bytes for a command's standard input come from. `read` returns 0 at end of input.
 public protocol ByteSource: AnyObject {
@@ -116,5 +119,32 @@ public final class DataSource: ByteSource {
         }
         offset += n
         return n
+    }
+}
+
+/// Streams from an open file descriptor (e.g. 0, this process's standard input).
+public final class FileDescriptorSource: ByteSource {
+    let fd: Int32
+    public init(_ fd: Int32) { self.fd = fd }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw ExecutionError.io("read failed: \(String(cString: strerror(errno)))") }
+        }
+    }
+}
+
+/// Writes to an open file descriptor (e.g. 1, this process's standard output).
+public final class FileDescriptorSink: ByteSink {
+    let fd: Int32
+    public init(_ fd: Int32) { self.fd = fd }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 { if errno == EINTR { continue }; throw ExecutionError.io("write failed: \(String(cString: strerror(errno)))") }
+            offset += n
+        }
     }
 }

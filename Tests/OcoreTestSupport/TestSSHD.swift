@@ -14,6 +14,7 @@ public struct TestSSHD: Sendable {
     public var identity: String { directory + "/id_ed25519" }
     public var wrongIdentity: String { directory + "/id_wrong" }
     public var rsaIdentity: String { directory + "/id_rsa" }
+    public var ecdsaIdentity: String { directory + "/id_ecdsa" }
     public var knownHosts: String { directory + "/known_hosts" }
     /// An empty known_hosts: every host key is unknown.
     public var emptyKnownHosts: String { directory + "/known_hosts_empty" }
@@ -41,8 +42,8 @@ public struct TestSSHD: Sendable {
         try keygen("ed25519", "id_ed25519")
         try keygen("ed25519", "id_wrong")
         try keygen("rsa", "id_rsa", ["-b", "2048"])
-        let authorized = try String(contentsOfFile: dir + "/id_ed25519.pub", encoding: .utf8)
-            + String(contentsOfFile: dir + "/id_rsa.pub", encoding: .utf8)
+        try keygen("ecdsa", "id_ecdsa", ["-b", "256"])
+        let authorized = try ["id_ed25519.pub", "id_rsa.pub", "id_ecdsa.pub"].map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
         try authorized.write(toFile: dir + "/authorized_keys", atomically: true, encoding: .utf8)
         let port = freeLoopbackPort()
         var knownHosts = ""

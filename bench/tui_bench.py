@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Measures the dashboard as a terminal sees it, through a pty:
+
+- time to first frame with 1,000 environments and 100,000 job rows in the store;
+- keystroke-to-frame latency (median of 40 `j` presses) and bytes per such frame;
+- bytes written while idle, and per progress update while a job runs;
+- resident memory.
+
+Usage: bench/tui_bench.py [path/to/ocore]   (default .build/release/ocore)
+"""
+import json, os, pty, select, signal, sqlite3, statistics, struct, subprocess, sys, tempfile, termios, fcntl, time
+
+OCORE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/ocore")
+
+
+def make_home(envs, jobs):
+    home = tempfile.mkdtemp(prefix="ocore-bench-tui-")
+    lines = ['[[servers]]\nname = "local"\npg_host = "/nonexistent"\n']
+    for i in range(envs):
+        kind = ["production", "staging", "development"][i % 3]
+        lines.append(f'[[environments]]\nname = "env-{i:04d}"\nproject = "project-{i // 20:03d}"\ntype = "{kind}"\nserver = "local"\ndb = "db_{i:04d}"\n')
+    path = os.path.join(home, "inv.toml")
+    open(path, "w").write("\n".join(lines))
+    subprocess.run([OCORE, "inventory", "import", path, "--home", home], check=True, capture_output=True)
+    if jobs:
+        db = sqlite3.connect(os.path.join(home, "ocore.db"))
+        db.executemany("INSERT INTO job (kind, environment, status, created_by, progress) VALUES ('backup', ?, 'completed', 'bench', 100)",
+                       ((f"env-{i % envs:04d}",) for i in range(jobs)))
+        db.commit()
+        db.close()
+    return home
+
+
+class Pty:
+    def __init__(self, args, cols=120, rows=40):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.environ.update(TERM="xterm-256color", LANG="C.UTF-8", ESCDELAY="25")
+            os.execv(args[0], args)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def read_for(self, seconds):
+        data, end = b"", time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return data
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    data += os.read(self.fd, 65536)
+                except OSError:
+                    return data
+
+    def wait_for(self, marker, timeout=10):
+        data, start = b"", time.monotonic()
+        while marker not in data and time.monotonic() - start < timeout:
+            r, _, _ = select.select([self.fd], [], [], 0.05)
+            if r:
+                data += os.read(self.fd, 65536)
+        return time.monotonic() - start, data
+
+    def rss_kib(self):
+        for line in open(f"/proc/{self.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+    def close(self):
+        os.kill(self.pid, signal.SIGTERM)
+        os.waitpid(self.pid, 0)
+
+
+def main():
+    results = {}
+    home = make_home(1000, 100_000)
+    start = time.monotonic()
+    term = Pty([OCORE, "--home", home])
+    _, data = term.wait_for(b"1000 environments")
+    results["first_frame_ms"] = round((time.monotonic() - start) * 1000, 1)
+    term.read_for(1.0)
+    latencies, sizes = [], []
+    for _ in range(40):
+        t0 = time.monotonic()
+        os.write(term.fd, b"j")
+        r, _, _ = select.select([term.fd], [], [], 1)
+        if r:
+            latencies.append((time.monotonic() - t0) * 1000)
+            sizes.append(len(term.read_for(0.03)))
+    results["keystroke_to_frame_ms_median"] = round(statistics.median(latencies), 2)
+    results["bytes_per_keystroke_frame_median"] = int(statistics.median(sizes))
+    results["rss_mib_1000_envs"] = round(term.rss_kib() / 1024, 1)
+    term.close()
+
+    # Idle and progress updates, on a small inventory whose probes have settled.
+    small = make_home(3, 0)
+    term = Pty([OCORE, "--home", small])
+    term.wait_for(b"3 environments")
+    term.read_for(3.0)
+    idle = term.read_for(10.0)
+    results["idle_bytes_per_second"] = round(len(idle) / 10.0, 1)
+    subprocess.run([OCORE, "jobs", "diagnose", "--home", small, "--env", "env-0001", "--steps", "20", "--seconds", "0.5",
+                    "--scratch", small + "/scratch"], check=True, capture_output=True)
+    term.wait_for(b"#1 diagnostic")
+    term.read_for(0.5)
+    # A frame is one burst of output (doupdate writes it at once); bursts are > 50 ms apart.
+    bursts, end, last = [], time.monotonic() + 6, 0.0
+    while time.monotonic() < end:
+        r, _, _ = select.select([term.fd], [], [], 0.05)
+        if r:
+            chunk, now = os.read(term.fd, 65536), time.monotonic()
+            if bursts and now - last < 0.05:
+                bursts[-1] += len(chunk)
+            else:
+                bursts.append(len(chunk))
+            last = now
+    results["progress_updates_measured"] = len(bursts)
+    results["bytes_per_progress_update_median"] = int(statistics.median(bursts)) if bursts else None
+    results["rss_mib_3_envs"] = round(term.rss_kib() / 1024, 1)
+    term.close()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
