@@ -10,8 +10,10 @@ static inline int ocore_ssh_disconnect(LIBSSH2_SESSION *s, const char *why) {
     return libssh2_session_disconnect_ex(s, SSH_DISCONNECT_BY_APPLICATION, why, "");
 }
 static inline LIBSSH2_CHANNEL *ocore_ssh_channel_open_session(LIBSSH2_SESSION *s) {
+    // A 16 MiB window (libssh2's default is 2 MiB) keeps bulk streams (dumps) from stalling on
+    // window adjustments over links with latency.
     return libssh2_channel_open_ex(s, "session", sizeof("session") - 1,
-                                   LIBSSH2_CHANNEL_WINDOW_DEFAULT, LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
+                                   16 * 1024 * 1024, LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
 }
 static inline int ocore_ssh_channel_exec(LIBSSH2_CHANNEL *c, const char *command) {
     return libssh2_channel_process_startup(c, "exec", sizeof("exec") - 1, command, (unsigned int)strlen(command));
@@ -38,6 +40,11 @@ static inline int ocore_sftp_stat(LIBSSH2_SFTP *sftp, const char *path, LIBSSH2_
 }
 static inline int ocore_sftp_close(LIBSSH2_SFTP_HANDLE *h) { return libssh2_sftp_close_handle(h); }
 
+static inline int ocore_ssh_method_pref(LIBSSH2_SESSION *s, int which, const char *prefs) { return libssh2_session_method_pref(s, which, prefs); }
+static inline int ocore_ssh_method_crypt_cs(void) { return LIBSSH2_METHOD_CRYPT_CS; }
+static inline int ocore_ssh_method_crypt_sc(void) { return LIBSSH2_METHOD_CRYPT_SC; }
+static inline int ocore_ssh_method_mac_cs(void) { return LIBSSH2_METHOD_MAC_CS; }
+static inline int ocore_ssh_method_mac_sc(void) { return LIBSSH2_METHOD_MAC_SC; }
 static inline int ocore_ssh_error_eagain(void) { return LIBSSH2_ERROR_EAGAIN; }
 static inline int ocore_ssh_session_block_inbound(void) { return LIBSSH2_SESSION_BLOCK_INBOUND; }
 static inline int ocore_ssh_session_block_outbound(void) { return LIBSSH2_SESSION_BLOCK_OUTBOUND; }

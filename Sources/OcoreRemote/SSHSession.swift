@@ -29,6 +29,7 @@ final class SSHSession: @unchecked Sendable {
         session = s
         libssh2_session_set_blocking(session, 1)
         libssh2_session_set_timeout(session, Int(connectTimeout.components.seconds * 1000))
+        Self.preferFastAlgorithms(session)
         // From here on a throw still runs deinit (all properties are set), which frees the session.
         guard libssh2_session_handshake(session, socket) == 0 else {
             throw SSHError.handshakeFailed(destination: destination, reason: lastError)
@@ -38,6 +39,20 @@ final class SSHSession: @unchecked Sendable {
         // Long dumps go quiet for minutes; keepalives stop NAT boxes from dropping the session.
         libssh2_keepalive_config(session, 1, 30)
         libssh2_session_set_timeout(session, 0)
+    }
+
+    /// Bulk transfers (dumps, filestores) are bound by cipher and MAC speed. libssh2 1.10 has no
+    /// AEAD ciphers, so prefer AES-128-CTR (AES-NI) and, where the server offers both, the MACs
+    /// in order of speed; everything listed is still secure, and the server decides what it allows.
+    static let cipherPreference = ProcessInfo.processInfo.environment["OCORE_SSH_CIPHERS"]
+        ?? "aes128-ctr,aes192-ctr,aes256-ctr,aes256-cbc,aes128-cbc"
+    static let macPreference = ProcessInfo.processInfo.environment["OCORE_SSH_MACS"] ?? "hmac-sha2-256,hmac-sha2-512,hmac-sha1"
+
+    private static func preferFastAlgorithms(_ session: OpaquePointer) {
+        _ = ocore_ssh_method_pref(session, ocore_ssh_method_crypt_cs(), cipherPreference)
+        _ = ocore_ssh_method_pref(session, ocore_ssh_method_crypt_sc(), cipherPreference)
+        _ = ocore_ssh_method_pref(session, ocore_ssh_method_mac_cs(), macPreference)
+        _ = ocore_ssh_method_pref(session, ocore_ssh_method_mac_sc(), macPreference)
     }
 
     deinit {
