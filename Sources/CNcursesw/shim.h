@@ -21,6 +21,23 @@ static inline int ocore_colors(void) { return COLORS; }
 static inline int ocore_key_resize(void) { return KEY_RESIZE; }
 static inline int ocore_err(void) { return ERR; }
 
+static inline int ocore_key_mouse(void) { return KEY_MOUSE; }
+/// Clicks and the wheel only; no motion reports (they cost bytes over SSH).
+static inline void ocore_enable_mouse(void) {
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
+}
+/// Reads the pending mouse event: 1 click, 2 wheel up, 3 wheel down, 0 other; -1 if none.
+static inline int ocore_get_mouse(int *x, int *y) {
+    MEVENT e;
+    if (getmouse(&e) != OK) return -1;
+    *x = e.x; *y = e.y;
+    if (e.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) return 1;
+    if (e.bstate & BUTTON4_PRESSED) return 2;
+    if (e.bstate & BUTTON5_PRESSED) return 3;
+    return 0;
+}
+
 /// Draws a run of wide characters with one attribute and colour pair at (y, x).
 static inline int ocore_draw_run(WINDOW *w, int y, int x, const wchar_t *text, int n, attr_t attr, short pair) {
     wattr_set(w, attr, pair, NULL);

@@ -11,6 +11,7 @@ import OcoreTUI
 struct DashboardOptions: ParsableArguments {
     @Option(help: "Theme from the themes/ folder: default, light, high-contrast, mono (NO_COLOR selects mono).") var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
+    @Flag(help: "Use the mouse: click to select and switch tabs, wheel to scroll.") var mouse = false
 
     /// The chosen theme; a missing or broken theme file falls back to the built-in one with a warning.
     func resolvedTheme(environment: [String: String] = ProcessInfo.processInfo.environment) -> (Theme, warning: String?) {
@@ -60,7 +61,7 @@ struct DashboardCommand: ParsableCommand {
             EnvironmentProbe(environment: env, executor: executors.executor(for: env.server), httpCheck: { url in
                 try CurlHTTP.perform(method: "GET", url: url, timeout: 10).status
             }).run(now: Date().timeIntervalSince1970)
-        })
+        }, mouse: options.mouse)
         try DashboardRuntime(store: store, settings: settings).run()
     }
 }

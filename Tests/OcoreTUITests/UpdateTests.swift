@@ -172,3 +172,32 @@ struct UpdateTests {
         #expect(DashboardSettings.escDelay(environment: ["SSH_TTY": "/dev/pts/1", "ESCDELAY": "10"]) == 10)
     }
 }
+
+@Suite("The mouse (with --mouse)")
+struct MouseTests {
+    let rows = [row("production", .production), row("staging"), row("shop-prod", .production, project: "shop")]
+
+    @Test("a click selects the environment under it; a click on a project toggles it; the wheel scrolls")
+    func clicks() {
+        var s = dashboard(rows)
+        let layout = DashboardLayout(s)
+        let stagingY = layout.firstTreeRow(s) + 2
+        _ = update(&s, .mouse(MouseEvent(kind: .click, x: layout.tree.x + 5, y: stagingY)))
+        #expect(s.selectedEnvironment?.name == "staging")
+        #expect(screen(s).lines[stagingY].contains("staging"))
+        _ = update(&s, .mouse(MouseEvent(kind: .wheelDown, x: 5, y: 5)))
+        #expect(s.treeRows[s.tree.selected] == .project("shop", count: 1, collapsed: false))
+        _ = update(&s, .mouse(MouseEvent(kind: .click, x: layout.tree.x + 3, y: layout.firstTreeRow(s))))
+        #expect(s.collapsed == ["acme"])
+    }
+
+    @Test("a click on a tab title switches to it")
+    func tabs() {
+        var s = dashboard(rows)
+        let layout = DashboardLayout(s)
+        let line = screen(s).lines[layout.details.y + 1]
+        let x = column(of: "Jobs", in: line)!
+        _ = update(&s, .mouse(MouseEvent(kind: .click, x: x, y: layout.details.y + 1)))
+        #expect(s.tab == .jobs && s.focus == .details)
+    }
+}

@@ -8,11 +8,14 @@ public struct DashboardSettings: Sendable {
     public var escDelayMs: Int
     /// Looks at one environment (database, filestore, URL); runs off the UI thread.
     public var probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)?
+    /// Clicks and the wheel (off by default: it takes the terminal's own selection away).
+    public var mouse: Bool
 
-    public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil) {
+    public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
         self.escDelayMs = escDelayMs
         self.probe = probe
+        self.mouse = mouse
     }
 
     /// ESCDELAY: the user's value wins; otherwise ~25 ms locally and ~100 ms over SSH, where
@@ -52,7 +55,7 @@ public final class DashboardRuntime {
     }
 
     public func run() throws {
-        let terminal = try NcursesTerminal(useColor: settings.theme.name != "mono", escDelayMs: settings.escDelayMs)
+        let terminal = try NcursesTerminal(useColor: settings.theme.name != "mono", escDelayMs: settings.escDelayMs, mouse: settings.mouse)
         defer { terminal.end(); probes?.stop() }
         let size = terminal.size
         state.now = Date().timeIntervalSince1970
@@ -69,6 +72,7 @@ public final class DashboardRuntime {
             let before = state
             switch terminal.readInput(timeoutMs: 100) {
             case .key(let key)?: apply(.key(key), terminal)
+            case .mouse(let event)?: apply(.mouse(event), terminal)
             case .resize?:
                 let s = terminal.size
                 apply(.resize(width: s.width, height: s.height), terminal)

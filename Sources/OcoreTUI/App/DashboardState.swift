@@ -152,6 +152,7 @@ public struct DashboardState: Equatable, Sendable {
 /// Messages: input, time, and results of work done off the UI thread.
 public enum Message: Equatable, Sendable {
     case key(Key)
+    case mouse(MouseEvent)
     case resize(width: Int, height: Int)
     case tick(now: Double)
     case environmentsLoaded([EnvironmentRow])
@@ -169,4 +170,36 @@ public enum Effect: Equatable, Sendable {
     case probe(environment: String)
     case redrawAll
     case bell
+}
+
+/// Where the dashboard's parts are on screen: one computation for the view and for mouse hits.
+public struct DashboardLayout: Equatable, Sendable {
+    public var body: Rect
+    public var tree: Rect
+    public var details: Rect
+
+    public init(_ state: DashboardState) {
+        let area = Rect(x: 0, y: 0, width: state.width, height: state.height)
+        let (_, rest) = area.splitTop(1)
+        let (aboveHints, _) = rest.splitBottom(1)
+        body = aboveHints.splitBottom(state.jobsStripHeight).0
+        let treeWidth = min(max(body.width * 35 / 100, 28), 44)
+        (tree, details) = body.splitLeft(treeWidth)
+    }
+
+    /// The first screen row of tree entries (inside the border, below the filter line).
+    public func firstTreeRow(_ state: DashboardState) -> Int {
+        tree.y + 1 + (state.filtering || !state.filter.text.isEmpty ? 1 : 0)
+    }
+
+    /// The tab whose title is at column `x` of the tab line (`y == details.y + 1`).
+    public func tab(atColumn x: Int) -> DetailTab? {
+        var start = details.x + 1
+        for tab in DetailTab.allCases {
+            let width = TextWidth.of(" \(tab.rawValue + 1) \(tab.title) ")
+            if x >= start && x < start + width { return tab }
+            start += width + 1
+        }
+        return nil
+    }
 }

@@ -6,3 +6,17 @@ public enum Key: Equatable, Hashable, Sendable {
     case enter, escape, tab, backTab, backspace, delete
     case function(Int)
 }
+
+/// A click or a wheel turn at a screen cell (only with `--mouse`).
+public struct MouseEvent: Equatable, Hashable, Sendable {
+    public enum Kind: Sendable { case click, wheelUp, wheelDown }
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+
+    public init(kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
+}

@@ -5,6 +5,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     switch message {
     case .key(let key):
         return handleKey(key, &state)
+    case .mouse(let event):
+        return handleMouse(event, &state)
     case let .resize(width, height):
         state.width = width
         state.height = height
@@ -96,6 +98,34 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         effects += detailsEffect(state)
     }
     return effects
+}
+
+private func handleMouse(_ event: MouseEvent, _ state: inout DashboardState) -> [Effect] {
+    guard state.overlay == .none, !state.filtering, !state.isTooSmall else { return [] }
+    let layout = DashboardLayout(state)
+    let inTree = event.x >= layout.tree.x && event.x < layout.tree.maxX && event.y >= layout.tree.y && event.y < layout.tree.maxY
+    switch event.kind {
+    case .wheelUp: return handleKey(.up, &state)
+    case .wheelDown: return handleKey(.down, &state)
+    case .click:
+        if inTree {
+            let index = state.tree.offset + event.y - layout.firstTreeRow(state)
+            guard index >= 0, index < state.treeRows.count else { return [] }
+            let before = state.focusedEnvironment?.name
+            state.focus = .tree
+            state.tree.selected = index
+            if case .project(let name, _, let collapsed) = state.treeRows[index] {
+                if collapsed { state.collapsed.remove(name) } else { state.collapsed.insert(name) }
+            }
+            state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
+            return state.focusedEnvironment?.name != before ? detailsEffect(state) : []
+        }
+        if event.y == layout.details.y + 1, let tab = layout.tab(atColumn: event.x) {
+            state.tab = tab
+            state.focus = .details
+        }
+    }
+    return []
 }
 
 private func treeKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {

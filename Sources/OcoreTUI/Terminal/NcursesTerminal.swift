@@ -17,7 +17,7 @@ public final class NcursesTerminal {
     private struct PairKey: Hashable { let fg: Int16, bg: Int16 }
 
     /// Takes over the terminal. `escDelayMs` is how long a lone Esc waits for a sequence.
-    public init(useColor: Bool, escDelayMs: Int) throws {
+    public init(useColor: Bool, escDelayMs: Int, mouse: Bool = false) throws {
         setlocale(LC_ALL, "")
         guard let w = initscr() else { throw TerminalError.noTerminal }
         window = w
@@ -29,6 +29,7 @@ public final class NcursesTerminal {
         keypad(window, true)
         set_escdelay(Int32(escDelayMs))
         curs_set(0)
+        if mouse { ocore_enable_mouse() }
         if useColor, has_colors() {
             start_color()
             use_default_colors()
@@ -99,6 +100,15 @@ public final class NcursesTerminal {
         if rc == ocore_err() { return nil }
         if rc == KEY_CODE_YES {
             if Int32(ch) == ocore_key_resize() { return .resize }
+            if Int32(ch) == ocore_key_mouse() {
+                var x: Int32 = 0, y: Int32 = 0
+                switch ocore_get_mouse(&x, &y) {
+                case 1: return .mouse(MouseEvent(kind: .click, x: Int(x), y: Int(y)))
+                case 2: return .mouse(MouseEvent(kind: .wheelUp, x: Int(x), y: Int(y)))
+                case 3: return .mouse(MouseEvent(kind: .wheelDown, x: Int(x), y: Int(y)))
+                default: return nil
+                }
+            }
             return Self.functionKey(Int32(ch)).map(TerminalInput.key)
         }
         let value = UInt32(ch)
@@ -159,6 +169,7 @@ public final class NcursesTerminal {
 
 public enum TerminalInput: Equatable {
     case key(Key)
+    case mouse(MouseEvent)
     case resize
 }
 

@@ -23,10 +23,9 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     } else if state.environments.isEmpty {
         drawEmpty(theme: theme, in: body, into: &buffer)
     } else {
-        let treeWidth = min(max(body.width * 35 / 100, 28), 44)
-        let (left, right) = body.splitLeft(treeWidth)
-        drawTree(state, theme: theme, in: left, into: &buffer)
-        drawDetails(state, theme: theme, in: right, into: &buffer)
+        let layout = DashboardLayout(state)
+        drawTree(state, theme: theme, in: layout.tree, into: &buffer)
+        drawDetails(state, theme: theme, in: layout.details, into: &buffer)
     }
     drawJobsStrip(state, theme: theme, in: strip, into: &buffer)
     if let toast = state.toast { toast.render(in: hintBar, theme: theme, into: &buffer) } else {
