@@ -92,7 +92,8 @@ public struct StorageProbe {
         steps.append("list   object listed")
         try provider.delete(key: key)
         guard try provider.stat(key: key) == nil else { throw failure("delete", "object still there after delete") }
-        steps.append("delete object removed (round trip \(ContinuousClock.now - started))")
+        let elapsed = ContinuousClock.now - started
+        steps.append("delete object removed (round trip \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms)")
         return steps
     }
 
