@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "OcoreOdoo", dependencies: [
             "OcoreModel", "OcoreRemote",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // Backup storage providers (local directory, SFTP, S3-compatible).
         .target(name: "OcoreStorage", dependencies: [

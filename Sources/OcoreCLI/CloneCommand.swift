@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreEngine
 import OcoreModel
 import OcoreOdoo
 import OcoreRemote
@@ -9,13 +10,77 @@ extension SanitizationCatalog.Preset: ExpressibleByArgument {}
 
 struct CloneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "clone", abstract: "Copy an environment with data sanitization.",
-        discussion: "The clone itself is being built; `clone preview` shows what each sanitization option would change.",
-        subcommands: [Preview.self])
+        commandName: "clone", abstract: "Copy an environment into a new one with data sanitization (production stays online).",
+        discussion: "`ocore clone preview SOURCE` shows what each sanitization option would change before you clone.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Source environment.") var source: String
+    @Option(name: .customLong("new"), help: ArgumentHelp("Name of the new environment.", valueName: "name")) var newName: String?
+    @Option(help: "Type of the new environment: production, staging or development.") var type: EnvironmentType?
+    @Option(help: "Server for the new environment (default: the source's).") var server: String?
+    @Option(help: ArgumentHelp("Public URL of the new environment (sets web.base.url).", valueName: "url")) var url: String?
+    @Option(help: ArgumentHelp("Domain of the new environment (URL https://DOMAIN).", valueName: "domain")) var domain: String?
+    @Option(name: .customLong("replace"), help: ArgumentHelp("Replace an existing environment (needs backups; not available yet).", valueName: "target")) var replace: String?
+    @Option(help: ArgumentHelp("Repeat the target name to confirm a replace.", valueName: "target")) var confirm: String?
+    @Option(help: "recommended, minimal, full or none.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
+    @Option(help: ArgumentHelp("Options to add to the preset.", valueName: "key[,key…]")) var enable: String?
+    @Option(help: ArgumentHelp("Options to remove from the preset.", valueName: "key[,key…]")) var disable: String?
+    @Option(name: .customLong("reset-password-value"), help: "Password for reset_passwords (default staging123).") var resetPasswordValue: String?
+    @Flag(name: .customLong("no-filestore"), help: "Copy the database only.") var noFilestore = false
+    @Flag(name: .customLong("i-understand-the-risk"), help: "Required with --preset none: the copy keeps real customer data and credentials.") var understandRisk = false
+    @Flag(help: "Queue the clone and return at once.") var detach = false
+    @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
+    @Flag(help: "Print the final clone operation as JSON.") var json = false
+
+    func validate() throws {
+        if replace != nil {
+            throw ValidationError("--replace needs a verified safety backup of the target first, which arrives with backups; clone into --new NAME for now")
+        }
+        guard newName != nil, type != nil else { throw ValidationError("give --new NAME and --type production|staging|development") }
+        if preset == .none && !understandRisk {
+            throw ValidationError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
+        }
+        if url != nil && domain != nil { throw ValidationError("give --url or --domain, not both") }
+    }
+
+    func run() throws {
+        let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
+        let options = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
+        let store = try global.openStore()
+        let sourceEnv = try store.resolvedEnvironment(named: source)
+        let target = newName!
+        try Names.validateInventoryName(target, kind: "environment")
+        if (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
+        let serverName = server ?? sourceEnv.server.name
+        _ = try store.server(named: serverName)
+        let targetURL = url ?? domain.map { "https://\($0)" }
+        if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) { throw CLIError("--url must start with http:// or https://") }
+        let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
+        let parameters = CloneJob.Parameters(source: source, target: target, targetType: type!, targetServer: serverName, targetURL: targetURL,
+                                             preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: !noFilestore)
+        if isatty(0) == 1 && isatty(1) == 1 && !yes {
+            print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(type!.rawValue), \(serverName))")
+            print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")
+            print("Start? [y/N] ", terminator: "")
+            guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
+        }
+        let id = try JobQueue(store: store, home: global.stateHome).submit(
+            CloneJob(), parameters: parameters, environment: target, server: serverName, locks: [target])
+        if detach {
+            return print(json ? "{\"id\": \(id), \"status\": \"queued\"}" : "clone queued as job \(id); follow it with `ocore jobs show \(id) --follow`")
+        }
+        if !json { print("clone queued as job \(id)") }
+        let status = try JobFollower(store: store, id: id, json: false, quiet: json).run()
+        if json { try CloneOperationJSON.print(store: store, id: id) }
+        if status != .completed { throw ExitCode(1) }
+    }
 
     struct Preview: ParsableCommand {
+        /// Reached as `ocore clone preview …` (see ``OcoreMain/route(_:)``).
         static let configuration = CommandConfiguration(
-            abstract: "Count, on the source (read-only), the rows each sanitization option would change, with sizes and a time estimate.")
+            commandName: "clone-preview",
+            abstract: "Count, on the source (read-only), the rows each sanitization option would change, with sizes and a time estimate.",
+            shouldDisplay: false)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Source environment.") var source: String
         @Option(help: "recommended, minimal, full or none.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
@@ -71,5 +136,30 @@ struct CloneCommand: ParsableCommand {
             print("\nAffects approximately \(affected.formatted()) records.")
             print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(formatSeconds(estimate)) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
         }
+    }
+}
+
+/// The final clone operation as `clone --json` prints it.
+enum CloneOperationJSON {
+    static func print(store: SQLiteStateStore, id: Int64) throws {
+        let job = try store.job(id)
+        let steps = try store.steps(ofJob: id)
+        let outcome = (try? store.jobResult(id)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let stepList: [[String: Any]] = steps.map { s in
+            var entry: [String: Any] = ["name": s.name, "title": s.title, "status": s.status.rawValue]
+            if let a = s.startedAt.flatMap(iso.date), let b = s.endedAt.flatMap(iso.date) { entry["duration_ms"] = Int(b.timeIntervalSince(a) * 1000) }
+            return entry
+        }
+        var document: [String: Any] = ["id": id, "status": job.status.rawValue, "steps": stepList,
+                                       "parameters": (try? JSONSerialization.jsonObject(with: Data(job.parameters.utf8))) ?? [:],
+                                       "sanitization_result": outcome["sanitization_result"] ?? [], "neutralization": outcome["neutralization"] ?? [],
+                                       "verification": outcome["verification"] ?? [:]]
+        if var params = document["parameters"] as? [String: Any] { params["passwordHash"] = nil; document["parameters"] = params }
+        if let error = job.errorMessage { document["error_message"] = error }
+        if let step = job.errorStep { document["error_step"] = step }
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }

@@ -96,9 +96,11 @@ struct JobFollower {
     let store: SQLiteStateStore
     let id: Int64
     let json: Bool
+    /// Print nothing (the caller prints its own result).
+    var quiet = false
 
     func run() throws -> JobStatus {
-        let tty = isatty(1) == 1 && !json
+        let tty = isatty(1) == 1 && !json && !quiet
         var lastVersion = -1
         var lastLogID: Int64 = 0
         var lastStepStatus: [Int: StepStatus] = [:]
@@ -113,12 +115,12 @@ struct JobFollower {
                 eta.add(time: Date().timeIntervalSince(start), percent: job.progress)
                 for line in try store.logs(ofJob: id, after: lastLogID) {
                     lastLogID = line.id
-                    if !json {
+                    if !json && !quiet {
                         if tty { print("\r\u{1B}[2K", terminator: "") }
                         print("\(line.level == .info ? " " : "!") \(line.message)")
                     }
                 }
-                if !tty && !json {
+                if !tty && !json && !quiet {
                     for s in steps where lastStepStatus[s.position] != s.status && s.status != .pending {
                         print(JobText.step(s))
                     }
@@ -131,6 +133,7 @@ struct JobFollower {
                 }
                 if job.status.isFinished {
                     if tty { print("") }
+                    if quiet { return job.status }
                     if json { try JSONOutput.print(JobJSON(job: job, steps: steps, logs: try store.logs(ofJob: id))) } else {
                         print("job \(id) \(job.status.rawValue)\(job.errorMessage.map { ": \($0)" } ?? "")")
                     }

@@ -9,7 +9,7 @@ public struct OcoreCommand: ParsableCommand {
         abstract: "Operate Odoo environments: see them, clone, back up and restore.",
         discussion: "Run without a command to open the terminal dashboard.",
         subcommands: [ServerCommand.self, EnvCommand.self, StorageCommand.self, InventoryCommand.self,
-                      DemoCommand.self, CloneCommand.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
+                      DemoCommand.self, CloneCommand.self, CloneCommand.Preview.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var dashboard: DashboardOptions
@@ -41,7 +41,7 @@ public struct GlobalOptions: ParsableArguments {
 public enum OcoreMain {
     public static func main() {
         do {
-            var command = try OcoreCommand.parseAsRoot()
+            var command = try OcoreCommand.parseAsRoot(route(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as CleanExit {
             OcoreCommand.exit(withError: error)
@@ -53,6 +53,13 @@ public enum OcoreMain {
         } catch {
             OcoreCommand.exit(withError: error)
         }
+    }
+
+    /// `clone SOURCE …` and `clone preview SOURCE …` share a first word; the parser cannot mix a
+    /// positional argument with a subcommand, so the preview is routed to its own command.
+    static func route(_ arguments: [String]) -> [String] {
+        guard arguments.count >= 2, arguments[0] == "clone", arguments[1] == "preview" else { return arguments }
+        return ["clone-preview"] + arguments.dropFirst(2)
     }
 
     /// Errors from ocore's own modules print as they are; argument errors keep the parser's format.

@@ -75,6 +75,11 @@ public final class CancellationFlag: @unchecked Sendable {
         self.processEnded = processEnded
     }
 
+    /// A new flag that reports processes to the same owner (for commands started on its behalf).
+    public func derived() -> CancellationFlag {
+        CancellationFlag(processStarted: processStarted, processEnded: processEnded)
+    }
+
     func started(processGroup: Int32) { processStarted?(processGroup) }
     func ended(processGroup: Int32) { processEnded?(processGroup) }
 

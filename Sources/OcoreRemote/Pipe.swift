@@ -21,7 +21,7 @@ public enum Pipe {
                            cancellation: CancellationFlag? = nil) throws -> Outcome {
         let queue = ChunkQueue(capacity: 16)
         let counter = CountingHasher(hashing: hashing, progress: progress)
-        let stop = CancellationFlag()
+        let stop = cancellation?.derived() ?? CancellationFlag()
         let sourceDone = DispatchSemaphore(value: 0)
         let sourceBox = ResultBox()
         let watcher = cancellation.map { outer in

@@ -309,3 +309,9 @@ extension SQLiteStateStore {
         }
     }
 }
+
+extension SQLiteStateStore {
+    public func setJobResult(_ id: Int64, _ result: String) throws {
+        try write { db in try db.execute(sql: "UPDATE job SET result = ? WHERE id = ?", arguments: [result, id]) }
+    }
+}

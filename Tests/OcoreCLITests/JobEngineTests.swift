@@ -75,7 +75,10 @@ struct JobEngineTests {
         let scratch = ocore.home + "/scratch"
         let seconds = "2.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found
         let id = try ocore.diagnose(["--steps", "3", "--seconds", seconds], scratch: scratch)
-        try ocore.waitForJob(id, "step \(step) running") { _ in FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") }
+        // The marker is written just before the step's child starts: wait for both.
+        try ocore.waitForJob(id, "step \(step) running with its child") { _ in
+            FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") && processCount(matching: "sleep \(seconds)") == 1
+        }
         let worker = try #require(try ocore.workerPID())
         kill(worker, SIGKILL)
         #expect(processCount(matching: "sleep \(seconds)") == 1, "the step's child outlives the killed worker")

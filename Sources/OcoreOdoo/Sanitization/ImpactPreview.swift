@@ -39,7 +39,7 @@ public struct ImpactPreview: Sendable {
     }
 
     static let terms: [Term] = [
-        Term(option: "disable_mail_servers", table: "ir_mail_server", columns: ["active"], condition: "active"),
+        Term(option: "disable_mail_servers", table: "ir_mail_server", columns: ["active", "smtp_host"], condition: "active AND smtp_host IS DISTINCT FROM 'invalid'"),
         Term(option: "clear_mail_queue", table: "mail_mail", columns: ["state"], condition: "state IN ('outgoing', 'exception')"),
         Term(option: "disable_mail_templates", table: "mail_template", columns: ["active"], condition: "active"),
         Term(option: "anonymize_emails", table: "res_partner", columns: ["email"], condition: "email IS NOT NULL AND email <> '' AND \(notActiveUser)"),

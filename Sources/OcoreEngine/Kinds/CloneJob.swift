@@ -1,0 +1,318 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStore
+
+/// Copies an environment into a new one with sanitization, as the seeds' ten steps (their
+/// percentages kept as the visible progress). Production stays online: the database is streamed
+/// `pg_dump | pg_restore` (data first, then indexes and constraints), the filestore is
+/// hard-linked on the same server or streamed as tar across servers, and the source is only ever
+/// read. Every step that creates something on the target records it in the job state, and its
+/// compensation removes exactly that.
+public struct CloneJob: JobKind {
+    public struct Parameters: Codable, Sendable {
+        public var source: String
+        public var target: String
+        public var targetType: EnvironmentType
+        public var targetServer: String
+        public var targetURL: String?
+        public var preset: String
+        public var options: [String]
+        /// Odoo hash of the reset password (the password itself is never stored).
+        public var passwordHash: String?
+        public var includeFilestore: Bool
+
+        public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: String,
+                    options: [String], passwordHash: String?, includeFilestore: Bool) {
+            self.source = source
+            self.target = target
+            self.targetType = targetType
+            self.targetServer = targetServer
+            self.targetURL = targetURL
+            self.preset = preset
+            self.options = options
+            self.passwordHash = passwordHash
+            self.includeFilestore = includeFilestore
+        }
+
+        /// The target database name: the environment name made into an Odoo database name.
+        public var targetDatabase: String { target.replacingOccurrences(of: ".", with: "_") }
+    }
+
+    /// What the clone reports when it ends (stored as the job result).
+    public struct Outcome: Codable, Sendable {
+        public var sanitizationResult: [Sanitizer.Result]
+        public var neutralization: [OdooTarget.ModuleResult]
+        public var verification: [String: String]
+
+        enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification }
+    }
+
+    public init() {}
+
+    public var name: String { "clone" }
+
+    /// The seeds' cumulative percentages for the ten steps.
+    public static let markers: [Double] = [2, 5, 10, 25, 40, 55, 70, 85, 95, 100]
+
+    public func plan(parameters json: String) throws -> JobPlan {
+        let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
+        try Names.validateInventoryName(p.target, kind: "environment")
+        try Names.validateDatabaseName(p.targetDatabase)
+        let steps: [StepDefinition] = [
+            StepDefinition(name: "pre_checks", title: "Pre-checks", run: { try Self.preChecks(p, $0) }),
+            StepDefinition(name: "validating", title: "Validating source", run: { try Self.validateSource(p, $0) }),
+            StepDefinition(name: "creating_target", title: "Creating target", run: { try Self.createTarget(p, $0) },
+                           compensate: { try Self.dropTarget(p, $0) }),
+            StepDefinition(name: "copying_addons", title: "Copying addons", run: { try Self.copyAddons(p, $0) }),
+            StepDefinition(name: "backing_up_database", title: "Database dump (data, streamed)", run: { try Self.copyDatabase(p, $0, post: false) },
+                           compensate: { try Self.dropTarget(p, $0) }),
+            StepDefinition(name: "backing_up_filestore", title: "Filestore", run: { try Self.copyFilestore(p, $0) },
+                           compensate: { try Self.removeFilestore(p, $0) }),
+            StepDefinition(name: "restoring_database", title: "Database restore (indexes, constraints)", run: { try Self.copyDatabase(p, $0, post: true) },
+                           compensate: { try Self.dropTarget(p, $0) }),
+            StepDefinition(name: "restoring_filestore", title: "Filestore restore (check)", run: { try Self.checkFilestore(p, $0) }),
+            StepDefinition(name: "sanitizing", title: "Sanitizing", run: { try Self.sanitize(p, $0) }),
+            StepDefinition(name: "verifying", title: "Verifying", run: { try Self.verify(p, $0) },
+                           compensate: { try Self.unregister(p, $0) }),
+        ]
+        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
+    }
+
+    // MARK: Environments and executors
+
+    struct Sides {
+        let source: ResolvedEnvironment
+        let targetServer: Server
+        let sourceExecutor: any Executor
+        let targetExecutor: any Executor
+        var sameServer: Bool { source.server.name == targetServer.name }
+
+        var target: PostgresConnection {
+            let pg = targetServer.postgres.applying(defaults: .builtInDefaults)
+            return PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres")
+        }
+    }
+
+    static func sides(_ p: Parameters, _ context: StepContext) throws -> Sides {
+        let source = try context.store.resolvedEnvironment(named: p.source)
+        let server = try context.store.server(named: p.targetServer)
+        let sourceExecutor = Executors.forServer(source.server)
+        return Sides(source: source, targetServer: server, sourceExecutor: sourceExecutor,
+                     targetExecutor: server.name == source.server.name ? sourceExecutor : Executors.forServer(server))
+    }
+
+    static func targetFilestore(_ p: Parameters, _ sides: Sides) -> String {
+        "\(sides.targetServer.effectiveDataDir)/filestore/\(p.targetDatabase)"
+    }
+
+    // MARK: Steps
+
+    static func preChecks(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        if (try? context.store.environment(named: p.target)) != nil {
+            throw CloneError.check("target name", "an environment named \(p.target) already exists")
+        }
+        let sourcePSQL = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
+        do { _ = try sourcePSQL.scalar("SELECT 1") } catch { throw CloneError.check("source reachable", "\(error)") }
+        let targetAdmin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        do {
+            if try targetAdmin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(p.targetDatabase))") == "1" {
+                throw CloneError.check("target name", "database \(p.targetDatabase) already exists on \(sides.targetServer.name)")
+            }
+        } catch let error as CloneError { throw error } catch {
+            throw CloneError.check("target server reachable", "\(error)")
+        }
+        let databaseSize = Int64(try sourcePSQL.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
+        let filestoreSize = p.includeFilestore ? (try RemoteFileSystem(sides.sourceExecutor).treeSize(sides.source.filestore) ?? 0) : 0
+        // Hard links cost no space on the same server.
+        let needed = Double(databaseSize + (sides.sameServer ? 0 : filestoreSize)) * 1.2
+        let free = try RemoteFileSystem(sides.targetExecutor).diskSpace(at: sides.targetServer.effectiveDataDir).free
+        guard Double(free) >= needed else {
+            throw CloneError.check("free disk", "\(formatBytes(free)) free on \(sides.targetServer.name), \(formatBytes(Int64(needed))) needed (database + filestore + 20 %)")
+        }
+        try context.setState("database_size", String(databaseSize))
+        try context.setState("filestore_size", String(filestoreSize))
+        context.log(.info, "source \(formatBytes(databaseSize)) database, \(formatBytes(filestoreSize)) filestore; \(formatBytes(free)) free on \(sides.targetServer.name)")
+    }
+
+    static func validateSource(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        let psql = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
+        let present = try psql.query("SELECT to_regclass('res_users') IS NOT NULL, to_regclass('ir_module_module') IS NOT NULL").first ?? []
+        guard present == ["t", "t"] else {
+            throw CloneError.check("source is an Odoo database", "res_users or ir_module_module missing in \(sides.source.environment.dbName)")
+        }
+    }
+
+    static func createTarget(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        try context.setState("created_database", p.targetDatabase)
+        try PSQL(executor: sides.targetExecutor, connection: sides.target)
+            .execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) ENCODING 'UTF8' TEMPLATE template0;")
+        context.log(.info, "created database \(p.targetDatabase) on \(sides.targetServer.name)")
+    }
+
+    static func copyAddons(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        guard !sides.source.environment.addons.isEmpty else { return context.log(.info, "no addons directories configured") }
+        guard !sides.sameServer else { return context.log(.info, "same server: the new environment uses the same addons paths") }
+        for dir in sides.source.environment.addons {
+            if try RemoteFileSystem(sides.targetExecutor).stat(dir) != nil {
+                context.log(.info, "\(dir) already exists on \(sides.targetServer.name): kept")
+                continue
+            }
+            _ = try RemoteFileSystem.copyTree(from: RemoteFileSystem(sides.sourceExecutor), dir, to: RemoteFileSystem(sides.targetExecutor), dir,
+                                              cancellation: context.cancellation)
+        }
+    }
+
+    /// `pg_dump -Fc -Z0` on the source server streamed into `pg_restore` on the target's, data
+    /// first (tables load without indexes), then post-data (indexes, constraints) in its own step.
+    static func copyDatabase(_ p: Parameters, _ context: StepContext, post: Bool) throws {
+        let sides = try sides(p, context)
+        let source = PostgresConnection(sides.source)
+        var target = sides.target
+        target.database = p.targetDatabase
+        let sections = post ? ["--section=post-data"] : ["--section=pre-data", "--section=data"]
+        let dump = Command(["pg_dump", "-Fc", "-Z0", "--no-owner", "--no-acl"] + sections + source.clientArguments + ["-d", source.database],
+                           environment: source.clientEnvironment)
+        let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error"] + target.clientArguments + ["-d", target.database],
+                              environment: target.clientEnvironment)
+        let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
+        let outcome = try Pipe.run(from: sides.sourceExecutor, dump, to: sides.targetExecutor, restore, progress: { bytes in
+            context.progress(min(Double(bytes) / expected, 0.99), message: "\(formatBytes(bytes)) streamed")
+        }, cancellation: context.cancellation)
+        try context.checkCancelled()
+        guard outcome.source.succeeded else { throw CloneError.command("pg_dump", outcome.source.summary) }
+        guard outcome.sink.succeeded else { throw CloneError.command("pg_restore", outcome.sink.summary) }
+        context.log(.info, "\(post ? "indexes and constraints" : "schema and data") copied (\(formatBytes(outcome.bytes)) streamed)")
+    }
+
+    static func copyFilestore(_ p: Parameters, _ context: StepContext) throws {
+        guard p.includeFilestore else { return context.log(.info, "filestore not copied (--no-filestore)") }
+        let sides = try sides(p, context)
+        let source = sides.source.filestore
+        let target = targetFilestore(p, sides)
+        let sourceFS = RemoteFileSystem(sides.sourceExecutor), targetFS = RemoteFileSystem(sides.targetExecutor)
+        guard try sourceFS.stat(source) != nil else { return context.log(.warning, "the source has no filestore at \(source)") }
+        if try targetFS.stat(target) != nil { throw CloneError.check("target filestore", "\(target) already exists on \(sides.targetServer.name)") }
+        try context.setState("created_filestore", target)
+        try targetFS.makeDirectory((target as NSString).deletingLastPathComponent)
+        if sides.sameServer {
+            // Odoo never rewrites a stored file, so hard links are a safe, instant copy.
+            let result = try sides.targetExecutor.run(Command(["cp", "-al", "--", source, target]), cancellation: context.cancellation)
+            if !result.succeeded {
+                context.log(.warning, "hard links failed (\(result.summary)); copying instead")
+                try? targetFS.removeTree(target)
+                _ = try sides.targetExecutor.output(Command(["cp", "-a", "--", source, target]))
+            }
+            context.log(.info, "filestore hard-linked into \(target)")
+        } else {
+            let expected = max(Double(context.state["filestore_size"] ?? "") ?? 1, 1)
+            let bytes = try RemoteFileSystem.copyTree(from: sourceFS, source, to: targetFS, target, progress: { b in
+                context.progress(min(Double(b) / expected, 0.99), message: "\(formatBytes(b)) streamed")
+            }, cancellation: context.cancellation)
+            context.log(.info, "filestore streamed to \(sides.targetServer.name) (\(formatBytes(bytes)))")
+        }
+    }
+
+    static func checkFilestore(_ p: Parameters, _ context: StepContext) throws {
+        guard p.includeFilestore else { return }
+        let sides = try sides(p, context)
+        let target = targetFilestore(p, sides)
+        let size = try RemoteFileSystem(sides.targetExecutor).treeSize(target)
+        context.log(.info, "filestore at \(target): \(size.map(formatBytes) ?? "absent")")
+    }
+
+    static func sanitize(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        var target = sides.target
+        target.database = p.targetDatabase
+        let psql = PSQL(executor: sides.targetExecutor, connection: target)
+        let odoo = OdooTarget(psql: psql)
+        let neutralizing = p.preset != "none"
+        let modules = neutralizing ? try odoo.neutralize(addonsPaths: sides.source.environment.addons, only: p.preset == "minimal" ? ["base"] : nil) : []
+        for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
+        context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
+        try odoo.resetIdentity(markNeutralized: neutralizing)
+        let results = try Sanitizer(psql: psql).apply(p.options, context: Sanitizer.Context(
+            targetURL: p.targetURL, passwordHash: p.passwordHash ?? (try OdooPassword.hash("staging123")),
+            mappingKey: UUID().uuidString))
+        for r in results {
+            let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
+            context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
+        }
+        let data = try JSONEncoder().encode(Outcome(sanitizationResult: results, neutralization: modules, verification: [:]))
+        try context.setState("outcome", String(decoding: data, as: UTF8.self))
+    }
+
+    static func verify(_ p: Parameters, _ context: StepContext) throws {
+        let sides = try sides(p, context)
+        var target = sides.target
+        target.database = p.targetDatabase
+        let psql = PSQL(executor: sides.targetExecutor, connection: target)
+        let row = try psql.query("""
+            SELECT to_regclass('res_users') IS NOT NULL AND to_regclass('ir_module_module') IS NOT NULL,
+                   (SELECT count(*) FROM res_users WHERE active)
+            """).first ?? []
+        guard row.first == "t" else { throw CloneError.check("verification", "key tables missing in \(p.targetDatabase)") }
+        var verification = ["key_tables": "present", "active_users": row.count > 1 ? row[1] : "?"]
+        if p.includeFilestore {
+            let names = Set(try psql.query("SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL").map { $0[0] })
+            let listing = try sides.targetExecutor.run(Command(["find", targetFilestore(p, sides), "-type", "f", "-printf", "%P\\n"]), outputLimit: 256 << 20)
+            let files = Set(listing.stdoutText.split(separator: "\n").map(String.init))
+            let missing = names.subtracting(files).count
+            verification["attachments"] = String(names.count)
+            verification["missing_files"] = String(missing)
+            if missing > 0 { context.log(.warning, "\(missing) attachment file(s) missing in the target filestore") }
+        }
+        let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
+                              dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
+                              filestore: nil, addons: sides.source.environment.addons, url: p.targetURL)
+        try context.setState("registered", p.target)
+        _ = try context.store.addEnvironment(env)
+        var outcome = (try? JSONDecoder().decode(Outcome.self, from: Data((context.state["outcome"] ?? "{}").utf8)))
+            ?? Outcome(sanitizationResult: [], neutralization: [], verification: [:])
+        outcome.verification = verification
+        try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
+        context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")
+    }
+
+    // MARK: Compensation (target only)
+
+    static func dropTarget(_ p: Parameters, _ context: StepContext) throws {
+        guard let db = context.state["created_database"] else { return }
+        let sides = try sides(p, context)
+        try PSQL(executor: sides.targetExecutor, connection: sides.target).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
+        try context.setState("created_database", nil)
+        context.log(.info, "dropped target database \(db)")
+    }
+
+    static func removeFilestore(_ p: Parameters, _ context: StepContext) throws {
+        guard let dir = context.state["created_filestore"] else { return }
+        let sides = try sides(p, context)
+        guard dir != sides.source.filestore else { return }  // never the source's
+        try RemoteFileSystem(sides.targetExecutor).removeTree(dir)
+        try context.setState("created_filestore", nil)
+        context.log(.info, "removed target filestore \(dir)")
+    }
+
+    static func unregister(_ p: Parameters, _ context: StepContext) throws {
+        guard context.state["registered"] != nil else { return }
+        try? context.store.removeEnvironment(named: p.target)
+    }
+}
+
+public enum CloneError: Error, CustomStringConvertible {
+    case check(String, String)
+    case command(String, String)
+
+    public var description: String {
+        switch self {
+        case let .check(name, detail): "check \"\(name)\" failed: \(detail)"
+        case let .command(program, detail): "\(program) failed: \(detail)"
+        }
+    }
+}

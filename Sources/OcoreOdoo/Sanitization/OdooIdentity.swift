@@ -1,0 +1,84 @@
+import Crypto
+import _CryptoExtras
+import Foundation
+import OcoreModel
+import OcoreRemote
+
+/// Odoo's password hash: passlib's `pbkdf2_sha512` format, `$pbkdf2-sha512$ROUNDS$SALT$HASH` with
+/// passlib's base64 alphabet ('.' for '+', no padding).
+public enum OdooPassword {
+    public static func hash(_ password: String, rounds: Int = 600_000, salt: [UInt8]? = nil) throws -> String {
+        var saltBytes = salt ?? []
+        if saltBytes.isEmpty { saltBytes = (0..<16).map { _ in UInt8.random(in: 0...255) } }
+        let key = try KDF.Insecure.PBKDF2.deriveKey(from: Array(password.utf8), salt: saltBytes, using: .sha512, outputByteCount: 64,
+                                                    unsafeUncheckedRounds: rounds)
+        let digest = key.withUnsafeBytes { Data($0) }
+        return "$pbkdf2-sha512$\(rounds)$\(ab64(Data(saltBytes)))$\(ab64(digest))"
+    }
+
+    static func ab64(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: ".").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// What makes a copy a different database from its source, and Odoo's own neutralization.
+public struct OdooTarget: Sendable {
+    public let psql: PSQL
+
+    public init(psql: PSQL) {
+        self.psql = psql
+    }
+
+    /// New `database.uuid` and `database.secret`, no enterprise code, a fresh create date, and
+    /// (unless `markNeutralized` is false) `database.is_neutralized` set — as Odoo's own duplicate
+    /// and click-odoo do for a copy.
+    public func resetIdentity(markNeutralized: Bool) throws {
+        var sql = """
+            BEGIN;
+            UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key = 'database.uuid';
+            UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key = 'database.secret';
+            UPDATE ir_config_parameter SET value = to_char(now(), 'YYYY-MM-DD HH24:MI:SS') WHERE key = 'database.create_date';
+            DELETE FROM ir_config_parameter WHERE key = 'database.enterprise_code';
+
+            """
+        if markNeutralized {
+            sql += """
+                INSERT INTO ir_config_parameter (key, value, create_date, write_date) VALUES ('database.is_neutralized', 'true', now(), now())
+                    ON CONFLICT (key) DO UPDATE SET value = 'true';
+
+                """
+        }
+        try psql.execute(sql + "COMMIT;\n")
+    }
+
+    public struct ModuleResult: Sendable, Equatable, Codable {
+        public var module: String
+        public var status: String
+        public var reason: String?
+    }
+
+    /// Runs, for every installed module, the `data/neutralize.sql` found in the addons paths on
+    /// the target's server — each module in its own transaction, so one broken file does not
+    /// leave the whole database un-neutralized (Odoo runs them all in one). `only` limits it
+    /// (Minimal runs base's part only).
+    public func neutralize(addonsPaths: [String], only: Set<String>? = nil) throws -> [ModuleResult] {
+        let modules = try psql.query("SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove') ORDER BY name").map { $0[0] }
+        var results: [ModuleResult] = []
+        for module in modules where only?.contains(module) ?? true {
+            var text: String?
+            for path in addonsPaths {
+                let file = "\(path)/\(module)/data/neutralize.sql"
+                let result = try psql.executor.run(Command(["cat", "--", file]))
+                if result.succeeded { text = result.stdoutText; break }
+            }
+            guard let text else { continue }
+            do {
+                try psql.execute("BEGIN;\n" + text + "\nCOMMIT;\n")
+                results.append(ModuleResult(module: module, status: "applied", reason: nil))
+            } catch {
+                results.append(ModuleResult(module: module, status: "failed", reason: "\(error)"))
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import OcoreModel
+import OcoreRemote
+
+/// Applies sanitization options to a clone's *target* database. Each option runs in its own
+/// transaction: a failing option is reported with its error and the others still apply. Tables
+/// and columns are checked first; what is absent is skipped with the reason.
+public struct Sanitizer: Sendable {
+    public struct Result: Sendable, Equatable, Codable {
+        public enum Status: String, Sendable, Codable { case applied, skipped, failed }
+        public var optionKey: String
+        public var status: Status
+        public var affectedRows: Int
+        public var durationMs: Int
+        public var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case optionKey = "option_key", status, affectedRows = "affected_rows", durationMs = "duration_ms", reason
+        }
+    }
+
+    public struct Context: Sendable {
+        public var targetURL: String?
+        /// Odoo's pbkdf2-sha512 hash of the reset password (passlib format).
+        public var passwordHash: String
+        /// Key for the consistent e-mail mapping of this clone (never stored).
+        public var mappingKey: String
+
+        public init(targetURL: String?, passwordHash: String, mappingKey: String) {
+            self.targetURL = targetURL
+            self.passwordHash = passwordHash
+            self.mappingKey = mappingKey
+        }
+    }
+
+    public let psql: PSQL
+
+    public init(psql: PSQL) {
+        self.psql = psql
+    }
+
+    static let emailPattern = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
+    /// Text columns where customer addresses live besides res_partner (Odoo 17).
+    static let emailColumns: [(String, String)] = [("mail_message", "email_from"), ("mail_message", "reply_to"), ("mail_message", "body"),
+                                                   ("mail_mail", "email_to"), ("mail_mail", "email_cc"), ("mail_mail", "body_html"),
+                                                   ("mail_tracking_value", "old_value_char"), ("mail_tracking_value", "new_value_char")]
+
+    public func apply(_ keys: [String], context: Context) throws -> [Result] {
+        let schema = try psql.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")
+        var columns: [String: Set<String>] = [:]
+        for row in schema where row.count == 2 { columns[row[0], default: []].insert(row[1]) }
+        return keys.map { key in
+            let (sql, skip) = Self.plan(key, columns: columns, context: context)
+            guard skip == nil else { return Result(optionKey: key, status: .skipped, affectedRows: 0, durationMs: 0, reason: skip) }
+            let started = ContinuousClock.now
+            do {
+                let output = try runCounting("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
+                return Result(optionKey: key, status: .applied, affectedRows: output, durationMs: Self.ms(ContinuousClock.now - started), reason: nil)
+            } catch {
+                return Result(optionKey: key, status: .failed, affectedRows: 0, durationMs: Self.ms(ContinuousClock.now - started), reason: "\(error)")
+            }
+        }
+    }
+
+    /// Runs a script and sums the rows its UPDATE/DELETE/INSERT statements reported.
+    func runCounting(_ script: String) throws -> Int {
+        let command = Command(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-o", "/dev/stdout"] + psql.connection.clientArguments
+                              + ["-d", psql.connection.database], environment: psql.connection.clientEnvironment, timeout: .seconds(3600))
+        let result = try psql.executor.run(command, input: Data(script.utf8))
+        guard result.succeeded else {
+            throw PostgresError(message: result.stderrText.split(separator: "\n").filter { $0.hasPrefix("ERROR") || $0.hasPrefix("psql") }
+                .joined(separator: "; "), host: psql.executor.hostDescription, database: psql.connection.database)
+        }
+        var total = 0
+        for line in result.stdoutText.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard let tag = parts.first, ["UPDATE", "DELETE", "INSERT"].contains(tag), let n = parts.last.flatMap({ Int($0) }) else { continue }
+            total += n
+        }
+        return total
+    }
+
+    static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+
+    static let notActiveUser = "id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))"
+
+    /// SQL for one option, or the reason it does not apply to this schema.
+    static func plan(_ key: String, columns: [String: Set<String>], context: Context) -> ([String], String?) {
+        func has(_ table: String, _ cols: String...) -> String? {
+            guard let present = columns[table] else {
+                let module = ImpactPreview.moduleOfTable[table].map { ": module \($0) not installed" } ?? ""
+                return "table \(table) absent\(module)"
+            }
+            return cols.first { !present.contains($0) }.map { "column \(table).\($0) absent" }
+        }
+        func params(_ patterns: [String]) -> String { "UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND \(ImpactPreview.keyMatches(patterns));" }
+        switch key {
+        case "disable_mail_servers":
+            if let r = has("ir_mail_server", "active") { return ([], r) }
+            // The dummy server Odoo's neutralization inserts (host 'invalid') stays active: it keeps
+            // Odoo from falling back to a mail server given on its command line.
+            return (["UPDATE ir_mail_server SET active = false WHERE active AND smtp_host IS DISTINCT FROM 'invalid';"], nil)
+        case "clear_mail_queue":
+            if let r = has("mail_mail", "state") { return ([], r) }
+            return (["DELETE FROM mail_mail WHERE state IN ('outgoing', 'exception');"], nil)
+        case "disable_mail_templates":
+            if let r = has("mail_template", "active") { return ([], r) }
+            return (["UPDATE mail_template SET active = false WHERE active;"], nil)
+        case "anonymize_emails":
+            if let r = has("res_partner", "email") { return ([], r) }
+            // One keyed mapping per clone: the same real address becomes the same fake address in
+            // every table; active users' own addresses are kept.
+            var sql = ["""
+                CREATE TEMP TABLE ocore_kept ON COMMIT DROP AS
+                    SELECT DISTINCT lower(p.email) AS address FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active AND p.email IS NOT NULL;
+                CREATE TEMP TABLE ocore_email_map ON COMMIT DROP AS
+                    SELECT DISTINCT ON (lower(email)) lower(email) AS real, 'user_' || id || '@staging.local' AS fake
+                      FROM res_partner WHERE email IS NOT NULL AND email <> '' AND \(notActiveUser) AND lower(email) NOT IN (SELECT address FROM ocore_kept)
+                     ORDER BY lower(email), id;
+                CREATE INDEX ON ocore_email_map (real);
+                CREATE FUNCTION pg_temp.ocore_anonymize(t text) RETURNS text LANGUAGE plpgsql AS $f$
+                DECLARE m text; r text := t; fake text;
+                BEGIN
+                    IF t IS NULL OR position('@' IN t) = 0 THEN RETURN t; END IF;
+                    FOR m IN SELECT DISTINCT (regexp_matches(t, \(SQL.literal(emailPattern)), 'g'))[1] LOOP
+                        CONTINUE WHEN lower(m) IN (SELECT address FROM ocore_kept) OR lower(m) LIKE '%@staging.local';
+                        SELECT e.fake INTO fake FROM ocore_email_map e WHERE e.real = lower(m);
+                        IF fake IS NULL THEN fake := 'x' || left(md5(\(SQL.literal(context.mappingKey)) || lower(m)), 12) || '@staging.local'; END IF;
+                        r := replace(r, m, fake);
+                    END LOOP;
+                    RETURN r;
+                END $f$;
+                UPDATE res_partner p SET email = e.fake FROM ocore_email_map e WHERE lower(p.email) = e.real AND p.id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active));
+                UPDATE res_partner SET email = 'user_' || id || '@staging.local' WHERE email IS NOT NULL AND email <> '' AND email NOT LIKE '%@staging.local' AND \(notActiveUser) AND lower(email) NOT IN (SELECT address FROM ocore_kept);
+                """]
+            if columns["res_partner"]?.contains("email_normalized") == true {
+                sql.append("UPDATE res_partner SET email_normalized = lower(email) WHERE email LIKE '%@staging.local' AND email_normalized IS DISTINCT FROM lower(email);")
+            }
+            for (table, column) in emailColumns where columns[table]?.contains(column) == true {
+                sql.append("UPDATE \(SQL.identifier(table)) SET \(SQL.identifier(column)) = pg_temp.ocore_anonymize(\(SQL.identifier(column))) WHERE \(SQL.identifier(column)) LIKE '%@%' AND \(SQL.identifier(column)) IS DISTINCT FROM pg_temp.ocore_anonymize(\(SQL.identifier(column)));")
+            }
+            return (sql, nil)
+        case "anonymize_phones":
+            if let r = has("res_partner", "phone", "mobile") { return ([], r) }
+            return (["UPDATE res_partner SET phone = '555-' || lpad(id::text, 4, '0'), mobile = NULL WHERE (phone IS NOT NULL OR mobile IS NOT NULL) AND \(notActiveUser);"], nil)
+        case "anonymize_addresses":
+            if let r = has("res_partner", "street", "street2", "city", "zip") { return ([], r) }
+            return (["UPDATE res_partner SET street = 'Street ' || id, street2 = NULL, city = 'Staging City', zip = '00000' WHERE street IS NOT NULL AND \(notActiveUser);"], nil)
+        case "anonymize_company_names":
+            if let r = has("res_partner", "is_company", "name") { return ([], r) }
+            var sql = ["UPDATE res_partner SET name = 'Company ' || id WHERE is_company AND id <> ALL(ARRAY(SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL));"]
+            if columns["res_partner"]?.contains("complete_name") == true {
+                sql.append("UPDATE res_partner SET complete_name = name WHERE is_company AND name LIKE 'Company %' AND complete_name IS DISTINCT FROM name;")
+            }
+            return (sql, nil)
+        case "clear_api_keys":
+            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
+            return ([params(ImpactPreview.apiKeyPatterns)], nil)
+        case "update_base_url":
+            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
+            guard let url = context.targetURL else { return ([], "the target has no URL (give --url or --domain)") }
+            return (["UPDATE ir_config_parameter SET value = \(SQL.literal(url)) WHERE key = 'web.base.url';"], nil)
+        case "clear_oauth_providers":
+            if let r = has("auth_oauth_provider", "client_id", "enabled") { return ([], r) }
+            let secret = columns["auth_oauth_provider"]?.contains("client_secret") == true ? ", client_secret = ''" : ""
+            return (["UPDATE auth_oauth_provider SET client_id = ''\(secret), enabled = false WHERE (client_id IS NOT NULL AND client_id <> '') OR enabled;"], nil)
+        case "clear_payment_providers":
+            if let r = has("payment_provider", "state") { return ([], r) }
+            let credentialColumns = ["stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret", "paypal_email_account", "paypal_seller_account",
+                                     "paypal_pdt_token", "authorize_login", "authorize_transaction_key", "ogone_pspid", "ogone_userid", "ogone_password"]
+                .filter { columns["payment_provider"]?.contains($0) == true }
+            let sets = (["state = 'disabled'"] + credentialColumns.map { "\(SQL.identifier($0)) = NULL" }).joined(separator: ", ")
+            return (["UPDATE payment_provider SET \(sets) WHERE state <> 'disabled'" + (credentialColumns.isEmpty ? "" : " OR " + credentialColumns.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")) + ";"], nil)
+        case "clear_oauth_tokens":
+            var sql: [String] = []
+            if columns["auth_oauth_token"] != nil { sql.append("DELETE FROM auth_oauth_token;") }
+            if columns["res_users"]?.contains("oauth_access_token") == true { sql.append("UPDATE res_users SET oauth_access_token = NULL WHERE oauth_access_token IS NOT NULL;") }
+            return sql.isEmpty ? ([], "no OAuth token storage: module auth_oauth not installed") : (sql, nil)
+        case "clear_webhook_urls":
+            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
+            return ([params(ImpactPreview.webhookPatterns)], nil)
+        case "clear_integration_credentials":
+            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
+            return ([params(ImpactPreview.integrationPatterns)], nil)
+        case "reset_passwords":
+            if let r = has("res_users", "password", "active") { return ([], r) }
+            return (["UPDATE res_users SET password = \(SQL.literal(context.passwordHash)) WHERE active;"], nil)
+        case "disable_2fa":
+            var sql: [String] = []
+            if columns["auth_totp_device"] != nil { sql.append("DELETE FROM auth_totp_device;") }
+            if columns["res_users"]?.contains("totp_secret") == true { sql.append("UPDATE res_users SET totp_secret = NULL WHERE totp_secret IS NOT NULL;") }
+            return sql.isEmpty ? ([], "no 2FA storage: module auth_totp not installed") : (sql, nil)
+        case "clear_asset_bundles":
+            if let r = has("ir_attachment", "name", "res_model", "res_field") { return ([], r) }
+            return (["DELETE FROM ir_attachment WHERE name LIKE 'web.assets_%.min.%' OR name LIKE 'web.assets_%.css' OR name LIKE 'web.assets_%.js' OR (res_model = 'ir.ui.view' AND res_field = 'arch_db');"], nil)
+        case "disable_crons":
+            guard let present = columns["ir_cron"] else { return ([], "table ir_cron absent") }
+            let name = present.contains("cron_name") ? "cron_name" : "name"
+            return (["UPDATE ir_cron SET active = false WHERE active AND \(name) NOT ILIKE '%Garbage%' AND \(name) NOT ILIKE '%Cleanup%' AND id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND module = 'base' AND name = 'autovacuum_job');"], nil)
+        case "clear_scheduled_messages":
+            var sql: [String] = []
+            if columns["mail_mail"]?.isSuperset(of: ["state", "scheduled_date"]) == true { sql.append("DELETE FROM mail_mail WHERE state = 'outgoing' AND scheduled_date > now();") }
+            if columns["sms_sms"]?.contains("state") == true { sql.append("DELETE FROM sms_sms WHERE state = 'outgoing';") }
+            return sql.isEmpty ? ([], "no scheduled message tables") : (sql, nil)
+        default:
+            return ([], "unknown option")
+        }
+    }
+}
