@@ -76,6 +76,9 @@ let package = Package(
             "OcoreRemote", "OcoreModel", "OcoreTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "OcoreTUITests", dependencies: ["OcoreTUI", "OcoreModel"]),
-        .testTarget(name: "OcoreCLITests", dependencies: ["OcoreTestSupport", "OcoreModel", "OcoreOdoo"]),
+        .testTarget(name: "OcoreCLITests", dependencies: [
+            "OcoreTestSupport", "OcoreModel", "OcoreOdoo",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
     ]
 )

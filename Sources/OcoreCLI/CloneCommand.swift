@@ -32,18 +32,16 @@ struct CloneCommand: ParsableCommand {
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
     @Flag(help: "Print the final clone operation as JSON.") var json = false
 
-    func validate() throws {
-        if replace != nil {
-            throw ValidationError("--replace needs a verified safety backup of the target first, which arrives with backups; clone into --new NAME for now")
-        }
-        guard newName != nil, type != nil else { throw ValidationError("give --new NAME and --type production|staging|development") }
-        if preset == .none && !understandRisk {
-            throw ValidationError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
-        }
-        if url != nil && domain != nil { throw ValidationError("give --url or --domain, not both") }
-    }
-
     func run() throws {
+        // Checked here rather than in validate(): a refusal is one line, without the usage text.
+        if replace != nil {
+            throw CLIError("--replace needs a verified safety backup of the target first, which arrives with backups; clone into --new NAME for now")
+        }
+        guard newName != nil, type != nil else { throw CLIError("give --new NAME and --type production|staging|development") }
+        if preset == .none && !understandRisk {
+            throw CLIError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
+        }
+        if url != nil && domain != nil { throw CLIError("give --url or --domain, not both") }
         let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
         let options = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
         let store = try global.openStore()

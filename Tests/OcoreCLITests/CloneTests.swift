@@ -1,0 +1,221 @@
+import Crypto
+import _CryptoExtras
+import Foundation
+import OcoreOdoo
+import OcoreRemote
+import OcoreTestSupport
+import Testing
+
+/// A demo-shaped production database in the test cluster, registered with its addons.
+struct CloneFixture {
+    let ocore = OcoreBinary()
+    let source: String
+    let addons: String
+    let dataDir: String
+
+    init(schemaDrift: Bool = false) throws {
+        source = "prod_\(UUID().uuidString.prefix(8).lowercased())"
+        dataDir = ocore.home + "/odoo-data"
+        addons = ocore.home + "/addons"
+        try DemoDatabase.writeAddons(to: addons)
+        try DemoDatabase(server: TestPostgres.psql(), name: source, scale: .small, seed: 11, filestore: dataDir + "/filestore/" + source,
+                         baseURL: "https://erp.acme.example").create()
+        if schemaDrift {
+            try TestPostgres.psql(source).execute("""
+                DROP TABLE auth_oauth_provider CASCADE;
+                ALTER TABLE payment_provider DROP COLUMN stripe_secret_key, DROP COLUMN stripe_publishable_key, DROP COLUMN stripe_webhook_secret;
+                """)
+        }
+        try ocore.addLocalServer()
+        _ = try ocore.ok(["env", "add", "production", "--project", "acme", "--type", "production", "--server", "local", "--db", source,
+                          "--addons", addons])
+    }
+
+    func target(_ db: String) -> PSQL { TestPostgres.psql(db) }
+
+    /// A checksum of every table of the source, to prove it was not modified.
+    func sourceChecksum() throws -> String {
+        let tables = try TestPostgres.psql(source).query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").map { $0[0] }
+        return try tables.map { t in try TestPostgres.psql(source).scalar("SELECT md5(coalesce(string_agg(x::text, '' ORDER BY x::text), '')) FROM \(SQL.identifier(t)) x") ?? "" }
+            .joined(separator: ",")
+    }
+
+    func clone(_ name: String, preset: String, extra: [String] = []) throws -> [String: Any] {
+        let result = try ocore.run(["clone", "production", "--new", name, "--type", "staging", "--url", "https://\(name).acme.example",
+                                    "--preset", preset, "--json"] + extra)
+        let doc = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
+        #expect(result.succeeded, "clone failed: \(result.stderrText) \(doc["error_message"] ?? "")")
+        return doc
+    }
+}
+
+func result(_ doc: [String: Any], _ key: String) -> [String: Any]? {
+    (doc["sanitization_result"] as? [[String: Any]])?.first { $0["option_key"] as? String == key }
+}
+
+@Suite("Clone with sanitization (real PostgreSQL)")
+struct CloneTests {
+    @Test("Recommended: customers' addresses gone everywhere, credentials cleared, identity new, Odoo neutralized; the source unchanged")
+    func recommended() throws {
+        let f = try CloneFixture()
+        let before = try f.sourceChecksum()
+        let sourceUUID = try TestPostgres.psql(f.source).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
+        let doc = try f.clone("staging", preset: "recommended")
+        #expect(doc["status"] as? String == "completed")
+        let steps = try #require(doc["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["name"] as? String } == ["pre_checks", "validating", "creating_target", "copying_addons", "backing_up_database",
+                                                       "backing_up_filestore", "restoring_database", "restoring_filestore", "sanitizing", "verifying"])
+        #expect(steps.allSatisfy { $0["status"] as? String == "completed" && $0["duration_ms"] is Int })
+        let emails = try #require(result(doc, "anonymize_emails"))
+        #expect(emails["status"] as? String == "applied" && (emails["affected_rows"] as? Int ?? 0) > 1000 && emails["duration_ms"] is Int)
+
+        let t = f.target("staging")
+        let activeUsers = "SELECT lower(p.email) FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active"
+        #expect(try t.scalar("SELECT count(*) FROM res_partner WHERE email IS NOT NULL AND email NOT LIKE '%@staging.local' AND lower(email) NOT IN (\(activeUsers))") == "0")
+        // Addresses in other tables: anything that is not an active user's or @staging.local.
+        let leak = """
+            SELECT count(*) FROM (SELECT (regexp_matches(coalesce(email_from, '') || ' ' || coalesce(reply_to, '') || ' ' || coalesce(body, ''),
+                                 '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', 'g'))[1] AS a FROM mail_message
+                                  UNION ALL SELECT (regexp_matches(coalesce(email_to, '') || ' ' || coalesce(body_html, ''), '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', 'g'))[1] FROM mail_mail
+                                  UNION ALL SELECT (regexp_matches(coalesce(old_value_char, '') || ' ' || coalesce(new_value_char, ''), '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', 'g'))[1] FROM mail_tracking_value) m
+             WHERE a NOT LIKE '%@staging.local' AND lower(a) NOT IN (\(activeUsers)) AND a NOT LIKE '%@demo-company.example.com'
+            """
+        #expect(try t.scalar(leak) == "0")
+        // The same customer has the same fake address in res_partner and in the chatter.
+        #expect(try t.scalar("SELECT count(*) FROM mail_message m JOIN res_partner p ON p.id = m.author_id WHERE p.email LIKE 'user_%@staging.local' AND m.email_from NOT LIKE '%' || p.email || '%'") == "0")
+        #expect(try t.query("SELECT name, active FROM ir_mail_server ORDER BY name").map { $0.joined(separator: "=") }
+                == ["Old relay=f", "Production SMTP=f", "Transactional (Mailgun)=f", "neutralization - disable emails=t"])
+        #expect(try t.scalar("SELECT count(*) FROM ir_config_parameter WHERE value <> '' AND (key ILIKE '%api_key%' OR key ILIKE '%token%' OR key ILIKE '%password%' OR key ILIKE '%credential%')") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM payment_provider WHERE state NOT IN ('disabled', 'test') OR stripe_secret_key IS NOT NULL") == "0")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'") != sourceUUID)
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://staging.acme.example")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        #expect(try t.scalar("SELECT count(*) FROM ir_config_parameter WHERE key = 'database.enterprise_code'") == "0")
+        #expect(try t.scalar("SELECT active::text FROM ir_ui_view WHERE key = 'web.neutralize_banner'") == "true")
+        #expect(try t.scalar("SELECT count(*) FROM mail_mail WHERE state IN ('outgoing', 'exception')") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM ir_cron WHERE active") == "1", "only base's autovacuum keeps running (Odoo's neutralization)")
+        // Filestore: hard-linked, every attachment present; the environment is registered.
+        let verification = try #require(doc["verification"] as? [String: Any])
+        #expect(verification["missing_files"] as? String == "0")
+        let env = try f.ocore.jsonObject(["env", "show", "staging", "--json"])
+        #expect(env["db_name"] as? String == "staging" && env["type"] as? String == "staging" && env["url"] as? String == "https://staging.acme.example")
+        #expect(FileManager.default.fileExists(atPath: f.dataDir + "/filestore/staging"))
+        #expect(try f.sourceChecksum() == before, "the source must never be modified")
+    }
+
+    @Test("Minimal: mail stopped and base neutralized, customer data kept")
+    func minimal() throws {
+        let f = try CloneFixture()
+        let doc = try f.clone("stg_min", preset: "minimal")
+        #expect((doc["sanitization_result"] as? [[String: Any]])?.map { $0["option_key"] as? String } == ["disable_mail_servers", "clear_mail_queue", "clear_asset_bundles"])
+        let t = f.target("stg_min")
+        #expect(try t.scalar("SELECT count(*) FROM res_partner WHERE email LIKE '%@staging.local'") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host <> 'invalid'") == "0")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        #expect(try t.scalar("SELECT active::text FROM ir_ui_view WHERE key = 'web.neutralize_banner'") == "false", "Minimal runs base's part only")
+    }
+
+    @Test("Full: passwords reset to a hash Odoo accepts, 2FA and crons off, addresses anonymized")
+    func full() throws {
+        let f = try CloneFixture()
+        let doc = try f.clone("dev_full", preset: "full", extra: ["--reset-password-value", "Dev2024!"])
+        #expect((doc["sanitization_result"] as? [[String: Any]])?.count == 19)
+        #expect(!(String(data: try JSONSerialization.data(withJSONObject: doc), encoding: .utf8) ?? "").contains("pbkdf2"), "no hash in the output")
+        let t = f.target("dev_full")
+        let hashes = Set(try t.query("SELECT password FROM res_users WHERE active").map { $0[0] })
+        #expect(hashes.count == 1)
+        let parts = try #require(hashes.first).split(separator: "$")  // pbkdf2-sha512, rounds, salt, digest
+        #expect(parts.count == 4 && parts[0] == "pbkdf2-sha512")
+        let salt = try #require(Data(base64Encoded: ab64Decode(String(parts[2]))))
+        let expected = try KDF.Insecure.PBKDF2.deriveKey(from: Array("Dev2024!".utf8), salt: salt, using: .sha512, outputByteCount: 64,
+                                                         unsafeUncheckedRounds: Int(parts[1])!).withUnsafeBytes { Data($0) }
+        #expect(Data(base64Encoded: ab64Decode(String(parts[3]))) == expected)
+        #expect(try t.scalar("SELECT (SELECT count(*) FROM auth_totp_device) + (SELECT count(*) FROM res_users WHERE totp_secret IS NOT NULL)") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM res_partner WHERE street IS NOT NULL AND street NOT LIKE 'Street %' AND id NOT IN (SELECT partner_id FROM res_users WHERE active)") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM ir_cron WHERE active") == "1")
+    }
+
+    @Test("None needs --i-understand-the-risk; it keeps data but still gets a new identity and fresh asset bundles")
+    func none() throws {
+        let f = try CloneFixture()
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "replica", "--type", "staging", "--preset", "none"]),
+                           mentions: "--i-understand-the-risk")
+        let doc = try f.clone("replica", preset: "none", extra: ["--i-understand-the-risk"])
+        #expect((doc["sanitization_result"] as? [[String: Any]])?.map { $0["option_key"] as? String } == ["clear_asset_bundles"])
+        let t = f.target("replica")
+        #expect(try t.scalar("SELECT count(*) FROM ir_mail_server WHERE active") == "2")
+        #expect(try t.scalar("SELECT count(*) FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "0")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
+                != TestPostgres.psql(f.source).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'"))
+    }
+
+    @Test("schema drift: absent tables and columns are skipped with reasons and the clone completes")
+    func schemaDrift() throws {
+        let f = try CloneFixture(schemaDrift: true)
+        let doc = try f.clone("drifted", preset: "recommended")
+        #expect(doc["status"] as? String == "completed")
+        let oauth = try #require(result(doc, "clear_oauth_providers"))
+        #expect(oauth["status"] as? String == "skipped")
+        #expect(oauth["reason"] as? String == "table auth_oauth_provider absent: module auth_oauth not installed")
+        #expect(result(doc, "clear_payment_providers")?["status"] as? String == "applied")
+        let stripe = try #require((doc["neutralization"] as? [[String: Any]])?.first { $0["module"] as? String == "payment_stripe" })
+        #expect(stripe["status"] as? String == "failed", "Odoo's own stripe file fails on the drifted schema; the other modules still apply")
+        #expect(try f.target("drifted").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+    }
+
+    @Test("bad targets are refused before anything is created")
+    func badTargets() throws {
+        let f = try CloneFixture()
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x'; DROP DATABASE postgres;--", "--type", "staging"]), mentions: "invalid environment name")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "production", "--type", "staging"]), mentions: "already exists")
+        expectCleanFailure(try f.ocore.run(["clone", "nowhere", "--new", "x1", "--type", "staging"]), mentions: "no environment named \"nowhere\"")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x2", "--type", "staging", "--enable", "bogus"]), mentions: "unknown; valid keys")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production", "--confirm", "production"]), mentions: "safety backup")
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).count == 1)
+    }
+
+    @Test("killing the worker mid-sanitize removes the target; the source is unchanged")
+    func killMidSanitize() throws {
+        let f = try CloneFixture()
+        let before = try f.sourceChecksum()
+        _ = try f.ocore.ok(["clone", "production", "--new", "doomed", "--type", "staging", "--preset", "full", "--detach"])
+        try f.ocore.waitForJob(1, "sanitizing") { stepStatus($0, 8) == "running" }
+        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        _ = try f.ocore.ok(["worker"])
+        let job = try f.ocore.job(1)
+        #expect(job["status"] as? String == "interrupted")
+        #expect(job["error_step"] as? String == "sanitizing")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'doomed'") == "0")
+        #expect(!FileManager.default.fileExists(atPath: f.dataDir + "/filestore/doomed"))
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).count == 1)
+        #expect(try f.sourceChecksum() == before)
+        // The filestore was hard-linked: removing the target's links left the source's files.
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: f.dataDir + "/filestore/" + f.source).count > 100)
+    }
+
+    @Test("cross-server: 127.0.0.2 → 127.0.0.3 over SSH, filestore streamed as tar")
+    func crossServer() throws {
+        let sshd = TestSSHD.shared
+        let f = try CloneFixture()
+        let pg = TestPostgres.cluster
+        let otherData = TestDirectories.make("ocore-server3")
+        _ = try f.ocore.ok(["server", "add", "erp2", "--ssh", "\(sshd.user)@127.0.0.2:\(sshd.port)", "--identity", sshd.identity, "--known-hosts", sshd.knownHosts,
+                            "--pg-host", pg.socketDirectory, "--pg-port", String(pg.port), "--data-dir", f.dataDir])
+        _ = try f.ocore.ok(["server", "add", "erp3", "--ssh", "\(sshd.user)@127.0.0.3:\(sshd.port)", "--identity", sshd.identity, "--known-hosts", sshd.knownHosts,
+                            "--pg-host", pg.socketDirectory, "--pg-port", String(pg.port), "--data-dir", otherData])
+        _ = try f.ocore.ok(["env", "add", "prod2", "--project", "acme", "--type", "production", "--server", "erp2", "--db", f.source, "--addons", f.addons])
+        let result = try f.ocore.run(["clone", "prod2", "--new", "remote_stg", "--type", "staging", "--server", "erp3", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        let doc = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
+        #expect((doc["verification"] as? [String: Any])?["missing_files"] as? String == "0")
+        let copied = try FileManager.default.subpathsOfDirectory(atPath: otherData + "/filestore/remote_stg").filter { $0.count > 3 }
+        #expect(copied.count > 100)
+        #expect(try f.target("remote_stg").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+    }
+}
+
+func ab64Decode(_ s: String) -> String {
+    var t = s.replacingOccurrences(of: ".", with: "+")
+    while t.count % 4 != 0 { t += "=" }
+    return t
+}
