@@ -47,23 +47,18 @@ struct CloneCommand: ParsableCommand {
         let store = try global.openStore()
         let sourceEnv = try store.resolvedEnvironment(named: source)
         let target = newName!
-        try Names.validateInventoryName(target, kind: "environment")
-        if (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
         let serverName = server ?? sourceEnv.server.name
-        _ = try store.server(named: serverName)
         let targetURL = url ?? domain.map { "https://\($0)" }
-        if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) { throw CLIError("--url must start with http:// or https://") }
-        let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
-        let parameters = CloneJob.Parameters(source: source, target: target, targetType: type!, targetServer: serverName, targetURL: targetURL,
-                                             preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: !noFilestore)
+        let request = CloneRequest(source: source, target: target, targetType: type!, targetServer: serverName, targetURL: targetURL,
+                                   preset: preset, options: options, includeFilestore: !noFilestore, resetPasswordValue: resetPasswordValue)
+        let parameters = try request.validated(store: store)
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
             print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(type!.rawValue), \(serverName))")
             print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
         }
-        let id = try JobQueue(store: store, home: global.stateHome).submit(
-            CloneJob(), parameters: parameters, environment: target, server: serverName, locks: [target])
+        let id = try request.submit(parameters, store: store, home: global.stateHome)
         if detach {
             return print(json ? "{\"id\": \(id), \"status\": \"queued\"}" : "clone queued as job \(id); follow it with `ocore jobs show \(id) --follow`")
         }
@@ -159,5 +154,36 @@ enum CloneOperationJSON {
         if let step = job.errorStep { document["error_step"] = step }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// One clone request, whether it comes from flags or from the dashboard's wizard: the same
+/// validation and the same job (one logic, two faces).
+struct CloneRequest {
+    var source: String
+    var target: String
+    var targetType: EnvironmentType
+    var targetServer: String
+    var targetURL: String?
+    var preset: SanitizationCatalog.Preset
+    var options: [String]
+    var includeFilestore: Bool
+    var resetPasswordValue: String?
+
+    func validated(store: SQLiteStateStore) throws -> CloneJob.Parameters {
+        _ = try store.resolvedEnvironment(named: source)
+        try Names.validateInventoryName(target, kind: "environment")
+        if (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
+        _ = try store.server(named: targetServer)
+        if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) {
+            throw CLIError("the URL must start with http:// or https://")
+        }
+        let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
+        return CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,
+                                   preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: includeFilestore)
+    }
+
+    func submit(_ parameters: CloneJob.Parameters, store: SQLiteStateStore, home: StateHome) throws -> Int64 {
+        try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: target, server: targetServer, locks: [target])
     }
 }

@@ -57,11 +57,22 @@ struct DashboardCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: 1.5)  // let the warning be read before the screen is taken over
         }
         let executors = ExecutorCache()
-        let settings = DashboardSettings(theme: theme, escDelayMs: DashboardSettings.escDelay(), probe: { env in
+        let home = global.stateHome
+        var settings = DashboardSettings(theme: theme, escDelayMs: DashboardSettings.escDelay(), probe: { env in
             EnvironmentProbe(environment: env, executor: executors.executor(for: env.server), httpCheck: { url in
                 try CurlHTTP.perform(method: "GET", url: url, timeout: 10).status
             }).run(now: Date().timeIntervalSince1970)
         }, mouse: options.mouse)
+        settings.impactPreview = { env in
+            let psql = PSQL(executor: executors.executor(for: env.server), connection: PostgresConnection(env))
+            return Dictionary(uniqueKeysWithValues: try ImpactPreview(psql: psql).run().map { ($0.key, $0.count) })
+        }
+        settings.startClone = { r in
+            let request = CloneRequest(source: r.source, target: r.target, targetType: r.targetType, targetServer: r.targetServer,
+                                       targetURL: r.targetURL, preset: r.preset, options: r.options, includeFilestore: r.includeFilestore,
+                                       resetPasswordValue: nil)
+            return try request.submit(try request.validated(store: store), store: store, home: home)
+        }
         try DashboardRuntime(store: store, settings: settings).run()
     }
 }

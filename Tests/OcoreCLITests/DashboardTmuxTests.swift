@@ -135,4 +135,29 @@ struct DashboardTmuxTests {
         let err = try String(contentsOfFile: ocore.home + "/err", encoding: .utf8)
         #expect(err.contains("theme file") && err.contains("using the built-in default theme"))
     }
+
+    @Test("the clone wizard: walk it, start a clone of a real database, watch it finish")
+    func cloneWizard() throws {
+        let f = try CloneFixture()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("j", "c")
+        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
+        try tmux.keys("C-u")
+        try tmux.keys("-l", "wizard-stg")
+        try tmux.keys("Tab")
+        let sanitization = try tmux.waitFor("impact counts") { $0.contains("customer email(s) will be anonymized") }
+        #expect(sanitization.contains("(•) Recommended"))
+        try tmux.keys("Tab", "Tab")
+        _ = try tmux.waitFor("the review") { $0.contains("✓ ready") && $0.contains("wizard-stg (staging)") }
+        try tmux.keys("Enter")
+        let done = try tmux.waitFor("the clone to complete", timeout: .seconds(60)) { $0.contains("· completed") }
+        #expect(done.contains("✓ Verifying"))
+        try tmux.keys("m")
+        _ = try tmux.waitFor("the new environment in the tree") { $0.contains("wizard-stg") && !$0.contains("· completed") }
+        #expect(try f.target("wizard-stg").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        try tmux.keys("q")
+    }
 }

@@ -151,7 +151,7 @@ public enum JobProgress {
 
 /// Remaining time from the rate of recent progress. Gives nothing until there is enough signal
 /// (a few seconds of samples and visible movement), so a fresh job never shows a wild guess.
-public struct ETAEstimator: Sendable {
+public struct ETAEstimator: Sendable, Equatable {
     public struct Sample: Sendable, Equatable {
         public var time: Double
         public var percent: Double

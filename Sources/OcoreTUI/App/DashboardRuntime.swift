@@ -10,6 +10,10 @@ public struct DashboardSettings: Sendable {
     public var probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)?
     /// Clicks and the wheel (off by default: it takes the terminal's own selection away).
     public var mouse: Bool
+    /// Counts each sanitization option's impact on an environment (read-only, off the UI thread).
+    public var impactPreview: (@Sendable (ResolvedEnvironment) throws -> [String: Int?])?
+    /// Validates and queues a clone exactly as `ocore clone` does; returns the job id.
+    public var startClone: (@Sendable (CloneWizardRequest) throws -> Int64)?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -117,6 +121,25 @@ public final class DashboardRuntime {
             if let env = try? store.resolvedEnvironment(named: environment) { probes?.probeNow(env) }
         case .bell:
             terminal.bell()
+        case .loadImpacts(let source):
+            guard let preview = settings.impactPreview, let env = try? store.resolvedEnvironment(named: source) else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                let impacts = (try? preview(env)) ?? [:]
+                inbox.post(.impactsLoaded(source: source, impacts))
+            }
+        case .startClone(let request):
+            guard let start = settings.startClone else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.cloneRefused("\(error)")) }
+            }
+        case .loadJobProgress(let id):
+            if let job = try? store.job(id) {
+                apply(.jobProgressLoaded(job, (try? store.steps(ofJob: id)) ?? [], (try? store.logs(ofJob: id, after: 0, limit: 500)) ?? []), terminal)
+            }
+        case .cancelJob(let id):
+            _ = try? store.requestCancel(id, by: getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore")
         }
     }
 

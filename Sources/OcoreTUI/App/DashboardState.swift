@@ -71,6 +71,8 @@ public enum Overlay: Equatable, Sendable {
     case none
     case help
     case palette(PaletteState)
+    case cloneWizard(CloneWizardState)
+    case progress(ProgressModalState)
 }
 
 /// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
@@ -161,6 +163,10 @@ public enum Message: Equatable, Sendable {
     case statusUpdated(environment: String, EnvironmentStatus)
     case jobEnded(JobRecord)
     case storeFailed(String)
+    case impactsLoaded(source: String, [String: Int?])
+    case cloneStarted(Int64)
+    case cloneRefused(String)
+    case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
 }
 
 /// Side effects `update` asks the runtime for; their results come back as messages.
@@ -170,6 +176,10 @@ public enum Effect: Equatable, Sendable {
     case probe(environment: String)
     case redrawAll
     case bell
+    case loadImpacts(source: String)
+    case startClone(CloneWizardRequest)
+    case loadJobProgress(Int64)
+    case cancelJob(Int64)
 }
 
 /// Where the dashboard's parts are on screen: one computation for the view and for mouse hits.

@@ -1,3 +1,4 @@
+import Foundation
 import OcoreModel
 
 /// The dashboard's one state transition: pure, so every behaviour is testable without a terminal.
@@ -15,6 +16,7 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.now = now
         if let toast = state.toast, toast.expiresAt <= now { state.toast = nil }
         if !state.activeJobs.isEmpty { state.spinnerFrame += 1 }
+        if case .progress(let modal) = state.overlay { return [.reloadStore, .loadJobProgress(modal.jobID)] }
         return [.reloadStore]
     case .environmentsLoaded(let rows):
         let previous = state.selectedEnvironment?.name
@@ -42,6 +44,23 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return [.bell]
     case .storeFailed(let reason):
         state.storeError = reason
+    case let .impactsLoaded(source, impacts):
+        guard case .cloneWizard(var wizard) = state.overlay, wizard.source.name == source else { return [] }
+        wizard.impacts = impacts
+        wizard.counting = false
+        state.overlay = .cloneWizard(wizard)
+    case .cloneStarted(let id):
+        state.overlay = .progress(ProgressModalState(jobID: id, openedAt: state.now))
+        return [.loadJobProgress(id)]
+    case .cloneRefused(let reason):
+        state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case let .jobProgressLoaded(job, steps, log):
+        guard case .progress(var modal) = state.overlay, modal.jobID == job.id else { return [] }
+        modal.job = job
+        modal.steps = steps
+        modal.log = log
+        modal.eta.add(time: state.now, percent: job.progress)
+        state.overlay = .progress(modal)
     }
     return []
 }
@@ -62,6 +81,10 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return []
     case .palette(var palette):
         return handlePalette(key, &palette, &state)
+    case .cloneWizard(var wizard):
+        return handleWizard(key, &wizard, &state)
+    case .progress(var modal):
+        return handleProgress(key, &modal, &state)
     case .none:
         break
     }
@@ -77,6 +100,7 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
             state.focus = .tree
         }
     case .control("l"): effects.append(.redrawAll)
+    case .character("c"): return openCloneWizard(&state)
     case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
     case .tab: state.focus = state.focus == .tree ? .details : .tree
     case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!
@@ -225,8 +249,21 @@ private func handlePalette(_ key: Key, _ palette: inout PaletteState, _ state: i
     return []
 }
 
+private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
+    guard let env = state.focusedEnvironment else { return [] }
+    let day = Date(timeIntervalSince1970: state.now)
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    let servers = Array(Set(state.environments.map(\.server))).sorted()
+    state.overlay = .cloneWizard(CloneWizardState(source: env, servers: servers, today: formatter.string(from: day)))
+    return [.loadImpacts(source: env.name)]
+}
+
 private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> [Effect] {
     switch action {
+    case .clone:
+        return openCloneWizard(&state)
     case .overview, .backups, .jobs, .log:
         state.tab = [.overview: DetailTab.overview, .backups: .backups, .jobs: .jobs, .log: .log][action]!
         state.focus = .details

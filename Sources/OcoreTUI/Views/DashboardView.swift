@@ -35,6 +35,8 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .none: break
     case .help: drawHelp(state, theme: theme, in: body, into: &buffer)
     case .palette(let palette): drawPalette(palette, theme: theme, in: body, into: &buffer)
+    case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), theme: theme, in: body, into: &buffer)
+    case .progress(let modal): drawProgress(modal, now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
     }
     if theme.symbols == .ascii { buffer.transliterateDecorations() }
 }

@@ -1,0 +1,178 @@
+import Foundation
+import OcoreModel
+
+/// What the wizard asks the runtime to start (validated again by the same code as the CLI).
+public struct CloneWizardRequest: Equatable, Sendable {
+    public var source: String
+    public var target: String
+    public var targetType: EnvironmentType
+    public var targetServer: String
+    public var targetURL: String?
+    public var preset: SanitizationCatalog.Preset
+    public var options: [String]
+    public var includeFilestore: Bool
+}
+
+public enum WizardTab: Int, CaseIterable, Sendable {
+    case target, sanitization, options, review
+    public var title: String { ["Target", "Sanitization", "Options", "Review"][rawValue] }
+}
+
+/// One focusable line of a wizard tab.
+public enum WizardField: Equatable, Sendable {
+    case name, url
+    case type(EnvironmentType)
+    case server(String)
+    case preset(SanitizationCatalog.Preset)
+    case risk
+    case option(String)
+    case filestore
+    case start
+}
+
+/// The clone wizard of seed 001: Target, Sanitization (presets, options with live impact
+/// counts), Options, Review. Pure state; `update` edits it and the view draws it.
+public struct CloneWizardState: Equatable, Sendable {
+    public var source: EnvironmentRow
+    public var servers: [String]
+    public var tab = WizardTab.target
+    public var focus = 0
+    public var name: TextFieldState
+    public var url = TextFieldState()
+    public var type = EnvironmentType.staging
+    public var server: String
+    public var preset = SanitizationCatalog.defaultPreset
+    public var enabled: Set<String>
+    public var riskAccepted = false
+    public var includeFilestore = true
+    /// Impact counts by option key (nil: not applicable); empty while counting.
+    public var impacts: [String: Int?] = [:]
+    public var counting = true
+    public var error: String?
+
+    public init(source: EnvironmentRow, servers: [String], today: String) {
+        self.source = source
+        self.servers = servers
+        self.server = source.server
+        self.name = TextFieldState(text: "\(source.name)-clone-\(today)")
+        self.enabled = Set(SanitizationCatalog.keys(for: .recommended))
+    }
+
+    public var fields: [WizardField] {
+        switch tab {
+        case .target: [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + [.url]
+        case .sanitization:
+            SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [])
+                + SanitizationCatalog.options.map { WizardField.option($0.key) }
+        case .options: [.filestore]
+        case .review: [.start]
+        }
+    }
+
+    public var focusedField: WizardField? { fields.indices.contains(focus) ? fields[focus] : nil }
+
+    /// Records the enabled options would change, from the counts loaded so far.
+    public var affectedRecords: Int { enabled.compactMap { impacts[$0] ?? nil }.reduce(0, +) }
+
+    /// Why the clone cannot start yet, if anything.
+    public func problem(existing: [String]) -> String? {
+        do { try Names.validateInventoryName(name.text, kind: "environment") } catch { return error.description }
+        if existing.contains(name.text) { return "an environment named \(name.text) already exists" }
+        if !url.text.isEmpty && !(url.text.hasPrefix("http://") || url.text.hasPrefix("https://")) { return "the URL must start with http:// or https://" }
+        if preset == .none && !riskAccepted { return "preset None keeps real customer data: tick \"I understand the risk\"" }
+        return nil
+    }
+
+    public var request: CloneWizardRequest {
+        CloneWizardRequest(source: source.name, target: name.text, targetType: type, targetServer: server,
+                           targetURL: url.text.isEmpty ? nil : url.text, preset: preset,
+                           options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore)
+    }
+}
+
+/// The live progress of a job in a modal: bar, ETA, steps, current detail, log, cancel.
+public struct ProgressModalState: Equatable, Sendable {
+    public var jobID: Int64
+    public var job: JobRecord?
+    public var steps: [JobStepRecord] = []
+    public var log: [JobLogLine] = []
+    public var eta = ETAEstimator()
+    public var confirmingCancel = false
+    public var openedAt: Double
+
+    public init(jobID: Int64, openedAt: Double) {
+        self.jobID = jobID
+        self.openedAt = openedAt
+    }
+}
+
+func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout DashboardState) -> [Effect] {
+    let fields = wizard.fields
+    let field = wizard.focusedField
+    let editing: TextFieldState? = field == .name ? wizard.name : field == .url ? wizard.url : nil
+    wizard.error = nil
+    switch key {
+    case .escape:
+        state.overlay = .none
+        return []
+    case .tab:
+        wizard.tab = WizardTab(rawValue: (wizard.tab.rawValue + 1) % WizardTab.allCases.count)!
+        wizard.focus = 0
+    case .backTab:
+        wizard.tab = WizardTab(rawValue: (wizard.tab.rawValue + WizardTab.allCases.count - 1) % WizardTab.allCases.count)!
+        wizard.focus = 0
+    case .down: wizard.focus = min(wizard.focus + 1, fields.count - 1)
+    case .up: wizard.focus = max(wizard.focus - 1, 0)
+    case .character("j") where editing == nil: wizard.focus = min(wizard.focus + 1, fields.count - 1)
+    case .character("k") where editing == nil: wizard.focus = max(wizard.focus - 1, 0)
+    case .character(" ") where editing == nil, .enter:
+        switch field {
+        case .type(let t)?: wizard.type = t
+        case .server(let s)?: wizard.server = s
+        case .preset(let p)?:
+            wizard.preset = p
+            wizard.enabled = Set(SanitizationCatalog.keys(for: p))
+        case .risk?: wizard.riskAccepted.toggle()
+        case .option(let key)?:
+            if SanitizationCatalog.option(key)?.alwaysOn == true { wizard.error = "asset bundles are always cleared after a copy" } else if wizard.enabled.contains(key) {
+                wizard.enabled.remove(key)
+            } else { wizard.enabled.insert(key) }
+        case .filestore?: wizard.includeFilestore.toggle()
+        case .start?:
+            if let problem = wizard.problem(existing: state.environments.map(\.name)) {
+                wizard.error = problem
+            } else {
+                state.overlay = .none
+                return [.startClone(wizard.request)]
+            }
+        case .name?, .url?, nil:
+            if key == .enter {
+                wizard.tab = WizardTab(rawValue: min(wizard.tab.rawValue + 1, WizardTab.allCases.count - 1))!
+                wizard.focus = 0
+            }
+        }
+    default:
+        if field == .name { _ = wizard.name.handle(key) } else if field == .url { _ = wizard.url.handle(key) }
+    }
+    state.overlay = .cloneWizard(wizard)
+    return []
+}
+
+func handleProgress(_ key: Key, _ modal: inout ProgressModalState, _ state: inout DashboardState) -> [Effect] {
+    if modal.confirmingCancel {
+        modal.confirmingCancel = false
+        state.overlay = .progress(modal)
+        return key == .character("y") ? [.cancelJob(modal.jobID)] : []
+    }
+    switch key {
+    case .escape, .character("m"):
+        state.overlay = .none
+        state.toast = Toast(message: "job \(modal.jobID) keeps running; the strip below shows it", kind: .info, expiresAt: state.now + 5)
+        return []
+    case .character("x") where modal.job?.status.isActive ?? true:
+        modal.confirmingCancel = true
+    default: break
+    }
+    state.overlay = .progress(modal)
+    return []
+}

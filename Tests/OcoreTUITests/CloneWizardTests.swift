@@ -1,0 +1,106 @@
+import OcoreModel
+@testable import OcoreTUI
+import Testing
+
+@Suite("The clone wizard and the progress modal")
+struct CloneWizardTests {
+    let rows = [row("production", .production), row("staging")]
+
+    func wizard() -> DashboardState {
+        var s = dashboard(rows, width: 100, height: 36)
+        press(&s, .down)
+        #expect(update(&s, .key(.character("c"))) == [.loadImpacts(source: "production")])
+        return s
+    }
+
+    var wizardState: (DashboardState) -> CloneWizardState? { { if case .cloneWizard(let w) = $0.overlay { w } else { nil } } }
+
+    @Test("c opens the Target tab with a suggested name; the type and server are chosen with Space")
+    func target() throws {
+        var s = wizard()
+        let text = screen(s).text
+        #expect(text.contains("Clone production (production)"))
+        #expect(text.contains("Name    production-clone-19700112"))
+        #expect(text.contains("(•) staging") && text.contains("(•) erp1"))
+        press(&s, .down, .down, .down, .character(" "))
+        #expect(wizardState(s)?.type == .development)
+        press(&s, .up, .up, .up, .end, .character("-"), .character("x"))
+        #expect(wizardState(s)?.name.text == "production-clone-19700112-x", "letters are text while the name is focused")
+    }
+
+    @Test("Sanitization: presets with badges, options with live counts, a total; None needs the risk box")
+    func sanitization() throws {
+        var s = wizard()
+        press(&s, .tab)
+        #expect(screen(s).text.contains("counting…"))
+        _ = update(&s, .impactsLoaded(source: "production", ["anonymize_emails": 1200, "disable_mail_servers": 2, "clear_oauth_providers": nil]))
+        let text = screen(s).text
+        #expect(text.contains("(•) Recommended  — Best for staging"))
+        #expect(text.contains("[x] Anonymize customer emails") && text.contains("1200 customer email(s) will be anonymized"))
+        #expect(text.contains("not applicable"))
+        #expect(text.contains("Affects approximately 1202 records"))
+        press(&s, .down, .character(" "))  // Minimal
+        #expect(wizardState(s)?.enabled == Set(SanitizationCatalog.keys(for: .minimal)))
+        press(&s, .down, .down, .character(" "))  // None
+        #expect(wizardState(s)?.fields.contains(.risk) == true)
+        press(&s, .tab, .tab)  // Review
+        #expect(screen(s).text.contains("tick \"I understand the risk\""))
+        press(&s, .enter)
+        #expect(wizardState(s)?.error?.contains("I understand the risk") == true, "Start is refused until the risk is accepted")
+    }
+
+    @Test("asset bundles cannot be unticked; Review summarises and Start asks the runtime to clone")
+    func review() throws {
+        var s = wizard()
+        press(&s, .tab)
+        for _ in 0..<(4 + 16) { press(&s, .down) }  // the clear_asset_bundles line
+        press(&s, .character(" "))
+        #expect(wizardState(s)?.enabled.contains("clear_asset_bundles") == true)
+        #expect(wizardState(s)?.error?.contains("always cleared") == true)
+        press(&s, .tab, .tab)
+        let text = screen(s).text
+        #expect(text.contains("Target       production-clone-19700112 (staging) on erp1"))
+        #expect(text.contains("✓ ready"))
+        let effects = update(&s, .key(.enter))
+        guard case .startClone(let request)? = effects.first else { Issue.record("no start: \(effects)"); return }
+        #expect(request.source == "production" && request.preset == .recommended && request.options.count == 12)
+        #expect(s.overlay == .none)
+    }
+
+    @Test("a name that exists is refused at Review")
+    func duplicateName() {
+        var s = wizard()
+        press(&s, .control("u"))
+        for c in "staging" { press(&s, .character(c)) }
+        press(&s, .backTab)
+        #expect(screen(s).text.contains("an environment named staging already exists"))
+    }
+
+    @Test("the progress modal: bar, steps with marks, log, cancel with confirmation, minimize")
+    func progress() {
+        var s = dashboard(rows, width: 100, height: 36)
+        #expect(update(&s, .cloneStarted(9)) == [.loadJobProgress(9)])
+        let steps = ["Pre-checks", "Validating source", "Creating target", "Copying addons"].enumerated().map {
+            JobStepRecord(jobID: 9, position: $0.offset, name: "s\($0.offset)", title: $0.element, weightStart: 0, weightEnd: 1,
+                          status: $0.offset < 2 ? .completed : $0.offset == 2 ? .running : .pending, message: $0.offset == 2 ? "12 MiB streamed" : nil)
+        }
+        var job = JobRecord(id: 9, kind: "clone", environment: "stg", server: "erp1", lockedEnvironments: [], parameters: "{}", status: .running,
+                            createdBy: "ops", createdFrom: nil, createdAt: "", progress: 8)
+        _ = update(&s, .jobProgressLoaded(job, steps, [JobLogLine(id: 1, at: "2026-11-22T10:00:00Z", level: .info, message: "created database stg")]))
+        var text = screen(s).text
+        #expect(text.contains("clone #9 · running") && text.contains("8%"))
+        #expect(text.contains("✓ Pre-checks") && text.contains("· Copying addons") && text.contains("12 MiB streamed"))
+        #expect(text.contains("created database stg"))
+        press(&s, .character("x"))
+        #expect(screen(s).text.contains("Cancel job 9?"))
+        #expect(update(&s, .key(.character("y"))) == [.cancelJob(9)])
+        job.status = .failed
+        job.errorMessage = "pg_restore failed: exit status 1"
+        job.errorStep = "restoring_database"
+        _ = update(&s, .jobProgressLoaded(job, steps, []))
+        text = screen(s).text
+        #expect(text.contains("clone #9 · failed") && text.contains("✗ restoring_database: pg_restore failed"))
+        press(&s, .character("m"))
+        #expect(s.overlay == .none && s.toast != nil)
+    }
+}
