@@ -175,7 +175,8 @@ public struct CloneJob: JobKind {
         let source = PostgresConnection(sides.source)
         var target = sides.target
         target.database = p.targetDatabase
-        let sections = post ? ["--section=post-data"] : ["--section=pre-data", "--section=data"]
+        if post { return try restorePostData(p, context, sides: sides, source: source, target: target) }
+        let sections = ["--section=pre-data", "--section=data"]
         let dump = Command(["pg_dump", "-Fc", "-Z0", "--no-owner", "--no-acl"] + sections + source.clientArguments + ["-d", source.database],
                            environment: source.clientEnvironment)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error"] + target.clientArguments + ["-d", target.database],
@@ -188,6 +189,30 @@ public struct CloneJob: JobKind {
         guard outcome.source.succeeded else { throw CloneError.command("pg_dump", outcome.source.summary) }
         guard outcome.sink.succeeded else { throw CloneError.command("pg_restore", outcome.sink.summary) }
         context.log(.info, "\(post ? "indexes and constraints" : "schema and data") copied (\(formatBytes(outcome.bytes)) streamed)")
+    }
+
+    /// Index and constraint builds dominate a restore, and `pg_restore` runs them in parallel only
+    /// from a file. The post-data archive is tiny (definitions, no data), so it goes to a private
+    /// temporary file on the target server, is restored with one job per core (at most 4), and
+    /// is removed.
+    static func restorePostData(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection) throws {
+        let dir = try sides.targetExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-postdata-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? sides.targetExecutor.run(Command(["rm", "-rf", "--", dir])) }
+        let file = dir + "/post-data.dump"
+        let dump = Command(["pg_dump", "-Fc", "--no-owner", "--no-acl", "--section=post-data"] + source.clientArguments + ["-d", source.database],
+                           environment: source.clientEnvironment)
+        let copied = try Pipe.run(from: sides.sourceExecutor, dump, to: sides.targetExecutor, Command(["dd", "of=\(file)", "bs=1M", "status=none"]),
+                                  cancellation: context.cancellation)
+        guard copied.source.succeeded else { throw CloneError.command("pg_dump", copied.source.summary) }
+        guard copied.sink.succeeded else { throw CloneError.command("dd", copied.sink.summary) }
+        let jobs = min(max((try? RemoteFileSystem(sides.targetExecutor).cpuCount()) ?? 1, 1), 4)
+        context.progress(0.05, message: "building indexes and constraints with \(jobs) job(s)", force: true)
+        let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
+                              + ["-d", target.database, file], environment: target.clientEnvironment)
+        let result = try sides.targetExecutor.run(restore, cancellation: context.cancellation)
+        try context.checkCancelled()
+        guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
+        context.log(.info, "indexes and constraints built with \(jobs) parallel job(s)")
     }
 
     static func copyFilestore(_ p: Parameters, _ context: StepContext) throws {
