@@ -114,14 +114,7 @@ final class SpawnedProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        configureSpawnAttributes(&attributes, newSession: false)
 
         var env = ProcessInfo.processInfo.environment
         for (k, v) in command.environment { env[k] = v }
@@ -181,4 +174,24 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?
     pointers.append(nil)
     defer { pointers.forEach { free($0) } }
     return body(pointers)
+}
+
+/// Children start with default signal handlers and an empty mask (whatever this process set up
+/// for itself), in a process group of their own — or, with `newSession`, a session of their own,
+/// so that a closing terminal's SIGHUP never reaches them.
+func configureSpawnAttributes(_ attributes: inout posix_spawnattr_t, newSession: Bool) {
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+    if newSession {
+        flags |= ocore_spawn_setsid_flag()
+    } else {
+        flags |= Int32(POSIX_SPAWN_SETPGROUP)
+        posix_spawnattr_setpgroup(&attributes, 0)
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
 }
