@@ -43,7 +43,7 @@ struct DashboardViewTests {
             │                          ││                                                  │
             │                          ││                                                  │
             └──────────────────────────┘└──────────────────────────────────────────────────┘
-             ? help  : palette  / filter  Tab pane  1-4 tabs  r refresh  q quit
+             ? help  : palette  c clone  / filter  Tab pane  1-4 tabs  r refresh  q quit
             """
         #expect(screen(s).text == expected)
     }
