@@ -148,7 +148,7 @@ enum CloneOperationJSON {
         var document: [String: Any] = ["id": id, "status": job.status.rawValue, "steps": stepList,
                                        "parameters": (try? JSONSerialization.jsonObject(with: Data(job.parameters.utf8))) ?? [:],
                                        "sanitization_result": outcome["sanitization_result"] ?? [], "neutralization": outcome["neutralization"] ?? [],
-                                       "verification": outcome["verification"] ?? [:]]
+                                       "verification": outcome["verification"] ?? [:], "proof": outcome["proof"] ?? NSNull()]
         if var params = document["parameters"] as? [String: Any] { params["passwordHash"] = nil; document["parameters"] = params }
         if let error = job.errorMessage { document["error_message"] = error }
         if let step = job.errorStep { document["error_step"] = step }

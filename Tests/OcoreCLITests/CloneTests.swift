@@ -101,6 +101,24 @@ struct CloneTests {
         #expect(env["db_name"] as? String == "staging" && env["type"] as? String == "staging" && env["url"] as? String == "https://staging.acme.example")
         #expect(FileManager.default.fileExists(atPath: f.dataDir + "/filestore/staging"))
         #expect(try f.sourceChecksum() == before, "the source must never be modified")
+        let proof = try #require(doc["proof"] as? [String: Any])
+        #expect(proof["verdict"] as? String == "NEUTRALIZED", "\(proof["findings"] ?? "")")
+    }
+
+    @Test("the proof finds customer addresses left in a table ocore does not know: PARTIAL, with table.column and count")
+    func proofPartial() throws {
+        let f = try CloneFixture()
+        try TestPostgres.psql(f.source).execute("""
+            CREATE TABLE x_custom_notes (id serial PRIMARY KEY, note text);
+            INSERT INTO x_custom_notes (note) SELECT 'call ' || email || ' tomorrow' FROM res_partner
+             WHERE email IS NOT NULL AND id NOT IN (SELECT partner_id FROM res_users) ORDER BY lower(email) LIMIT 5;
+            """)
+        let doc = try f.clone("stg_partial", preset: "recommended")
+        let proof = try #require(doc["proof"] as? [String: Any])
+        #expect(proof["verdict"] as? String == "PARTIAL")
+        let findings = try #require(proof["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["location"] as? String == "x_custom_notes.note" && ($0["count"] as? Int ?? 0) >= 1 }, "\(findings)")
+        #expect(!findings.contains { ($0["location"] as? String)?.hasPrefix("mail_message") == true })
     }
 
     @Test("Minimal: mail stopped and base neutralized, customer data kept")
@@ -145,6 +163,7 @@ struct CloneTests {
         let t = f.target("replica")
         #expect(try t.scalar("SELECT count(*) FROM ir_mail_server WHERE active") == "2")
         #expect(try t.scalar("SELECT count(*) FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "0")
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NONE")
         #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
                 != TestPostgres.psql(f.source).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'"))
     }

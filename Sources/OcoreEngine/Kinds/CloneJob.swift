@@ -45,8 +45,9 @@ public struct CloneJob: JobKind {
         public var sanitizationResult: [Sanitizer.Result]
         public var neutralization: [OdooTarget.ModuleResult]
         public var verification: [String: String]
+        public var proof: SanitizationProof.Report?
 
-        enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification }
+        enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification, proof }
     }
 
     public init() {}
@@ -312,7 +313,11 @@ public struct CloneJob: JobKind {
             let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
             context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
         }
-        let data = try JSONEncoder().encode(Outcome(sanitizationResult: results, neutralization: modules, verification: [:]))
+        let applied = results.filter { $0.status == .applied }.map(\.optionKey)
+        let proof = try SanitizationProof(source: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)), target: psql)
+            .run(options: p.preset == "none" ? [] : applied, targetURL: p.targetURL, passwordHash: p.passwordHash)
+        context.log(proof.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof.verdict)" + proof.findings.map { " · \($0.location): \($0.detail)" }.joined())
+        let data = try JSONEncoder().encode(Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof))
         try context.setState("outcome", String(decoding: data, as: UTF8.self))
     }
 
@@ -342,7 +347,7 @@ public struct CloneJob: JobKind {
         try context.setState("registered", p.target)
         _ = try context.store.addEnvironment(env)
         var outcome = (try? JSONDecoder().decode(Outcome.self, from: Data((context.state["outcome"] ?? "{}").utf8)))
-            ?? Outcome(sanitizationResult: [], neutralization: [], verification: [:])
+            ?? Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         outcome.verification = verification
         try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
         context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")

@@ -139,6 +139,11 @@ public struct Sanitizer: Sendable {
             for (table, column) in emailColumns where columns[table]?.contains(column) == true {
                 sql.append("UPDATE \(SQL.identifier(table)) SET \(SQL.identifier(column)) = pg_temp.ocore_anonymize(\(SQL.identifier(column))) WHERE \(SQL.identifier(column)) LIKE '%@%' AND \(SQL.identifier(column)) IS DISTINCT FROM pg_temp.ocore_anonymize(\(SQL.identifier(column)));")
             }
+            // Archived users (portal users' logins are their e-mail addresses) get the same mapping;
+            // active users keep their login.
+            if columns["res_users"]?.isSuperset(of: ["login", "active"]) == true {
+                sql.append("UPDATE res_users SET login = pg_temp.ocore_anonymize(login) WHERE NOT active AND login LIKE '%@%' AND login IS DISTINCT FROM pg_temp.ocore_anonymize(login);")
+            }
             return (sql, nil)
         case "anonymize_phones":
             if let r = has("res_partner", "phone", "mobile") { return ([], r) }

@@ -1,0 +1,100 @@
+import Foundation
+import OcoreModel
+import OcoreRemote
+
+/// Evidence that a clone is sanitized as promised: for each chosen option its "still live" count
+/// on the target must be 0, and no sampled customer address of the source may appear in any text
+/// column of the target (when the options promised to remove them).
+public struct SanitizationProof: Sendable {
+    public struct Finding: Codable, Sendable, Equatable {
+        public var location: String
+        public var count: Int
+        public var detail: String
+    }
+
+    public struct Report: Codable, Sendable, Equatable {
+        public var verdict: String
+        public var findings: [Finding]
+    }
+
+    public let source: PSQL
+    public let target: PSQL
+
+    public init(source: PSQL, target: PSQL) {
+        self.source = source
+        self.target = target
+    }
+
+    /// Conditions that must match no row once an option has been applied.
+    static func stillLive(_ key: String, targetURL: String?, passwordHash: String?) -> (table: String, columns: [String], condition: String)? {
+        let notUser = "id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))"
+        switch key {
+        case "disable_mail_servers": return ("ir_mail_server", ["active", "smtp_host"], "active AND smtp_host IS DISTINCT FROM 'invalid'")
+        case "clear_mail_queue": return ("mail_mail", ["state"], "state IN ('outgoing', 'exception')")
+        case "disable_mail_templates": return ("mail_template", ["active"], "active")
+        case "anonymize_emails":
+            return ("res_partner", ["email"], "email IS NOT NULL AND email <> '' AND email NOT LIKE '%@staging.local' AND \(notUser) AND lower(email) NOT IN (SELECT lower(p.email) FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active AND p.email IS NOT NULL)")
+        case "anonymize_phones": return ("res_partner", ["phone", "mobile"], "((phone IS NOT NULL AND phone NOT LIKE '555-%') OR mobile IS NOT NULL) AND \(notUser)")
+        case "clear_api_keys": return ("ir_config_parameter", ["key", "value"], "value <> '' AND \(ImpactPreview.keyMatches(ImpactPreview.apiKeyPatterns)) AND key NOT IN ('database.secret')")
+        case "update_base_url":
+            guard let url = targetURL else { return nil }
+            return ("ir_config_parameter", ["key", "value"], "key = 'web.base.url' AND value <> \(SQL.literal(url))")
+        case "clear_oauth_providers": return ("auth_oauth_provider", ["enabled"], "enabled")
+        case "clear_payment_providers": return ("payment_provider", ["state"], "state <> 'disabled'")
+        case "clear_oauth_tokens": return ("res_users", ["oauth_access_token"], "oauth_access_token IS NOT NULL")
+        case "clear_webhook_urls": return ("ir_config_parameter", ["key", "value"], "value <> '' AND \(ImpactPreview.keyMatches(ImpactPreview.webhookPatterns))")
+        case "clear_integration_credentials": return ("ir_config_parameter", ["key", "value"], "value <> '' AND \(ImpactPreview.keyMatches(ImpactPreview.integrationPatterns))")
+        case "reset_passwords":
+            guard let hash = passwordHash else { return nil }
+            return ("res_users", ["active", "password"], "active AND password IS DISTINCT FROM \(SQL.literal(hash))")
+        case "disable_2fa": return ("res_users", ["totp_secret"], "totp_secret IS NOT NULL")
+        case "clear_asset_bundles":
+            return ("ir_attachment", ["name"], "name LIKE 'web.assets_%.min.%' OR name LIKE 'web.assets_%.css' OR name LIKE 'web.assets_%.js'")
+        default: return nil
+        }
+    }
+
+    /// `options` empty (preset None) gives NONE without looking.
+    public func run(options: [String], targetURL: String?, passwordHash: String?, sample: Int = 50) throws -> Report {
+        let promised = options.filter { $0 != "clear_asset_bundles" }
+        guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
+        let schema = try target.query("""
+            SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+             WHERE c.table_schema = 'public'
+            """)
+        var columns: [String: Set<String>] = [:]
+        var textColumns: [String: [String]] = [:]
+        for row in schema where row.count == 3 {
+            columns[row[0], default: []].insert(row[1])
+            if ["text", "character varying"].contains(row[2]) { textColumns[row[0], default: []].append(row[1]) }
+        }
+        var findings: [Finding] = []
+        for key in options {
+            guard let check = Self.stillLive(key, targetURL: targetURL, passwordHash: passwordHash),
+                  let present = columns[check.table], check.columns.allSatisfy(present.contains) else { continue }
+            let count = Int(try target.scalar("SELECT count(*) FROM \(SQL.identifier(check.table)) WHERE \(check.condition)") ?? "0") ?? 0
+            if count > 0 { findings.append(Finding(location: check.table, count: count, detail: "\(key): \(count) row(s) still live")) }
+        }
+        if options.contains("anonymize_emails") {
+            let addresses = try source.query("""
+                SELECT DISTINCT lower(email) FROM res_partner
+                 WHERE email LIKE '%@%' AND id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))
+                   AND lower(email) NOT IN (SELECT lower(p.email) FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active AND p.email IS NOT NULL)
+                 ORDER BY 1 LIMIT \(sample)
+                """).map { $0[0] }
+            if !addresses.isEmpty {
+                let patterns = "ARRAY[" + addresses.map { SQL.literal("%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%") }.joined(separator: ",") + "]"
+                for table in textColumns.keys.sorted() {
+                    let cols = textColumns[table]!
+                    let counts = cols.map { "count(*) FILTER (WHERE lower(\(SQL.identifier($0))) LIKE ANY (\(patterns)))" }.joined(separator: ", ")
+                    let row = try target.query("SELECT \(counts) FROM \(SQL.identifier(table))").first ?? []
+                    for (column, value) in zip(cols, row) where (Int(value) ?? 0) > 0 {
+                        findings.append(Finding(location: "\(table).\(column)", count: Int(value)!, detail: "real customer e-mail addresses found"))
+                    }
+                }
+            }
+        }
+        return Report(verdict: findings.isEmpty ? "NEUTRALIZED" : "PARTIAL", findings: findings)
+    }
+}
