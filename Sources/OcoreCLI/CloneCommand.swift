@@ -127,7 +127,7 @@ struct CloneCommand: ParsableCommand {
                 }
             }
             print("\nAffects approximately \(affected.formatted()) records.")
-            print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(formatSeconds(estimate)) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
+            print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(Duration.seconds(estimate).shortText) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
         }
     }
 }

@@ -150,14 +150,7 @@ struct JobFollower {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         var line = "\(bar) \(String(format: "%3.0f%%", job.progress))"
         if let step { line += "  \(step.position + 1)/\(total) \(step.title)" }
-        if let eta { line += "  ETA \(formatSeconds(eta))" }
+        if let eta { line += "  ETA \(Duration.seconds(eta).shortText)" }
         return line
     }
-}
-
-func formatSeconds(_ s: Double) -> String {
-    let seconds = Int(s.rounded())
-    if seconds < 60 { return "\(seconds)s" }
-    if seconds < 3600 { return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" }
-    return "\(seconds / 3600)h\(String(format: "%02d", seconds / 60 % 60))m"
 }

@@ -30,20 +30,35 @@ public struct PSQL: Sendable {
 
     /// Runs `sql` and returns psql's raw output.
     public func execute(_ sql: String, timeout: Duration? = .seconds(300)) throws -> String {
-        let command = Command(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1"]
-                              + connection.clientArguments + ["-d", connection.database],
-                              environment: connection.clientEnvironment, timeout: timeout)
-        let result = try executor.run(command, input: Data(sql.utf8))
+        try run(sql, flags: ["-q", "-A", "-t", "-F", "\t"], timeout: timeout)
+    }
+
+    /// Runs `sql` and returns the number of rows its INSERT, UPDATE and DELETE statements reported
+    /// (psql prints a command tag such as `UPDATE 42` for each when not quiet).
+    public func executeCountingRows(_ sql: String, timeout: Duration? = .seconds(3600)) throws -> Int {
+        try run(sql, flags: [], timeout: timeout).split(separator: "\n").reduce(0) { total, line in
+            let parts = line.split(separator: " ")
+            guard let tag = parts.first, ["UPDATE", "DELETE", "INSERT"].contains(tag), let n = parts.last.flatMap({ Int($0) }) else { return total }
+            return total + n
+        }
+    }
+
+    /// psql with `flags`, stopping at the first error, SQL on standard input.
+    private func command(_ flags: [String], timeout: Duration?) -> Command {
+        Command(["psql", "-X", "-v", "ON_ERROR_STOP=1"] + flags + connection.clientArguments + ["-d", connection.database],
+                environment: connection.clientEnvironment, timeout: timeout)
+    }
+
+    private func run(_ sql: String, flags: [String], timeout: Duration?) throws -> String {
+        let result = try executor.run(command(flags, timeout: timeout), input: Data(sql.utf8))
         guard result.succeeded else { throw PostgresError.from(result, host: executor.hostDescription, database: connection.database) }
         return result.stdoutText
     }
 
     /// Streams `input` into `psql` (e.g. `COPY … FROM STDIN` data after the statement).
     public func load(_ input: ByteSource, timeout: Duration? = nil) throws {
-        let command = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
-                              environment: connection.clientEnvironment, timeout: timeout)
         let err = CollectingSink(limit: 64 << 10)
-        let termination = try executor.execute(command, stdin: input, stdout: DiscardingSink(), stderr: err, cancellation: nil)
+        let termination = try executor.execute(command(["-q"], timeout: timeout), stdin: input, stdout: DiscardingSink(), stderr: err, cancellation: nil)
         guard termination == .exited(0) else {
             throw PostgresError.from(CommandResult(termination: termination, stderr: err.data),
                                      host: executor.hostDescription, database: connection.database)

@@ -137,7 +137,6 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
                 Thread.sleep(forTimeInterval: 0.1)
             }
             _ = quickExec(session, "kill -KILL -- \(group) 2>/dev/null")
-            _ = stop
         }
         if let stop {
             // Do not wait for the remote side: closing the channel makes sshd close the command's

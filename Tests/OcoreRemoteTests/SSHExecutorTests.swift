@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OcoreModel
+import OcoreOdoo
 import OcoreRemote
 import OcoreTestSupport
 import Testing
@@ -104,7 +105,7 @@ struct SSHExecutorTests {
 
     @Test("an unreachable server is a clear connection error")
     func unreachable() {
-        let closedPort = freeLoopbackPortForTests()
+        let closedPort = freeLoopbackPort(address: "127.0.0.2")
         let endpoint = SSHEndpoint(user: "root", host: "127.0.0.2", port: closedPort, identityFile: sshd.identity, knownHostsFile: sshd.knownHosts)
         do { try SSHExecutor(endpoint: endpoint).connect(); Issue.record("connected to a closed port") } catch let error as SSHError {
             guard case .connectFailed = error else { Issue.record("wrong error: \(error)"); return }
@@ -136,17 +137,4 @@ struct SSHExecutorTests {
         try sftp.remove(path: dir + "/a.bin")
         #expect(try sftp.stat(path: dir + "/a.bin") == nil)
     }
-}
-
-/// A loopback port nothing listens on.
-func freeLoopbackPortForTests() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    inet_pton(AF_INET, "127.0.0.2", &addr.sin_addr)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }

@@ -54,30 +54,12 @@ public struct Sanitizer: Sendable {
             guard skip == nil else { return Result(optionKey: key, status: .skipped, affectedRows: 0, durationMs: 0, reason: skip) }
             let started = ContinuousClock.now
             do {
-                let output = try runCounting("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
+                let output = try psql.executeCountingRows("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
                 return Result(optionKey: key, status: .applied, affectedRows: output, durationMs: Self.ms(ContinuousClock.now - started), reason: nil)
             } catch {
                 return Result(optionKey: key, status: .failed, affectedRows: 0, durationMs: Self.ms(ContinuousClock.now - started), reason: "\(error)")
             }
         }
-    }
-
-    /// Runs a script and sums the rows its UPDATE/DELETE/INSERT statements reported.
-    func runCounting(_ script: String) throws -> Int {
-        let command = Command(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-o", "/dev/stdout"] + psql.connection.clientArguments
-                              + ["-d", psql.connection.database], environment: psql.connection.clientEnvironment, timeout: .seconds(3600))
-        let result = try psql.executor.run(command, input: Data(script.utf8))
-        guard result.succeeded else {
-            throw PostgresError(message: result.stderrText.split(separator: "\n").filter { $0.hasPrefix("ERROR") || $0.hasPrefix("psql") }
-                .joined(separator: "; "), host: psql.executor.hostDescription, database: psql.connection.database)
-        }
-        var total = 0
-        for line in result.stdoutText.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard let tag = parts.first, ["UPDATE", "DELETE", "INSERT"].contains(tag), let n = parts.last.flatMap({ Int($0) }) else { continue }
-            total += n
-        }
-        return total
     }
 
     static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
