@@ -53,6 +53,11 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
         try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
 
+    /// Changes whenever a server, project, environment or storage target is added, changed or removed.
+    public func inventoryVersion() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT version FROM inventory_version WHERE id = 1") ?? 0 }
+    }
+
     // MARK: Servers
 
     public func addServer(_ server: Server) throws -> Server {

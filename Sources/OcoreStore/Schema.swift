@@ -121,6 +121,16 @@ enum Schema {
                 );
                 """)
         }
+        // A counter the inventory's writers bump (by trigger, so every writer does), letting
+        // readers skip re-reading servers and environments when only jobs changed.
+        migrator.registerMigration("v3-inventory-version") { db in
+            try db.execute(sql: "CREATE TABLE inventory_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL); INSERT INTO inventory_version VALUES (1, 0);")
+            for table in ["server", "project", "environment", "storage_target"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: "CREATE TRIGGER \(table)_\(event.lowercased())_bumps_inventory AFTER \(event) ON \(table) BEGIN UPDATE inventory_version SET version = version + 1 WHERE id = 1; END;")
+                }
+            }
+        }
         return migrator
     }
 }

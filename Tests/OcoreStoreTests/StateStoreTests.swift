@@ -24,7 +24,7 @@ struct StateStoreTests {
     @Test("a new store is migrated, in WAL mode, private to its owner")
     func newStore() throws {
         let (store, home) = try makeStore()
-        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs"])
+        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version"])
         #expect(try store.journalMode() == "wal")
         let dirMode = try FileManager.default.attributesOfItem(atPath: home.path)[.posixPermissions] as? Int
         let fileMode = try FileManager.default.attributesOfItem(atPath: home.databasePath)[.posixPermissions] as? Int
@@ -38,7 +38,7 @@ struct StateStoreTests {
         _ = try store.addServer(sampleServer())
         let again = try SQLiteStateStore(home: home)
         #expect(try again.servers().map(\.name) == ["erp1"])
-        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs"])
+        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version"])
     }
 
     @Test("the home comes from --home, then OCORE_HOME, then XDG_STATE_HOME, then ~/.local/state")
@@ -131,5 +131,22 @@ struct StateStoreTests {
         #expect(try reader.dataVersion() == before)
         _ = try writer.addServer(sampleServer())
         #expect(try reader.dataVersion() != before)
+    }
+
+    @Test("the inventory version moves with inventory changes, not with job activity")
+    func inventoryVersion() throws {
+        let (store, _) = try makeStore()
+        let start = try store.inventoryVersion()
+        _ = try store.addServer(sampleServer())
+        _ = try store.addEnvironment(sampleEnvironment("staging"))
+        let afterInventory = try store.inventoryVersion()
+        #expect(afterInventory > start)
+        let job = try store.enqueue(NewJob(kind: "diagnostic", environment: "staging", server: "erp1", lockedEnvironments: ["staging"],
+                                           parameters: "{}", steps: [(name: "s", title: "S", start: 0, end: 100)], createdBy: "t", createdFrom: nil))
+        try store.updateStep(job: job, position: 0, status: .running, progress: 0.5)
+        try store.appendLog(job: job, level: .info, message: "working")
+        #expect(try store.inventoryVersion() == afterInventory)
+        try store.removeEnvironment(named: "staging")
+        #expect(try store.inventoryVersion() > afterInventory)
     }
 }

@@ -47,6 +47,7 @@ public final class DashboardRuntime {
     private let settings: DashboardSettings
     private var state: DashboardState
     private var lastDataVersion: Int?
+    private var lastInventoryVersion: Int?
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
@@ -148,10 +149,15 @@ public final class DashboardRuntime {
             let version = try store.dataVersion()
             guard force || version != lastDataVersion else { return }
             lastDataVersion = version
-            let servers = Dictionary(uniqueKeysWithValues: try store.servers().map { ($0.name, $0) })
-            let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
-            probes?.setEnvironments(resolved)
-            apply(.environmentsLoaded(resolved.map(EnvironmentRow.init)), terminal)
+            // Job progress moves data_version several times a second; the inventory rarely changes.
+            let inventory = try store.inventoryVersion()
+            if force || inventory != lastInventoryVersion {
+                lastInventoryVersion = inventory
+                let servers = Dictionary(uniqueKeysWithValues: try store.servers().map { ($0.name, $0) })
+                let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
+                probes?.setEnvironments(resolved)
+                apply(.environmentsLoaded(resolved.map(EnvironmentRow.init)), terminal)
+            }
             let active = try store.jobs(includeFinished: false)
             let activeIDs = Set(active.map(\.id))
             for ended in knownActive.subtracting(activeIDs) {
