@@ -73,11 +73,14 @@ struct JobEngineTests {
     func killMidStep(step: Int) throws {
         let ocore = OcoreBinary()
         let scratch = ocore.home + "/scratch"
-        let seconds = "2.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found
+        let seconds = "4.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found
         let id = try ocore.diagnose(["--steps", "3", "--seconds", seconds], scratch: scratch)
-        // The marker is written just before the step's child starts: wait for both.
-        try ocore.waitForJob(id, "step \(step) running with its child") { _ in
-            FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") && processCount(matching: "sleep \(seconds)") == 1
+        // The marker is written just before the step's child starts: wait for both, polling them
+        // directly (spawning `ocore` per round is too slow to hit the window on a loaded machine).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline,
+              !(FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") && processCount(matching: "sleep \(seconds)") >= 1) {
+            usleep(20_000)
         }
         let worker = try #require(try ocore.workerPID())
         kill(worker, SIGKILL)
