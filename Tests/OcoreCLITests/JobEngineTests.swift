@@ -33,7 +33,7 @@ extension OcoreBinary {
 
     func workerPID() throws -> Int32? {
         let dbPath = home + "/ocore.db"
-        let out = try LocalExecutor().output(Command(["sqlite3", dbPath, "SELECT pid FROM worker"]))
+        let out = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", dbPath, "SELECT pid FROM worker"]))
         return Int32(out.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
