@@ -82,6 +82,11 @@ struct JobEngineTests {
               !(FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") && processCount(matching: "sleep \(seconds)") >= 1) {
             usleep(20_000)
         }
+        guard ContinuousClock.now < deadline else {
+            let seen = (try? LocalExecutor().run(Command(["pgrep", "-af", "sleep"])))?.stdoutText ?? ""
+            Issue.record("step \(step) never ran with its child: scratch \(files(in: scratch)), job \((try? ocore.job(id))?["status"] ?? "?"), sleeps \(seen)")
+            return
+        }
         let worker = try #require(try ocore.workerPID())
         kill(worker, SIGKILL)
         #expect(processCount(matching: "sleep \(seconds)") == 1, "the step's child outlives the killed worker")
