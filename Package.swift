@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries, each behind a module map and a shim header.
@@ -27,6 +28,7 @@ let package = Package(
                        providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COcoreZlib", providers: [.apt(["zlib1g-dev"])]),
         // Process-level C helpers Swift cannot express safely (signal handlers).
         .target(name: "COcoreSupport"),
 
@@ -47,13 +49,19 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // Backup archives: a streaming ZIP64 writer (Odoo's backup format), tar streams, reading ZIPs.
+        .target(name: "OcoreArchive", dependencies: [
+            "OcoreModel", "OcoreRemote", "COcoreZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // Backup storage providers (local directory, SFTP, S3-compatible).
         .target(name: "OcoreStorage", dependencies: [
             "OcoreModel", "OcoreRemote", "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The job engine: queue, detached worker, steps with compensation, recovery, notifications.
-        .target(name: "OcoreEngine", dependencies: ["OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage"]),
+        .target(name: "OcoreEngine", dependencies: ["OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreArchive"]),
         // The terminal UI: state, messages, update, views into a cell buffer, ncurses backend.
         .target(name: "OcoreTUI", dependencies: [
             "OcoreModel", "OcoreStore", "CNcursesw", "COcoreSupport",
@@ -61,7 +69,7 @@ let package = Package(
         ]),
         // Command-line surface (swift-argument-parser).
         .target(name: "OcoreCLI", dependencies: [
-            "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreEngine", "OcoreTUI",
+            "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreArchive", "OcoreEngine", "OcoreTUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -75,6 +83,7 @@ let package = Package(
         .testTarget(name: "OcoreRemoteTests", dependencies: [
             "OcoreRemote", "OcoreModel", "OcoreTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "OcoreArchiveTests", dependencies: ["OcoreArchive", "OcoreRemote", "OcoreTestSupport"]),
         .testTarget(name: "OcoreTUITests", dependencies: ["OcoreTUI", "OcoreModel"]),
         .testTarget(name: "OcoreCLITests", dependencies: [
             "OcoreTestSupport", "OcoreModel", "OcoreOdoo",

@@ -6,7 +6,7 @@ import OcoreStore
 
 /// Every job kind this build of ocore can run.
 enum JobKinds {
-    static let registry = JobKindRegistry([DiagnosticJob(), CloneJob()])
+    static let registry = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob()])
 }
 
 struct JobsCommand: ParsableCommand {
@@ -138,7 +138,14 @@ struct DaemonCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        print("ocore daemon: running jobs for \(global.stateHome.path) (pid \(getpid()))")
+        print("ocore daemon: running jobs and scheduled backups for \(global.stateHome.path) (pid \(getpid()))")
+        let scheduler = BackupScheduler(store: store, home: global.stateHome)
+        Thread.detachNewThread {
+            while true {
+                if let started = try? scheduler.runDue(now: Date()) { for (env, id) in started { print("scheduled backup of \(env) queued as \(id)") } }
+                Thread.sleep(forTimeInterval: 30)
+            }
+        }
         try Worker(store: store, home: global.stateHome, kinds: JobKinds.registry,
                    options: Worker.Options(exitWhenIdle: false), notifier: Notifier(store: store)).run()
     }

@@ -39,6 +39,9 @@ struct JobRunner {
                                       message: cancelled ? "cancelled" : "\(error)")
                 store.logQuietly(job.id, cancelled ? .warning : .error, cancelled ? "cancelled during \(step.title)" : "\(step.title) failed: \(error)")
                 for later in (position + 1)..<plan.steps.count { try? store.updateStep(job: job.id, position: later, status: .skipped) }
+                // Compensations may record why the job failed (e.g. on a backup row).
+                try? StepContext(jobID: job.id, parameters: job.parameters, store: store, position: position, cancellation: CancellationFlag())
+                    .setState("error", cancelled ? "cancelled" : "\(step.title): \(error)")
                 Self.compensate(plan: plan, positions: [position] + completed.reversed(), job: job, store: store)
                 let status: JobStatus = cancelled ? .cancelled : .failed
                 try? store.finishJob(job.id, status: status, errorMessage: cancelled ? "cancelled" : "\(error)", errorStep: step.name)
@@ -75,6 +78,8 @@ struct JobRunner {
         store.logQuietly(job.id, .error, "the worker running this job (pid \(job.workerPID.map(String.init) ?? "?")) died; undoing its work")
         if let current { try? store.updateStep(job: job.id, position: current.position, status: .failed, message: "interrupted") }
         for step in steps where step.status == .pending { try? store.updateStep(job: job.id, position: step.position, status: .skipped) }
+        try? StepContext(jobID: job.id, parameters: job.parameters, store: store, position: 0, cancellation: CancellationFlag())
+            .setState("error", "the worker died during \(current?.title ?? "the job")")
         if let kind = kinds.kind(named: job.kind), let plan = try? kind.plan(parameters: job.parameters) {
             let done = steps.filter { $0.status == .completed }.map(\.position).reversed()
             compensate(plan: plan, positions: (current.map { [$0.position] } ?? []) + done, job: job, store: store)

@@ -79,6 +79,7 @@ final class ChunkQueue: @unchecked Sendable {
     private var chunks: [Data] = []
     private var closed = false
     private var abandoned = false
+    private var failed = false
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
@@ -93,11 +94,13 @@ final class ChunkQueue: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Blocks while empty; nil at the end of the stream.
-    func pop() -> Data? {
+    /// Blocks while empty; nil at the end of the stream. Throws if the writer failed, so a
+    /// reader never mistakes a broken stream for a complete one.
+    func pop() throws -> Data? {
         condition.lock()
         defer { condition.unlock() }
-        while chunks.isEmpty && !closed && !abandoned { condition.wait() }
+        while chunks.isEmpty && !closed && !abandoned && !failed { condition.wait() }
+        if failed { throw WriterFailed() }
         guard !chunks.isEmpty else { return nil }
         let chunk = chunks.removeFirst()
         condition.broadcast()
@@ -106,6 +109,12 @@ final class ChunkQueue: @unchecked Sendable {
 
     func close() { condition.lock(); closed = true; condition.broadcast(); condition.unlock() }
     func abandon() { condition.lock(); abandoned = true; chunks.removeAll(); condition.broadcast(); condition.unlock() }
+    func fail() { condition.lock(); failed = true; chunks.removeAll(); condition.broadcast(); condition.unlock() }
+}
+
+/// The sending side of a stream broke before its end.
+public struct WriterFailed: Error, CustomStringConvertible {
+    public var description: String { "the stream's producer failed before its end" }
 }
 
 final class CountingHasher: @unchecked Sendable {
@@ -144,7 +153,7 @@ final class QueueReader: ByteSource {
     init(queue: ChunkQueue) { self.queue = queue }
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if offset >= current.count {
-            guard let next = queue.pop() else { return 0 }
+            guard let next = try queue.pop() else { return 0 }
             current = next
             offset = 0
         }
@@ -165,4 +174,28 @@ final class ResultBox: @unchecked Sendable {
 /// The receiving side of a pipe ended before the sender.
 struct ReceiverGone: Error, CustomStringConvertible {
     var description: String { "the receiving command stopped reading" }
+}
+
+/// A bounded in-process byte stream between a producer thread (writing into ``sink``) and a
+/// consumer thread (reading from ``source``): how a pushed stream (a command's output, a ZIP
+/// being written) feeds something that pulls (an upload, a command's input). The producer
+/// waits while the consumer is behind; if the consumer gives up, the producer's next write
+/// throws instead of blocking forever.
+public final class ByteChannel: @unchecked Sendable {
+    private let queue: ChunkQueue
+    public let sink: ByteSink
+    public let source: ByteSource
+
+    public init(capacity: Int = 16) {
+        queue = ChunkQueue(capacity: capacity)
+        sink = QueueWriter(queue: queue, counter: CountingHasher(hashing: false, progress: nil))
+        source = QueueReader(queue: queue)
+    }
+
+    /// End of stream: the consumer reads what is queued, then 0.
+    public func finish() { queue.close() }
+    /// The consumer stopped: pending and future writes fail.
+    public func abandon() { queue.abandon() }
+    /// The producer broke: the consumer's next read throws (an upload must abort, not complete).
+    public func fail() { queue.fail() }
 }

@@ -100,6 +100,15 @@ public struct LocalDirectoryStorage: StorageProvider {
         guard unlink(root + "/" + key) == 0 || errno == ENOENT else { throw posixFailure("delete \(key)") }
     }
 
+    public func removeIncomplete(key: String) throws -> Int {
+        try StorageKey.validate(key)
+        let path = root + "/" + key
+        let dir = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".tmp-") && $0.hasSuffix("-" + name) }
+        for file in leftovers { unlink(dir + "/" + file) }
+        return leftovers.count
+    }
+
     private func posixFailure(_ operation: String) -> StorageError {
         .failed(target: description, operation: operation, reason: String(cString: strerror(errno)))
     }

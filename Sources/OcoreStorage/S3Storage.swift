@@ -103,7 +103,10 @@ public struct S3Storage: StorageProvider {
             var xml = "<CompleteMultipartUpload>"
             for (i, etag) in etags.enumerated() { xml += "<Part><PartNumber>\(i + 1)</PartNumber><ETag>\(etag)</ETag></Part>" }
             xml += "</CompleteMultipartUpload>"
-            let done = try request("POST", url(key, query: "uploadId=\(Self.queryEncode(uploadID))"), body: Data(xml.utf8))
+            // libcurl labels a POST body as a form unless told; servers that parse forms (moto's
+            // werkzeug) would swallow the XML.
+            let done = try request("POST", url(key, query: "uploadId=\(Self.queryEncode(uploadID))"), body: Data(xml.utf8),
+                                   headers: ["Content-Type: application/xml"])
             try check(done, "complete multipart upload of \(key)")
             guard XMLText.first("ETag", in: done.body) != nil else {
                 let code = XMLText.first("Code", in: done.body) ?? "no ETag in the answer"
@@ -192,6 +195,27 @@ public struct S3Storage: StorageProvider {
     public func delete(key: String) throws {
         try StorageKey.validate(key)
         try check(try request("DELETE", url(key)), "DELETE \(key)", expect: [200, 204, 404])
+    }
+
+    /// Aborts unfinished multipart uploads of `key` (they cost storage and are invisible to listings).
+    public func removeIncomplete(key: String) throws -> Int {
+        try StorageKey.validate(key)
+        let full = objectKey(key)
+        let response = try request("GET", "\(endpoint)/\(location.bucket)?prefix=\(Self.queryEncode(full))&uploads=")
+        try check(response, "list multipart uploads of \(key)")
+        var removed = 0
+        for (k, uploadID) in zip(XMLText.all("Key", in: response.body), XMLText.all("UploadId", in: response.body)) where k == full {
+            try check(try request("DELETE", url(key, query: "uploadId=\(Self.queryEncode(uploadID))")), "abort upload of \(key)", expect: [200, 204, 404])
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Unfinished multipart uploads under a prefix (what a test or an operator checks for leftovers).
+    public func incompleteUploads(prefix: String) throws -> [String] {
+        let response = try request("GET", "\(endpoint)/\(location.bucket)?prefix=\(Self.queryEncode(objectKey(prefix)))&uploads=")
+        try check(response, "list multipart uploads")
+        return XMLText.all("Key", in: response.body)
     }
 }
 

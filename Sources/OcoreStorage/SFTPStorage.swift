@@ -60,4 +60,15 @@ public final class SFTPStorage: StorageProvider, @unchecked Sendable {
         try StorageKey.validate(key)
         try executor.sftp().remove(path: path(key))
     }
+
+    public func removeIncomplete(key: String) throws -> Int {
+        try StorageKey.validate(key)
+        let dir = (key as NSString).deletingLastPathComponent, name = (key as NSString).lastPathComponent
+        let sftp = try executor.sftp()
+        let leftovers = try sftp.listFiles(under: location.path).filter {
+            ($0.path as NSString).deletingLastPathComponent == dir && ($0.path as NSString).lastPathComponent.hasPrefix(".tmp-") && $0.path.hasSuffix("-" + name)
+        }
+        for file in leftovers { try? sftp.remove(path: location.path + "/" + file.path) }
+        return leftovers.count
+    }
 }

@@ -25,6 +25,14 @@ public protocol StorageProvider: Sendable {
     func list(prefix: String) throws -> [StoredObject]
     func stat(key: String) throws -> StoredObject?
     func delete(key: String) throws
+    /// Removes what an interrupted `put` of `key` may have left (a temporary file, an
+    /// unfinished multipart upload), e.g. after the process writing it was killed. Returns how
+    /// many leftovers it removed.
+    func removeIncomplete(key: String) throws -> Int
+}
+
+extension StorageProvider {
+    public func removeIncomplete(key: String) throws -> Int { 0 }
 }
 
 public enum StorageError: Error, CustomStringConvertible, Equatable, Sendable {

@@ -315,3 +315,13 @@ extension SQLiteStateStore {
         try write { db in try db.execute(sql: "UPDATE job SET result = ? WHERE id = ?", arguments: [result, id]) }
     }
 }
+
+extension SQLiteStateStore {
+    /// Records an action that is not a job (a deletion, a pin) in the audit log.
+    public func audit(user: String, from: String?, action: String, environment: String?, detail: String?) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO audit_log (os_user, ssh_client, action, environment, result, detail) VALUES (?, ?, ?, ?, 'done', ?)",
+                           arguments: [user, from, action, environment, detail])
+        }
+    }
+}

@@ -131,6 +131,49 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v4-backups") { db in
+            try db.execute(sql: """
+                CREATE TABLE backup (
+                    id TEXT PRIMARY KEY,
+                    environment TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    storage TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'partial', 'failed', 'expired', 'deleted')),
+                    include_filestore INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    completed_at TEXT,
+                    size INTEGER,
+                    sha256 TEXT,
+                    tier TEXT NOT NULL,
+                    expires_at TEXT,
+                    pinned INTEGER NOT NULL DEFAULT 0,
+                    verified_at TEXT,
+                    job_id INTEGER,
+                    database_name TEXT NOT NULL,
+                    odoo_version TEXT,
+                    neutralized INTEGER,
+                    restore_test TEXT,
+                    error TEXT
+                );
+                CREATE INDEX backup_environment ON backup(environment, created_at);
+                CREATE TABLE backup_policy (
+                    environment TEXT PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    weekday INTEGER NOT NULL DEFAULT 1,
+                    daily INTEGER NOT NULL DEFAULT 7,
+                    weekly INTEGER NOT NULL DEFAULT 4,
+                    monthly INTEGER NOT NULL DEFAULT 12,
+                    yearly INTEGER NOT NULL DEFAULT 2,
+                    storage TEXT,
+                    include_filestore INTEGER NOT NULL DEFAULT 1,
+                    restore_test_weekday INTEGER,
+                    last_run_at TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

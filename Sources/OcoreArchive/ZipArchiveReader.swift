@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import ZIPFoundation
+
+/// Reads a ZIP archive on this host's disk (a downloaded backup, an Odoo or Odoo.sh export)
+/// member by member, with CRC checks, through ZIPFoundation.
+public final class ZipArchiveReader {
+    private let archive: ZIPFoundation.Archive
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        do {
+            archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw ArchiveError.malformed("\(path) is not a ZIP archive (\(error))")
+        }
+    }
+
+    /// Regular files in archive order.
+    public var members: [(name: String, size: Int64)] {
+        archive.compactMap { $0.type == .file ? ($0.path, Int64($0.uncompressedSize)) : nil }
+    }
+
+    public func contains(_ name: String) -> Bool { archive[name] != nil }
+
+    /// Streams one member's content; throws on a CRC mismatch or a damaged member.
+    public func read(_ name: String, chunk: (Data) throws -> Void) throws {
+        guard let entry = archive[name] else { throw ArchiveError.missingMember(name) }
+        do {
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError.malformed("\(name): \(error)")
+        }
+    }
+
+    public func data(_ name: String, limit: Int = 64 << 20) throws -> Data {
+        var out = Data()
+        try read(name) { chunk in
+            guard out.count + chunk.count <= limit else { throw ArchiveError.malformed("\(name) is larger than \(limit) bytes") }
+            out.append(chunk)
+        }
+        return out
+    }
+
+    /// SHA-256 of one member's content.
+    public func sha256(_ name: String) throws -> (size: Int64, sha256: String) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        try read(name) { chunk in
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (size, hasher.finalize().hexString)
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+extension SHA256.Digest {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import OcoreEngine
+import OcoreModel
+import OcoreRemote
+import OcoreStorage
+import OcoreStore
+
+extension BackupType: ExpressibleByArgument {}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Take, list, verify, export and remove backups (Odoo-format ZIP archives in storage).",
+        subcommands: [Create.self, List.self, Show.self, Verify.self, Remove.self, Pin.self, Unpin.self, Export.self, RunDue.self],
+        defaultSubcommand: List.self)
+
+    /// `auto` (GFS by date) or an explicit tier.
+    enum RetentionChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, daily, weekly, monthly, yearly, permanent
+        var tier: RetentionTier? { RetentionTier(rawValue: rawValue) }
+    }
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Back up an environment's database (online) and filestore to storage.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Environment to back up.") var environment: String
+        @Option(help: "Storage target (default: the default storage).") var storage: String?
+        @Option(help: "manual, pre_restore, pre_upgrade, pre_replace or scheduled.") var type: BackupType = .manual
+        @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
+        @Option(help: "auto (GFS by date), daily, weekly, monthly, yearly or permanent.") var retention: RetentionChoice = .auto
+        @Option(help: "odoo-zip (the only format so far).") var format: String = BackupFormat.odooZip.rawValue
+        @Flag(help: "Queue the backup and return at once.") var detach = false
+        @Flag(help: "Print the backup as JSON when it ends.") var json = false
+
+        func run() throws {
+            guard BackupFormat(rawValue: format) != nil else { throw CLIError("unknown --format \(format): odoo-zip") }
+            let store = try global.openStore()
+            let (id, jobID) = try BackupScheduler(store: store, home: global.stateHome)
+                .submit(environment: environment, storage: storage, type: type, includeFilestore: !noFilestore, tier: retention.tier)
+            if detach {
+                return print(json ? "{\"id\": \"\(id)\", \"job\": \(jobID), \"status\": \"queued\"}" : "backup \(id) queued as job \(jobID); follow it with `ocore jobs show \(jobID) --follow`")
+            }
+            if !json { print("backup \(id) queued as job \(jobID)") }
+            let status = try JobFollower(store: store, id: jobID, json: false, quiet: json).run()
+            if json { try JSONOutput.print(BackupJSON(try store.backup(id))) } else if status == .completed {
+                let b = try store.backup(id)
+                print("backup \(id): \(b.status.rawValue), \(formatBytes(b.size ?? 0)), tier \(b.tier.rawValue)\(b.isVerified ? ", verified" : "")")
+            }
+            if status != .completed { throw ExitCode(1) }
+            if try store.backup(id).status == .partial {
+                throw CLIError("backup \(id) is PARTIAL: some filestore files could not be read (see `ocore jobs show \(jobID)`)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List backups, newest first (expired and deleted ones with --all).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this environment's backups.") var environment: String?
+        @Flag(help: "Include expired, deleted and failed backups.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            if let environment { _ = try store.environment(named: environment) }
+            let backups = try store.backups(environment: environment, includeGone: all).filter { all || $0.status != .failed }
+            if json { return try JSONOutput.print(backups.map(BackupJSON.init)) }
+            guard !backups.isEmpty else { return print("no backups\(environment.map { " of \($0)" } ?? "") yet (`ocore backup create ENV`)") }
+            var table = TextTable(header: ["ID", "ENVIRONMENT", "STATUS", "✓", "SIZE", "TIER", "EXPIRES", "TYPE", "STORAGE"])
+            for b in backups {
+                table.rows.append([b.id, b.environment, b.status.rawValue, b.isVerified ? "✓" : "-", b.size.map(formatBytes) ?? "-",
+                                   b.pinned ? "pinned" : b.tier.rawValue, b.isPermanent ? "never" : b.expiresAt.map(Self.day) ?? "-",
+                                   b.type.rawValue, b.storage])
+            }
+            print(table.render())
+        }
+
+        static func day(_ date: Date) -> String {
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd"
+            return f.string(from: date)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one backup.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let b = try global.openStore().backup(id)
+            if json { return try JSONOutput.print(BackupJSON(b)) }
+            let iso = ISO8601DateFormatter()
+            print("backup \(b.id) of \(b.environment) (\(b.project)): \(b.status.rawValue)\(b.isVerified ? ", verified \(iso.string(from: b.verifiedAt!))" : ", not verified")")
+            print("  storage   \(b.storage): \(b.key)")
+            print("  created   \(iso.string(from: b.createdAt)), \(b.type.rawValue), \(b.includeFilestore ? "database + filestore" : "database only")")
+            print("  size      \(b.size.map(formatBytes) ?? "-")  sha256 \(b.sha256 ?? "-")")
+            print("  retention \(b.pinned ? "pinned (permanent)" : b.tier.rawValue)\(b.isPermanent ? "" : b.expiresAt.map { ", expires \(iso.string(from: $0))" } ?? "")")
+            print("  database  \(b.databaseName), Odoo \(b.odooVersion ?? "?"), \(b.neutralized == true ? "neutralized" : "not neutralized")")
+            if let test = b.restoreTest { print("  restore test \(test)") }
+            if let error = b.error { print("  error     \(error)") }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Download a backup again and check every checksum.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let scratch = global.stateHome.path + "/tmp"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
+            if json {
+                try JSONOutput.print(VerifyJSON(backup: id, ok: report.ok, checks: report.checks.map { .init(name: $0.name, ok: $0.ok, detail: $0.detail) }))
+            } else {
+                let shown = report.checks.filter { !$0.ok || !$0.name.hasPrefix("filestore/") }
+                for c in shown { print("\(c.ok ? "✓" : "✗") \(c.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(c.detail)") }
+                print(report.ok ? "backup \(id) verified" : "backup \(id) FAILED verification")
+            }
+            if !report.ok { throw ExitCode(1) }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a backup from storage (the record is kept as deleted).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Option(help: "Repeat the backup id to confirm.") var confirm: String?
+
+        func run() throws {
+            guard confirm == id else { throw CLIError("deleting a backup cannot be undone: repeat its id with --confirm \(id)") }
+            let store = try global.openStore()
+            var b = try store.backup(id)
+            guard b.status != .deleted && b.status != .expired else { throw CLIError("backup \(id) is already \(b.status.rawValue)") }
+            guard b.status != .running else { throw CLIError("backup \(id) is still running; cancel its job first") }
+            let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
+            try provider.delete(key: BackupRecord.manifestKey(forArchive: b.key))
+            try provider.delete(key: b.key)
+            b.status = .deleted
+            try store.updateBackup(b)
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "backup.rm", environment: b.environment, detail: id)
+            print("backup \(id) deleted")
+        }
+    }
+
+    struct Pin: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a backup forever (retention never removes it).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        func run() throws { try BackupCommand.setPinned(id, true, global) }
+    }
+
+    struct Unpin: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return a pinned backup to its tier's retention.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        func run() throws { try BackupCommand.setPinned(id, false, global) }
+    }
+
+    static func setPinned(_ id: String, _ pinned: Bool, _ global: GlobalOptions) throws {
+        let store = try global.openStore()
+        var b = try store.backup(id)
+        b.pinned = pinned
+        try store.updateBackup(b)
+        print(pinned ? "backup \(id) pinned: it is never removed by retention" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies")
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Download a backup's archive to a local file (importable by Odoo).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Argument(help: "Destination file (must not exist).") var path: String
+
+        func run() throws {
+            let store = try global.openStore()
+            let b = try store.backup(id)
+            guard b.status.isRestorable else { throw CLIError("backup \(id) is \(b.status.rawValue): nothing to export") }
+            guard !FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path) exists: choose a new file name") }
+            let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
+            let temp = path + ".part"
+            do {
+                let got = try BackupVerifier.download(b, provider: provider, to: temp)
+                guard got.sha256 == b.sha256 else { throw CLIError("the downloaded archive does not match its checksum (\(got.sha256.prefix(16))…); nothing written") }
+                guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
+                print("backup \(id) exported to \(path) (\(formatBytes(got.size)), sha256 verified)")
+            } catch {
+                unlink(temp)
+                throw error
+            }
+        }
+    }
+
+    struct RunDue: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run-due", abstract: "Start the scheduled backups that are due (one pass, for cron).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let store = try global.openStore()
+            let started = try BackupScheduler(store: store, home: global.stateHome).runDue(now: Date())
+            if started.isEmpty { print("no scheduled backup is due") }
+            for (env, id) in started { print("scheduled backup of \(env) queued as \(id)") }
+        }
+    }
+}
+
+struct BackupJSON: Encodable {
+    let b: BackupRecord
+    init(_ b: BackupRecord) { self.b = b }
+
+    enum Keys: String, CodingKey {
+        case id, environment, project, storage, key, format, type, status, includeFilestore = "include_filestore", createdAt = "created_at"
+        case completedAt = "completed_at", size, sha256, tier = "retention_tier", expiresAt = "expires_at", pinned, isVerified = "is_verified"
+        case verifiedAt = "verified_at", jobID = "job_id", databaseName = "database_name", odooVersion = "odoo_version", neutralized
+        case restoreTest = "restore_test", error
+    }
+
+    func encode(to encoder: Encoder) throws {
+        let iso = ISO8601DateFormatter()
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(b.id, forKey: .id)
+        try c.encode(b.environment, forKey: .environment)
+        try c.encode(b.project, forKey: .project)
+        try c.encode(b.storage, forKey: .storage)
+        try c.encode(b.key, forKey: .key)
+        try c.encode(b.format.rawValue, forKey: .format)
+        try c.encode(b.type.rawValue, forKey: .type)
+        try c.encode(b.status.rawValue, forKey: .status)
+        try c.encode(b.includeFilestore, forKey: .includeFilestore)
+        try c.encode(iso.string(from: b.createdAt), forKey: .createdAt)
+        try c.encodeNullable(b.completedAt.map(iso.string(from:)), forKey: .completedAt)
+        try c.encodeNullable(b.size, forKey: .size)
+        try c.encodeNullable(b.sha256, forKey: .sha256)
+        try c.encode(b.pinned ? "permanent" : b.tier.rawValue, forKey: .tier)
+        try c.encodeNullable(b.isPermanent ? nil : b.expiresAt.map(iso.string(from:)), forKey: .expiresAt)
+        try c.encode(b.pinned, forKey: .pinned)
+        try c.encode(b.isVerified, forKey: .isVerified)
+        try c.encodeNullable(b.verifiedAt.map(iso.string(from:)), forKey: .verifiedAt)
+        try c.encodeNullable(b.jobID, forKey: .jobID)
+        try c.encode(b.databaseName, forKey: .databaseName)
+        try c.encodeNullable(b.odooVersion, forKey: .odooVersion)
+        try c.encodeNullable(b.neutralized, forKey: .neutralized)
+        try c.encodeNullable(b.restoreTest, forKey: .restoreTest)
+        try c.encodeNullable(b.error, forKey: .error)
+    }
+}
+
+struct VerifyJSON: Encodable {
+    struct Check: Encodable { let name: String; let ok: Bool; let detail: String }
+    let backup: String
+    let ok: Bool
+    let checks: [Check]
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import OcoreEngine
+import OcoreModel
+import OcoreStore
+
+struct RetentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention", abstract: "GFS retention: see what would be removed, and remove expired backups.",
+        subcommands: [Sweep.self, Extend.self])
+
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete expired backups (never a pinned one, never an environment's newest verified one).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this environment.") var environment: String?
+        @Flag(name: .customLong("dry-run"), help: "Print each backup with keep/delete and the reason; delete nothing.") var dryRun = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let sweeper = RetentionSweeper(store: store)
+            let decisions = try environment.map { try sweeper.sweep(environment: $0, dryRun: dryRun) } ?? sweeper.sweepAll(dryRun: dryRun)
+            if json {
+                return try JSONOutput.print(decisions.map { SweepJSON(id: $0.backup.id, environment: $0.backup.environment, action: $0.delete ? "delete" : "keep", reason: $0.reason) })
+            }
+            guard !decisions.isEmpty else { return print("no backups to consider") }
+            var table = TextTable(header: ["BACKUP", "ENVIRONMENT", dryRun ? "WOULD" : "DONE", "REASON"])
+            for d in decisions { table.rows.append([d.backup.id, d.backup.environment, d.delete ? (dryRun ? "delete" : "deleted") : "keep", d.reason]) }
+            print(table.render())
+        }
+    }
+
+    struct Extend: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a backup longer: move its expiry by some days.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Option(help: "Days to add.") var days: Int
+
+        func run() throws {
+            guard days > 0 else { throw CLIError("--days must be positive") }
+            let store = try global.openStore()
+            var b = try store.backup(id)
+            guard let expires = b.expiresAt, !b.isPermanent else { throw CLIError("backup \(id) never expires") }
+            b.expiresAt = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: expires)
+            try store.updateBackup(b)
+            print("backup \(id) now expires \(ISO8601DateFormatter().string(from: b.expiresAt!))")
+        }
+    }
+
+    struct SweepJSON: Encodable {
+        let id: String
+        let environment: String
+        let action: String
+        let reason: String
+    }
+}
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Scheduled backups and their GFS retention, per environment.", subcommands: [Set.self, Show.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Back up an environment every day at a time (run by `ocore daemon` or `ocore backup run-due`).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var environment: String
+        @Option(help: ArgumentHelp("Local time of day.", valueName: "HH:MM")) var at: String
+        @Option(help: "Weekday whose backup becomes the weekly (sun…sat).") var weekday = "sun"
+        @Option(help: "Days a daily backup is kept.") var daily = 7
+        @Option(help: "Weeks a weekly backup is kept.") var weekly = 4
+        @Option(help: "Months a monthly backup is kept.") var monthly = 12
+        @Option(help: "Years a yearly backup is kept.") var yearly = 2
+        @Option(help: "Storage target (default: the default storage).") var storage: String?
+        @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
+
+        func run() throws {
+            guard BackupScheduler.latestSlot(at: at, before: Date()) != nil else { throw CLIError("--at takes a time of day as HH:MM (e.g. 02:30)") }
+            guard let day = RetentionPolicy.weekday(named: weekday) else { throw CLIError("--weekday takes sun, mon, tue, wed, thu, fri or sat") }
+            guard [daily, weekly, monthly, yearly].allSatisfy({ $0 > 0 }) else { throw CLIError("retention counts must be positive") }
+            let store = try global.openStore()
+            _ = try store.environment(named: environment)
+            if let storage { _ = try store.storage(named: storage) }
+            try store.setBackupPolicy(BackupPolicyRecord(
+                environment: environment, at: at,
+                retention: RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day),
+                storage: storage, includeFilestore: !noFilestore))
+            print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an environment's backup schedule and retention.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var environment: String
+
+        func run() throws {
+            let store = try global.openStore()
+            _ = try store.environment(named: environment)
+            guard let p = try store.backupPolicy(environment: environment) else {
+                return print("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`); retention defaults: 7 days, 4 weeks, 12 months, 2 years")
+            }
+            let r = p.retention
+            print("\(environment): daily at \(p.at) to \(p.storage ?? "the default storage")\(p.includeFilestore ? "" : ", database only")")
+            print("  keep \(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
+            print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
+        }
+    }
+}

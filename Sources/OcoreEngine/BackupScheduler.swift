@@ -1,0 +1,65 @@
+import Foundation
+import OcoreModel
+import OcoreStore
+
+/// Queues backups: on request (CLI, dashboard) and on schedule (`ocore daemon`, `backup run-due`).
+public struct BackupScheduler: Sendable {
+    public let store: SQLiteStateStore
+    public let home: StateHome
+
+    public init(store: SQLiteStateStore, home: StateHome) {
+        self.store = store
+        self.home = home
+    }
+
+    public enum SchedulerError: Error, CustomStringConvertible {
+        case noDefaultStorage
+
+        public var description: String { "no default storage: give --storage NAME (see `ocore storage list`)" }
+    }
+
+    /// Queues one backup; returns its id and its job's.
+    public func submit(environment: String, storage: String?, type: BackupType, includeFilestore: Bool,
+                       tier: RetentionTier?) throws -> (backupID: String, jobID: Int64) {
+        let env = try store.resolvedEnvironment(named: environment)
+        let targets = try store.storageTargets()
+        let target: StorageTarget
+        if let storage { target = try store.storage(named: storage) } else {
+            guard let chosen = targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil) else { throw SchedulerError.noDefaultStorage }
+            target = chosen
+        }
+        let id = BackupRecord.newID(at: Date())
+        let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,
+                                              includeFilestore: includeFilestore, tier: tier)
+        let job = try JobQueue(store: store, home: home).submit(BackupJob(), parameters: parameters, environment: environment,
+                                                                 server: env.server.name, locks: [environment])
+        return (id, job)
+    }
+
+    /// The latest scheduled time at or before `now` for a policy's "HH:MM" (local time).
+    public static func latestSlot(at time: String, before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        let parts = time.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
+        guard let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: now) else { return nil }
+        return today <= now ? today : calendar.date(byAdding: .day, value: -1, to: today)
+    }
+
+    /// Queues every scheduled backup whose latest slot has not run yet. A host that was down for
+    /// days runs each missed environment once, not once per missed slot.
+    public func runDue(now: Date) throws -> [(environment: String, backupID: String)] {
+        var started: [(String, String)] = []
+        for policy in try store.backupPolicies() {
+            guard let slot = Self.latestSlot(at: policy.at, before: now) else { continue }
+            if let last = policy.lastRunAt, last >= slot { continue }
+            do {
+                let (id, _) = try submit(environment: policy.environment, storage: policy.storage, type: .scheduled,
+                                         includeFilestore: policy.includeFilestore, tier: nil)
+                try store.markPolicyRun(environment: policy.environment, at: now)
+                started.append((policy.environment, id))
+            } catch is JobStoreError {
+                continue  // the environment is busy: try again on the next pass
+            }
+        }
+        return started
+    }
+}

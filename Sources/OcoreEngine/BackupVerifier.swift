@@ -1,0 +1,106 @@
+import Foundation
+import OcoreArchive
+import OcoreModel
+import OcoreRemote
+import OcoreStorage
+import OcoreStore
+
+/// Re-downloads a backup and checks every checksum: the whole archive against its stored
+/// manifest, then each member (and the filestore as a tree) against the manifest inside it.
+public struct BackupVerifier {
+    public struct Report: Sendable {
+        public var backupID: String
+        public var checks: [(name: String, ok: Bool, detail: String)]
+        public var ok: Bool { checks.allSatisfy(\.ok) }
+    }
+
+    public let store: SQLiteStateStore
+
+    public init(store: SQLiteStateStore) {
+        self.store = store
+    }
+
+    /// Downloads the archive of `backup` to `path` (created 0600), hashing on the way. Returns
+    /// the SHA-256 of what arrived.
+    public static func download(_ backup: BackupRecord, provider: any StorageProvider, to path: String,
+                                progress: ((Int64) -> Void)? = nil) throws -> (size: Int64, sha256: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StorageError.failed(target: path, operation: "create", reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let counter = HashingCounter(next: FileDescriptorSink(fd))
+        counter.onProgress = progress
+        try provider.get(key: backup.key, into: counter)
+        return (counter.count, counter.digest)
+    }
+
+    /// The stored manifest of a backup (the object written last).
+    public static func storedManifest(_ backup: BackupRecord, provider: any StorageProvider) throws -> BackupManifest {
+        let sink = CollectingSink(limit: 256 << 20)
+        try provider.get(key: BackupRecord.manifestKey(forArchive: backup.key), into: sink)
+        return try BackupManifest.decode(sink.data)
+    }
+
+    public func verify(_ id: String, scratch: String) throws -> Report {
+        var backup = try store.backup(id)
+        guard backup.status.isRestorable else { throw CLIStyleError("backup \(id) is \(backup.status.rawValue): nothing to verify") }
+        let provider = try StorageProviders.make(for: try store.storage(named: backup.storage).location)
+        var report = Report(backupID: id, checks: [])
+        func check(_ name: String, _ ok: Bool, _ detail: String) { report.checks.append((name, ok, detail)) }
+
+        let manifest: BackupManifest
+        do { manifest = try Self.storedManifest(backup, provider: provider) } catch {
+            check("manifest", false, "stored manifest unreadable: \(error)")
+            return try record(report, &backup)
+        }
+        check("manifest", true, "stored manifest present")
+        let path = scratch + "/" + id + ".zip"
+        defer { unlink(path) }
+        let got = try Self.download(backup, provider: provider, to: path)
+        let expected = manifest.ocore.archive
+        check("archive", got.sha256 == expected?.sha256 && got.size == expected?.size && got.sha256 == backup.sha256,
+              "\(formatBytes(got.size)), sha256 \(got.sha256.prefix(16))…" + (got.sha256 == expected?.sha256 ? "" : " (expected \(expected?.sha256.prefix(16) ?? "?")…)"))
+        do {
+            let zip = try ZipArchiveReader(path: path)
+            var fileLines: [String] = []
+            var bad = 0
+            for (name, member) in manifest.ocore.members.sorted(by: { $0.key < $1.key }) {
+                do {
+                    let actual = try zip.sha256(name)
+                    if actual.sha256 != member.sha256 || actual.size != member.size {
+                        bad += 1
+                        check(name, false, "sha256 \(actual.sha256.prefix(12))… ≠ manifest \(member.sha256.prefix(12))…")
+                    } else if name.hasPrefix("filestore/") {
+                        fileLines.append("\(name.dropFirst("filestore/".count)) \(actual.sha256)")
+                    } else {
+                        check(name, true, "\(formatBytes(actual.size)), sha256 matches")
+                    }
+                } catch {
+                    bad += 1
+                    check(name, false, "\(error)")
+                }
+            }
+            if let fs = manifest.ocore.filestore {
+                let digest = FilestoreZipper.digest(lines: fileLines)
+                check("filestore", digest == fs.sha256 && bad == 0, "\(fileLines.count) of \(fs.files) files verified" + (digest == fs.sha256 ? "" : ", tree checksum differs"))
+                if !fs.unreadable.isEmpty { check("filestore complete", false, "\(fs.unreadable.count) file(s) were unreadable at backup time (partial)") }
+            }
+        } catch {
+            check("members", false, "\(error)")
+        }
+        return try record(report, &backup)
+    }
+
+    private func record(_ report: Report, _ backup: inout BackupRecord) throws -> Report {
+        let archiveOK = report.checks.filter { $0.name != "filestore complete" }.allSatisfy(\.ok)
+        backup.verifiedAt = archiveOK ? Date() : nil
+        backup.error = archiveOK ? nil : report.checks.first { !$0.ok }.map { "verify: \($0.name): \($0.detail)" }
+        try store.updateBackup(backup)
+        return report
+    }
+}
+
+/// An error whose text is the whole message.
+public struct CLIStyleError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,324 @@
+import Crypto
+import Foundation
+import OcoreArchive
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStorage
+import OcoreStore
+
+/// Takes a backup as one stream: `pg_dump` on the environment's server → ZIP member `dump.sql`
+/// → upload, then the filestore read by `tar` on that server → `filestore/…` members → the same
+/// upload. Nothing is staged on disk; every checksum is computed on the way through. The
+/// archive is Odoo's own backup format; the complete manifest is stored beside it last, and
+/// only then does the backup exist. The database is read with `pg_dump`'s snapshot, so
+/// production keeps running.
+public struct BackupJob: JobKind {
+    public struct Parameters: Codable, Sendable {
+        public var backupID: String
+        public var environment: String
+        public var storage: String
+        public var type: BackupType
+        public var includeFilestore: Bool
+        /// nil = auto (GFS by date), else the tier asked for.
+        public var tier: RetentionTier?
+
+        public init(backupID: String, environment: String, storage: String, type: BackupType, includeFilestore: Bool, tier: RetentionTier?) {
+            self.backupID = backupID
+            self.environment = environment
+            self.storage = storage
+            self.type = type
+            self.includeFilestore = includeFilestore
+            self.tier = tier
+        }
+    }
+
+    public init() {}
+
+    public var name: String { "backup" }
+
+    /// The seeds' stages: initialize 10 %, dump 10–50 %, filestore 50–70 %, manifest 70 %,
+    /// package 70–80 %, upload 80–95 %, verify 95–100 %.
+    public static let markers: [Double] = [10, 50, 70, 71, 80, 95, 100]
+
+    public func plan(parameters json: String) throws -> JobPlan {
+        let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
+        try Names.validateInventoryName(p.environment, kind: "environment")
+        let session = BackupSession(p)
+        let abort: @Sendable (StepContext) throws -> Void = { _ in session.abortUpload() }
+        let steps: [StepDefinition] = [
+            StepDefinition(name: "initialize", title: "Initialize", run: { try session.initialize($0) },
+                           compensate: { session.abortUpload(); try BackupSession.discard(p, $0) }),
+            StepDefinition(name: "database_dump", title: "Database dump", run: { try session.dumpDatabase($0) }, compensate: abort),
+            StepDefinition(name: "filestore", title: "Filestore", run: { try session.addFilestore($0) }, compensate: abort),
+            StepDefinition(name: "manifest", title: "Manifest", run: { try session.addManifest($0) }, compensate: abort),
+            StepDefinition(name: "package", title: "Package", run: { try session.package($0) }, compensate: abort),
+            StepDefinition(name: "upload", title: "Upload", run: { try session.finishUpload($0) }, compensate: abort),
+            StepDefinition(name: "verify", title: "Verify", run: { try session.verify($0) }),
+        ]
+        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
+    }
+}
+
+/// The in-flight state of one backup, shared by its steps within the worker. Anything needed
+/// after a crash (the backup id, the storage key) is also in the job state and the backup row.
+final class BackupSession: @unchecked Sendable {
+    let p: BackupJob.Parameters
+    private var env: ResolvedEnvironment!
+    private var executor: (any Executor)!
+    private var provider: (any StorageProvider)!
+    private var record: BackupRecord!
+    private var snapshot: OdooSnapshot!
+    private var zip: ZipStreamWriter!
+    private var channel: ByteChannel!
+    private var counter: HashingCounter!
+    private var upload: Thread?
+    private let uploadDone = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var uploadResult: Result<StoredObject, Error>?
+    private var uploaded: Int64 = 0
+    private var dumpMember: ZipStreamWriter.Member?
+    private var filestore: BackupManifest.Filestore?
+    private var manifest: BackupManifest!
+
+    init(_ p: BackupJob.Parameters) { self.p = p }
+
+    // MARK: Steps
+
+    func initialize(_ context: StepContext) throws {
+        env = try context.store.resolvedEnvironment(named: p.environment)
+        let target = try context.store.storage(named: p.storage)
+        executor = Executors.forServer(env.server)
+        provider = try StorageProviders.make(for: target.location)
+        let psql = PSQL(executor: executor, connection: PostgresConnection(env))
+        do { snapshot = try OdooSnapshot.read(psql) } catch {
+            throw CloneError.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
+        }
+        let now = Date()
+        let earlier = try context.store.backups(environment: p.environment)
+        let retention = Retention(policy: try context.store.backupPolicy(environment: p.environment)?.retention ?? RetentionPolicy())
+        let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
+        record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
+                              key: BackupRecord.archiveKey(project: env.environment.project, environment: p.environment, id: p.backupID),
+                              type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
+                              expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
+                              odooVersion: snapshot.version, neutralized: snapshot.neutralized)
+        try context.setState("backup_id", p.backupID)
+        try context.store.insertBackup(record)
+        try context.setState("archive_key", record.key)
+        context.log(.info, "backup \(p.backupID) of \(p.environment) (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
+        startUpload(context)
+    }
+
+    private func startUpload(_ context: StepContext) {
+        channel = ByteChannel(capacity: 32)
+        counter = HashingCounter(next: channel.sink)
+        zip = ZipStreamWriter(sink: counter)
+        let provider = provider!, key = record.key, channel = channel!
+        let thread = Thread { [self] in
+            let result = Result { try provider.put(key: key, from: channel.source, progress: { n in self.lock.withLock { self.uploaded = n } }) }
+            if case .failure = result { channel.abandon() }
+            lock.withLock { uploadResult = result }
+            uploadDone.signal()
+        }
+        thread.stackSize = 1 << 20
+        upload = thread
+        thread.start()
+    }
+
+    func dumpDatabase(_ context: StepContext) throws {
+        let connection = PostgresConnection(env)
+        // Odoo's own dump_db: plain SQL, no owner (restorable as any role).
+        let dump = Command(["pg_dump", "--no-owner", "--format=plain"] + connection.clientArguments + ["-d", connection.database],
+                           environment: connection.clientEnvironment)
+        try zip.begin("dump.sql", method: .deflated(level: 1))
+        let expected = max(Double(snapshot.databaseSize) * 0.5, 1)
+        let sink = ZipMemberSink(zip: zip) { bytes in
+            context.progress(min(Double(bytes) / expected, 0.99), message: "\(formatBytes(bytes)) dumped")
+        }
+        let err = CollectingSink(limit: 64 << 10)
+        let termination = try executor.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: context.cancellation)
+        try context.checkCancelled()
+        let result = CommandResult(termination: termination, stderr: err.data)
+        guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+        dumpMember = try zip.end()
+        context.log(.info, "database dumped: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed)")
+    }
+
+    func addFilestore(_ context: StepContext) throws {
+        manifest = makeManifest()
+        try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
+        guard p.includeFilestore else { return context.log(.info, "filestore not included (--no-filestore)") }
+        let dir = env.filestore
+        guard try RemoteFileSystem(executor).stat(dir) != nil else {
+            context.log(.warning, "no filestore at \(dir) on \(env.server.name): the backup holds the database only")
+            filestore = BackupManifest.Filestore(files: 0, size: 0, sha256: FilestoreZipper(zip: zip).treeDigest, unreadable: [])
+            return
+        }
+        let expected = max(Double((try? RemoteFileSystem(executor).treeSize(dir)) ?? nil ?? 1), 1)
+        let zipper = FilestoreZipper(zip: zip) { bytes in
+            context.progress(min(Double(bytes) / expected, 0.99), message: "\(formatBytes(bytes)) of filestore")
+        }
+        // --dereference: a linked file is backed up as its content; a dangling link is reported.
+        let tar = Command(["tar", "-c", "-f", "-", "--dereference", "--sort=name", "-C", dir, "."])
+        let err = CollectingSink(limit: 1 << 20)
+        let termination = try executor.execute(tar, stdin: nil, stdout: zipper, stderr: err, cancellation: context.cancellation)
+        try context.checkCancelled()
+        let result = CommandResult(termination: termination, stderr: err.data)
+        var unreadable: [String] = []
+        if !result.succeeded {
+            // GNU tar goes on past files it cannot read and exits 1 or 2 ("Cannot open", "File
+            // removed before we read it"); those files are missing from the backup.
+            var others: [String] = []
+            for line in result.stderrText.split(separator: "\n").map(String.init) {
+                let parts = line.split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 3, parts[0] == "tar" else { others.append(line); continue }
+                let path = parts[1].hasPrefix("./") ? String(parts[1].dropFirst(2)) : parts[1]
+                if parts[2].contains("Cannot") || parts[2].contains("removed before we read") { unreadable.append(path) }
+                else if parts[2].contains("changed as we read") { context.log(.warning, "filestore file changed while read: \(path)") }
+                else { others.append(line) }
+            }
+            guard case .exited(let code) = termination, code == 1 || code == 2, others.isEmpty, zipper.isComplete else {
+                throw CloneError.command("tar", result.summary)
+            }
+            for file in unreadable.prefix(20) { context.log(.error, "filestore file not readable: \(file)") }
+        }
+        filestore = BackupManifest.Filestore(files: zipper.files, size: zipper.bytes, sha256: zipper.treeDigest, unreadable: unreadable)
+        context.log(.info, "filestore: \(zipper.files) files, \(formatBytes(zipper.bytes)) (\(zipper.storedAsIs) already compressed, stored as-is)")
+    }
+
+    func addManifest(_ context: StepContext) throws {
+        var complete = manifest!
+        complete.ocore.members = Dictionary(uniqueKeysWithValues: zip.members.map { ($0.name, BackupManifest.Member(size: $0.size, sha256: $0.sha256)) })
+        complete.ocore.filestore = filestore
+        manifest = complete
+        try zip.add("ocore-manifest.json", data: try complete.encoded(), method: .deflated(level: 6))
+    }
+
+    func package(_ context: StepContext) throws {
+        try zip.finish()
+        channel.finish()
+        context.log(.info, "archive closed: \(zip.members.count) members, \(formatBytes(Int64(zip.offset)))")
+    }
+
+    func finishUpload(_ context: StepContext) throws {
+        let total = max(Double(zip.offset), 1)
+        while uploadDone.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            if context.cancellation.isCancelled { channel.fail() }
+            context.progress(min(Double(lock.withLock { uploaded }) / total, 0.99), message: "\(formatBytes(lock.withLock { uploaded })) stored")
+        }
+        uploadDone.signal()  // let abortUpload() pass later
+        try context.checkCancelled()
+        let stored = try lock.withLock { uploadResult! }.get()
+        guard stored.size == Int64(zip.offset) else {
+            throw StorageError.failed(target: provider.description, operation: "upload", reason: "stored \(stored.size) bytes of \(zip.offset)")
+        }
+        var sidecar = manifest!
+        sidecar.ocore.archive = BackupManifest.Member(size: stored.size, sha256: counter.digest)
+        _ = try provider.put(key: BackupRecord.manifestKey(forArchive: record.key), from: DataSource(try sidecar.encoded()), progress: nil)
+        record.status = (filestore?.unreadable.isEmpty ?? true) ? .completed : .partial
+        record.size = stored.size
+        record.sha256 = counter.digest
+        record.completedAt = Date()
+        try context.store.updateBackup(record)
+        try context.setState("stored", "1")
+        context.log(.info, "stored \(record.key) (\(formatBytes(stored.size)), sha256 \(counter.digest.prefix(16))…) and its manifest")
+    }
+
+    /// Reads the stored archive back and re-hashes it.
+    func verify(_ context: StepContext) throws {
+        let check = HashingCounter(next: DiscardingSink())
+        let total = max(Double(record.size ?? 1), 1)
+        check.onProgress = { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) read back") }
+        try provider.get(key: record.key, into: check)
+        guard check.count == record.size, check.digest == record.sha256 else {
+            record.error = "read-back differs: \(check.count) bytes, sha256 \(check.digest.prefix(16))…"
+            try context.store.updateBackup(record)
+            throw StorageError.failed(target: provider.description, operation: "verify", reason: record.error!)
+        }
+        record.verifiedAt = Date()
+        try context.store.updateBackup(record)
+        context.log(record.status == .partial ? .warning : .info,
+                    record.status == .partial ? "verified, but PARTIAL: \(filestore?.unreadable.count ?? 0) filestore file(s) were not readable"
+                                              : "verified: read back \(formatBytes(check.count)), checksum matches")
+        // Retention runs per environment, only after one of its backups succeeded.
+        if record.status == .completed {
+            let report = try RetentionSweeper(store: context.store).sweep(environment: p.environment, dryRun: false)
+            for d in report where d.delete { context.log(.info, "retention: removed \(d.backup.id) (\(d.reason))") }
+        }
+    }
+
+    // MARK: Failure
+
+    /// Stops an upload in flight so storage aborts it (temporary file removed, multipart aborted).
+    func abortUpload() {
+        guard let channel, upload != nil else { return }
+        channel.fail()
+        uploadDone.wait()
+        uploadDone.signal()
+    }
+
+    /// Removes whatever a failed backup left in storage and marks its row failed. Runs after a
+    /// crash too (from the job state and the row alone).
+    static func discard(_ p: BackupJob.Parameters, _ context: StepContext) throws {
+        guard context.state["backup_id"] != nil, var record = try? context.store.backup(p.backupID) else { return }
+        guard record.status == .running || context.state["stored"] != nil else { return }
+        if let target = try? context.store.storage(named: record.storage), let provider = try? StorageProviders.make(for: target.location) {
+            try? provider.delete(key: BackupRecord.manifestKey(forArchive: record.key))
+            try? provider.delete(key: record.key)
+            _ = try? provider.removeIncomplete(key: record.key)
+        }
+        record.status = .failed
+        record.verifiedAt = nil
+        if record.error == nil { record.error = context.state["error"] ?? "the backup did not complete" }
+        try context.store.updateBackup(record)
+        context.log(.info, "removed the incomplete backup \(record.id) from storage")
+    }
+
+    private func makeManifest() -> BackupManifest {
+        let iso = ISO8601DateFormatter()
+        return BackupManifest(
+            dbName: env.environment.dbName, version: snapshot.version, pgVersion: snapshot.pgVersion, modules: snapshot.modules,
+            ocore: BackupManifest.Details(
+                backupID: p.backupID, project: env.environment.project, environment: p.environment, environmentType: env.environment.type.rawValue,
+                type: p.type, format: .odooZip, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
+                expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
+                members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
+                filestore: nil, archive: nil, encryptionKeyID: nil))
+    }
+
+    static func day(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        return f.string(from: date)
+    }
+}
+
+/// Passes a command's output into the current ZIP member, counting it.
+final class ZipMemberSink: ByteSink {
+    let zip: ZipStreamWriter
+    let progress: (Int64) -> Void
+    var bytes: Int64 = 0
+    init(zip: ZipStreamWriter, progress: @escaping (Int64) -> Void) { self.zip = zip; self.progress = progress }
+    func write(_ b: UnsafeRawBufferPointer) throws {
+        try zip.write(b)
+        bytes += Int64(b.count)
+        progress(bytes)
+    }
+}
+
+/// Counts and SHA-256-hashes bytes on their way to the next sink.
+final class HashingCounter: ByteSink {
+    private var hasher = SHA256()
+    private let next: ByteSink
+    private(set) var count: Int64 = 0
+    var onProgress: ((Int64) -> Void)?
+    init(next: ByteSink) { self.next = next }
+    func write(_ b: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: b)
+        count += Int64(b.count)
+        try next.write(b)
+        onProgress?(count)
+    }
+    var digest: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// GFS tiers, shortest-lived first.
+public enum RetentionTier: String, Sendable, Codable, CaseIterable, Comparable {
+    case daily, weekly, monthly, yearly, permanent
+
+    public static func < (a: RetentionTier, b: RetentionTier) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    public var badge: String {
+        switch self {
+        case .daily: "D"
+        case .weekly: "W"
+        case .monthly: "M"
+        case .yearly: "Y"
+        case .permanent: "P"
+        }
+    }
+}
+
+/// How long each tier is kept, and which weekday makes a weekly. Defaults are the seeds'.
+public struct RetentionPolicy: Sendable, Equatable, Codable {
+    public var dailyDays: Int
+    public var weeklyWeeks: Int
+    public var monthlyMonths: Int
+    public var yearlyYears: Int
+    /// 1 = Sunday … 7 = Saturday (Calendar's numbering).
+    public var weeklyWeekday: Int
+
+    public init(dailyDays: Int = 7, weeklyWeeks: Int = 4, monthlyMonths: Int = 12, yearlyYears: Int = 2, weeklyWeekday: Int = 1) {
+        self.dailyDays = dailyDays
+        self.weeklyWeeks = weeklyWeeks
+        self.monthlyMonths = monthlyMonths
+        self.yearlyYears = yearlyYears
+        self.weeklyWeekday = weeklyWeekday
+    }
+
+    public static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+    public static func weekday(named name: String) -> Int? {
+        weekdays.firstIndex(of: String(name.lowercased().prefix(3))).map { $0 + 1 }
+    }
+}
+
+/// GFS retention: which tier a new backup takes, when it expires, and what a sweep may delete.
+/// Dates are read in the operator's calendar (`calendar.timeZone`), so "the 1st of the month"
+/// and "Sunday" mean what they say across DST changes.
+public struct Retention: Sendable {
+    public var policy: RetentionPolicy
+    public var calendar: Calendar
+
+    public init(policy: RetentionPolicy = RetentionPolicy(), calendar: Calendar = Calendar(identifier: .gregorian)) {
+        self.policy = policy
+        self.calendar = calendar
+    }
+
+    /// The tier for a backup created at `date`, given the environment's earlier backups.
+    ///
+    /// The seeds promote on the day itself: yearly on 1 January, monthly on the 1st, weekly on
+    /// the configured weekday. Here the *first successful backup of the period* (periods start
+    /// on those days) takes the tier, so a failed backup on the 1st does not leave the month
+    /// without a monthly: the next good one fills the hole. When the promotion-day backup
+    /// succeeds this is exactly the seeds' rule; a history that starts mid-period gets its
+    /// long-lived copy at once.
+    public func tier(for date: Date, earlier: [BackupRecord]) -> RetentionTier {
+        let kept = earlier.filter { $0.status.isRestorable || $0.status == .expired }
+        for tier in [RetentionTier.yearly, .monthly, .weekly] {
+            let start = periodStart(tier, containing: date)
+            let taken = kept.contains { $0.tier >= tier && $0.tier != .permanent && $0.createdAt >= start && $0.createdAt <= date }
+            if !taken { return tier }
+        }
+        return .daily
+    }
+
+    /// Start of the calendar period of `tier` that contains `date` (year, month, or the week
+    /// beginning on the configured weekday).
+    public func periodStart(_ tier: RetentionTier, containing date: Date) -> Date {
+        let day = calendar.startOfDay(for: date)
+        switch tier {
+        case .yearly:
+            return calendar.date(from: calendar.dateComponents([.year], from: date))!
+        case .monthly:
+            return calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
+        case .weekly:
+            let weekday = calendar.component(.weekday, from: day)
+            let back = (weekday - policy.weeklyWeekday + 7) % 7
+            return calendar.date(byAdding: .day, value: -back, to: day)!
+        case .daily, .permanent:
+            return day
+        }
+    }
+
+    /// When a backup of `tier` created at `date` expires; nil for permanent.
+    public func expiry(of tier: RetentionTier, createdAt date: Date) -> Date? {
+        switch tier {
+        case .daily: calendar.date(byAdding: .day, value: policy.dailyDays, to: date)
+        case .weekly: calendar.date(byAdding: .day, value: 7 * policy.weeklyWeeks, to: date)
+        case .monthly: calendar.date(byAdding: .month, value: policy.monthlyMonths, to: date)
+        case .yearly: calendar.date(byAdding: .year, value: policy.yearlyYears, to: date)
+        case .permanent: nil
+        }
+    }
+
+    /// One line of a sweep plan.
+    public struct Decision: Sendable, Equatable {
+        public var backup: BackupRecord
+        public var delete: Bool
+        public var reason: String
+    }
+
+    /// What a sweep does with one environment's backups at `now`. Deletes only expired,
+    /// non-permanent backups; never the newest verified one; and nothing at all unless the
+    /// environment's latest backup attempt succeeded (old backups are not thinned while new
+    /// ones fail).
+    public func sweep(_ backups: [BackupRecord], now: Date) -> [Decision] {
+        let live = backups.filter { $0.status.isRestorable }.sorted { $0.createdAt > $1.createdAt }
+        let latest = backups.filter { $0.status != .running }.max { $0.createdAt < $1.createdAt }
+        let latestSucceeded = latest.map { $0.status.isRestorable } ?? false
+        let newestVerified = live.first { $0.status.isRestorable && $0.isVerified }?.id
+        return live.map { b in
+            if b.isPermanent { return Decision(backup: b, delete: false, reason: b.pinned ? "pinned" : "permanent") }
+            if b.id == newestVerified { return Decision(backup: b, delete: false, reason: "newest verified backup") }
+            guard let expires = b.expiresAt, expires <= now else {
+                return Decision(backup: b, delete: false, reason: "\(b.tier.rawValue), expires \(b.expiresAt.map(Self.day) ?? "never")")
+            }
+            guard latestSucceeded else { return Decision(backup: b, delete: false, reason: "expired, but the latest backup did not succeed") }
+            return Decision(backup: b, delete: true, reason: "\(b.tier.rawValue), expired \(Self.day(expires))")
+        }
+    }
+
+    static func day(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import OcoreModel
+
+public enum BackupStoreError: Error, CustomStringConvertible, Equatable {
+    case noSuchBackup(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchBackup(let id): "no backup \(id) (see `ocore backup list`)"
+        }
+    }
+}
+
+/// A scheduled backup of one environment (`ocore policy set`).
+public struct BackupPolicyRecord: Sendable, Equatable {
+    public var environment: String
+    /// Local time of day, "HH:MM".
+    public var at: String
+    public var retention: RetentionPolicy
+    public var storage: String?
+    public var includeFilestore: Bool
+    /// Weekday (1 = Sunday) of a weekly restore test of the newest backup, if any.
+    public var restoreTestWeekday: Int?
+    public var lastRunAt: Date?
+
+    public init(environment: String, at: String, retention: RetentionPolicy = RetentionPolicy(), storage: String? = nil,
+                includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil) {
+        self.environment = environment
+        self.at = at
+        self.retention = retention
+        self.storage = storage
+        self.includeFilestore = includeFilestore
+        self.restoreTestWeekday = restoreTestWeekday
+        self.lastRunAt = lastRunAt
+    }
+}
+
+/// The backups half of the state store: one row per backup attempt, kept after expiry for audit.
+extension SQLiteStateStore {
+    public func insertBackup(_ b: BackupRecord) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO backup (id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at,
+                                    size, sha256, tier, expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized,
+                                    restore_test, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.arguments(b))
+        }
+    }
+
+    /// Replaces every column of an existing row.
+    public func updateBackup(_ b: BackupRecord) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE backup SET environment = ?, project = ?, storage = ?, key = ?, format = ?, type = ?, status = ?, include_filestore = ?,
+                    created_at = ?, completed_at = ?, size = ?, sha256 = ?, tier = ?, expires_at = ?, pinned = ?, verified_at = ?, job_id = ?,
+                    database_name = ?, odoo_version = ?, neutralized = ?, restore_test = ?, error = ?
+                WHERE id = ?
+                """, arguments: StatementArguments(Array(Self.argumentValues(b).dropFirst()) + [b.id]))
+            guard db.changesCount == 1 else { throw BackupStoreError.noSuchBackup(b.id) }
+        }
+    }
+
+    public func backup(_ id: String) throws -> BackupRecord {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM backup WHERE id = ?", arguments: [id]) else { throw BackupStoreError.noSuchBackup(id) }
+            return Self.backup(from: row)
+        }
+    }
+
+    /// Backups, newest first; of one environment when given.
+    public func backups(environment: String? = nil, includeGone: Bool = true, limit: Int = 10_000) throws -> [BackupRecord] {
+        try pool.read { db in
+            var sql = "SELECT * FROM backup"
+            var clauses: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            if let environment { clauses.append("environment = ?"); args.append(environment) }
+            if !includeGone { clauses.append("status NOT IN ('expired', 'deleted')") }
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+            args.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.backup(from:))
+        }
+    }
+
+    // MARK: Policies
+
+    public func setBackupPolicy(_ p: BackupPolicyRecord) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO backup_policy (environment, at, weekday, daily, weekly, monthly, yearly, storage, include_filestore, restore_test_weekday, last_run_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(environment) DO UPDATE SET at = excluded.at, weekday = excluded.weekday, daily = excluded.daily, weekly = excluded.weekly,
+                    monthly = excluded.monthly, yearly = excluded.yearly, storage = excluded.storage, include_filestore = excluded.include_filestore,
+                    restore_test_weekday = excluded.restore_test_weekday, last_run_at = COALESCE(excluded.last_run_at, backup_policy.last_run_at)
+                """, arguments: [p.environment, p.at, p.retention.weeklyWeekday, p.retention.dailyDays, p.retention.weeklyWeeks,
+                                 p.retention.monthlyMonths, p.retention.yearlyYears, p.storage, p.includeFilestore, p.restoreTestWeekday,
+                                 p.lastRunAt.map(Self.iso)])
+        }
+    }
+
+    public func backupPolicies() throws -> [BackupPolicyRecord] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM backup_policy ORDER BY environment").map(Self.policy(from:)) }
+    }
+
+    public func backupPolicy(environment: String) throws -> BackupPolicyRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM backup_policy WHERE environment = ?", arguments: [environment]).map(Self.policy(from:))
+        }
+    }
+
+    public func markPolicyRun(environment: String, at date: Date) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE backup_policy SET last_run_at = ? WHERE environment = ?", arguments: [Self.iso(date), environment])
+        }
+    }
+
+    // MARK: Rows
+
+    static func iso(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
+    static func date(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: text)
+    }
+
+    private static func argumentValues(_ b: BackupRecord) -> [(any DatabaseValueConvertible)?] {
+        [b.id, b.environment, b.project, b.storage, b.key, b.format.rawValue, b.type.rawValue, b.status.rawValue, b.includeFilestore,
+         iso(b.createdAt), b.completedAt.map(iso), b.size, b.sha256, b.tier.rawValue, b.expiresAt.map(iso), b.pinned, b.verifiedAt.map(iso),
+         b.jobID, b.databaseName, b.odooVersion, b.neutralized, b.restoreTest, b.error]
+    }
+
+    private static func arguments(_ b: BackupRecord) -> StatementArguments {
+        StatementArguments(argumentValues(b))
+    }
+
+    static func backup(from row: Row) -> BackupRecord {
+        func text(_ column: String) -> String? { String.fromDatabaseValue(row[column] as DatabaseValue) }
+        func int(_ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
+        return BackupRecord(
+            id: text("id") ?? "", environment: text("environment") ?? "", project: text("project") ?? "", storage: text("storage") ?? "",
+            key: text("key") ?? "", format: BackupFormat(rawValue: text("format") ?? "") ?? .odooZip,
+            type: BackupType(rawValue: text("type") ?? "") ?? .manual, status: BackupStatus(rawValue: text("status") ?? "") ?? .failed,
+            includeFilestore: int("include_filestore") == 1, createdAt: date(text("created_at")) ?? Date(timeIntervalSince1970: 0),
+            completedAt: date(text("completed_at")), size: int("size"), sha256: text("sha256"),
+            tier: RetentionTier(rawValue: text("tier") ?? "") ?? .daily, expiresAt: date(text("expires_at")), pinned: int("pinned") == 1,
+            verifiedAt: date(text("verified_at")), jobID: int("job_id"), databaseName: text("database_name") ?? "",
+            odooVersion: text("odoo_version"), neutralized: int("neutralized").map { $0 == 1 }, restoreTest: text("restore_test"), error: text("error"))
+    }
+
+    static func policy(from row: Row) -> BackupPolicyRecord {
+        func int(_ column: String) -> Int? { Int.fromDatabaseValue(row[column] as DatabaseValue) }
+        return BackupPolicyRecord(
+            environment: String.fromDatabaseValue(row["environment"] as DatabaseValue) ?? "",
+            at: String.fromDatabaseValue(row["at"] as DatabaseValue) ?? "02:00",
+            retention: RetentionPolicy(dailyDays: int("daily") ?? 7, weeklyWeeks: int("weekly") ?? 4, monthlyMonths: int("monthly") ?? 12,
+                                       yearlyYears: int("yearly") ?? 2, weeklyWeekday: int("weekday") ?? 1),
+            storage: String.fromDatabaseValue(row["storage"] as DatabaseValue), includeFilestore: int("include_filestore") != 0,
+            restoreTestWeekday: int("restore_test_weekday"), lastRunAt: date(String.fromDatabaseValue(row["last_run_at"] as DatabaseValue)))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import OcoreArchive
+import OcoreRemote
+import OcoreTestSupport
+import Testing
+
+/// Writes into a file on disk through the streaming writer (which never seeks).
+final class FileSink: ByteSink {
+    let handle: FileHandle
+    init(_ path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    }
+    func write(_ bytes: UnsafeRawBufferPointer) throws { handle.write(Data(bytes)) }
+}
+
+@Suite("Streaming archives")
+struct ArchiveTests {
+    @Test("past 65,535 members the writer switches to ZIP64, and Python's zipfile (Odoo's reader), unzip and ZIPFoundation all read it")
+    func zip64ManyMembers() throws {
+        let path = TestDirectories.make("ocore-zip") + "/many.zip"
+        let sink = try FileSink(path)
+        let zip = ZipStreamWriter(sink: sink)
+        try zip.add("dump.sql", data: Data(String(repeating: "INSERT INTO t VALUES (1);\n", count: 2000).utf8), method: .deflated(level: 1))
+        for i in 0..<70_000 { try zip.add(String(format: "filestore/%02x/%06d", i % 256, i), data: Data("file \(i)".utf8), method: .stored) }
+        try zip.finish()
+        try sink.handle.close()
+        let python = try LocalExecutor().output(Command(["python3", "-c", """
+            import zipfile, sys
+            z = zipfile.ZipFile(sys.argv[1])
+            assert z.testzip() is None
+            print(len(z.namelist()), z.read('filestore/2a/000042').decode(), len(z.read('dump.sql')))
+            """, path]))
+        #expect(python.trimmingCharacters(in: .whitespacesAndNewlines) == "70001 file 42 52000")
+        #expect(try LocalExecutor().run(Command(["unzip", "-tqq", path])).succeeded)
+        let reader = try ZipArchiveReader(path: path)
+        #expect(reader.members.count == 70_001)
+        #expect(String(decoding: try reader.data("filestore/2a/000042"), as: UTF8.self) == "file 42")
+    }
+
+    @Test("a member's recorded SHA-256 and size are those of its content, compressed or not")
+    func memberChecksums() throws {
+        let sink = CollectingSink(limit: 1 << 20)
+        let zip = ZipStreamWriter(sink: sink)
+        let text = Data(String(repeating: "hello odoo ", count: 1000).utf8)
+        let deflated = try zip.add("a.txt", data: text, method: .deflated(level: 6))
+        let stored = try zip.add("b.bin", data: text, method: .stored)
+        #expect(deflated.sha256 == stored.sha256 && deflated.size == Int64(text.count) && deflated.compressedSize < stored.compressedSize / 10)
+        let expected = try LocalExecutor().output(Command(["sha256sum"]), input: text).split(separator: " ").first.map(String.init)
+        #expect(deflated.sha256 == expected)
+    }
+
+    @Test("GNU tar's output parses into the same files, and our tar writer's output extracts with GNU tar")
+    func tarBothWays() throws {
+        let dir = TestDirectories.make("ocore-tar")
+        let long = String(repeating: "d", count: 120)
+        try FileManager.default.createDirectory(atPath: "\(dir)/src/ab/\(long)", withIntermediateDirectories: true)
+        let files = ["ab/0123456789abcdef": Data(repeating: 7, count: 1500), "ab/\(long)/x": Data("long name".utf8), "ab/empty": Data()]
+        for (name, data) in files { try data.write(to: URL(fileURLWithPath: "\(dir)/src/\(name)")) }
+
+        var seen: [String: Data] = [:]
+        var current = ""
+        let parser = TarStreamParser(begin: { current = $0.path; seen[current] = Data() }, data: { seen[current]!.append(contentsOf: $0) }, end: {})
+        let tar = try LocalExecutor().run(Command(["tar", "-c", "-f", "-", "-C", "\(dir)/src", "."]))
+        try tar.stdout.withUnsafeBytes { try parser.write($0) }
+        #expect(parser.isFinished && seen == files)
+
+        let out = CollectingSink(limit: 1 << 20)
+        let writer = TarStreamWriter(sink: out)
+        for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+            try writer.begin(path: name, size: Int64(data.count))
+            try data.withUnsafeBytes { try writer.write($0) }
+        }
+        try writer.finish()
+        try FileManager.default.createDirectory(atPath: "\(dir)/dst", withIntermediateDirectories: true)
+        let extract = try LocalExecutor().run(Command(["tar", "-x", "-f", "-", "-C", "\(dir)/dst"]), input: out.data)
+        #expect(extract.succeeded, "\(extract.stderrText)")
+        for (name, data) in files { #expect(FileManager.default.contents(atPath: "\(dir)/dst/\(name)") == data) }
+    }
+}

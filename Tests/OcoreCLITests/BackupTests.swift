@@ -1,0 +1,222 @@
+import Crypto
+import Foundation
+import OcoreOdoo
+import OcoreRemote
+import OcoreTestSupport
+import Testing
+
+/// Helpers that restore an archive the way Odoo's database manager does: unzip everything,
+/// create the database, `psql -f dump.sql`, move `filestore/` into place.
+enum OdooWay {
+    static func restore(zip: String, into database: String) throws -> String {
+        let dir = TestDirectories.make("odoo-restore", worldTraversable: true)
+        let unzip = try LocalExecutor().run(Command(["python3", "-c", "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zip, dir]))
+        guard unzip.succeeded else { throw CommandFailure(command: Command(["python3"]), host: "local", result: unzip) }
+        try TestPostgres.psql().execute("CREATE DATABASE \(SQL.identifier(database)) ENCODING 'UTF8' TEMPLATE template0;")
+        try TestPostgres.psql(database).execute("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+        let c = TestPostgres.cluster.connection(database: database)
+        let load = try LocalExecutor().run(Command(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", dir + "/dump.sql"] + c.clientArguments + ["-d", database],
+                                                   environment: c.clientEnvironment))
+        guard load.succeeded else { throw CommandFailure(command: Command(["psql"]), host: "local", result: load) }
+        return dir + "/filestore"
+    }
+
+    /// Exact row counts of every table.
+    static func rowCounts(_ database: String) throws -> [String: String] {
+        let rows = try TestPostgres.psql(database).query("""
+            SELECT table_name, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', table_name), false, true, '')))[1]::text
+            FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1
+            """)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[1]) })
+    }
+
+    /// Relative path → SHA-256 of every file under `dir`.
+    static func tree(_ dir: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for rel in (try? FileManager.default.subpathsOfDirectory(atPath: dir)) ?? [] {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir), !isDir.boolValue else { continue }
+            out[rel] = SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel))).map { String(format: "%02x", $0) }.joined()
+        }
+        return out
+    }
+}
+
+@Suite("Backups (real PostgreSQL, sshd/SFTP, S3)")
+struct BackupTests {
+    enum Provider: String, CaseIterable { case dir, sftp, s3 }
+
+    /// Adds a storage target of the given kind; returns its name and the environment the CLI needs.
+    static func addStorage(_ kind: Provider, to ocore: OcoreBinary) throws -> (String, [String: String]) {
+        switch kind {
+        case .dir:
+            _ = try ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+            return ("nas", [:])
+        case .sftp:
+            let sshd = TestSSHD.shared
+            _ = try ocore.ok(["storage", "add", "offsite", "--sftp", "\(sshd.user)@127.0.0.3:\(sshd.port):\(TestDirectories.make("ocore-sftp-backups"))/b",
+                              "--identity", sshd.identity, "--known-hosts", sshd.knownHosts])
+            return ("offsite", [:])
+        case .s3:
+            let s3 = TestS3.shared
+            let bucket = "bk-\(UUID().uuidString.prefix(8).lowercased())"
+            _ = try OcoreRemoteShim.python("""
+                import boto3
+                boto3.client('s3', endpoint_url='\(s3.endpoint)', region_name='us-east-1', aws_access_key_id='\(s3.accessKey)', aws_secret_access_key='\(s3.secretKey)').create_bucket(Bucket='\(bucket)')
+                """)
+            _ = try ocore.ok(["storage", "add", "cloud", "--s3", "\(bucket)/ocore", "--endpoint", s3.endpoint, "--region", s3.region,
+                              "--access-key-env", "T_AK", "--secret-key-env", "T_SK"])
+            return ("cloud", ["T_AK": s3.accessKey, "T_SK": s3.secretKey])
+        }
+    }
+
+    @Test("a backup to each provider is verified, and restores the Odoo way (unzip + psql) to the same rows and files", arguments: Provider.allCases)
+    func roundTrip(_ kind: Provider) throws {
+        let f = try CloneFixture()
+        let (storage, env) = try Self.addStorage(kind, to: f.ocore)
+        let created = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--json"], environment: env)
+        #expect(created.succeeded, "\(created.stderrText)")
+        let backup = try #require(try JSONSerialization.jsonObject(with: created.stdout) as? [String: Any])
+        #expect(backup["status"] as? String == "completed" && backup["is_verified"] as? Bool == true)
+        let id = try #require(backup["id"] as? String)
+        #expect((backup["key"] as? String)?.hasPrefix("backups/acme/production/\(id)") == true)
+
+        let verify = try f.ocore.run(["backup", "verify", id], environment: env)
+        #expect(verify.succeeded && verify.stdoutText.contains("verified"), "\(verify.stdoutText)\(verify.stderrText)")
+
+        let file = TestDirectories.make("ocore-export") + "/backup.zip"
+        _ = try f.ocore.run(["backup", "export", id, file], environment: env)
+        let restored = "rt_\(UUID().uuidString.prefix(8).lowercased())"
+        let filestore = try OdooWay.restore(zip: file, into: restored)
+        let restoredCounts = try OdooWay.rowCounts(restored), sourceCounts = try OdooWay.rowCounts(f.source)
+        #expect(restoredCounts == sourceCounts)
+        let original = try OdooWay.tree(f.dataDir + "/filestore/" + f.source)
+        let restoredTree = try OdooWay.tree(filestore)
+        #expect(original.count > 100 && restoredTree == original)
+        // Odoo's own fields sit in manifest.json, second member, after dump.sql.
+        let names = try LocalExecutor().output(Command(["python3", "-c", "import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(z.namelist()[0], z.namelist()[1], json.loads(z.read('manifest.json'))['db_name'])", file]))
+        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "dump.sql manifest.json \(f.source)")
+    }
+
+    @Test("a flipped byte in storage is caught by verify; the backup stops counting as verified")
+    func flippedByte() throws {
+        let f = try CloneFixture()
+        let root = TestDirectories.make("ocore-backups")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", root, "--default"])
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--json"])
+        let id = try #require(backup["id"] as? String)
+        let path = root + "/" + (try #require(backup["key"] as? String))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0x5A
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let verify = try f.ocore.run(["backup", "verify", id])
+        #expect(!verify.succeeded && verify.stdoutText.contains("✗ archive") && verify.stdoutText.contains("FAILED"), "\(verify.stdoutText)")
+        let after = try f.ocore.jsonObject(["backup", "show", id, "--json"])
+        #expect(after["is_verified"] as? Bool == false && (after["error"] as? String)?.contains("verify") == true)
+    }
+
+    @Test("an unreadable filestore file makes the backup partial, never a clean green")
+    func partial() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let filestore = f.dataDir + "/filestore/" + f.source
+        try FileManager.default.createDirectory(atPath: filestore + "/zz", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: filestore + "/zz/gone", withDestinationPath: "/nonexistent/attachment")
+        let created = try f.ocore.run(["backup", "create", "production", "--json"])
+        let backup = try #require(try JSONSerialization.jsonObject(with: created.stdout) as? [String: Any])
+        #expect(backup["status"] as? String == "partial")
+        let list = try f.ocore.ok(["backup", "list", "production"])
+        #expect(list.contains("partial") && !list.contains("completed"))
+    }
+
+    @Test("a cancelled backup leaves nothing listed and no unfinished upload; the next one succeeds (S3)")
+    func cancelledUpload() throws {
+        let f = try CloneFixture()
+        let (storage, env) = try Self.addStorage(.s3, to: f.ocore)
+        // A big, slow filestore file keeps the upload busy long enough to cancel it mid-way.
+        let filestore = f.dataDir + "/filestore/" + f.source
+        try FileManager.default.createDirectory(atPath: filestore + "/zz", withIntermediateDirectories: true)
+        _ = try LocalExecutor().output(Command(["dd", "if=/dev/urandom", "of=\(filestore)/zz/big", "bs=1M", "count=96", "status=none"]))
+        let queued = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--detach", "--json"], environment: env)
+        let doc = try #require(try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])
+        let job = try #require(doc["job"] as? Int)
+        let id = try #require(doc["id"] as? String)
+        // Cancel once the upload has started (the filestore step is running).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let steps = try f.ocore.jsonObject(["jobs", "show", String(job), "--json"])["steps"] as? [[String: Any]] ?? []
+            if steps.contains(where: { $0["name"] as? String == "filestore" && $0["status"] as? String == "running" }) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        _ = try f.ocore.ok(["jobs", "cancel", String(job)])
+        let end = try f.ocore.run(["jobs", "show", String(job), "--follow"])
+        #expect(!end.succeeded)
+        #expect(try f.ocore.jsonObject(["backup", "show", id, "--json"])["status"] as? String == "failed")
+        #expect(try f.ocore.jsonArray(["backup", "list", "--json"]).isEmpty)
+        let leftovers = try OcoreRemoteShim.python("""
+            import boto3
+            s3 = boto3.client('s3', endpoint_url='\(TestS3.shared.endpoint)', region_name='us-east-1', aws_access_key_id='\(TestS3.shared.accessKey)', aws_secret_access_key='\(TestS3.shared.secretKey)')
+            bucket = [b['Name'] for b in s3.list_buckets()['Buckets'] if b['Name'].startswith('bk-')]
+            import sys
+            n = 0
+            for b in bucket:
+                n += len([k for k in s3.list_objects_v2(Bucket=b).get('Contents', []) if '\(id)' in k['Key']])
+                n += len([u for u in s3.list_multipart_uploads(Bucket=b).get('Uploads', []) if '\(id)' in u['Key']])
+            print(n)
+            """)
+        #expect(leftovers.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let next = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--json"], environment: env)
+        let nextJob = (try? JSONSerialization.jsonObject(with: next.stdout) as? [String: Any])?["job_id"] as? Int ?? 0
+        let log = try f.ocore.run(["jobs", "show", String(nextJob)]).stdoutText
+        #expect(next.succeeded, "\(log)")
+    }
+
+    @Test("without a storage target the CLI says how to add one, in one line")
+    func noStorage() throws {
+        let f = try CloneFixture()
+        expectCleanFailure(try f.ocore.run(["backup", "create", "production"]), mentions: "no default storage")
+        expectCleanFailure(try f.ocore.run(["backup", "rm", "nope"]), mentions: "--confirm nope")
+    }
+}
+
+@Suite("Retention and schedules (real backups in a directory)")
+struct RetentionCLITests {
+    @Test("retention sweep --dry-run lists exactly what the real sweep then deletes; pinned and newest verified stay")
+    func sweepMatchesDryRun() throws {
+        let f = try CloneFixture()
+        let root = TestDirectories.make("ocore-backups")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", root, "--default"])
+        var ids: [String] = []
+        for _ in 0..<4 { ids.append(try #require(try f.ocore.jsonObject(["backup", "create", "production", "--no-filestore", "--json"])["id"] as? String)) }
+        _ = try f.ocore.ok(["backup", "pin", ids[1]])
+        // Age every backup past its expiry.
+        _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
+                                                "UPDATE backup SET tier = 'daily', expires_at = '2020-01-01T00:00:00.000Z'"]))
+        let dry = try f.ocore.jsonArray(["retention", "sweep", "--dry-run", "--json"])
+        let planned = Dictionary(uniqueKeysWithValues: dry.map { ($0["id"] as! String, $0["action"] as! String) })
+        #expect(planned == [ids[0]: "delete", ids[1]: "keep", ids[2]: "delete", ids[3]: "keep"])
+        #expect(dry.first { $0["id"] as? String == ids[3] }?["reason"] as? String == "newest verified backup")
+        let real = try f.ocore.jsonArray(["retention", "sweep", "--json"])
+        #expect(Dictionary(uniqueKeysWithValues: real.map { ($0["id"] as! String, $0["action"] as! String) }) == planned)
+        let left = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".zip") }.map { ($0 as NSString).lastPathComponent }
+        #expect(Set(left) == [ids[1] + ".zip", ids[3] + ".zip"])
+        let listed = try f.ocore.jsonArray(["backup", "list", "--all", "--json"])
+        #expect(listed.filter { $0["status"] as? String == "expired" }.count == 2)
+    }
+
+    @Test("a schedule queues one backup per missed slot window, not one per missed day")
+    func runDue() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        expectCleanFailure(try f.ocore.run(["policy", "set", "production", "--at", "25:00"]), mentions: "HH:MM")
+        _ = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--daily", "3", "--no-filestore"])
+        let first = try f.ocore.ok(["backup", "run-due"])
+        #expect(first.contains("scheduled backup of production queued"))
+        #expect(try f.ocore.ok(["backup", "run-due"]).contains("no scheduled backup is due"))
+        let job = try #require(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).first?["id"] as? Int)
+        _ = try f.ocore.run(["jobs", "show", String(job), "--follow"])
+        let backups = try f.ocore.jsonArray(["backup", "list", "production", "--json"])
+        #expect(backups.count == 1 && backups.first?["type"] as? String == "scheduled" && backups.first?["include_filestore"] as? Bool == false)
+        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("keep 3 days"))
+    }
+}
