@@ -3,8 +3,8 @@ import Foundation
 import ZIPFoundation
 
 /// Reads a ZIP archive on this host's disk (a downloaded backup, an Odoo or Odoo.sh export)
-/// member by member, with CRC checks, through ZIPFoundation.
-public final class ZipArchiveReader {
+/// member by member, with CRC checks, through ZIPFoundation. One thread at a time.
+public final class ZipArchiveReader: @unchecked Sendable {
     private let archive: ZIPFoundation.Archive
     public let path: String
 
@@ -19,7 +19,7 @@ public final class ZipArchiveReader {
 
     /// Regular files in archive order.
     public var members: [(name: String, size: Int64)] {
-        archive.compactMap { $0.type == .file ? ($0.path, Int64($0.uncompressedSize)) : nil }
+        archive.compactMap { $0.type == .file ? ($0.path, Int64(clamping: $0.uncompressedSize)) : nil }
     }
 
     public func contains(_ name: String) -> Bool { archive[name] != nil }

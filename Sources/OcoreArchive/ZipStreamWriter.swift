@@ -51,7 +51,7 @@ public final class ZipStreamWriter {
         let nameBytes = Array(name.utf8)
         var header = ByteWriter()
         header.u32(0x0403_4b50)
-        header.u16(45)                 // version needed: ZIP64
+        header.u16(offset > 0xFFFF_FFFF ? 45 : 20)  // version needed: ZIP64 only when it has to be
         header.u16(0x0008 | 0x0800)    // data descriptor follows; UTF-8 name
         header.u16(method.code)
         header.u16(dos.0); header.u16(dos.1)
@@ -91,7 +91,9 @@ public final class ZipStreamWriter {
         guard let entry = current else { preconditionFailure("no member to end") }
         if let deflater { try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { try emitData($0) } }
         deflater = nil
-        let large = size > 0xFFFF_FFFF || compressed > 0xFFFF_FFFF
+        // 8-byte sizes exactly when the central record will be ZIP64 (readers such as
+        // ZIPFoundation pick the descriptor's layout from it).
+        let large = size > 0xFFFF_FFFF || compressed > 0xFFFF_FFFF || entry.offset > 0xFFFF_FFFF
         var descriptor = ByteWriter()
         descriptor.u32(0x0807_4b50)
         descriptor.u32(crc.value)
@@ -131,7 +133,7 @@ public final class ZipStreamWriter {
             var entry = ByteWriter()
             entry.u32(0x0201_4b50)
             entry.u16(0x0300 | 45)     // made by: Unix, spec 4.5
-            entry.u16(45)
+            entry.u16(bigSize || bigOffset ? 45 : 20)
             entry.u16(0x0008 | 0x0800)
             entry.u16(m.method)
             entry.u16(m.dosTime); entry.u16(m.dosDate)

@@ -9,7 +9,7 @@ public struct OcoreCommand: ParsableCommand {
         abstract: "Operate Odoo environments: see them, clone, back up and restore.",
         discussion: "Run without a command to open the terminal dashboard.",
         subcommands: [ServerCommand.self, EnvCommand.self, StorageCommand.self, InventoryCommand.self,
-                      DemoCommand.self, CloneCommand.self, CloneCommand.Preview.self, BackupCommand.self, RetentionCommand.self, PolicyCommand.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
+                      DemoCommand.self, CloneCommand.self, CloneCommand.Preview.self, BackupCommand.self, RestoreCommand.self, RestoreCommand.Import.self, RestorePointsCommand.self, RetentionCommand.self, PolicyCommand.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var dashboard: DashboardOptions
@@ -58,8 +58,12 @@ public enum OcoreMain {
     /// `clone SOURCE …` and `clone preview SOURCE …` share a first word; the parser cannot mix a
     /// positional argument with a subcommand, so the preview is routed to its own command.
     static func route(_ arguments: [String]) -> [String] {
-        guard arguments.count >= 2, arguments[0] == "clone", arguments[1] == "preview" else { return arguments }
-        return ["clone-preview"] + arguments.dropFirst(2)
+        guard arguments.count >= 2 else { return arguments }
+        switch (arguments[0], arguments[1]) {
+        case ("clone", "preview"): return ["clone-preview"] + arguments.dropFirst(2)
+        case ("restore", "import"): return ["restore-import"] + arguments.dropFirst(2)
+        default: return arguments
+        }
     }
 
     /// Errors from ocore's own modules print as they are; argument errors keep the parser's format.

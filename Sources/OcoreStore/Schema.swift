@@ -174,6 +174,27 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v5-restore-points") { db in
+            try db.execute(sql: """
+                CREATE TABLE restore_point (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL,
+                    backup_id TEXT,
+                    source_file TEXT,
+                    environment TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+                    requested_by TEXT NOT NULL,
+                    started_at TEXT NOT NULL,
+                    ended_at TEXT,
+                    safety_backup_id TEXT,
+                    failed_step TEXT,
+                    error TEXT,
+                    target_state TEXT
+                );
+                CREATE INDEX restore_point_environment ON restore_point(environment, id);
+                """)
+        }
         return migrator
     }
 }

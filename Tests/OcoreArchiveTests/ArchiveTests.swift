@@ -78,3 +78,21 @@ struct ArchiveTests {
         for (name, data) in files { #expect(FileManager.default.contents(atPath: "\(dir)/dst/\(name)") == data) }
     }
 }
+
+@Suite("Reading ocore's archives")
+struct ReaderTests {
+    @Test("member sizes read back are the sizes written, for stored and deflated members alike")
+    func sizes() throws {
+        let path = TestDirectories.make("ocore-zip") + "/sizes.zip"
+        let sink = try FileSink(path)
+        let zip = ZipStreamWriter(sink: sink)
+        try zip.add("dump.sql", data: Data(repeating: 65, count: 100_000), method: .deflated(level: 1))
+        try zip.add("filestore/ab/cd", data: Data(repeating: 1, count: 5000), method: .stored)
+        try zip.add("filestore/ab/empty", data: Data(), method: .stored)
+        try zip.finish()
+        try sink.handle.close()
+        let members = try ZipArchiveReader(path: path).members
+        #expect(members.map(\.name) == ["dump.sql", "filestore/ab/cd", "filestore/ab/empty"])
+        #expect(members.map(\.size) == [100_000, 5000, 0])
+    }
+}

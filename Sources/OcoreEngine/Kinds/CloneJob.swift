@@ -299,26 +299,11 @@ public struct CloneJob: JobKind {
         let sides = try sides(p, context)
         var target = sides.target
         target.database = p.targetDatabase
-        let psql = PSQL(executor: sides.targetExecutor, connection: target)
-        let odoo = OdooTarget(psql: psql)
-        let neutralizing = p.preset != "none"
-        let modules = neutralizing ? try odoo.neutralize(addonsPaths: sides.source.environment.addons, only: p.preset == "minimal" ? ["base"] : nil) : []
-        for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
-        context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
-        try odoo.resetIdentity(markNeutralized: neutralizing)
-        let results = try Sanitizer(psql: psql).apply(p.options, context: Sanitizer.Context(
-            targetURL: p.targetURL, passwordHash: p.passwordHash ?? (try OdooPassword.hash("staging123")),
-            mappingKey: UUID().uuidString))
-        for r in results {
-            let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
-            context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
-        }
-        let applied = results.filter { $0.status == .applied }.map(\.optionKey)
-        let proof = try SanitizationProof(source: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)), target: psql)
-            .run(options: p.preset == "none" ? [] : applied, targetURL: p.targetURL, passwordHash: p.passwordHash)
-        context.log(proof.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof.verdict)" + proof.findings.map { " · \($0.location): \($0.detail)" }.joined())
-        let data = try JSONEncoder().encode(Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof))
-        try context.setState("outcome", String(decoding: data, as: UTF8.self))
+        let outcome = try SanitizationRun(
+            target: PSQL(executor: sides.targetExecutor, connection: target), addons: sides.source.environment.addons, preset: p.preset,
+            options: p.options, targetURL: p.targetURL, passwordHash: p.passwordHash,
+            proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))).apply(context)
+        try context.setState("outcome", String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
     }
 
     static func verify(_ p: Parameters, _ context: StepContext) throws {

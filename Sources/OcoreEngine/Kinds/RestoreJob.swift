@@ -1,0 +1,467 @@
+import Foundation
+import OcoreArchive
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStorage
+import OcoreStore
+
+/// Restores a backup (or imports an Odoo-format archive) into an environment: a verified safety
+/// backup of the target first, the archive checked against its checksum, then the database
+/// dropped and loaded (`dump.sql` streamed out of the ZIP into `psql` on the target's server),
+/// the filestore streamed as tar into place, sanitization when production data lands outside
+/// production, and the same verification as a clone. Nothing on the target is touched before
+/// the safety backup is complete and verified.
+public struct RestoreJob: JobKind {
+    public struct NewEnvironment: Codable, Sendable {
+        public var project: String
+        public var type: EnvironmentType
+        public var server: String
+        public var url: String?
+        public var addons: [String]
+        public var pgPasswordEnv: String?
+
+        public init(project: String, type: EnvironmentType, server: String, url: String?, addons: [String], pgPasswordEnv: String?) {
+            self.project = project
+            self.type = type
+            self.server = server
+            self.url = url
+            self.addons = addons
+            self.pgPasswordEnv = pgPasswordEnv
+        }
+    }
+
+    public struct Parameters: Codable, Sendable {
+        public var backupID: String?
+        /// An archive on this host that ocore did not make (`restore import`).
+        public var archivePath: String?
+        public var target: String
+        public var newEnvironment: NewEnvironment?
+        public var mode: RestoreMode
+        public var includeFilestore: Bool
+        public var safetyBackup: Bool
+        public var safetyBackupID: String
+        public var safetyStorage: String?
+        public var asMoved: Bool
+        public var preset: String
+        public var options: [String]
+        public var passwordHash: String?
+
+        public init(backupID: String?, archivePath: String?, target: String, newEnvironment: NewEnvironment?, mode: RestoreMode,
+                    includeFilestore: Bool, safetyBackup: Bool, safetyStorage: String?, asMoved: Bool, preset: String, options: [String],
+                    passwordHash: String?) {
+            self.backupID = backupID
+            self.archivePath = archivePath
+            self.target = target
+            self.newEnvironment = newEnvironment
+            self.mode = mode
+            self.includeFilestore = includeFilestore
+            self.safetyBackup = safetyBackup
+            self.safetyBackupID = BackupRecord.newID(at: Date())
+            self.safetyStorage = safetyStorage
+            self.asMoved = asMoved
+            self.preset = preset
+            self.options = options
+            self.passwordHash = passwordHash
+        }
+
+        public var targetDatabase: String { target.replacingOccurrences(of: ".", with: "_") }
+    }
+
+    public init() {}
+
+    public var name: String { "restore" }
+
+    public static let markers: [Double] = [5, 25, 35, 40, 75, 88, 95, 100]
+
+    public func plan(parameters json: String) throws -> JobPlan {
+        let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
+        try Names.validateInventoryName(p.target, kind: "environment")
+        let r = RestoreSession(p)
+        let steps: [StepDefinition] = [
+            StepDefinition(name: "pre_checks", title: "Pre-checks", run: { try r.preChecks($0) }, compensate: { try r.recordFailure($0) }),
+            StepDefinition(name: "safety_backup", title: "Safety backup", run: { try r.safetyBackup($0) }, compensate: { try r.discardSafety($0) }),
+            StepDefinition(name: "download", title: "Download and check", run: { try r.download($0) }, compensate: { r.removeDownload($0) }),
+            StepDefinition(name: "prepare_database", title: "Prepare database", run: { try r.prepareDatabase($0) }, compensate: { try r.dropCreated($0) }),
+            StepDefinition(name: "load_database", title: "Load database", run: { try r.loadDatabase($0) }),
+            StepDefinition(name: "restore_filestore", title: "Restore filestore", run: { try r.restoreFilestore($0) }, compensate: { try r.undoFilestore($0) }),
+            StepDefinition(name: "sanitize", title: "Sanitize", run: { try r.sanitize($0) }),
+            StepDefinition(name: "verify", title: "Verify", run: { try r.verify($0) }, compensate: { try r.unregister($0) }),
+        ]
+        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
+    }
+}
+
+final class RestoreSession: @unchecked Sendable {
+    let p: RestoreJob.Parameters
+    init(_ p: RestoreJob.Parameters) { self.p = p }
+
+    // MARK: Where things are
+
+    func target(_ store: SQLiteStateStore) throws -> ResolvedEnvironment {
+        guard let n = p.newEnvironment else { return try store.resolvedEnvironment(named: p.target) }
+        let server = try store.server(named: n.server)
+        let env = Environment(name: p.target, project: n.project, type: n.type, server: n.server, dbName: p.targetDatabase, postgres: PostgresSettings(),
+                              pgPasswordEnv: n.pgPasswordEnv, filestore: nil, addons: n.addons, url: n.url)
+        return ResolvedEnvironment(env, on: server)
+    }
+
+    func admin(_ t: ResolvedEnvironment) -> PSQL {
+        var c = PostgresConnection(t)
+        c.database = "postgres"
+        return PSQL(executor: Executors.forServer(t.server), connection: c)
+    }
+
+    func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? context.state["archive_file"] }
+
+    func manifest(_ context: StepContext) -> BackupManifest? {
+        context.state["manifest"].flatMap { try? BackupManifest.decode(Data($0.utf8)) }
+    }
+
+    func step(_ context: StepContext, _ name: String) { try? context.setState("step", name) }
+
+    // MARK: Steps
+
+    func preChecks(_ context: StepContext) throws {
+        step(context, "pre_checks")
+        let who = (try? context.store.job(context.jobID).createdBy) ?? "?"
+        _ = try context.store.beginRestorePoint(RestorePointRecord(jobID: context.jobID, backupID: p.backupID, sourceFile: p.archivePath,
+                                                                   environment: p.target, mode: p.mode, status: "running", requestedBy: who,
+                                                                   startedAt: Date()))
+        var pgVersion: String?
+        if let id = p.backupID {
+            let backup = try context.store.backup(id)
+            guard backup.status.isRestorable else { throw CloneError.check("backup", "backup \(id) is \(backup.status.rawValue)") }
+            let provider = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
+            let manifest = try BackupVerifier.storedManifest(backup, provider: provider)
+            try context.setState("manifest", String(decoding: try manifest.encoded(), as: UTF8.self))
+            pgVersion = manifest.pgVersion
+        } else if let path = p.archivePath {
+            guard FileManager.default.isReadableFile(atPath: path) else { throw CloneError.check("archive", "cannot read \(path)") }
+        }
+        let t = try target(context.store)
+        let admin = admin(t)
+        let serverVersion: String?
+        do { serverVersion = try admin.scalar("SHOW server_version_num") } catch {
+            throw CloneError.check("target server reachable", "\(t.server.name): \(error)")
+        }
+        if let dumped = pgVersion.flatMap({ Int($0.split(separator: ".").first ?? "") }), let have = serverVersion.flatMap(Int.init).map({ $0 / 10_000 }),
+           dumped > have {
+            throw CloneError.check("PostgreSQL version", "the backup was dumped from PostgreSQL \(dumped), newer than \(t.server.name)'s \(have): nothing was touched")
+        }
+        if p.newEnvironment != nil {
+            if (try? context.store.environment(named: p.target)) != nil { throw CloneError.check("target name", "an environment named \(p.target) already exists") }
+            if try admin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(t.environment.dbName))") == "1" {
+                throw CloneError.check("target name", "database \(t.environment.dbName) already exists on \(t.server.name)")
+            }
+        }
+        context.log(.info, "restore \(p.backupID ?? p.archivePath ?? "?") into \(p.target) (\(p.mode.rawValue), database \(t.environment.dbName) on \(t.server.name))")
+    }
+
+    func safetyBackup(_ context: StepContext) throws {
+        step(context, "safety_backup")
+        guard p.newEnvironment == nil, p.safetyBackup else {
+            return context.log(.warning, p.newEnvironment == nil ? "no safety backup (--no-safety-backup)" : "new environment: nothing to back up first")
+        }
+        let storage = try p.safetyStorage ?? p.backupID.map { try context.store.backup($0).storage } ?? defaultStorage(context.store)
+        let session = BackupSession(safetyParameters(storage: storage))
+        context.log(.info, "safety backup \(p.safetyBackupID) of \(p.target) to \(storage)…")
+        do {
+            try session.initialize(context)
+            try session.dumpDatabase(context)
+            try session.addFilestore(context)
+            try session.addManifest(context)
+            try session.package(context)
+            try session.finishUpload(context)
+            try session.verify(context)
+        } catch {
+            session.abortUpload()
+            throw error
+        }
+        try context.setState("safety_backup_id", p.safetyBackupID)
+        try context.store.updateRestorePoint(job: context.jobID, safetyBackupID: p.safetyBackupID)
+        context.log(.info, "safety backup \(p.safetyBackupID) complete and verified")
+    }
+
+    func safetyParameters(storage: String) -> BackupJob.Parameters {
+        BackupJob.Parameters(backupID: p.safetyBackupID, environment: p.target, storage: storage, type: .preRestore,
+                             includeFilestore: p.includeFilestore, tier: .daily)
+    }
+
+    func defaultStorage(_ store: SQLiteStateStore) throws -> String {
+        let targets = try store.storageTargets()
+        guard let t = targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil) else {
+            throw CloneError.check("safety backup", "no default storage for the safety backup (give --safety-storage, or add one)")
+        }
+        return t.name
+    }
+
+    func download(_ context: StepContext) throws {
+        step(context, "download")
+        guard let id = p.backupID else { return context.log(.info, "archive \(p.archivePath ?? "")") }
+        let backup = try context.store.backup(id)
+        let provider = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
+        let dir = context.store.path.replacingOccurrences(of: "/ocore.db", with: "") + "/tmp"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let file = "\(dir)/restore-\(context.jobID)-\(id).zip"
+        try context.setState("archive_file", file)
+        let total = max(Double(backup.size ?? 1), 1)
+        let got = try BackupVerifier.download(backup, provider: provider, to: file) { n in
+            context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) downloaded")
+        }
+        guard got.sha256 == backup.sha256 else {
+            throw CloneError.check("archive checksum", "downloaded \(got.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
+        }
+        context.log(.info, "archive downloaded and checked (\(formatBytes(got.size)), sha256 matches)")
+    }
+
+    func prepareDatabase(_ context: StepContext) throws {
+        step(context, "prepare_database")
+        let t = try target(context.store)
+        let db = SQL.identifier(t.environment.dbName)
+        let admin = admin(t)
+        if p.newEnvironment == nil {
+            try context.setState("target_dropped", "1")
+            try admin.execute("DROP DATABASE IF EXISTS \(db) WITH (FORCE);")
+            context.log(.warning, "dropped \(t.environment.dbName) on \(t.server.name) (safety backup: \(context.state["safety_backup_id"] ?? "none"))")
+        } else {
+            try context.setState("created_database", t.environment.dbName)
+        }
+        try admin.execute("CREATE DATABASE \(db) ENCODING 'UTF8' TEMPLATE template0;")
+        var c = PostgresConnection(t)
+        c.database = t.environment.dbName
+        _ = try? PSQL(executor: Executors.forServer(t.server), connection: c).execute("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+    }
+
+    func loadDatabase(_ context: StepContext) throws {
+        step(context, "load_database")
+        let t = try target(context.store)
+        guard let file = archiveFile(context) else { throw CloneError.check("archive", "no archive to load") }
+        let zip = try ZipArchiveReader(path: file)
+        guard zip.contains("dump.sql") else { throw CloneError.check("archive", "no dump.sql in \(file)") }
+        let total = Double(max(zip.members.first { $0.name == "dump.sql" }?.size ?? 1, 1))
+        let connection = { var c = PostgresConnection(t); c.database = t.environment.dbName; return c }()
+        let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
+                           environment: connection.clientEnvironment)
+        let phases = LoadPhases()
+        let result = try streamMember(of: zip, names: ["dump.sql"], into: psql, on: Executors.forServer(t.server), context: context) { chunk, sent in
+            phases.scan(chunk)
+            context.progress(min(Double(sent) / total, 0.99), message: "\(phases.tables) tables loaded, \(phases.indexes) indexes, \(phases.constraints) constraints")
+        }
+        guard result.succeeded else { throw CloneError.command("psql", result.summary) }
+        context.log(.info, "database loaded: \(phases.tables) tables, \(phases.indexes) indexes, \(phases.constraints) constraints")
+    }
+
+    /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
+    func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, into command: Command, on executor: any Executor,
+                      context: StepContext, progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
+        let channel = ByteChannel(capacity: 16)
+        let feeder = Thread {
+            do {
+                var sent: Int64 = 0
+                let tar = asTar ? TarStreamWriter(sink: channel.sink) : nil
+                let sizes = Dictionary(uniqueKeysWithValues: zip.members.map { ($0.name, $0.size) })
+                for name in names {
+                    try tar?.begin(path: asTar ? String(name.dropFirst("filestore/".count)) : name, size: sizes[name] ?? 0)
+                    try zip.read(name) { chunk in
+                        if let tar { try chunk.withUnsafeBytes { try tar.write($0) } } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
+                        sent += Int64(chunk.count)
+                        progress(chunk, sent)
+                    }
+                }
+                try tar?.finish()
+                channel.finish()
+            } catch {
+                context.log(.error, "reading the archive failed: \(error)")
+                channel.fail()
+            }
+        }
+        feeder.start()
+        let err = CollectingSink(limit: 64 << 10)
+        let termination: CommandResult.Termination
+        do {
+            termination = try executor.execute(command, stdin: channel.source, stdout: DiscardingSink(), stderr: err, cancellation: context.cancellation)
+        } catch {
+            channel.abandon()
+            throw error
+        }
+        channel.abandon()
+        try context.checkCancelled()
+        return CommandResult(termination: termination, stderr: err.data)
+    }
+
+    func restoreFilestore(_ context: StepContext) throws {
+        step(context, "restore_filestore")
+        guard p.includeFilestore else { return context.log(.info, "filestore left as it is (--no-filestore)") }
+        let t = try target(context.store)
+        guard let file = archiveFile(context) else { return }
+        let zip = try ZipArchiveReader(path: file)
+        let files = zip.members.filter { $0.name.hasPrefix("filestore/") && !$0.name.hasSuffix("/") }
+        let executor = Executors.forServer(t.server)
+        let fs = RemoteFileSystem(executor)
+        let dir = t.filestore
+        if try fs.stat(dir) != nil {
+            let aside = dir + ".ocore-pre-restore-\(context.jobID)"
+            try context.setState("moved_filestore", aside)
+            try fs.rename(dir, to: aside)
+        } else if p.newEnvironment != nil {
+            try context.setState("created_filestore", dir)
+        }
+        try fs.makeDirectory(dir)
+        let total = max(files.reduce(0.0) { $0 + Double($1.size) }, 1)
+        let result = try streamMember(of: zip, names: files.map(\.name), asTar: true, into: Command(["tar", "-x", "-f", "-", "-C", dir]),
+                                      on: executor, context: context) { _, sent in
+            context.progress(min(Double(sent) / total, 0.99), message: "\(formatBytes(sent)) of filestore")
+        }
+        guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+        if let aside = context.state["moved_filestore"] {
+            try fs.removeTree(aside)
+            try context.setState("moved_filestore", nil)
+        }
+        context.log(.info, "filestore restored: \(files.count) files, \(formatBytes(Int64(clamping: Int(total)))) into \(dir)")
+    }
+
+    func sanitize(_ context: StepContext) throws {
+        step(context, "sanitize")
+        let t = try target(context.store)
+        var c = PostgresConnection(t)
+        c.database = t.environment.dbName
+        let psql = PSQL(executor: Executors.forServer(t.server), connection: c)
+        let copy = !p.asMoved && p.mode != .original
+        var outcome = CloneJob.Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
+        if p.preset != "none" {
+            let source = manifest(context).flatMap { m in try? context.store.resolvedEnvironment(named: m.ocore.environment) }
+            outcome = try SanitizationRun(target: psql, addons: t.environment.addons, preset: p.preset, options: p.options, targetURL: t.environment.url,
+                                          passwordHash: p.passwordHash,
+                                          proofSource: source.map { PSQL(executor: Executors.forServer($0.server), connection: PostgresConnection($0)) },
+                                          resetIdentity: copy).apply(context)
+        } else if copy {
+            try OdooTarget(psql: psql).resetIdentity(markNeutralized: false)
+            context.log(.info, "new database.uuid and database.secret (a copy, not a move)")
+        } else {
+            context.log(.info, p.asMoved ? "identity kept (--as-moved)" : "identity kept (restored in place)")
+        }
+        try context.setState("outcome", String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
+    }
+
+    func verify(_ context: StepContext) throws {
+        step(context, "verify")
+        let t = try target(context.store)
+        var c = PostgresConnection(t)
+        c.database = t.environment.dbName
+        let executor = Executors.forServer(t.server)
+        let psql = PSQL(executor: executor, connection: c)
+        let row = try psql.query("""
+            SELECT to_regclass('res_users') IS NOT NULL AND to_regclass('ir_module_module') IS NOT NULL,
+                   (SELECT count(*) FROM res_users), (SELECT count(*) FROM ir_module_module WHERE state = 'installed')
+            """).first ?? []
+        guard row.first == "t" else { throw CloneError.check("verification", "key tables missing in \(t.environment.dbName)") }
+        var verification = ["key_tables": "present", "users": row[1], "modules": row[2]]
+        if p.includeFilestore {
+            let names = Set(try psql.query("SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL").map { $0[0] })
+            let listing = try executor.run(Command(["find", t.filestore, "-type", "f", "-printf", "%P\\n"]), outputLimit: 256 << 20)
+            let missing = names.subtracting(listing.stdoutText.split(separator: "\n").map(String.init)).count
+            verification["attachments"] = String(names.count)
+            verification["missing_files"] = String(missing)
+            if missing > 0 { context.log(.warning, "\(missing) attachment file(s) missing from the restored filestore") }
+        }
+        if p.newEnvironment != nil {
+            try context.setState("registered", p.target)
+            _ = try context.store.addEnvironment(t.environment)
+        }
+        var outcome = (try? JSONDecoder().decode(CloneJob.Outcome.self, from: Data((context.state["outcome"] ?? "{}").utf8)))
+            ?? CloneJob.Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
+        outcome.verification = verification
+        try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
+        try context.store.updateRestorePoint(job: context.jobID, status: "completed", targetState: "restored", ended: true)
+        removeDownload(context)
+        context.log(.info, "verified: \(verification["users"] ?? "?") users, \(verification["modules"] ?? "?") modules, \(verification["missing_files"] ?? "0") missing files")
+    }
+
+    // MARK: Failure
+
+    func recordFailure(_ context: StepContext) throws {
+        let inPlace = p.newEnvironment == nil
+        let broken = inPlace && context.state["target_dropped"] != nil
+        let safety = context.state["safety_backup_id"]
+        let state = !inPlace ? "removed" : broken ? "broken" : "untouched"
+        try context.store.updateRestorePoint(job: context.jobID, status: "failed", failedStep: context.state["step"],
+                                             error: context.state["error"] ?? "the restore did not complete", targetState: state, ended: true)
+        if broken {
+            context.log(.error, "\(p.target) is left BROKEN; its verified safety backup is \(safety ?? "missing"): restore it with `ocore restore \(safety ?? "ID") --to \(p.target) --no-safety-backup --confirm \(p.target)`")
+        } else {
+            context.log(.info, inPlace ? "\(p.target) was not touched" : "everything created for \(p.target) was removed")
+        }
+        removeDownload(context)
+    }
+
+    func discardSafety(_ context: StepContext) throws {
+        guard context.state["safety_backup_id"] == nil, p.newEnvironment == nil, p.safetyBackup else { return }
+        try BackupSession.discard(safetyParameters(storage: ""), context)
+    }
+
+    func removeDownload(_ context: StepContext) {
+        guard let file = context.state["archive_file"] else { return }
+        unlink(file)
+        try? context.setState("archive_file", nil)
+    }
+
+    func dropCreated(_ context: StepContext) throws {
+        guard let db = context.state["created_database"] else { return }
+        let t = try target(context.store)
+        try admin(t).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
+        try context.setState("created_database", nil)
+        context.log(.info, "dropped \(db)")
+    }
+
+    func undoFilestore(_ context: StepContext) throws {
+        let t = try target(context.store)
+        let fs = RemoteFileSystem(Executors.forServer(t.server))
+        if let aside = context.state["moved_filestore"] {
+            try? fs.removeTree(t.filestore)
+            try fs.rename(aside, to: t.filestore)
+            try context.setState("moved_filestore", nil)
+            context.log(.info, "previous filestore put back")
+        } else if let created = context.state["created_filestore"] {
+            try fs.removeTree(created)
+            try context.setState("created_filestore", nil)
+        }
+    }
+
+    func unregister(_ context: StepContext) throws {
+        guard context.state["registered"] != nil else { return }
+        try? context.store.removeEnvironment(named: p.target)
+    }
+}
+
+/// Counts what a plain SQL dump has loaded so far, from the text going by.
+final class LoadPhases: @unchecked Sendable {
+    private(set) var tables = 0
+    private(set) var indexes = 0
+    private(set) var constraints = 0
+    private var tail = Data()
+
+    func scan(_ chunk: Data) {
+        // The end of the previous chunk is scanned again so a marker split across chunks is seen;
+        // only matches that reach into the new chunk count.
+        let text = tail + chunk
+        let fresh = tail.count
+        tables += text.occurrences(of: "\nCOPY ", endingAfter: fresh)
+        indexes += text.occurrences(of: "\nCREATE INDEX ", endingAfter: fresh) + text.occurrences(of: "\nCREATE UNIQUE INDEX ", endingAfter: fresh)
+        constraints += text.occurrences(of: " ADD CONSTRAINT ", endingAfter: fresh)
+        tail = Data(text.suffix(24))
+    }
+}
+
+extension Data {
+    func occurrences(of needle: String, endingAfter offset: Int) -> Int {
+        let n = Data(needle.utf8)
+        var count = 0
+        var start = startIndex
+        while let r = self.range(of: n, in: start..<endIndex) {
+            if r.upperBound - startIndex > offset { count += 1 }
+            start = r.upperBound
+        }
+        return count
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+
+/// Sanitizes a copy of an Odoo database (a clone's target, a restored backup): Odoo's own
+/// neutralization per installed module, a new identity, the chosen options, then the proof.
+/// One implementation, so a restore protects data exactly as a clone does.
+struct SanitizationRun {
+    var target: PSQL
+    var addons: [String]
+    var preset: String
+    var options: [String]
+    var targetURL: String?
+    var passwordHash: String?
+    /// Where the proof samples the real addresses from; nil skips the proof.
+    var proofSource: PSQL?
+    /// A restored copy keeps its identity only when it is the same database moved (`--as-moved`).
+    var resetIdentity = true
+
+    func apply(_ context: StepContext) throws -> CloneJob.Outcome {
+        let odoo = OdooTarget(psql: target)
+        let neutralizing = preset != "none"
+        let modules = neutralizing ? try odoo.neutralize(addonsPaths: addons, only: preset == "minimal" ? ["base"] : nil) : []
+        for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
+        context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
+        if resetIdentity { try odoo.resetIdentity(markNeutralized: neutralizing) }
+        let results = try Sanitizer(psql: target).apply(options, context: Sanitizer.Context(
+            targetURL: targetURL, passwordHash: passwordHash ?? (try OdooPassword.hash("staging123")), mappingKey: UUID().uuidString))
+        for r in results {
+            let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
+            context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
+        }
+        let applied = results.filter { $0.status == .applied }.map(\.optionKey)
+        var proof: SanitizationProof.Report?
+        if let proofSource {
+            proof = try SanitizationProof(source: proofSource, target: target)
+                .run(options: preset == "none" ? [] : applied, targetURL: targetURL, passwordHash: passwordHash)
+            context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
+        }
+        return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import OcoreOdoo
+import OcoreRemote
+import OcoreTestSupport
+import Testing
+
+/// A demo production environment with a directory storage and one verified backup of it.
+struct RestoreFixture {
+    let clone: CloneFixture
+    let backupID: String
+    let countsAtBackup: [String: String]
+    let filestoreAtBackup: [String: String]
+    var ocore: OcoreBinary { clone.ocore }
+
+    init() throws {
+        clone = try CloneFixture()
+        _ = try clone.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        countsAtBackup = try OdooWay.rowCounts(clone.source)
+        filestoreAtBackup = try OdooWay.tree(clone.dataDir + "/filestore/" + clone.source)
+        backupID = try #require(try clone.ocore.jsonObject(["backup", "create", "production", "--json"])["id"] as? String)
+    }
+
+    func uuid(_ db: String) throws -> String? {
+        try TestPostgres.psql(db).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
+    }
+
+    func restore(_ arguments: [String]) throws -> (CommandResult, [String: Any]) {
+        let result = try ocore.run(["restore"] + arguments + ["--yes", "--json"])
+        return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])
+    }
+}
+
+@Suite("Restore (real PostgreSQL, sshd)")
+struct RestoreTests {
+    @Test("in place: changes since the backup are undone, a verified safety backup of the pre-restore state exists, identity kept")
+    func original() throws {
+        let f = try RestoreFixture()
+        let uuid = try f.uuid(f.clone.source)
+        try TestPostgres.psql(f.clone.source).execute("DELETE FROM mail_message WHERE id % 2 = 0; INSERT INTO res_partner (name, active) VALUES ('after backup', true);")
+        let changed = try OdooWay.rowCounts(f.clone.source)
+        #expect(changed != f.countsAtBackup)
+        try "new".write(toFile: f.clone.dataDir + "/filestore/" + f.clone.source + "/new-after-backup", atomically: true, encoding: .utf8)
+
+        // Production is protected: without --confirm nothing happens.
+        expectCleanFailure(try f.ocore.run(["restore", f.backupID, "--yes"]), mentions: "--confirm production")
+        #expect(try OdooWay.rowCounts(f.clone.source) == changed)
+
+        let (result, doc) = try f.restore([f.backupID, "--confirm", "production"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(doc["mode"] as? String == "original" && doc["preset"] as? String == "none")
+        let restoredCounts = try OdooWay.rowCounts(f.clone.source)
+        #expect(restoredCounts == f.countsAtBackup)
+        let restoredTree = try OdooWay.tree(f.clone.dataDir + "/filestore/" + f.clone.source)
+        #expect(restoredTree == f.filestoreAtBackup)
+        #expect(try f.uuid(f.clone.source) == uuid)
+
+        let safety = try #require(doc["safety_backup_id"] as? String)
+        let b = try f.ocore.jsonObject(["backup", "show", safety, "--json"])
+        #expect(b["type"] as? String == "pre_restore" && b["is_verified"] as? Bool == true)
+        let points = try f.ocore.jsonArray(["restore-points", "production", "--json"])
+        #expect(points.first?["status"] as? String == "completed" && points.first?["safety_backup_id"] as? String == safety)
+
+        // The safety backup brings back the state just before the restore.
+        let (back, _) = try f.restore([safety, "--confirm", "production", "--no-safety-backup"])
+        #expect(back.succeeded)
+        #expect(try OdooWay.rowCounts(f.clone.source) == changed)
+    }
+
+    @Test("into a new staging environment: production data is sanitized by default, identity renewed, rows and files as backed up")
+    func newEnvironment() throws {
+        let f = try RestoreFixture()
+        let (result, doc) = try f.restore([f.backupID, "--new", "rst_stg", "--type", "staging", "--url", "https://rst.acme.example"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(doc["mode"] as? String == "new" && doc["preset"] as? String == "recommended")
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED")
+        #expect((doc["verification"] as? [String: Any])?["missing_files"] as? String == "0")
+        let t = TestPostgres.psql("rst_stg")
+        #expect(try t.scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+        #expect(try f.uuid("rst_stg") != f.uuid(f.clone.source))
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://rst.acme.example")
+        #expect(try t.scalar("SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host <> 'invalid'") == "0")
+        let restoredTree = try OdooWay.tree(f.clone.dataDir + "/filestore/rst_stg")
+        #expect(restoredTree == f.filestoreAtBackup)
+        #expect(try f.ocore.ok(["env", "list"]).contains("rst_stg"))
+        // Skipping sanitization of production data needs the explicit risk flag.
+        expectCleanFailure(try f.ocore.run(["restore", f.backupID, "--new", "raw", "--type", "staging", "--preset", "none", "--yes"]),
+                           mentions: "--i-understand-the-risk")
+    }
+
+    @Test("database only into another environment: its filestore is left as it was")
+    func databaseOnly() throws {
+        let f = try RestoreFixture()
+        let other = try TestPostgres.createDatabase(prefix: "dev")
+        try TestPostgres.psql(other).execute("CREATE TABLE marker (x int);")
+        let devStore = f.clone.dataDir + "/filestore/" + other
+        try FileManager.default.createDirectory(atPath: devStore, withIntermediateDirectories: true)
+        try "keep me".write(toFile: devStore + "/keep", atomically: true, encoding: .utf8)
+        _ = try f.ocore.ok(["env", "add", "dev", "--project", "acme", "--type", "development", "--server", "local", "--db", other])
+        let (result, doc) = try f.restore([f.backupID, "--to", "dev", "--no-filestore", "--preset", "minimal"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(doc["mode"] as? String == "existing")
+        #expect(try TestPostgres.psql(other).scalar("SELECT to_regclass('marker') IS NULL") == "t")
+        #expect(try TestPostgres.psql(other).scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+        #expect(try OdooWay.tree(devStore) == ["keep": try OdooWay.tree(devStore)["keep"]!] && FileManager.default.fileExists(atPath: devStore + "/keep"))
+    }
+
+    @Test("cross-server: a backup of 127.0.0.2's environment restored as a new environment on 127.0.0.3")
+    func crossServer() throws {
+        let sshd = TestSSHD.shared
+        let f = try RestoreFixture()
+        let pg = TestPostgres.cluster
+        let otherData = TestDirectories.make("ocore-server3")
+        _ = try f.ocore.ok(["server", "add", "erp3", "--ssh", "\(sshd.user)@127.0.0.3:\(sshd.port)", "--identity", sshd.identity, "--known-hosts", sshd.knownHosts,
+                            "--pg-host", pg.socketDirectory, "--pg-port", String(pg.port), "--data-dir", otherData])
+        let (result, doc) = try f.restore([f.backupID, "--new", "far_stg", "--type", "staging", "--server", "erp3"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(doc["mode"] as? String == "cross_server")
+        let restoredTree = try OdooWay.tree(otherData + "/filestore/far_stg")
+        #expect(restoredTree == f.filestoreAtBackup)
+        #expect(try TestPostgres.psql("far_stg").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+    }
+
+    @Test("an Odoo-made zip imports into a new environment; a corrupt dump fails in place, leaving the target marked with its safety backup")
+    func importAndCorruptDump() throws {
+        let f = try RestoreFixture()
+        // The way Odoo's dump_db builds it: plain pg_dump --no-owner, manifest.json, the filestore tree.
+        let dir = TestDirectories.make("odoo-dump")
+        let c = TestPostgres.cluster.connection(database: f.clone.source)
+        _ = try LocalExecutor().output(Command(["pg_dump", "--no-owner", "-f", dir + "/dump.sql"] + c.clientArguments + ["-d", f.clone.source],
+                                               environment: c.clientEnvironment))
+        let build = """
+            import zipfile, os, sys, json
+            src, fs, out, corrupt = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == '1'
+            with zipfile.ZipFile(out, 'w', compression=zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+                dump = open(src + '/dump.sql').read()
+                if corrupt: dump = dump.replace('COPY public.res_partner ', 'THIS IS NOT SQL;\\nCOPY public.res_partner ', 1)
+                z.writestr('dump.sql', dump)
+                z.writestr('manifest.json', json.dumps({'odoo_dump': '1', 'db_name': 'x', 'version': '17.0', 'major_version': '17.0', 'pg_version': '15.0', 'modules': {}}))
+                for root, _, files in os.walk(fs):
+                    for name in files:
+                        full = os.path.join(root, name)
+                        z.write(full, os.path.join('filestore', os.path.relpath(full, fs)))
+            """
+        let fs = f.clone.dataDir + "/filestore/" + f.clone.source
+        _ = try LocalExecutor().output(Command(["python3", "-c", build, dir, fs, dir + "/good.zip", "0"]))
+        _ = try LocalExecutor().output(Command(["python3", "-c", build, dir, fs, dir + "/bad.zip", "1"]))
+
+        let imported = try f.ocore.run(["restore", "import", dir + "/good.zip", "--new", "imported", "--type", "staging", "--yes", "--json"])
+        #expect(imported.succeeded, "\(imported.stderrText)")
+        #expect(try TestPostgres.psql("imported").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+        #expect(try TestPostgres.psql("imported").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        let importedTree = try OdooWay.tree(f.clone.dataDir + "/filestore/imported")
+        #expect(importedTree == f.filestoreAtBackup)
+
+        // The corrupt one, in place: the load fails after the target was dropped.
+        let before = try OdooWay.rowCounts("imported")
+        let bad = try f.ocore.run(["restore", "import", dir + "/bad.zip", "--to", "imported", "--yes", "--json"])
+        #expect(!bad.succeeded)
+        let doc = (try? JSONSerialization.jsonObject(with: bad.stdout) as? [String: Any]) ?? [:]
+        #expect(doc["target_state"] as? String == "broken")
+        let safety = try #require(doc["safety_backup_id"] as? String)
+        #expect(try f.ocore.jsonArray(["restore-points", "imported", "--json"]).first?["failed_step"] as? String == "load_database")
+        // …and its safety backup puts it back exactly.
+        let (back, _) = try f.restore([safety, "--to", "imported", "--no-safety-backup"])
+        #expect(back.succeeded, "\(back.stderrText)")
+        #expect(try OdooWay.rowCounts("imported") == before)
+    }
+}
