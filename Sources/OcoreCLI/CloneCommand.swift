@@ -20,7 +20,7 @@ struct CloneCommand: ParsableCommand {
     @Option(help: "Server for the new environment (default: the source's).") var server: String?
     @Option(help: ArgumentHelp("Public URL of the new environment (sets web.base.url).", valueName: "url")) var url: String?
     @Option(help: ArgumentHelp("Domain of the new environment (URL https://DOMAIN).", valueName: "domain")) var domain: String?
-    @Option(name: .customLong("replace"), help: ArgumentHelp("Replace an existing environment (needs backups; not available yet).", valueName: "target")) var replace: String?
+    @Option(name: .customLong("replace"), help: ArgumentHelp("Replace an existing environment's database and filestore (a verified safety backup is taken first).", valueName: "target")) var replace: String?
     @Option(help: ArgumentHelp("Repeat the target name to confirm a replace.", valueName: "target")) var confirm: String?
     @Option(help: "recommended, minimal, full or none.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
     @Option(help: ArgumentHelp("Options to add to the preset.", valueName: "key[,key…]")) var enable: String?
@@ -34,10 +34,11 @@ struct CloneCommand: ParsableCommand {
 
     func run() throws {
         // Checked here rather than in validate(): a refusal is one line, without the usage text.
-        if replace != nil {
-            throw CLIError("--replace needs a verified safety backup of the target first, which arrives with backups; clone into --new NAME for now")
+        if replace != nil && newName != nil { throw CLIError("give --new NAME or --replace TARGET, not both") }
+        if let replace, confirm != replace {
+            throw CLIError("replacing \(replace) destroys its database and filestore (a verified safety backup is taken first): repeat its name with --confirm \(replace)")
         }
-        guard newName != nil, type != nil else { throw CLIError("give --new NAME and --type production|staging|development") }
+        guard replace != nil || (newName != nil && type != nil) else { throw CLIError("give --new NAME and --type production|staging|development") }
         if preset == .none && !understandRisk {
             throw CLIError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
         }
@@ -46,14 +47,17 @@ struct CloneCommand: ParsableCommand {
         let options = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
         let store = try global.openStore()
         let sourceEnv = try store.resolvedEnvironment(named: source)
-        let target = newName!
-        let serverName = server ?? sourceEnv.server.name
-        let targetURL = url ?? domain.map { "https://\($0)" }
-        let request = CloneRequest(source: source, target: target, targetType: type!, targetServer: serverName, targetURL: targetURL,
-                                   preset: preset, options: options, includeFilestore: !noFilestore, resetPasswordValue: resetPasswordValue)
+        let replaced = try replace.map { try store.resolvedEnvironment(named: $0) }
+        if replaced != nil && server != nil { throw CLIError("--server does not apply to --replace: the target stays on its server") }
+        let target = replace ?? newName!
+        let serverName = replaced?.server.name ?? server ?? sourceEnv.server.name
+        let targetURL = url ?? domain.map { "https://\($0)" } ?? replaced?.environment.url
+        let request = CloneRequest(source: source, target: target, targetType: replaced?.environment.type ?? type!, targetServer: serverName,
+                                   targetURL: targetURL, preset: preset, options: options, includeFilestore: !noFilestore,
+                                   resetPasswordValue: resetPasswordValue, replacing: replaced)
         let parameters = try request.validated(store: store)
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
-            print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(type!.rawValue), \(serverName))")
+            print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(request.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
             print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
@@ -169,18 +173,27 @@ struct CloneRequest {
     var options: [String]
     var includeFilestore: Bool
     var resetPasswordValue: String?
+    /// Replace mode: the existing environment whose database and filestore the clone replaces.
+    var replacing: ResolvedEnvironment? = nil
 
     func validated(store: SQLiteStateStore) throws -> CloneJob.Parameters {
         _ = try store.resolvedEnvironment(named: source)
         try Names.validateInventoryName(target, kind: "environment")
-        if (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
+        if replacing == nil, (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
+        if replacing != nil, target == source { throw CLIError("an environment cannot replace itself") }
         _ = try store.server(named: targetServer)
         if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) {
             throw CLIError("the URL must start with http:// or https://")
         }
         let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
-        return CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,
-                                   preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: includeFilestore)
+        var parameters = CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,
+                                             preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: includeFilestore)
+        if let replacing {
+            parameters.replaceDatabase = replacing.environment.dbName
+            parameters.replaceFilestore = replacing.filestore
+            parameters.safetyBackupID = BackupRecord.newID(at: Date())
+        }
+        return parameters
     }
 
     func submit(_ parameters: CloneJob.Parameters, store: SQLiteStateStore, home: StateHome) throws -> Int64 {

@@ -166,3 +166,26 @@ struct RestoreTests {
         #expect(try OdooWay.rowCounts("imported") == before)
     }
 }
+
+@Suite("Clone in replace mode (real PostgreSQL)")
+struct CloneReplaceTests {
+    @Test("replace needs the typed name; then a verified safety backup of the target comes first and the target ends up a fresh sanitized copy")
+    func replace() throws {
+        let f = try RestoreFixture()
+        _ = try f.clone.clone("stg", preset: "minimal")
+        try TestPostgres.psql("stg").execute("CREATE TABLE work_in_progress (x int);")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "stg", "--yes"]), mentions: "--confirm stg")
+        #expect(try TestPostgres.psql("stg").scalar("SELECT to_regclass('work_in_progress') IS NOT NULL") == "t")
+
+        let result = try f.ocore.run(["clone", "production", "--replace", "stg", "--confirm", "stg", "--preset", "minimal", "--yes", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(try TestPostgres.psql("stg").scalar("SELECT to_regclass('work_in_progress') IS NULL") == "t")
+        #expect(try TestPostgres.psql("stg").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+        let backups = try f.ocore.jsonArray(["backup", "list", "stg", "--json"])
+        #expect(backups.count == 1 && backups.first?["type"] as? String == "pre_replace" && backups.first?["is_verified"] as? Bool == true)
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).filter { $0["name"] as? String == "stg" }.count == 1)
+        let tree = try OdooWay.tree(f.clone.dataDir + "/filestore/stg")
+        #expect(tree == f.filestoreAtBackup)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: f.clone.dataDir + "/filestore")).contains { $0.contains("ocore-replaced") })
+    }
+}

@@ -22,6 +22,11 @@ public struct CloneJob: JobKind {
         /// Odoo hash of the reset password (the password itself is never stored).
         public var passwordHash: String?
         public var includeFilestore: Bool
+        /// Replace mode: the existing target's database and filestore (nil for a new environment).
+        public var replaceDatabase: String?
+        public var replaceFilestore: String?
+        public var safetyBackupID: String?
+        public var safetyStorage: String?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: String,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {
@@ -37,7 +42,8 @@ public struct CloneJob: JobKind {
         }
 
         /// The target database name: the environment name made into an Odoo database name.
-        public var targetDatabase: String { target.replacingOccurrences(of: ".", with: "_") }
+        public var targetDatabase: String { replaceDatabase ?? target.replacingOccurrences(of: ".", with: "_") }
+        public var isReplace: Bool { replaceDatabase != nil }
     }
 
     /// What the clone reports when it ends (stored as the job result).
@@ -105,21 +111,25 @@ public struct CloneJob: JobKind {
     }
 
     static func targetFilestore(_ p: Parameters, _ sides: Sides) -> String {
-        "\(sides.targetServer.effectiveDataDir)/filestore/\(p.targetDatabase)"
+        p.replaceFilestore ?? "\(sides.targetServer.effectiveDataDir)/filestore/\(p.targetDatabase)"
     }
 
     // MARK: Steps
 
     static func preChecks(_ p: Parameters, _ context: StepContext) throws {
         let sides = try sides(p, context)
-        if (try? context.store.environment(named: p.target)) != nil {
+        if p.isReplace {
+            guard p.target != p.source, (try? context.store.environment(named: p.target)) != nil else {
+                throw CloneError.check("target", "replace needs an existing environment other than the source")
+            }
+        } else if (try? context.store.environment(named: p.target)) != nil {
             throw CloneError.check("target name", "an environment named \(p.target) already exists")
         }
         let sourcePSQL = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
         do { _ = try sourcePSQL.scalar("SELECT 1") } catch { throw CloneError.check("source reachable", "\(error)") }
         let targetAdmin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         do {
-            if try targetAdmin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(p.targetDatabase))") == "1" {
+            if !p.isReplace, try targetAdmin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(p.targetDatabase))") == "1" {
                 throw CloneError.check("target name", "database \(p.targetDatabase) already exists on \(sides.targetServer.name)")
             }
         } catch let error as CloneError { throw error } catch {
@@ -149,6 +159,7 @@ public struct CloneJob: JobKind {
 
     static func createTarget(_ p: Parameters, _ context: StepContext) throws {
         let sides = try sides(p, context)
+        if p.isReplace { try clearReplacedTarget(p, context, sides: sides) }
         try context.setState("created_database", p.targetDatabase)
         try PSQL(executor: sides.targetExecutor, connection: sides.target)
             .execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) ENCODING 'UTF8' TEMPLATE template0;")
@@ -329,8 +340,13 @@ public struct CloneJob: JobKind {
         let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
                               dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
                               filestore: nil, addons: sides.source.environment.addons, url: p.targetURL)
-        try context.setState("registered", p.target)
-        _ = try context.store.addEnvironment(env)
+        if p.isReplace {
+            if let old = context.state["replaced_filestore"] { try? RemoteFileSystem(sides.targetExecutor).removeTree(old) }
+            try context.setState("replaced_filestore", nil)
+        } else {
+            try context.setState("registered", p.target)
+            _ = try context.store.addEnvironment(env)
+        }
         var outcome = (try? JSONDecoder().decode(Outcome.self, from: Data((context.state["outcome"] ?? "{}").utf8)))
             ?? Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         outcome.verification = verification
@@ -338,9 +354,54 @@ public struct CloneJob: JobKind {
         context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")
     }
 
+    /// Replace mode: a verified safety backup of the target first, then its database dropped and
+    /// its filestore moved aside (removed once the clone is verified, put back if it fails).
+    static func clearReplacedTarget(_ p: Parameters, _ context: StepContext, sides: Sides) throws {
+        guard let safetyID = p.safetyBackupID else { throw CloneError.check("safety backup", "replace needs a safety backup id") }
+        if context.state["safety_backup_id"] == nil {
+            let targets = try context.store.storageTargets()
+            guard let storage = p.safetyStorage ?? (targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil))?.name else {
+                throw CloneError.check("safety backup", "no default storage for the safety backup of \(p.target) (add one, or give --safety-storage)")
+            }
+            let session = BackupSession(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
+                                                             includeFilestore: true, tier: .daily))
+            context.log(.info, "safety backup \(safetyID) of \(p.target) to \(storage)…")
+            do {
+                try session.initialize(context)
+                try session.dumpDatabase(context)
+                try session.addFilestore(context)
+                try session.addManifest(context)
+                try session.package(context)
+                try session.finishUpload(context)
+                try session.verify(context)
+            } catch {
+                session.abortUpload()
+                try? BackupSession.discard(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
+                                                                includeFilestore: true, tier: .daily), context)
+                throw error
+            }
+            try context.setState("safety_backup_id", safetyID)
+            context.log(.info, "safety backup \(safetyID) complete and verified")
+        }
+        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        try context.setState("target_dropped", "1")
+        try admin.execute("DROP DATABASE IF EXISTS \(SQL.identifier(p.targetDatabase)) WITH (FORCE);")
+        let fs = RemoteFileSystem(sides.targetExecutor)
+        let dir = targetFilestore(p, sides)
+        if try fs.stat(dir) != nil {
+            let aside = dir + ".ocore-replaced-\(context.jobID)"
+            try context.setState("replaced_filestore", aside)
+            try fs.rename(dir, to: aside)
+        }
+        context.log(.warning, "dropped \(p.targetDatabase) and set its filestore aside (safety backup \(safetyID))")
+    }
+
     // MARK: Compensation (target only)
 
     static func dropTarget(_ p: Parameters, _ context: StepContext) throws {
+        if p.isReplace, context.state["target_dropped"] != nil, let safety = context.state["safety_backup_id"] {
+            context.log(.error, "\(p.target) was replaced and the clone failed: it is BROKEN; its verified safety backup is \(safety): `ocore restore \(safety) --to \(p.target) --no-safety-backup --confirm \(p.target)`")
+        }
         guard let db = context.state["created_database"] else { return }
         let sides = try sides(p, context)
         try PSQL(executor: sides.targetExecutor, connection: sides.target).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
@@ -349,8 +410,16 @@ public struct CloneJob: JobKind {
     }
 
     static func removeFilestore(_ p: Parameters, _ context: StepContext) throws {
-        guard let dir = context.state["created_filestore"] else { return }
         let sides = try sides(p, context)
+        defer {
+            // Replace mode: the target's own filestore goes back where it was.
+            if let old = context.state["replaced_filestore"] {
+                try? RemoteFileSystem(sides.targetExecutor).removeTree(targetFilestore(p, sides))
+                try? RemoteFileSystem(sides.targetExecutor).rename(old, to: targetFilestore(p, sides))
+                try? context.setState("replaced_filestore", nil)
+            }
+        }
+        guard let dir = context.state["created_filestore"] else { return }
         guard dir != sides.source.filestore else { return }  // never the source's
         try RemoteFileSystem(sides.targetExecutor).removeTree(dir)
         try context.setState("created_filestore", nil)
