@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreEngine
 import OcoreModel
 import OcoreOdoo
 import OcoreRemote
@@ -72,6 +73,10 @@ struct DashboardCommand: ParsableCommand {
                                        targetURL: r.targetURL, preset: r.preset, options: r.options, includeFilestore: r.includeFilestore,
                                        resetPasswordValue: nil)
             return try request.submit(try request.validated(store: store), store: store, home: home)
+        }
+        settings.startBackup = { r in
+            try BackupScheduler(store: store, home: home).submit(environment: r.environment, storage: r.storage, type: r.type,
+                                                                 includeFilestore: r.includeFilestore, tier: r.tier).jobID
         }
         try DashboardRuntime(store: store, settings: settings).run()
     }

@@ -43,7 +43,7 @@ struct DashboardViewTests {
             │                          ││                                                  │
             │                          ││                                                  │
             └──────────────────────────┘└──────────────────────────────────────────────────┘
-             ? help  : palette  c clone  / filter  Tab pane  1-4 tabs  r refresh  q quit
+             ? help  : palette  c clone  b backup  / filter  Tab pane  1-4 tabs  r refresh
             """
         #expect(screen(s).text == expected)
     }
@@ -145,7 +145,7 @@ struct DashboardViewTests {
         press(&s, .down, .character("3"))
         _ = update(&s, .environmentDetailsLoaded(environment: "staging", jobs: [job(2, env: "staging", status: .failed), job(1, env: "staging", status: .completed)],
                                                  log: [JobLogLine(id: 1, at: "2026-11-22T10:00:01.000Z", level: .info, message: "started"),
-                                                       JobLogLine(id: 2, at: "2026-11-22T10:00:02.000Z", level: .error, message: "pg_restore failed")]))
+                                                       JobLogLine(id: 2, at: "2026-11-22T10:00:02.000Z", level: .error, message: "pg_restore failed")], backups: []))
         let jobs = screen(s).text
         #expect(jobs.contains("ID    KIND"))
         #expect(jobs.contains("2     diagnostic  failed"))

@@ -157,7 +157,7 @@ struct UpdateTests {
         press(&s, .down, .character("4"))
         _ = update(&s, .environmentDetailsLoaded(environment: "production", jobs: [job(1, env: "production")],
                                                  log: [JobLogLine(id: 1, at: "2026-11-22T10:00:00Z", level: .info, message: "dump started"),
-                                                       JobLogLine(id: 2, at: "2026-11-22T10:00:01Z", level: .warning, message: "restore slow")]))
+                                                       JobLogLine(id: 2, at: "2026-11-22T10:00:01Z", level: .warning, message: "restore slow")], backups: []))
         press(&s, .character("/"))
         type(&s, "restore")
         #expect(s.searchingLog && !s.filtering)

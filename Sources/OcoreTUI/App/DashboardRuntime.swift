@@ -14,6 +14,8 @@ public struct DashboardSettings: Sendable {
     public var impactPreview: (@Sendable (ResolvedEnvironment) throws -> [String: Int?])?
     /// Validates and queues a clone exactly as `ocore clone` does; returns the job id.
     public var startClone: (@Sendable (CloneWizardRequest) throws -> Int64)?
+    /// Queues a backup exactly as `ocore backup create` does; returns the job id.
+    public var startBackup: (@Sendable (BackupDialogRequest) throws -> Int64)?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -114,7 +116,8 @@ public final class DashboardRuntime {
                 let jobs = try store.jobs(forEnvironment: environment, limit: 50)
                 let chosen = job.flatMap { id in jobs.first { $0.id == id } } ?? jobs.first
                 let log = try chosen.map { try store.logs(ofJob: $0.id, after: 0, limit: 500) } ?? []
-                apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log), terminal)
+                let backups = try store.backups(environment: environment, includeGone: false, limit: 500)
+                apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log, backups: backups), terminal)
             } catch {
                 apply(.storeFailed("\(error)"), terminal)
             }
@@ -134,6 +137,12 @@ public final class DashboardRuntime {
             let inbox = self.inbox
             Thread.detachNewThread {
                 do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.cloneRefused("\(error)")) }
+            }
+        case .startBackup(let request):
+            guard let start = settings.startBackup else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.backupRefused("\(error)")) }
             }
         case .loadJobProgress(let id):
             if let job = try? store.job(id) {
@@ -157,6 +166,7 @@ public final class DashboardRuntime {
                 let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
                 probes?.setEnvironments(resolved)
                 apply(.environmentsLoaded(resolved.map(EnvironmentRow.init)), terminal)
+                apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault) }), terminal)
             }
             let active = try store.jobs(includeFinished: false)
             let activeIDs = Set(active.map(\.id))

@@ -73,6 +73,7 @@ public enum Overlay: Equatable, Sendable {
     case palette(PaletteState)
     case cloneWizard(CloneWizardState)
     case progress(ProgressModalState)
+    case backupDialog(BackupDialogState)
 }
 
 /// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
@@ -82,6 +83,10 @@ public struct DashboardState: Equatable, Sendable {
     public var activeJobs: [JobRecord] = []
     /// Jobs of the selected environment, newest first, and the log of the one chosen in the Jobs tab.
     public var environmentJobs: [JobRecord] = []
+    /// Backups of the selected environment, newest first (expired and deleted ones left out).
+    public var environmentBackups: [BackupRecord] = []
+    public var backupsList = ListState()
+    public var storages: [StorageChoice] = []
     public var jobLog: [JobLogLine] = []
     public var collapsed: Set<String> = []
     public var tree = ListState()
@@ -159,7 +164,9 @@ public enum Message: Equatable, Sendable {
     case tick(now: Double)
     case environmentsLoaded([EnvironmentRow])
     case jobsLoaded(active: [JobRecord])
-    case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine])
+    case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
+    case storagesLoaded([StorageChoice])
+    case backupRefused(String)
     case statusUpdated(environment: String, EnvironmentStatus)
     case jobEnded(JobRecord)
     case storeFailed(String)
@@ -178,6 +185,7 @@ public enum Effect: Equatable, Sendable {
     case bell
     case loadImpacts(source: String)
     case startClone(CloneWizardRequest)
+    case startBackup(BackupDialogRequest)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
 }

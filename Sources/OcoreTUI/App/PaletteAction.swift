@@ -1,10 +1,11 @@
 /// Every dashboard action by name, for the `:` palette (with completion) and the help overlay.
 public enum PaletteAction: String, CaseIterable, Sendable {
-    case clone, overview, backups, jobs, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
+    case clone, backup, overview, backups, jobs, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
 
     public var summary: String {
         switch self {
         case .clone: "clone the selected environment (wizard)"
+        case .backup: "back up the selected environment"
         case .overview: "show the Overview tab"
         case .backups: "show the Backups tab"
         case .jobs: "show the Jobs tab"
@@ -32,7 +33,7 @@ public enum PaletteAction: String, CaseIterable, Sendable {
 public enum KeyHelp {
     public static let global: [(String, String)] = [
         ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-4", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
-        ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
+        ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
         ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
     ]
 
@@ -43,8 +44,9 @@ public enum KeyHelp {
         case .cloneWizard: return [("Tab", "next tab"), ("↑↓", "move"), ("Space", "choose"), ("Enter", "next/start"), ("Esc", "close")]
         case .progress: return [("x", "cancel"), ("m Esc", "minimize")]
         case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
+        case .backupDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "start"), ("Esc", "close")]
         case .none: break
         }
-        return [("?", "help"), (":", "palette"), ("c", "clone"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]
+        return [("?", "help"), (":", "palette"), ("c", "clone"), ("b", "backup"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]
     }
 }

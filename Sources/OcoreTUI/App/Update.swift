@@ -30,9 +30,11 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .jobsLoaded(let active):
         state.activeJobs = active
         return detailsEffect(state)
-    case let .environmentDetailsLoaded(environment, jobs, log):
+    case let .environmentDetailsLoaded(environment, jobs, log, backups):
         guard environment == state.focusedEnvironment?.name else { return [] }
         state.environmentJobs = jobs
+        state.environmentBackups = backups
+        state.backupsList.clamp(count: backups.count, visible: max(state.bodyHeight - 4, 1))
         state.jobLog = log
         state.jobsList.clamp(count: jobs.count, visible: max(state.bodyHeight - 4, 1))
     case let .statusUpdated(environment, status):
@@ -52,6 +54,10 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .cloneStarted(let id):
         state.overlay = .progress(ProgressModalState(jobID: id, openedAt: state.now))
         return [.loadJobProgress(id)]
+    case .storagesLoaded(let storages):
+        state.storages = storages
+    case .backupRefused(let reason):
+        state.toast = Toast(message: "backup not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .cloneRefused(let reason):
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .jobProgressLoaded(job, steps, log):
@@ -85,6 +91,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleWizard(key, &wizard, &state)
     case .progress(var modal):
         return handleProgress(key, &modal, &state)
+    case .backupDialog(var dialog):
+        return handleBackupDialog(key, &dialog, &state)
     case .none:
         break
     }
@@ -101,6 +109,7 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         }
     case .control("l"): effects.append(.redrawAll)
     case .character("c"): return openCloneWizard(&state)
+    case .character("b"): return openBackupDialog(&state)
     case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
     case .tab: state.focus = state.focus == .tree ? .details : .tree
     case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!
@@ -193,6 +202,7 @@ private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
             state.jobsList.move(delta, count: state.environmentJobs.count, visible: max(state.bodyHeight - 4, 1))
             return detailsEffect(state)
         }
+        if state.tab == .backups { state.backupsList.move(delta, count: state.environmentBackups.count, visible: max(state.bodyHeight - 4, 1)) }
         if state.tab == .log { state.logView.scrollBack = max(0, state.logView.scrollBack - delta) }
     case .enter:
         if state.tab == .jobs { state.tab = .log }
@@ -262,6 +272,8 @@ private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
 
 private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> [Effect] {
     switch action {
+    case .backup:
+        return openBackupDialog(&state)
     case .clone:
         return openCloneWizard(&state)
     case .overview, .backups, .jobs, .log:

@@ -37,6 +37,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .palette(let palette): drawPalette(palette, theme: theme, in: body, into: &buffer)
     case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), theme: theme, in: body, into: &buffer)
     case .progress(let modal): drawProgress(modal, now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
+    case .backupDialog(let dialog): drawBackupDialog(dialog, now: state.now, theme: theme, in: body, into: &buffer)
     }
     if theme.symbols == .ascii { buffer.transliterateDecorations() }
 }
@@ -112,9 +113,10 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
     Tabs(titles: DetailTab.allCases.map(\.title), active: state.tab.rawValue, focused: focused)
         .render(in: Rect(x: tabsRow.x, y: tabsRow.y, width: tabsRow.width, height: 1), theme: theme, into: &buffer)
     switch state.tab {
-    case .overview: drawOverview(env, status: state.statuses[env.name], now: state.now, theme: theme, in: content, into: &buffer)
-    case .backups:
-        buffer.put("No backups of \(env.name) yet.", x: content.x + 1, y: content.y, style: theme[.muted], maxWidth: content.width - 1)
+    case .overview:
+        let last = state.environmentBackups.first { $0.status.isRestorable }
+        drawOverview(env, status: state.statuses[env.name], lastBackup: last, now: state.now, theme: theme, in: content, into: &buffer)
+    case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
     case .jobs: drawJobs(state, theme: theme, in: content, into: &buffer)
     case .log:
         var view = content
@@ -149,7 +151,8 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, now: Double, theme: Theme, in rect: Rect, into buffer: inout CellBuffer) {
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, now: Double, theme: Theme, in rect: Rect,
+                          into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
     case .reachable?: ("\(env.database) · \(bytesText(status?.databaseSize)) · reachable", .success)
     case .unreachable(let why)?: ("\(env.database) · unreachable: \(why)", .danger)
@@ -174,7 +177,10 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, now
         ("URL", url),
         ("Odoo", (status?.odooVersion ?? "?", .text)),
         ("Neutralized", neutralized),
-        ("Last backup", ("never", .warning)),
+        ("Last backup", lastBackup.map { b in
+            ("\(age(since: b.createdAt.timeIntervalSince1970, now: now)) · \(b.status == .partial ? "PARTIAL" : b.isVerified ? "verified" : "not verified") · \(b.id)",
+             b.status == .partial || !b.isVerified ? Theme.Role.warning : now - b.createdAt.timeIntervalSince1970 > 2 * 86_400 ? .warning : .success)
+        } ?? ("never", .warning)),
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
     ]
     // Long values (an error, a deep path) wrap under themselves rather than being cut.

@@ -1,0 +1,107 @@
+import OcoreModel
+
+/// A storage target as the backup dialog offers it.
+public struct StorageChoice: Equatable, Sendable {
+    public var name: String
+    public var kind: String
+    public var isDefault: Bool
+
+    public init(name: String, kind: String, isDefault: Bool) {
+        self.name = name
+        self.kind = kind
+        self.isDefault = isDefault
+    }
+}
+
+/// What the backup dialog asks the runtime to start (the same request as `ocore backup create`).
+public struct BackupDialogRequest: Equatable, Sendable {
+    public var environment: String
+    public var storage: String
+    public var type: BackupType
+    public var includeFilestore: Bool
+    /// nil = auto (GFS by date).
+    public var tier: RetentionTier?
+}
+
+/// The `b` dialog: storage (default marked), type, filestore, retention tier.
+public struct BackupDialogState: Equatable, Sendable {
+    public enum Field: Int, CaseIterable, Sendable { case storage, type, filestore, retention, start }
+
+    public static let types: [BackupType] = [.manual, .preUpgrade]
+    public static let tiers: [RetentionTier?] = [nil, .daily, .weekly, .monthly, .yearly, .permanent]
+
+    public var environment: EnvironmentRow
+    public var storages: [StorageChoice]
+    public var storage: Int
+    public var type = 0
+    public var includeFilestore = true
+    public var filestoreSize: Int64?
+    public var tier = 0
+    public var field = Field.storage
+
+    public init(environment: EnvironmentRow, storages: [StorageChoice], filestoreSize: Int64?) {
+        self.environment = environment
+        self.storages = storages
+        self.storage = storages.firstIndex(where: \.isDefault) ?? 0
+        self.filestoreSize = filestoreSize
+    }
+
+    public var request: BackupDialogRequest? {
+        guard storages.indices.contains(storage) else { return nil }
+        return BackupDialogRequest(environment: environment.name, storage: storages[storage].name, type: Self.types[type],
+                                   includeFilestore: includeFilestore, tier: Self.tiers[tier])
+    }
+
+    static func tierLabel(_ tier: RetentionTier?) -> String {
+        switch tier {
+        case nil: "auto (GFS by date)"
+        case .daily?: "daily · 7 days"
+        case .weekly?: "weekly · 4 weeks"
+        case .monthly?: "monthly · 12 months"
+        case .yearly?: "yearly · 2 years"
+        case .permanent?: "permanent · never expires"
+        }
+    }
+}
+
+func openBackupDialog(_ state: inout DashboardState) -> [Effect] {
+    guard let env = state.focusedEnvironment else { return [] }
+    guard !state.storages.isEmpty else {
+        state.toast = Toast(message: "no storage target: add one with `ocore storage add NAME --dir PATH --default`", kind: .error, expiresAt: state.now + 10)
+        return []
+    }
+    state.overlay = .backupDialog(BackupDialogState(environment: env, storages: state.storages, filestoreSize: state.statuses[env.name]?.filestoreSize))
+    return []
+}
+
+func handleBackupDialog(_ key: Key, _ dialog: inout BackupDialogState, _ state: inout DashboardState) -> [Effect] {
+    let fields = BackupDialogState.Field.allCases
+    func cycle(_ value: inout Int, _ count: Int, _ delta: Int) { value = (value + delta + count) % max(count, 1) }
+    switch key {
+    case .escape:
+        state.overlay = .none
+        return []
+    case .tab, .down, .character("j"):
+        dialog.field = fields[(dialog.field.rawValue + 1) % fields.count]
+    case .backTab, .up, .character("k"):
+        dialog.field = fields[(dialog.field.rawValue + fields.count - 1) % fields.count]
+    case .left, .right, .character("h"), .character("l"), .character(" "):
+        let delta = [Key.left, .character("h")].contains(key) ? -1 : 1
+        switch dialog.field {
+        case .storage: cycle(&dialog.storage, dialog.storages.count, delta)
+        case .type: cycle(&dialog.type, BackupDialogState.types.count, delta)
+        case .filestore: dialog.includeFilestore.toggle()
+        case .retention: cycle(&dialog.tier, BackupDialogState.tiers.count, delta)
+        case .start: break
+        }
+    case .enter:
+        if dialog.field == .start || dialog.field == .retention, let request = dialog.request {
+            state.overlay = .none
+            return [.startBackup(request)]
+        }
+        dialog.field = fields[(dialog.field.rawValue + 1) % fields.count]
+    default: break
+    }
+    state.overlay = .backupDialog(dialog)
+    return []
+}

@@ -1,0 +1,61 @@
+import Foundation
+import OcoreModel
+@testable import OcoreTUI
+import Testing
+
+func backup(_ id: String, env: String, daysAgo: Double, now: Double, tier: RetentionTier = .daily, status: BackupStatus = .completed,
+            verified: Bool = true, pinned: Bool = false) -> BackupRecord {
+    let created = Date(timeIntervalSince1970: now - daysAgo * 86_400)
+    return BackupRecord(id: id, environment: env, project: "acme", storage: "nas", key: "backups/acme/\(env)/\(id).zip", type: .manual, status: status,
+                        includeFilestore: true, createdAt: created, size: 1_572_864, sha256: "ab", tier: tier,
+                        expiresAt: created.addingTimeInterval(7 * 86_400), pinned: pinned, verifiedAt: verified ? created : nil, databaseName: "db_\(env)")
+}
+
+@Suite("Backups in the dashboard")
+struct BackupViewTests {
+    @Test("the Backups tab lists status, verified mark, size, tier badge and expiry; Overview shows the last backup's age")
+    func backupsTab() {
+        var s = dashboard([row("staging")])
+        press(&s, .down, .character("2"))
+        let now = s.now
+        _ = update(&s, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [
+            backup("b3", env: "staging", daysAgo: 0.5, now: now, status: .partial, verified: true),
+            backup("b2", env: "staging", daysAgo: 1, now: now, tier: .monthly),
+            backup("b1", env: "staging", daysAgo: 3, now: now, tier: .yearly, pinned: true),
+        ]))
+        let text = screen(s, theme: .builtInDefault).text
+        #expect(text.contains("CREATED") && text.contains("STATUS") && text.contains("EXPIRES"))
+        #expect(text.contains("partial") && text.contains("completed"))
+        #expect(text.contains("1.5 MiB"))
+        let lines = text.split(separator: "\n")
+        #expect(lines.contains { $0.contains("completed") && $0.contains(" M ") })
+        #expect(lines.contains { $0.contains("completed") && $0.contains(" P ") && $0.contains("never") })
+        press(&s, .character("1"))
+        // The newest restorable backup is partial: shown, and not as a green success.
+        #expect(screen(s).text.contains("Last backup  12h ago · PARTIAL · b3"))
+    }
+
+    @Test("b opens the backup dialog with the default storage chosen; Enter on Create asks the runtime to start exactly that backup")
+    func dialog() {
+        var s = dashboard([row("production", .production)])
+        _ = update(&s, .storagesLoaded([StorageChoice(name: "nas", kind: "dir", isDefault: false), StorageChoice(name: "cloud", kind: "s3", isDefault: true)]))
+        press(&s, .down, .character("b"))
+        guard case .backupDialog(let d) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(d.storages[d.storage].name == "cloud")
+        #expect(screen(s).text.contains("cloud (s3) [default]"))
+        press(&s, .down, .down, .character(" "), .down, .right, .right, .right)  // filestore off, retention monthly
+        #expect(screen(s).text.contains("monthly · 12 months"))
+        press(&s, .down)
+        let effects = update(&s, .key(.enter))
+        #expect(effects == [.startBackup(BackupDialogRequest(environment: "production", storage: "cloud", type: .manual, includeFilestore: false, tier: .monthly))])
+        #expect(s.overlay == .none)
+    }
+
+    @Test("without a storage target, b explains how to add one instead of opening an empty dialog")
+    func noStorage() {
+        var s = dashboard([row("staging")])
+        press(&s, .down, .character("b"))
+        #expect(s.overlay == .none)
+        #expect(screen(s).text.contains("no storage target"))
+    }
+}
