@@ -61,7 +61,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The job engine: queue, detached worker, steps with compensation, recovery, notifications.
-        .target(name: "OcoreEngine", dependencies: ["OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreArchive"]),
+        .target(name: "OcoreEngine", dependencies: [
+            "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The terminal UI: state, messages, update, views into a cell buffer, ncurses backend.
         .target(name: "OcoreTUI", dependencies: [
             "OcoreModel", "OcoreStore", "CNcursesw", "COcoreSupport",

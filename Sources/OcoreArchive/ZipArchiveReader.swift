@@ -36,6 +36,22 @@ public final class ZipArchiveReader: @unchecked Sendable {
         }
     }
 
+    /// Streams every regular member whose name passes `include`, in archive order, in one pass:
+    /// `begin` gets the name and size, `chunk` the content (CRC-checked). Looking members up by
+    /// name one by one costs a scan of the directory each; this does not.
+    public func readAll(where include: (String) -> Bool, begin: (String, Int64) throws -> Void, chunk: (Data) throws -> Void) throws {
+        for entry in archive where entry.type == .file && include(entry.path) {
+            try begin(entry.path, Int64(clamping: entry.uncompressedSize))
+            do {
+                _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+            } catch let error as ArchiveError {
+                throw error
+            } catch {
+                throw ArchiveError.malformed("\(entry.path): \(error)")
+            }
+        }
+    }
+
     public func data(_ name: String, limit: Int = 64 << 20) throws -> Data {
         var out = Data()
         try read(name) { chunk in

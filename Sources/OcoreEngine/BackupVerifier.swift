@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OcoreArchive
 import OcoreModel
@@ -63,20 +64,33 @@ public struct BackupVerifier {
             let zip = try ZipArchiveReader(path: path)
             var fileLines: [String] = []
             var bad = 0
+            // One pass over the archive (a lookup by name scans the directory each time).
+            var actual: [String: (size: Int64, sha256: String)] = [:]
+            var hasher = SHA256(), size: Int64 = 0, current: String?
+            func close() { if let current { actual[current] = (size, hasher.finalize().map { String(format: "%02x", $0) }.joined()) } }
+            do {
+                try zip.readAll(where: { manifest.ocore.members[$0] != nil }, begin: { name, _ in
+                    close()
+                    current = name; hasher = SHA256(); size = 0
+                }, chunk: { data in hasher.update(data: data); size += Int64(data.count) })
+                close()
+            } catch {
+                bad += 1
+                check("members", false, "\(error)")
+            }
             for (name, member) in manifest.ocore.members.sorted(by: { $0.key < $1.key }) {
-                do {
-                    let actual = try zip.sha256(name)
-                    if actual.sha256 != member.sha256 || actual.size != member.size {
-                        bad += 1
-                        check(name, false, "sha256 \(actual.sha256.prefix(12))… ≠ manifest \(member.sha256.prefix(12))…")
-                    } else if name.hasPrefix("filestore/") {
-                        fileLines.append("\(name.dropFirst("filestore/".count)) \(actual.sha256)")
-                    } else {
-                        check(name, true, "\(formatBytes(actual.size)), sha256 matches")
-                    }
-                } catch {
+                guard let got = actual[name] else {
                     bad += 1
-                    check(name, false, "\(error)")
+                    check(name, false, "missing from the archive")
+                    continue
+                }
+                if got.sha256 != member.sha256 || got.size != member.size {
+                    bad += 1
+                    check(name, false, "sha256 \(got.sha256.prefix(12))… ≠ manifest \(member.sha256.prefix(12))…")
+                } else if name.hasPrefix("filestore/") {
+                    fileLines.append("\(name.dropFirst("filestore/".count)) \(got.sha256)")
+                } else {
+                    check(name, true, "\(formatBytes(got.size)), sha256 matches")
                 }
             }
             if let fs = manifest.ocore.filestore {

@@ -260,15 +260,14 @@ final class RestoreSession: @unchecked Sendable {
             do {
                 var sent: Int64 = 0
                 let tar = asTar ? TarStreamWriter(sink: channel.sink) : nil
-                let sizes = Dictionary(uniqueKeysWithValues: zip.members.map { ($0.name, $0.size) })
-                for name in names {
-                    try tar?.begin(path: asTar ? String(name.dropFirst("filestore/".count)) : name, size: sizes[name] ?? 0)
-                    try zip.read(name) { chunk in
-                        if let tar { try chunk.withUnsafeBytes { try tar.write($0) } } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
-                        sent += Int64(chunk.count)
-                        progress(chunk, sent)
-                    }
-                }
+                let wanted = Set(names)
+                try zip.readAll(where: { wanted.contains($0) }, begin: { name, size in
+                    try tar?.begin(path: String(name.dropFirst("filestore/".count)), size: size)
+                }, chunk: { chunk in
+                    if let tar { try chunk.withUnsafeBytes { try tar.write($0) } } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
+                    sent += Int64(chunk.count)
+                    progress(chunk, sent)
+                })
                 try tar?.finish()
                 channel.finish()
             } catch {
