@@ -34,6 +34,14 @@ public struct BackupVerifier {
         return (counter.count, counter.digest)
     }
 
+    /// SHA-256 and size of a file on this host.
+    public static func hashFile(_ path: String, progress: ((Int64) -> Void)? = nil) throws -> (size: Int64, sha256: String) {
+        let counter = HashingCounter(next: DiscardingSink())
+        counter.onProgress = progress
+        try LocalDirectoryStorage(root: (path as NSString).deletingLastPathComponent).get(key: (path as NSString).lastPathComponent, into: counter)
+        return (counter.count, counter.digest)
+    }
+
     /// The stored manifest of a backup (the object written last).
     public static func storedManifest(_ backup: BackupRecord, provider: any StorageProvider) throws -> BackupManifest {
         let sink = CollectingSink(limit: 256 << 20)

@@ -112,7 +112,7 @@ final class RestoreSession: @unchecked Sendable {
         return PSQL(executor: Executors.forServer(t.server), connection: c)
     }
 
-    func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? context.state["archive_file"] }
+    func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? context.state["archive_in_place"] ?? context.state["archive_file"] }
 
     func manifest(_ context: StepContext) -> BackupManifest? {
         context.state["manifest"].flatMap { try? BackupManifest.decode(Data($0.utf8)) }
@@ -200,7 +200,19 @@ final class RestoreSession: @unchecked Sendable {
         step(context, "download")
         guard let id = p.backupID else { return context.log(.info, "archive \(p.archivePath ?? "")") }
         let backup = try context.store.backup(id)
-        let provider = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
+        let location = try context.store.storage(named: backup.storage).location
+        if case .directory(let root) = location {
+            // A backup on this host's disk is read where it is (checked first), never copied.
+            let path = root + "/" + backup.key
+            let total = max(Double(backup.size ?? 1), 1)
+            let got = try BackupVerifier.hashFile(path) { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) checked") }
+            guard got.sha256 == backup.sha256 else {
+                throw CloneError.check("archive checksum", "\(path): \(got.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
+            }
+            try context.setState("archive_in_place", path)
+            return context.log(.info, "archive checked in place (\(formatBytes(got.size)), sha256 matches)")
+        }
+        let provider = try StorageProviders.make(for: location)
         let dir = context.store.path.replacingOccurrences(of: "/ocore.db", with: "") + "/tmp"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = "\(dir)/restore-\(context.jobID)-\(id).zip"
