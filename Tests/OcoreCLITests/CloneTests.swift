@@ -189,7 +189,8 @@ struct CloneTests {
         expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "production", "--type", "staging"]), mentions: "already exists")
         expectCleanFailure(try f.ocore.run(["clone", "nowhere", "--new", "x1", "--type", "staging"]), mentions: "no environment named \"nowhere\"")
         expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x2", "--type", "staging", "--enable", "bogus"]), mentions: "unknown; valid keys")
-        expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production", "--confirm", "production"]), mentions: "safety backup")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production", "--confirm", "production"]), mentions: "cannot replace itself")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production"]), mentions: "--confirm production")
         #expect(try f.ocore.jsonArray(["env", "list", "--json"]).count == 1)
     }
 
