@@ -16,7 +16,7 @@ extension OcoreBinary {
 
     /// Polls until `condition` holds for the job (or fails the test after `timeout`).
     @discardableResult
-    func waitForJob(_ id: Int, _ what: String, timeout: Duration = .seconds(30), _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+    func waitForJob(_ id: Int, _ what: String, timeout: Duration = .seconds(120), _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         var last: [String: Any] = [:]
         while ContinuousClock.now < deadline {
@@ -73,7 +73,7 @@ struct JobEngineTests {
     func killMidStep(step: Int) throws {
         let ocore = OcoreBinary()
         let scratch = ocore.home + "/scratch"
-        let seconds = "4.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found
+        let seconds = "9.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found; long enough to be seen under load
         let id = try ocore.diagnose(["--steps", "3", "--seconds", seconds], scratch: scratch)
         // The marker is written just before the step's child starts: wait for both, polling them
         // directly (spawning `ocore` per round is too slow to hit the window on a loaded machine).
