@@ -22,12 +22,8 @@ public struct BackupScheduler: Sendable {
     public func submit(environment: String, storage: String?, type: BackupType, includeFilestore: Bool,
                        tier: RetentionTier?) throws -> (backupID: String, jobID: Int64) {
         let env = try store.resolvedEnvironment(named: environment)
-        let targets = try store.storageTargets()
-        let target: StorageTarget
-        if let storage { target = try store.storage(named: storage) } else {
-            guard let chosen = targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil) else { throw SchedulerError.noDefaultStorage }
-            target = chosen
-        }
+        guard let storageName = try storage ?? BackupSession.defaultStorage(store) else { throw SchedulerError.noDefaultStorage }
+        let target = try store.storage(named: storageName)
         let id = BackupRecord.newID(at: Date())
         let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,
                                               includeFilestore: includeFilestore, tier: tier)

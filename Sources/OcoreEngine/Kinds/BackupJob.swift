@@ -248,6 +248,34 @@ final class BackupSession: @unchecked Sendable {
         }
     }
 
+    /// Takes a whole backup inside another job's step (a restore's or a replace's safety backup):
+    /// every stage in order; on failure the upload is aborted and what reached storage removed.
+    /// Returns only once the backup is stored and verified.
+    static func safetyBackup(_ parameters: BackupJob.Parameters, _ context: StepContext) throws {
+        let session = BackupSession(parameters)
+        context.log(.info, "safety backup \(parameters.backupID) of \(parameters.environment) to \(parameters.storage)…")
+        do {
+            try session.initialize(context)
+            try session.dumpDatabase(context)
+            try session.addFilestore(context)
+            try session.addManifest(context)
+            try session.package(context)
+            try session.finishUpload(context)
+            try session.verify(context)
+        } catch {
+            session.abortUpload()
+            try? discard(parameters, context)
+            throw error
+        }
+        context.log(.info, "safety backup \(parameters.backupID) complete and verified")
+    }
+
+    /// The default storage target (or the only one).
+    static func defaultStorage(_ store: SQLiteStateStore) throws -> String? {
+        let targets = try store.storageTargets()
+        return (targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil))?.name
+    }
+
     // MARK: Failure
 
     /// Stops an upload in flight so storage aborts it (temporary file removed, multipart aborted).

@@ -359,29 +359,12 @@ public struct CloneJob: JobKind {
     static func clearReplacedTarget(_ p: Parameters, _ context: StepContext, sides: Sides) throws {
         guard let safetyID = p.safetyBackupID else { throw CloneError.check("safety backup", "replace needs a safety backup id") }
         if context.state["safety_backup_id"] == nil {
-            let targets = try context.store.storageTargets()
-            guard let storage = p.safetyStorage ?? (targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil))?.name else {
+            guard let storage = try p.safetyStorage ?? BackupSession.defaultStorage(context.store) else {
                 throw CloneError.check("safety backup", "no default storage for the safety backup of \(p.target) (add one, or give --safety-storage)")
             }
-            let session = BackupSession(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
-                                                             includeFilestore: true, tier: .daily))
-            context.log(.info, "safety backup \(safetyID) of \(p.target) to \(storage)…")
-            do {
-                try session.initialize(context)
-                try session.dumpDatabase(context)
-                try session.addFilestore(context)
-                try session.addManifest(context)
-                try session.package(context)
-                try session.finishUpload(context)
-                try session.verify(context)
-            } catch {
-                session.abortUpload()
-                try? BackupSession.discard(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
+            try BackupSession.safetyBackup(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
                                                                 includeFilestore: true, tier: .daily), context)
-                throw error
-            }
             try context.setState("safety_backup_id", safetyID)
-            context.log(.info, "safety backup \(safetyID) complete and verified")
         }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         try context.setState("target_dropped", "1")

@@ -164,23 +164,9 @@ final class RestoreSession: @unchecked Sendable {
             return context.log(.warning, p.newEnvironment == nil ? "no safety backup (--no-safety-backup)" : "new environment: nothing to back up first")
         }
         let storage = try p.safetyStorage ?? p.backupID.map { try context.store.backup($0).storage } ?? defaultStorage(context.store)
-        let session = BackupSession(safetyParameters(storage: storage))
-        context.log(.info, "safety backup \(p.safetyBackupID) of \(p.target) to \(storage)…")
-        do {
-            try session.initialize(context)
-            try session.dumpDatabase(context)
-            try session.addFilestore(context)
-            try session.addManifest(context)
-            try session.package(context)
-            try session.finishUpload(context)
-            try session.verify(context)
-        } catch {
-            session.abortUpload()
-            throw error
-        }
+        try BackupSession.safetyBackup(safetyParameters(storage: storage), context)
         try context.setState("safety_backup_id", p.safetyBackupID)
         try context.store.updateRestorePoint(job: context.jobID, safetyBackupID: p.safetyBackupID)
-        context.log(.info, "safety backup \(p.safetyBackupID) complete and verified")
     }
 
     func safetyParameters(storage: String) -> BackupJob.Parameters {
@@ -189,11 +175,10 @@ final class RestoreSession: @unchecked Sendable {
     }
 
     func defaultStorage(_ store: SQLiteStateStore) throws -> String {
-        let targets = try store.storageTargets()
-        guard let t = targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil) else {
+        guard let name = try BackupSession.defaultStorage(store) else {
             throw CloneError.check("safety backup", "no default storage for the safety backup (give --safety-storage, or add one)")
         }
-        return t.name
+        return name
     }
 
     func download(_ context: StepContext) throws {
