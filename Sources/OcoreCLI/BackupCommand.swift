@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreArchive
 import OcoreEngine
 import OcoreModel
 import OcoreRemote
@@ -175,19 +176,22 @@ struct BackupCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Argument(help: "Destination file (must not exist).") var path: String
+        @Flag(help: "Decrypt an encrypted backup into the plain Odoo-importable ZIP.") var decrypt = false
 
         func run() throws {
             let store = try global.openStore()
             let b = try store.backup(id)
             guard b.status.isRestorable else { throw CLIError("backup \(id) is \(b.status.rawValue): nothing to export") }
             guard !FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path) exists: choose a new file name") }
-            let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
+            let target = try store.storage(named: b.storage)
+            let provider = try StorageProviders.make(for: target.location)
+            let key = decrypt ? try BackupVerifier.key(for: try BackupVerifier.storedManifest(b, provider: provider), target: target) : nil
             let temp = path + ".part"
             do {
-                let got = try BackupVerifier.download(b, provider: provider, to: temp)
+                let got = try BackupVerifier.download(b, provider: provider, to: temp, key: key)
                 guard got.sha256 == b.sha256 else { throw CLIError("the downloaded archive does not match its checksum (\(got.sha256.prefix(16))…); nothing written") }
                 guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                print("backup \(id) exported to \(path) (\(formatBytes(got.size)), sha256 verified)")
+                print("backup \(id) exported to \(path) (\(formatBytes(got.size)) stored, sha256 verified\(key != nil ? ", decrypted" : ""))")
             } catch {
                 unlink(temp)
                 throw error

@@ -90,6 +90,8 @@ enum InventoryTOML {
         var region: String?
         var access_key_env: String?
         var secret_key_env: String?
+        var encrypt_key_file: String?
+        var encrypt_key_env: String?
         var `default`: Bool?
     }
 
@@ -114,6 +116,8 @@ enum InventoryTOML {
             },
             storage: inventory.storage.map { t in
                 var entry = StorageEntry(name: t.name, default: t.isDefault)
+                entry.encrypt_key_file = t.encryption?.file
+                entry.encrypt_key_env = t.encryption?.env
                 switch t.location {
                 case .directory(let path): entry.dir = path
                 case .sftp(let s):
@@ -181,7 +185,8 @@ enum InventoryTOML {
             } else {
                 throw CLIError("\(source): storage \(t.name): give dir, sftp, or s3 with endpoint, region, access_key_env and secret_key_env")
             }
-            inventory.storage.append(StorageTarget(name: t.name, location: location, isDefault: t.default ?? false))
+            let encryption = (t.encrypt_key_file != nil || t.encrypt_key_env != nil) ? EncryptionKeyRef(file: t.encrypt_key_file, env: t.encrypt_key_env) : nil
+            inventory.storage.append(StorageTarget(name: t.name, location: location, isDefault: t.default ?? false, encryption: encryption))
         }
         return inventory
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreArchive
 import OcoreModel
 import OcoreStorage
 import OcoreStore
@@ -23,6 +24,8 @@ struct StorageCommand: ParsableCommand {
         @Option(name: .customLong("access-key-env"), help: ArgumentHelp("Variable holding the S3 access key id.", valueName: "var")) var accessKeyEnv: String?
         @Option(name: .customLong("secret-key-env"), help: ArgumentHelp("Variable holding the S3 secret key.", valueName: "var")) var secretKeyEnv: String?
         @Flag(name: .customLong("default"), help: "Make this the default storage.") var isDefault = false
+        @Option(name: .customLong("encrypt-key-file"), help: ArgumentHelp("Encrypt every backup here (AES-256-GCM) with the key in this file (64 hex digits; `openssl rand -hex 32`).", valueName: "file")) var encryptKeyFile: String?
+        @Option(name: .customLong("encrypt-key-env"), help: ArgumentHelp("Encrypt every backup here with the key in this environment variable.", valueName: "var")) var encryptKeyEnv: String?
 
         func validate() throws {
             guard [dir, sftp, s3].compactMap({ $0 }).count == 1 else {
@@ -46,9 +49,16 @@ struct StorageCommand: ParsableCommand {
                 location = .s3(try S3Location.parse(bucketAndPrefix: s3!, endpoint: endpoint!, region: region!,
                                                     accessKeyEnv: accessKeyEnv!, secretKeyEnv: secretKeyEnv!))
             }
-            let target = StorageTarget(name: name, location: location, isDefault: isDefault)
+            if encryptKeyFile != nil && encryptKeyEnv != nil { throw CLIError("give --encrypt-key-file or --encrypt-key-env, not both") }
+            if let variable = encryptKeyEnv, !Environment.isEnvironmentVariableName(variable) {
+                throw CLIError("--encrypt-key-env takes the name of an environment variable, not the key itself")
+            }
+            let encryption = (encryptKeyFile != nil || encryptKeyEnv != nil) ? EncryptionKeyRef(file: encryptKeyFile.map(absolutePath), env: encryptKeyEnv) : nil
+            // The key must load now: a typo found at the first backup would be too late.
+            let key = try encryption.map { try BackupKey.load($0) }
+            let target = StorageTarget(name: name, location: location, isDefault: isDefault, encryption: encryption)
             _ = try global.openStore().addStorage(target)
-            print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")")
+            print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")\(key.map { ", encrypted with key \($0.id)" } ?? "")")
         }
     }
 
@@ -62,7 +72,9 @@ struct StorageCommand: ParsableCommand {
             if json { return try JSONOutput.print(targets.map(StorageJSON.init)) }
             guard !targets.isEmpty else { return print("no storage yet: add one with `ocore storage add NAME --dir PATH --default`") }
             var table = TextTable(header: ["NAME", "KIND", "LOCATION", ""])
-            for t in targets { table.rows.append([t.name, t.location.kind, t.location.summary, t.isDefault ? "default" : ""]) }
+            for t in targets {
+                table.rows.append([t.name, t.location.kind, t.location.summary, ([t.isDefault ? "default" : nil, t.encryption != nil ? "encrypted" : nil].compactMap { $0 }).joined(separator: ", ")])
+            }
             print(table.render())
         }
     }
@@ -97,7 +109,7 @@ struct StorageJSON: Encodable {
     let target: StorageTarget
     init(_ target: StorageTarget) { self.target = target }
 
-    enum Keys: String, CodingKey { case name, kind, location, is_default, path, bucket, prefix, endpoint, region, access_key_env, secret_key_env }
+    enum Keys: String, CodingKey { case name, kind, location, is_default, path, bucket, prefix, endpoint, region, access_key_env, secret_key_env, encrypt_key_file, encrypt_key_env }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -105,6 +117,8 @@ struct StorageJSON: Encodable {
         try c.encode(target.location.kind, forKey: .kind)
         try c.encode(target.location.summary, forKey: .location)
         try c.encode(target.isDefault, forKey: .is_default)
+        try c.encodeIfPresent(target.encryption?.file, forKey: .encrypt_key_file)
+        try c.encodeIfPresent(target.encryption?.env, forKey: .encrypt_key_env)
         switch target.location {
         case .directory(let path): try c.encode(path, forKey: .path)
         case .sftp(let s): try c.encode(s.path, forKey: .path)

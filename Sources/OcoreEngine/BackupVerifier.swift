@@ -23,15 +23,30 @@ public struct BackupVerifier {
 
     /// Downloads the archive of `backup` to `path` (created 0600), hashing on the way. Returns
     /// the SHA-256 of what arrived.
-    public static func download(_ backup: BackupRecord, provider: any StorageProvider, to path: String,
+    /// An encrypted backup is decrypted on the way (`key`); the checksum is the stored bytes'.
+    public static func download(_ backup: BackupRecord, provider: any StorageProvider, to path: String, key: BackupKey? = nil,
                                 progress: ((Int64) -> Void)? = nil) throws -> (size: Int64, sha256: String) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StorageError.failed(target: path, operation: "create", reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        let counter = HashingCounter(next: FileDescriptorSink(fd))
+        let decryptor = key.map { DecryptingSink(next: FileDescriptorSink(fd), key: $0) }
+        let counter = HashingCounter(next: decryptor ?? FileDescriptorSink(fd))
         counter.onProgress = progress
         try provider.get(key: backup.key, into: counter)
+        try decryptor?.finish()
         return (counter.count, counter.digest)
+    }
+
+    /// The key an encrypted backup needs, checked against the id its manifest records (nil for a
+    /// plain backup). A missing or different key is an error before anything is read or touched.
+    public static func key(for manifest: BackupManifest, target: StorageTarget) throws -> BackupKey? {
+        guard let id = manifest.ocore.encryptionKeyID else { return nil }
+        guard let ref = target.encryption else {
+            throw EncryptionError.badKey("backup \(manifest.ocore.backupID) is encrypted (key \(id)) but storage \(target.name) has no key configured")
+        }
+        let key = try BackupKey.load(ref)
+        guard key.id == id else { throw EncryptionError.wrongKey(expected: id, got: key.id) }
+        return key
     }
 
     /// SHA-256 and size of a file on this host.
@@ -52,7 +67,8 @@ public struct BackupVerifier {
     public func verify(_ id: String, scratch: String) throws -> Report {
         var backup = try store.backup(id)
         guard backup.status.isRestorable else { throw CLIStyleError("backup \(id) is \(backup.status.rawValue): nothing to verify") }
-        let provider = try StorageProviders.make(for: try store.storage(named: backup.storage).location)
+        let target = try store.storage(named: backup.storage)
+        let provider = try StorageProviders.make(for: target.location)
         var report = Report(backupID: id, checks: [])
         func check(_ name: String, _ ok: Bool, _ detail: String) { report.checks.append((name, ok, detail)) }
 
@@ -64,7 +80,7 @@ public struct BackupVerifier {
         check("manifest", true, "stored manifest present")
         let path = scratch + "/" + id + ".zip"
         defer { unlink(path) }
-        let got = try Self.download(backup, provider: provider, to: path)
+        let got = try Self.download(backup, provider: provider, to: path, key: try Self.key(for: manifest, target: target))
         let expected = manifest.ocore.archive
         check("archive", got.sha256 == expected?.sha256 && got.size == expected?.size && got.sha256 == backup.sha256,
               "\(formatBytes(got.size)), sha256 \(got.sha256.prefix(16))…" + (got.sha256 == expected?.sha256 ? "" : " (expected \(expected?.sha256.prefix(16) ?? "?")…)"))

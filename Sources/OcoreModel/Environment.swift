@@ -84,7 +84,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         }
     }
 
-    static func isEnvironmentVariableName(_ s: String) -> Bool {
+    public static func isEnvironmentVariableName(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
         return s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }

@@ -88,12 +88,15 @@ public struct StorageTarget: Equatable, Sendable, Codable, Identifiable {
     public var name: String
     public var location: StorageLocation
     public var isDefault: Bool
+    /// Client-side encryption of every backup stored here, when set.
+    public var encryption: EncryptionKeyRef?
 
-    public init(id: Int64? = nil, name: String, location: StorageLocation, isDefault: Bool = false) {
+    public init(id: Int64? = nil, name: String, location: StorageLocation, isDefault: Bool = false, encryption: EncryptionKeyRef? = nil) {
         self.id = id
         self.name = name
         self.location = location
         self.isDefault = isDefault
+        self.encryption = encryption
     }
 
     public func validate() throws(ModelError) {
@@ -114,5 +117,17 @@ extension String {
         while s.hasPrefix("/") { s = s.dropFirst() }
         while s.hasSuffix("/") { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// Where a storage target's backup encryption key comes from: a file or an environment
+/// variable (never the key itself).
+public struct EncryptionKeyRef: Equatable, Sendable, Codable {
+    public var file: String?
+    public var env: String?
+
+    public init(file: String? = nil, env: String? = nil) {
+        self.file = file
+        self.env = env
     }
 }

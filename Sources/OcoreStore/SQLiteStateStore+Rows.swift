@@ -72,15 +72,18 @@ extension SQLiteStateStore {
     static func upsertStorage(_ db: Database, _ t: StorageTarget) throws {
         if t.isDefault { try db.execute(sql: "UPDATE storage_target SET is_default = 0 WHERE name <> ?", arguments: [t.name]) }
         let location = String(decoding: try JSONEncoder().encode(t.location), as: UTF8.self)
+        let encryption = try t.encryption.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try db.execute(sql: """
-            INSERT INTO storage_target (name, kind, location, is_default) VALUES (?, ?, ?, ?)
-            ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, location = excluded.location, is_default = excluded.is_default
-            """, arguments: [t.name, t.location.kind, location, t.isDefault])
+            INSERT INTO storage_target (name, kind, location, is_default, encryption) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, location = excluded.location, is_default = excluded.is_default,
+                encryption = excluded.encryption
+            """, arguments: [t.name, t.location.kind, location, t.isDefault, encryption])
     }
 
     static func storage(from row: Row) -> StorageTarget {
         let json: String = row["location"]
         let location = (try? JSONDecoder().decode(StorageLocation.self, from: Data(json.utf8))) ?? .directory(path: "?")
-        return StorageTarget(id: row["id"], name: row["name"], location: location, isDefault: row["is_default"])
+        let encryption = String.fromDatabaseValue(row["encryption"] as DatabaseValue).flatMap { try? JSONDecoder().decode(EncryptionKeyRef.self, from: Data($0.utf8)) }
+        return StorageTarget(id: row["id"], name: row["name"], location: location, isDefault: row["is_default"], encryption: encryption)
     }
 }

@@ -195,6 +195,9 @@ enum Schema {
                 CREATE INDEX restore_point_environment ON restore_point(environment, id);
                 """)
         }
+        migrator.registerMigration("v6-storage-encryption") { db in
+            try db.execute(sql: "ALTER TABLE storage_target ADD COLUMN encryption TEXT")
+        }
         return migrator
     }
 }

@@ -3,22 +3,24 @@ import OcoreRemote
 import OcoreTestSupport
 import Testing
 
-/// Drives the real binary in tmux, as a person at a terminal would.
+/// Drives the real binary in tmux, as a person at a terminal would. Each instance has its own
+/// tmux server (`-L`): with one shared server, a test ending the last session stops the server
+/// while another test is starting its own, and that session is lost.
 struct Tmux {
     let session = "ocore-test-\(UUID().uuidString.prefix(8))"
     let local = LocalExecutor()
 
     func start(_ command: String, width: Int, height: Int) throws {
-        _ = try local.output(Command(["tmux", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), command],
+        _ = try local.output(Command(["tmux", "-L", session, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height), command],
                                      environment: ["LANG": "C.UTF-8", "TERM": "xterm-256color"]))
     }
 
-    func keys(_ keys: String...) throws { _ = try local.output(Command(["tmux", "send-keys", "-t", session] + keys)) }
+    func keys(_ keys: String...) throws { _ = try local.output(Command(["tmux", "-L", session, "send-keys", "-t", session] + keys)) }
     func resize(width: Int, height: Int) throws {
-        _ = try local.output(Command(["tmux", "resize-window", "-t", session, "-x", String(width), "-y", String(height)]))
+        _ = try local.output(Command(["tmux", "-L", session, "resize-window", "-t", session, "-x", String(width), "-y", String(height)]))
     }
-    func screen() throws -> String { try local.output(Command(["tmux", "capture-pane", "-p", "-t", session])) }
-    func kill() { _ = try? local.run(Command(["tmux", "kill-session", "-t", session])) }
+    func screen() throws -> String { try local.output(Command(["tmux", "-L", session, "capture-pane", "-p", "-t", session])) }
+    func kill() { _ = try? local.run(Command(["tmux", "-L", session, "kill-server"])) }
 
     /// Waits until the screen satisfies `condition` (the program draws asynchronously).
     func waitFor(_ what: String, timeout: Duration = .seconds(10), _ condition: (String) -> Bool) throws -> String {

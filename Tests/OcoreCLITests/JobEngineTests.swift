@@ -73,7 +73,8 @@ struct JobEngineTests {
     func killMidStep(step: Int) throws {
         let ocore = OcoreBinary()
         let scratch = ocore.home + "/scratch"
-        let seconds = "9.\(step)\(Int.random(in: 100...999))"  // unique, so the orphan can be found; long enough to be seen under load
+        // Unique, so the orphan can be found; written as the job will write it ("9.150" runs as "sleep 9.15").
+        let seconds = String(Double("9.\(step)\(Int.random(in: 100...999))")!)
         let id = try ocore.diagnose(["--steps", "3", "--seconds", seconds], scratch: scratch)
         // The marker is written just before the step's child starts: wait for both, polling them
         // directly (spawning `ocore` per round is too slow to hit the window on a loaded machine).
@@ -121,7 +122,7 @@ struct JobEngineTests {
     func cancelAtStep(step: Int) throws {
         let ocore = OcoreBinary()
         let scratch = ocore.home + "/scratch"
-        let seconds = "1.\(step)\(Int.random(in: 100...999))"
+        let seconds = String(Double("1.\(step)\(Int.random(in: 100...999))")!)
         let id = try ocore.diagnose(["--steps", "3", "--seconds", seconds], scratch: scratch)
         try ocore.waitForJob(id, "step \(step) running") { _ in FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial") }
         let out = try ocore.ok(["jobs", "cancel", String(id)])

@@ -20,6 +20,16 @@ struct RestoreFixture {
         backupID = try #require(try clone.ocore.jsonObject(["backup", "create", "production", "--json"])["id"] as? String)
     }
 
+    private init(clone: CloneFixture) {
+        self.clone = clone
+        backupID = ""
+        countsAtBackup = [:]
+        filestoreAtBackup = [:]
+    }
+
+    /// The environment only: no storage, no backup yet.
+    static func plain() throws -> RestoreFixture { RestoreFixture(clone: try CloneFixture()) }
+
     func uuid(_ db: String) throws -> String? {
         try TestPostgres.psql(db).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
     }

@@ -71,7 +71,7 @@ final class BackupSession: @unchecked Sendable {
     private var snapshot: OdooSnapshot!
     private var zip: ZipStreamWriter!
     private var channel: ByteChannel!
-    private var counter: HashingCounter!
+    private var counter: HashingSource!
     private var upload: Thread?
     private let uploadDone = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -80,6 +80,8 @@ final class BackupSession: @unchecked Sendable {
     private var dumpMember: ZipStreamWriter.Member?
     private var filestore: BackupManifest.Filestore?
     private var manifest: BackupManifest!
+    private var key: BackupKey?
+    private var encryptor: EncryptingSink?
 
     init(_ p: BackupJob.Parameters) { self.p = p }
 
@@ -90,6 +92,7 @@ final class BackupSession: @unchecked Sendable {
         let target = try context.store.storage(named: p.storage)
         executor = Executors.forServer(env.server)
         provider = try StorageProviders.make(for: target.location)
+        key = try target.encryption.map { try BackupKey.load($0) }
         let psql = PSQL(executor: executor, connection: PostgresConnection(env))
         do { snapshot = try OdooSnapshot.read(psql) } catch {
             throw CloneError.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
@@ -107,16 +110,20 @@ final class BackupSession: @unchecked Sendable {
         try context.store.insertBackup(record)
         try context.setState("archive_key", record.key)
         context.log(.info, "backup \(p.backupID) of \(p.environment) (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
-        startUpload(context)
+        try startUpload(context)
     }
 
-    private func startUpload(_ context: StepContext) {
+    private func startUpload(_ context: StepContext) throws {
         channel = ByteChannel(capacity: 32)
-        counter = HashingCounter(next: channel.sink)
-        zip = ZipStreamWriter(sink: counter)
-        let provider = provider!, key = record.key, channel = channel!
+        // The archive's own SHA-256 is computed by the upload thread as it reads, so it costs the
+        // thread writing the ZIP (parsing, CRC, member hashes, deflate) nothing.
+        counter = HashingSource(channel.source)
+        let sink = channel.sink
+        encryptor = try key.map { try EncryptingSink(next: sink, key: $0) }
+        zip = ZipStreamWriter(sink: encryptor ?? sink)
+        let provider = provider!, objectKey = record.key, source = counter!, channel = channel!
         let thread = Thread { [self] in
-            let result = Result { try provider.put(key: key, from: channel.source, progress: { n in self.lock.withLock { self.uploaded = n } }) }
+            let result = Result { try provider.put(key: objectKey, from: source, progress: { n in self.lock.withLock { self.uploaded = n } }) }
             if case .failure = result { channel.abandon() }
             lock.withLock { uploadResult = result }
             uploadDone.signal()
@@ -197,6 +204,7 @@ final class BackupSession: @unchecked Sendable {
 
     func package(_ context: StepContext) throws {
         try zip.finish()
+        try encryptor?.finish()
         channel.finish()
         context.log(.info, "archive closed: \(zip.members.count) members, \(formatBytes(Int64(zip.offset)))")
     }
@@ -210,8 +218,8 @@ final class BackupSession: @unchecked Sendable {
         uploadDone.signal()  // let abortUpload() pass later
         try context.checkCancelled()
         let stored = try lock.withLock { uploadResult! }.get()
-        guard stored.size == Int64(zip.offset) else {
-            throw StorageError.failed(target: provider.description, operation: "upload", reason: "stored \(stored.size) bytes of \(zip.offset)")
+        guard stored.size == counter.count else {
+            throw StorageError.failed(target: provider.description, operation: "upload", reason: "stored \(stored.size) bytes of \(counter.count)")
         }
         var sidecar = manifest!
         sidecar.ocore.archive = BackupManifest.Member(size: stored.size, sha256: counter.digest)
@@ -222,7 +230,7 @@ final class BackupSession: @unchecked Sendable {
         record.completedAt = Date()
         try context.store.updateBackup(record)
         try context.setState("stored", "1")
-        context.log(.info, "stored \(record.key) (\(formatBytes(stored.size)), sha256 \(counter.digest.prefix(16))…) and its manifest")
+        context.log(.info, "stored \(key.map { "encrypted (key \($0.id)) " } ?? "")\(record.key) (\(formatBytes(stored.size)), sha256 \(counter.digest.prefix(16))…) and its manifest")
     }
 
     /// Reads the stored archive back and re-hashes it.
@@ -312,7 +320,7 @@ final class BackupSession: @unchecked Sendable {
                 type: p.type, format: .odooZip, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
                 expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
                 members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
-                filestore: nil, archive: nil, encryptionKeyID: nil))
+                filestore: nil, archive: nil, encryptionKeyID: key?.id))
     }
 
     static func day(_ date: Date) -> String {
@@ -333,6 +341,21 @@ final class ZipMemberSink: ByteSink {
         bytes += Int64(b.count)
         progress(bytes)
     }
+}
+
+/// SHA-256-hashes bytes as a consumer reads them from a source.
+final class HashingSource: ByteSource, @unchecked Sendable {
+    private var hasher = SHA256()
+    private let source: ByteSource
+    private(set) var count: Int64 = 0
+    init(_ source: ByteSource) { self.source = source }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try source.read(into: buffer)
+        if n > 0 { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+        count += Int64(n)
+        return n
+    }
+    var digest: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Counts and SHA-256-hashes bytes on their way to the next sink.

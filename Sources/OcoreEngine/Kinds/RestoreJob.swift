@@ -83,7 +83,8 @@ public struct RestoreJob: JobKind {
             StepDefinition(name: "safety_backup", title: "Safety backup", run: { try r.safetyBackup($0) }, compensate: { try r.discardSafety($0) }),
             StepDefinition(name: "download", title: "Download and check", run: { try r.download($0) }, compensate: { r.removeDownload($0) }),
             StepDefinition(name: "prepare_database", title: "Prepare database", run: { try r.prepareDatabase($0) }, compensate: { try r.dropCreated($0) }),
-            StepDefinition(name: "load_database", title: "Load database", run: { try r.loadDatabase($0) }),
+            // The filestore starts extracting during the load, so a failed load undoes it too.
+            StepDefinition(name: "load_database", title: "Load database", run: { try r.loadDatabase($0) }, compensate: { try r.undoFilestore($0) }),
             StepDefinition(name: "restore_filestore", title: "Restore filestore", run: { try r.restoreFilestore($0) }, compensate: { try r.undoFilestore($0) }),
             StepDefinition(name: "sanitize", title: "Sanitize", run: { try r.sanitize($0) }),
             StepDefinition(name: "verify", title: "Verify", run: { try r.verify($0) }, compensate: { try r.unregister($0) }),
@@ -94,6 +95,8 @@ public struct RestoreJob: JobKind {
 
 final class RestoreSession: @unchecked Sendable {
     let p: RestoreJob.Parameters
+    private var filestoreWork: BackgroundWork<String>?
+    private var filestoreStop: CancellationFlag?
     init(_ p: RestoreJob.Parameters) { self.p = p }
 
     // MARK: Where things are
@@ -134,6 +137,8 @@ final class RestoreSession: @unchecked Sendable {
             guard backup.status.isRestorable else { throw CloneError.check("backup", "backup \(id) is \(backup.status.rawValue)") }
             let provider = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
             let manifest = try BackupVerifier.storedManifest(backup, provider: provider)
+            // An encrypted backup needs its key: a missing or wrong one stops here, before anything is touched.
+            _ = try BackupVerifier.key(for: manifest, target: try context.store.storage(named: backup.storage))
             try context.setState("manifest", String(decoding: try manifest.encoded(), as: UTF8.self))
             pgVersion = manifest.pgVersion
         } else if let path = p.archivePath {
@@ -185,8 +190,10 @@ final class RestoreSession: @unchecked Sendable {
         step(context, "download")
         guard let id = p.backupID else { return context.log(.info, "archive \(p.archivePath ?? "")") }
         let backup = try context.store.backup(id)
-        let location = try context.store.storage(named: backup.storage).location
-        if case .directory(let root) = location {
+        let storage = try context.store.storage(named: backup.storage)
+        let location = storage.location
+        let key = try manifest(context).flatMap { try BackupVerifier.key(for: $0, target: storage) }
+        if case .directory(let root) = location, key == nil {
             // A backup on this host's disk is read where it is (checked first), never copied.
             let path = root + "/" + backup.key
             let total = max(Double(backup.size ?? 1), 1)
@@ -203,7 +210,7 @@ final class RestoreSession: @unchecked Sendable {
         let file = "\(dir)/restore-\(context.jobID)-\(id).zip"
         try context.setState("archive_file", file)
         let total = max(Double(backup.size ?? 1), 1)
-        let got = try BackupVerifier.download(backup, provider: provider, to: file) { n in
+        let got = try BackupVerifier.download(backup, provider: provider, to: file, key: key) { n in
             context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) downloaded")
         }
         guard got.sha256 == backup.sha256 else {
@@ -232,6 +239,7 @@ final class RestoreSession: @unchecked Sendable {
 
     func loadDatabase(_ context: StepContext) throws {
         step(context, "load_database")
+        try startFilestore(context)
         let t = try target(context.store)
         guard let file = archiveFile(context) else { throw CloneError.check("archive", "no archive to load") }
         let zip = try ZipArchiveReader(path: file)
@@ -251,7 +259,9 @@ final class RestoreSession: @unchecked Sendable {
 
     /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
     func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, into command: Command, on executor: any Executor,
-                      context: StepContext, progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
+                      context: StepContext, cancellation: CancellationFlag? = nil,
+                      progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
+        let cancellation = cancellation ?? context.cancellation
         let channel = ByteChannel(capacity: 16)
         let feeder = Thread {
             do {
@@ -276,7 +286,7 @@ final class RestoreSession: @unchecked Sendable {
         let err = CollectingSink(limit: 64 << 10)
         let termination: CommandResult.Termination
         do {
-            termination = try executor.execute(command, stdin: channel.source, stdout: DiscardingSink(), stderr: err, cancellation: context.cancellation)
+            termination = try executor.execute(command, stdin: channel.source, stdout: DiscardingSink(), stderr: err, cancellation: cancellation)
         } catch {
             channel.abandon()
             throw error
@@ -286,11 +296,11 @@ final class RestoreSession: @unchecked Sendable {
         return CommandResult(termination: termination, stderr: err.data)
     }
 
-    func restoreFilestore(_ context: StepContext) throws {
-        step(context, "restore_filestore")
-        guard p.includeFilestore else { return context.log(.info, "filestore left as it is (--no-filestore)") }
+    /// The filestore is extracted while the database loads (they use different resources: the
+    /// load is PostgreSQL's CPU, the extraction is disk): started here, awaited in its own step.
+    func startFilestore(_ context: StepContext) throws {
+        guard p.includeFilestore, let file = archiveFile(context) else { return }
         let t = try target(context.store)
-        guard let file = archiveFile(context) else { return }
         let zip = try ZipArchiveReader(path: file)
         let files = zip.members.filter { $0.name.hasPrefix("filestore/") && !$0.name.hasSuffix("/") }
         let executor = Executors.forServer(t.server)
@@ -304,17 +314,35 @@ final class RestoreSession: @unchecked Sendable {
             try context.setState("created_filestore", dir)
         }
         try fs.makeDirectory(dir)
-        let total = max(files.reduce(0.0) { $0 + Double($1.size) }, 1)
-        let result = try streamMember(of: zip, names: files.map(\.name), asTar: true, into: Command(["tar", "-x", "-f", "-", "-C", dir]),
-                                      on: executor, context: context) { _, sent in
-            context.progress(min(Double(sent) / total, 0.99), message: "\(formatBytes(sent)) of filestore")
+        let bytes = files.reduce(0.0) { $0 + Double($1.size) }
+        let stop = CancellationFlag()
+        filestoreStop = stop
+        filestoreWork = BackgroundWork { [self] in
+            let result = try streamMember(of: zip, names: files.map(\.name), asTar: true, into: Command(["tar", "-x", "-f", "-", "-C", dir]),
+                                          on: executor, context: context, cancellation: stop) { _, _ in }
+            guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+            return "\(files.count) files, \(formatBytes(Int64(bytes))) into \(dir)"
         }
-        guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+    }
+
+    func restoreFilestore(_ context: StepContext) throws {
+        step(context, "restore_filestore")
+        guard p.includeFilestore else { return context.log(.info, "filestore left as it is (--no-filestore)") }
+        if filestoreWork == nil { try startFilestore(context) }
+        guard let work = filestoreWork else { return }
+        context.progress(0.5, message: "extracting (started with the database load)", force: true)
+        while !work.isDone {
+            if context.cancellation.isCancelled { filestoreStop?.cancel() }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let summary = try work.wait().get()
+        try context.checkCancelled()
+        let t = try target(context.store)
         if let aside = context.state["moved_filestore"] {
-            try fs.removeTree(aside)
+            try RemoteFileSystem(Executors.forServer(t.server)).removeTree(aside)
             try context.setState("moved_filestore", nil)
         }
-        context.log(.info, "filestore restored: \(files.count) files, \(formatBytes(Int64(clamping: Int(total)))) into \(dir)")
+        context.log(.info, "filestore restored: \(summary)")
     }
 
     func sanitize(_ context: StepContext) throws {
@@ -411,6 +439,9 @@ final class RestoreSession: @unchecked Sendable {
     }
 
     func undoFilestore(_ context: StepContext) throws {
+        // An extraction still running (the load failed first) is stopped before anything moves.
+        filestoreStop?.cancel()
+        _ = filestoreWork?.wait()
         let t = try target(context.store)
         let fs = RemoteFileSystem(Executors.forServer(t.server))
         if let aside = context.state["moved_filestore"] {
@@ -459,5 +490,28 @@ extension Data {
             start = r.upperBound
         }
         return count
+    }
+}
+
+/// Work on its own thread whose result is awaited later.
+final class BackgroundWork<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+
+    init(_ work: @escaping @Sendable () throws -> T) {
+        Thread.detachNewThread { [self] in
+            let r = Result { try work() }
+            lock.withLock { result = r }
+            done.signal()
+        }
+    }
+
+    var isDone: Bool { lock.withLock { result != nil } }
+
+    func wait() -> Result<T, Error> {
+        done.wait()
+        done.signal()
+        return lock.withLock { result! }
     }
 }
