@@ -12,7 +12,7 @@ extension BackupType: ExpressibleByArgument {}
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Take, list, verify, export and remove backups (Odoo-format ZIP archives in storage).",
-        subcommands: [Create.self, List.self, Show.self, Verify.self, Remove.self, Pin.self, Unpin.self, Export.self, RunDue.self],
+        subcommands: [Create.self, List.self, Show.self, Verify.self, Remove.self, Pin.self, Unpin.self, Export.self, URLCommand.self, RunDue.self],
         defaultSubcommand: List.self)
 
     /// `auto` (GFS by date) or an explicit tier.
@@ -196,6 +196,25 @@ struct BackupCommand: ParsableCommand {
                 unlink(temp)
                 throw error
             }
+        }
+    }
+
+    struct URLCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "url", abstract: "Print a pre-signed download URL for a backup in S3 storage.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Option(help: "Seconds the URL stays valid (at most 7 days).") var expires = 3600
+
+        func run() throws {
+            let store = try global.openStore()
+            let b = try store.backup(id)
+            guard b.status.isRestorable else { throw CLIError("backup \(id) is \(b.status.rawValue): nothing to download") }
+            let target = try store.storage(named: b.storage)
+            guard case .s3(let location) = target.location else {
+                throw CLIError("pre-signed URLs exist for S3 storage only; \(b.storage) is \(target.location.kind): use `ocore backup export \(id) FILE`")
+            }
+            print(try S3Storage(location: location).presignedGetURL(key: b.key, expires: expires))
+            if target.encryption != nil { FileHandle.standardError.write(Data("ocore: note: the object is encrypted; `ocore backup export \(id) FILE --decrypt` gives the plain archive\n".utf8)) }
         }
     }
 
