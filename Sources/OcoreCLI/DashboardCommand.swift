@@ -78,6 +78,15 @@ struct DashboardCommand: ParsableCommand {
             try BackupScheduler(store: store, home: home).submit(environment: r.environment, storage: r.storage, type: r.type,
                                                                  includeFilestore: r.includeFilestore, tier: r.tier).jobID
         }
+        settings.startRestore = { r in
+            let b = try store.backup(r.backupID)
+            var arguments = ["--to", r.target, "--confirm", r.target, "--yes"]
+            if !r.safetyBackup { arguments.append("--no-safety-backup") }
+            if !r.includeFilestore { arguments.append("--no-filestore") }
+            let request = RestoreRequest(options: try RestoreOptions.parse(arguments), backupID: b.id, archivePath: nil, backupEnvironment: b.environment,
+                                         sourceType: (try? store.environment(named: b.environment))?.type, odooVersion: b.odooVersion)
+            return try request.prepare(store: store).submit(store: store, home: home)
+        }
         try DashboardRuntime(store: store, settings: settings).run()
     }
 }

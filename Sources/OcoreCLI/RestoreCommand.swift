@@ -91,7 +91,8 @@ struct RestoreRequest {
     var sourceType: EnvironmentType?
     var odooVersion: String?
 
-    func run(store: SQLiteStateStore, home: StateHome) throws {
+    /// Validates the request (the safety rules) and builds the job's parameters.
+    func prepare(store: SQLiteStateStore) throws -> Prepared {
         let o = options
         if o.to != nil && o.newName != nil { throw CLIError("give --to ENV or --new NAME, not both") }
         guard let targetName = o.newName ?? o.to ?? backupEnvironment else { throw CLIError("give --to ENV or --new NAME --type T") }
@@ -143,15 +144,34 @@ struct RestoreRequest {
         let parameters = RestoreJob.Parameters(backupID: backupID, archivePath: archivePath, target: targetName, newEnvironment: newEnv, mode: mode,
                                                includeFilestore: !o.noFilestore, safetyBackup: !o.noSafetyBackup, safetyStorage: o.safetyStorage,
                                                asMoved: o.asMoved, preset: preset.rawValue, options: keys, passwordHash: hash)
+        let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
+        return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil)
+    }
+
+    struct Prepared {
+        var parameters: RestoreJob.Parameters
+        var target: String
+        var server: String
+        var mode: RestoreMode
+        var preset: SanitizationCatalog.Preset
+        var newEnvironment: Bool
+
+        func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
+            try JobQueue(store: store, home: home).submit(RestoreJob(), parameters: parameters, environment: target, server: server, locks: [target])
+        }
+    }
+
+    func run(store: SQLiteStateStore, home: StateHome) throws {
+        let o = options
+        let prepared = try prepare(store: store)
+        let (targetName, mode, preset) = (prepared.target, prepared.mode, prepared.preset)
         if isatty(0) == 1 && isatty(1) == 1 && !o.yes {
             print("Restore \(backupID ?? archivePath ?? "") into \(targetName) (\(mode.rawValue)); sanitization: \(preset.rawValue)")
-            if newEnv == nil { print("All changes to \(targetName) since the backup will be lost\(o.noSafetyBackup ? " (NO safety backup)" : "; a safety backup is taken first").") }
+            if !prepared.newEnvironment { print("All changes to \(targetName) since the backup will be lost\(o.noSafetyBackup ? " (NO safety backup)" : "; a safety backup is taken first").") }
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("restore not started") }
         }
-        let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
-        let id = try JobQueue(store: store, home: home).submit(RestoreJob(), parameters: parameters, environment: targetName, server: server,
-                                                               locks: [targetName])
+        let id = try prepared.submit(store: store, home: home)
         if o.detach { return print(o.json ? "{\"job\": \(id), \"status\": \"queued\"}" : "restore queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
         if !o.json { print("restore queued as job \(id)") }
         let status = try JobFollower(store: store, id: id, json: false, quiet: o.json).run()

@@ -162,4 +162,30 @@ struct DashboardTmuxTests {
         #expect(try f.target("wizard-stg").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
         try tmux.keys("q")
     }
+
+    @Test("restore from the Backups tab: a staging environment is put back to its backup, with a safety backup first")
+    func restoreFromBackupsTab() throws {
+        let f = try RestoreFixture()
+        _ = try f.clone.clone("staging", preset: "minimal")
+        let backup = try #require(try f.ocore.jsonObject(["backup", "create", "staging", "--json"])["id"] as? String)
+        try TestPostgres.psql("staging").execute("CREATE TABLE since_backup (x int);")
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("staging") }
+        try tmux.keys("/")
+        try tmux.keys("-l", "staging")
+        try tmux.keys("Enter", "j", "2")
+        _ = try tmux.waitFor("the backup in the Backups tab") { $0.contains("completed") && $0.contains("EXPIRES") }
+        try tmux.keys("R")
+        let dialog = try tmux.waitFor("the restore dialog") { $0.contains("Restore into staging") }
+        #expect(dialog.contains("All changes to staging since") && dialog.contains("safety backup first"))
+        try tmux.keys("Tab", "Tab", "Enter")
+        let done = try tmux.waitFor("the restore to complete", timeout: .seconds(90)) { $0.contains("· completed") }
+        #expect(done.contains("Safety backup") && done.contains("Verify"))
+        #expect(try TestPostgres.psql("staging").scalar("SELECT to_regclass('since_backup') IS NULL") == "t")
+        let points = try f.ocore.jsonArray(["restore-points", "staging", "--json"])
+        #expect(points.first?["backup_id"] as? String == backup && points.first?["safety_backup_id"] as? String != nil)
+        try tmux.keys("m", "q")
+    }
 }

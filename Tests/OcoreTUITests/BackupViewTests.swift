@@ -59,3 +59,24 @@ struct BackupViewTests {
         #expect(screen(s).text.contains("no storage target"))
     }
 }
+
+@Suite("Restoring from the dashboard")
+struct RestoreDialogTests {
+    @Test("R on a backup warns what will be lost; a protected environment's restore starts only once its name is typed")
+    func protectedNeedsName() {
+        var s = dashboard([row("production", .production)])
+        press(&s, .down, .character("2"))
+        _ = update(&s, .environmentDetailsLoaded(environment: "production", jobs: [], log: [], backups: [backup("b1", env: "production", daysAgo: 1, now: s.now)]))
+        press(&s, .character("R"))
+        let text = screen(s).text
+        #expect(text.contains("Restore into production") && text.contains("All changes to production since"))
+        #expect(text.contains("Type production to confirm"))
+        press(&s, .tab, .tab, .tab)  // to Restore, name not typed
+        #expect(update(&s, .key(.enter)).isEmpty)
+        #expect(screen(s).text.contains("type production to confirm"))
+        type(&s, "production")
+        press(&s, .backTab, .character(" "), .tab)  // filestore off, back to the name
+        let effects = update(&s, .key(.enter))
+        #expect(effects == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "production", safetyBackup: true, includeFilestore: false))])
+    }
+}

@@ -16,6 +16,8 @@ public struct DashboardSettings: Sendable {
     public var startClone: (@Sendable (CloneWizardRequest) throws -> Int64)?
     /// Queues a backup exactly as `ocore backup create` does; returns the job id.
     public var startBackup: (@Sendable (BackupDialogRequest) throws -> Int64)?
+    /// Queues a restore exactly as `ocore restore` does; returns the job id.
+    public var startRestore: (@Sendable (RestoreDialogRequest) throws -> Int64)?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -140,6 +142,12 @@ public final class DashboardRuntime {
             }
         case .startBackup(let request):
             guard let start = settings.startBackup else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.backupRefused("\(error)")) }
+            }
+        case .startRestore(let request):
+            guard let start = settings.startRestore else { return }
             let inbox = self.inbox
             Thread.detachNewThread {
                 do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.backupRefused("\(error)")) }

@@ -74,6 +74,7 @@ public enum Overlay: Equatable, Sendable {
     case cloneWizard(CloneWizardState)
     case progress(ProgressModalState)
     case backupDialog(BackupDialogState)
+    case restoreDialog(RestoreDialogState)
 }
 
 /// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
@@ -186,6 +187,7 @@ public enum Effect: Equatable, Sendable {
     case loadImpacts(source: String)
     case startClone(CloneWizardRequest)
     case startBackup(BackupDialogRequest)
+    case startRestore(RestoreDialogRequest)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
 }

@@ -45,6 +45,7 @@ public enum KeyHelp {
         case .progress: return [("x", "cancel"), ("m Esc", "minimize")]
         case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
         case .backupDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "start"), ("Esc", "close")]
+        case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
         case .none: break
         }
         return [("?", "help"), (":", "palette"), ("c", "clone"), ("b", "backup"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]

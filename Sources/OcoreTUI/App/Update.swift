@@ -93,6 +93,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleProgress(key, &modal, &state)
     case .backupDialog(var dialog):
         return handleBackupDialog(key, &dialog, &state)
+    case .restoreDialog(var dialog):
+        return handleRestoreDialog(key, &dialog, &state)
     case .none:
         break
     }
@@ -204,8 +206,9 @@ private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         }
         if state.tab == .backups { state.backupsList.move(delta, count: state.environmentBackups.count, visible: max(state.bodyHeight - 4, 1)) }
         if state.tab == .log { state.logView.scrollBack = max(0, state.logView.scrollBack - delta) }
-    case .enter:
-        if state.tab == .jobs { state.tab = .log }
+    case .enter, .character("R"):
+        if state.tab == .jobs && key == .enter { state.tab = .log }
+        if state.tab == .backups { return openRestoreDialog(&state) }
     default: break
     }
     return []

@@ -59,3 +59,29 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
         buffer.put("Tab/↑↓ field · ←→ change · Space toggle · Enter start · Esc close", x: inner.x + 1, y: inner.maxY - 1, style: theme[.muted], maxWidth: inner.width - 2)
     }
 }
+
+/// The restore dialog: what will be lost, the safety switches, the typed name for production.
+func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 76), height: min(area.height, 14))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Restore into \(dialog.target.name)", style: theme[.danger], titleStyle: theme[.danger]).render(in: rect, symbols: theme.symbols, into: &buffer)
+    let when = day(dialog.backup.createdAt, time: true)
+    var lines: [(String, Theme.Role, RestoreDialogState.Field?)] = [
+        ("Backup \(dialog.backup.id) · \(dialog.backup.tier.rawValue) · \(bytesText(dialog.backup.size))", .text, nil),
+        ("All changes to \(dialog.target.name) since \(when) will be lost.", .danger, nil),
+        ("", .text, nil),
+        ("\(dialog.safetyBackup ? theme.symbols.checked : theme.symbols.unchecked) safety backup first (verified before anything is touched)",
+         dialog.safetyBackup ? .text : .warning, .safety),
+        ("\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) restore the filestore", .text, .filestore),
+    ]
+    if dialog.target.isProtected { lines.append(("Type \(dialog.target.name) to confirm: \(dialog.confirmation.text)", .warning, .confirm)) }
+    lines.append(("", .text, nil))
+    lines.append(("[ Restore ]", dialog.isConfirmed ? .title : .muted, .start))
+    for (i, line) in lines.enumerated() where i < inner.height {
+        let focused = line.2 != nil && line.2 == dialog.field
+        let y = inner.y + i
+        if focused { buffer.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: theme[.selection]) }
+        buffer.put(line.0, x: inner.x + 1, y: y, style: focused ? theme[.selection] : theme[line.1], maxWidth: inner.width - 2)
+    }
+    if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
+}

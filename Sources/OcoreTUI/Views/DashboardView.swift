@@ -38,6 +38,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), theme: theme, in: body, into: &buffer)
     case .progress(let modal): drawProgress(modal, now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
     case .backupDialog(let dialog): drawBackupDialog(dialog, now: state.now, theme: theme, in: body, into: &buffer)
+    case .restoreDialog(let dialog): drawRestoreDialog(dialog, theme: theme, in: body, into: &buffer)
     }
     if theme.symbols == .ascii { buffer.transliterateDecorations() }
 }
