@@ -3,6 +3,7 @@ import Foundation
 import OcoreArchive
 import OcoreEngine
 import OcoreModel
+import OcoreOdoo
 import OcoreRemote
 import OcoreStorage
 import OcoreStore
@@ -105,9 +106,13 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Download a backup again and check every checksum.")
+        static let configuration = CommandConfiguration(
+            abstract: "Download a backup again and check every checksum; --restore-test also restores it into a scratch database and checks that.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
+        @Flag(name: .customLong("restore-test"), help: "Restore into a scratch environment, verify it (tables, users, every attachment file), remove it, record the evidence.")
+        var restoreTest = false
+        @Option(help: "Server for the restore test (default: the backup's).") var server: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -115,14 +120,18 @@ struct BackupCommand: ParsableCommand {
             let scratch = global.stateHome.path + "/tmp"
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
+            var checks = report.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
+            if restoreTest && report.ok { checks.append(try RestoreTest(store: store, home: global.stateHome, backupID: id, server: server).run()) }
+            let ok = checks.allSatisfy(\.ok)
             if json {
-                try JSONOutput.print(VerifyJSON(backup: id, ok: report.ok, checks: report.checks.map { .init(name: $0.name, ok: $0.ok, detail: $0.detail) }))
+                try JSONOutput.print(VerifyJSON(backup: id, ok: ok, checks: checks))
             } else {
-                let shown = report.checks.filter { !$0.ok || !$0.name.hasPrefix("filestore/") }
-                for c in shown { print("\(c.ok ? "✓" : "✗") \(c.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(c.detail)") }
-                print(report.ok ? "backup \(id) verified" : "backup \(id) FAILED verification")
+                for c in checks where !c.ok || !c.name.hasPrefix("filestore/") {
+                    print("\(c.ok ? "✓" : "✗") \(c.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(c.detail)")
+                }
+                print(ok ? "backup \(id) verified" : "backup \(id) FAILED verification")
             }
-            if !report.ok { throw ExitCode(1) }
+            if !ok { throw ExitCode(1) }
         }
     }
 
@@ -277,4 +286,48 @@ struct VerifyJSON: Encodable {
     let backup: String
     let ok: Bool
     let checks: [Check]
+}
+
+/// `backup verify --restore-test`: the backup restored into a scratch environment (no safety
+/// backup, no sanitization: nobody uses it), verified like a restore, then removed; the evidence
+/// (when, where, how long, what was checked) is recorded on the backup.
+struct RestoreTest {
+    let store: SQLiteStateStore
+    let home: StateHome
+    let backupID: String
+    let server: String?
+
+    func run() throws -> VerifyJSON.Check {
+        var backup = try store.backup(backupID)
+        let name = "restore-test-\(UUID().uuidString.prefix(8).lowercased())"
+        let serverName = try server ?? store.resolvedEnvironment(named: backup.environment).server.name
+        let options = try RestoreOptions.parse(["--new", name, "--type", "development", "--server", serverName, "--preset", "none",
+                                                "--i-understand-the-risk", "--no-safety-backup", "--yes"])
+        let started = Date()
+        let request = RestoreRequest(options: options, backupID: backupID, archivePath: nil, backupEnvironment: backup.environment,
+                                     sourceType: .development, odooVersion: backup.odooVersion)
+        let job = try request.prepare(store: store).submit(store: store, home: home)
+        let status = try JobFollower(store: store, id: job, json: false, quiet: true).run()
+        let seconds = Date().timeIntervalSince(started)
+        let outcome = (try? store.jobResult(job)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        let verification = outcome?["verification"] as? [String: String] ?? [:]
+        // The scratch environment goes, whatever happened (a failed restore already removed its work).
+        if let env = try? store.resolvedEnvironment(named: name) {
+            var admin = PostgresConnection(env)
+            admin.database = "postgres"
+            let executor = Executors.forServer(env.server)
+            try? PSQL(executor: executor, connection: admin).execute("DROP DATABASE IF EXISTS \(SQL.identifier(env.environment.dbName)) WITH (FORCE);")
+            try? RemoteFileSystem(executor).removeTree(env.filestore)
+            try? store.removeEnvironment(named: name)
+        }
+        let missing = Int(verification["missing_files"] ?? "") ?? 0
+        let ok = status == .completed && missing == 0
+        let detail = ok ? "restored on \(serverName) in \(Int(seconds)) s: \(verification["users"] ?? "?") users, \(verification["modules"] ?? "?") modules, \(verification["attachments"] ?? "0") attachments, none missing"
+                        : status == .completed ? "restored, but \(missing) attachment file(s) missing" : "the restore failed (job \(job)): \((try? store.job(job).errorMessage) ?? nil ?? "?")"
+        let evidence: [String: Any] = ["at": ISO8601DateFormatter().string(from: started), "server": serverName, "seconds": Int(seconds.rounded()),
+                                       "ok": ok, "job": job, "checks": verification]
+        backup.restoreTest = String(decoding: try JSONSerialization.data(withJSONObject: evidence, options: [.sortedKeys]), as: UTF8.self)
+        try store.updateBackup(backup)
+        return VerifyJSON.Check(name: "restore test", ok: ok, detail: detail)
+    }
 }

@@ -166,25 +166,27 @@ struct DashboardTmuxTests {
     @Test("restore from the Backups tab: a staging environment is put back to its backup, with a safety backup first")
     func restoreFromBackupsTab() throws {
         let f = try RestoreFixture()
-        _ = try f.clone.clone("staging", preset: "minimal")
-        let backup = try #require(try f.ocore.jsonObject(["backup", "create", "staging", "--json"])["id"] as? String)
-        try TestPostgres.psql("staging").execute("CREATE TABLE since_backup (x int);")
+        // A name of its own: the test cluster is shared with tests that clone into "staging".
+        let stg = "tmux_stg_\(UUID().uuidString.prefix(6).lowercased())"
+        _ = try f.clone.clone(stg, preset: "minimal")
+        let backup = try #require(try f.ocore.jsonObject(["backup", "create", stg, "--json"])["id"] as? String)
+        try TestPostgres.psql(stg).execute("CREATE TABLE since_backup (x int);")
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
-        _ = try tmux.waitFor("the tree") { $0.contains("staging") }
+        _ = try tmux.waitFor("the tree") { $0.contains(stg) }
         try tmux.keys("/")
-        try tmux.keys("-l", "staging")
+        try tmux.keys("-l", stg)
         try tmux.keys("Enter", "j", "2")
         _ = try tmux.waitFor("the backup in the Backups tab") { $0.contains("completed") && $0.contains("EXPIRES") }
         try tmux.keys("R")
-        let dialog = try tmux.waitFor("the restore dialog") { $0.contains("Restore into staging") }
-        #expect(dialog.contains("All changes to staging since") && dialog.contains("safety backup first"))
+        let dialog = try tmux.waitFor("the restore dialog") { $0.contains("Restore into \(stg)") }
+        #expect(dialog.contains("All changes to \(stg) since") && dialog.contains("safety backup first"))
         try tmux.keys("Tab", "Tab", "Enter")
         let done = try tmux.waitFor("the restore to complete", timeout: .seconds(90)) { $0.contains("· completed") }
         #expect(done.contains("Safety backup") && done.contains("Verify"))
-        #expect(try TestPostgres.psql("staging").scalar("SELECT to_regclass('since_backup') IS NULL") == "t")
-        let points = try f.ocore.jsonArray(["restore-points", "staging", "--json"])
+        #expect(try TestPostgres.psql(stg).scalar("SELECT to_regclass('since_backup') IS NULL") == "t")
+        let points = try f.ocore.jsonArray(["restore-points", stg, "--json"])
         #expect(points.first?["backup_id"] as? String == backup && points.first?["safety_backup_id"] as? String != nil)
         try tmux.keys("m", "q")
     }

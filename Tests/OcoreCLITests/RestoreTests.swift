@@ -114,6 +114,20 @@ struct RestoreTests {
         #expect(try OdooWay.tree(devStore) == ["keep": try OdooWay.tree(devStore)["keep"]!] && FileManager.default.fileExists(atPath: devStore + "/keep"))
     }
 
+    @Test("verify --restore-test restores into a scratch environment, checks it, removes it, and records the evidence on the backup")
+    func restoreTest() throws {
+        let f = try RestoreFixture()
+        let doc = try f.ocore.jsonObject(["backup", "verify", f.backupID, "--restore-test", "--json"])
+        #expect(doc["ok"] as? Bool == true)
+        let check = try #require((doc["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "restore test" })
+        #expect(check["ok"] as? Bool == true && (check["detail"] as? String)?.contains("none missing") == true)
+        let evidence = try #require(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["restore_test"] as? String)
+        #expect(evidence.contains("\"ok\":true") && evidence.contains("\"missing_files\":\"0\""))
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).allSatisfy { !(($0["name"] as? String) ?? "").hasPrefix("restore-test-") })
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'restore-test-%'") == "0")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: f.clone.dataDir + "/filestore")).contains { $0.hasPrefix("restore-test-") })
+    }
+
     @Test("cross-server: a backup of 127.0.0.2's environment restored as a new environment on 127.0.0.3")
     func crossServer() throws {
         let sshd = TestSSHD.shared
