@@ -27,6 +27,8 @@ struct CloneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Options to remove from the preset.", valueName: "key[,key…]")) var disable: String?
     @Option(name: .customLong("reset-password-value"), help: "Password for reset_passwords (default staging123).") var resetPasswordValue: String?
     @Flag(name: .customLong("no-filestore"), help: "Copy the database only.") var noFilestore = false
+    @Flag(name: .customLong("fast-copy"), help: "Copy with CREATE DATABASE … TEMPLATE (same server; DISCONNECTS the source's sessions).") var fastCopy = false
+    @Flag(name: .customLong("keep-identity"), help: "Keep database.uuid and database.secret (a disaster-recovery replica; only with --preset none).") var keepIdentity = false
     @Flag(name: .customLong("i-understand-the-risk"), help: "Required with --preset none: the copy keeps real customer data and credentials.") var understandRisk = false
     @Flag(help: "Queue the clone and return at once.") var detach = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
@@ -43,6 +45,9 @@ struct CloneCommand: ParsableCommand {
             throw CLIError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
         }
         if url != nil && domain != nil { throw CLIError("give --url or --domain, not both") }
+        if keepIdentity && preset != .none {
+            throw CLIError("--keep-identity makes a disaster-recovery replica and goes only with --preset none: a sanitized copy always gets a new identity")
+        }
         let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
         let options = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
         let store = try global.openStore()
@@ -55,7 +60,13 @@ struct CloneCommand: ParsableCommand {
         let request = CloneRequest(source: source, target: target, targetType: replaced?.environment.type ?? type!, targetServer: serverName,
                                    targetURL: targetURL, preset: preset, options: options, includeFilestore: !noFilestore,
                                    resetPasswordValue: resetPasswordValue, replacing: replaced)
-        let parameters = try request.validated(store: store)
+        var parameters = try request.validated(store: store)
+        parameters.keepIdentity = keepIdentity
+        if fastCopy {
+            guard serverName == sourceEnv.server.name else { throw CLIError("--fast-copy works on one server only: the copy is made by PostgreSQL itself") }
+            parameters.fastCopy = true
+            FileHandle.standardError.write(Data("ocore: warning: --fast-copy disconnects every session of \(source)'s database while it is copied\n".utf8))
+        }
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
             print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(request.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
             print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")

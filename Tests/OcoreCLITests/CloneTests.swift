@@ -168,6 +168,32 @@ struct CloneTests {
                 != TestPostgres.psql(f.source).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'"))
     }
 
+    @Test("--fast-copy copies with CREATE DATABASE … TEMPLATE: same rows, sanitized as usual; other servers are refused")
+    func fastCopy() throws {
+        let f = try CloneFixture()
+        let name = "fc_\(UUID().uuidString.prefix(6).lowercased())"
+        let result = try f.ocore.run(["clone", "production", "--new", name, "--type", "staging", "--preset", "minimal", "--fast-copy", "--yes", "--json"])
+        #expect(result.succeeded && result.stderrText.contains("disconnects every session"), "\(result.stderrText)")
+        let steps = try f.ocore.run(["jobs", "show", "1"]).stdoutText
+        #expect(steps.contains("CREATE DATABASE … TEMPLATE"))
+        #expect(try f.target(name).scalar("SELECT count(*) FROM res_partner") == TestPostgres.psql(f.source).scalar("SELECT count(*) FROM res_partner"))
+        #expect(try f.target(name).scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        _ = try f.ocore.ok(["server", "add", "other", "--local", "--no-check"])
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x9", "--type", "staging", "--server", "other", "--fast-copy", "--yes"]), mentions: "one server only")
+    }
+
+    @Test("--keep-identity makes a disaster-recovery replica (same uuid and secret), and only with --preset none")
+    func keepIdentity() throws {
+        let f = try CloneFixture()
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "dr", "--type", "staging", "--keep-identity"]), mentions: "only with --preset none")
+        let dr = "dr_\(UUID().uuidString.prefix(6).lowercased())"
+        let doc = try f.clone(dr, preset: "none", extra: ["--i-understand-the-risk", "--keep-identity"])
+        #expect(doc["status"] as? String == "completed")
+        let identity = "SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret')"
+        let copied = try f.target(dr).scalar(identity), original = try TestPostgres.psql(f.source).scalar(identity)
+        #expect(copied == original && copied?.contains("database.secret=") == true)
+    }
+
     @Test("schema drift: absent tables and columns are skipped with reasons and the clone completes")
     func schemaDrift() throws {
         let f = try CloneFixture(schemaDrift: true)

@@ -27,6 +27,10 @@ public struct CloneJob: JobKind {
         public var replaceFilestore: String?
         public var safetyBackupID: String?
         public var safetyStorage: String?
+        /// A disaster-recovery replica keeps database.uuid/secret (only with preset none).
+        public var keepIdentity: Bool?
+        /// `CREATE DATABASE … TEMPLATE source` (same server; disconnects the source's sessions).
+        public var fastCopy: Bool?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: String,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {
@@ -161,8 +165,18 @@ public struct CloneJob: JobKind {
         let sides = try sides(p, context)
         if p.isReplace { try clearReplacedTarget(p, context, sides: sides) }
         try context.setState("created_database", p.targetDatabase)
-        try PSQL(executor: sides.targetExecutor, connection: sides.target)
-            .execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) ENCODING 'UTF8' TEMPLATE template0;")
+        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        if p.fastCopy == true {
+            guard sides.sameServer else { throw CloneError.check("fast copy", "--fast-copy works on one server only") }
+            // PostgreSQL copies a database file by file, but only while nobody is connected to it.
+            let source = SQL.literal(sides.source.environment.dbName)
+            let ended = try admin.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = \(source) AND pid <> pg_backend_pid()") ?? "0"
+            context.log(.warning, "fast copy: disconnected \(ended) session(s) of \(sides.source.environment.dbName)")
+            try admin.execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) TEMPLATE \(SQL.identifier(sides.source.environment.dbName));")
+            context.log(.info, "copied \(sides.source.environment.dbName) into \(p.targetDatabase) with CREATE DATABASE … TEMPLATE")
+            return
+        }
+        try admin.execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) ENCODING 'UTF8' TEMPLATE template0;")
         context.log(.info, "created database \(p.targetDatabase) on \(sides.targetServer.name)")
     }
 
@@ -183,6 +197,7 @@ public struct CloneJob: JobKind {
     /// `pg_dump -Fc -Z0` on the source server streamed into `pg_restore` on the target's, data
     /// first (tables load without indexes), then post-data (indexes, constraints) in its own step.
     static func copyDatabase(_ p: Parameters, _ context: StepContext, post: Bool) throws {
+        if p.fastCopy == true { return context.log(.info, "database already copied by CREATE DATABASE … TEMPLATE") }
         let sides = try sides(p, context)
         let source = PostgresConnection(sides.source)
         var target = sides.target
@@ -313,7 +328,8 @@ public struct CloneJob: JobKind {
         let outcome = try SanitizationRun(
             target: PSQL(executor: sides.targetExecutor, connection: target), addons: sides.source.environment.addons, preset: p.preset,
             options: p.options, targetURL: p.targetURL, passwordHash: p.passwordHash,
-            proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))).apply(context)
+            proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
+            resetIdentity: !(p.keepIdentity ?? false)).apply(context)
         try context.setState("outcome", String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
     }
 
