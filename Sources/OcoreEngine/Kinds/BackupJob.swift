@@ -249,8 +249,9 @@ final class BackupSession: @unchecked Sendable {
         context.log(record.status == .partial ? .warning : .info,
                     record.status == .partial ? "verified, but PARTIAL: \(filestore?.unreadable.count ?? 0) filestore file(s) were not readable"
                                               : "verified: read back \(formatBytes(check.count)), checksum matches")
-        // Retention runs per environment, only after one of its backups succeeded.
-        if record.status == .completed {
+        // Retention runs per environment, only after one of its backups succeeded — but not inside
+        // a restore or replace, whose backup being restored may itself be expired.
+        if record.status == .completed && p.type != .preRestore && p.type != .preReplace {
             let report = try RetentionSweeper(store: context.store).sweep(environment: p.environment, dryRun: false)
             for d in report where d.delete { context.log(.info, "retention: removed \(d.backup.id) (\(d.reason))") }
         }
