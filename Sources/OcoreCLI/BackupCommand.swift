@@ -233,9 +233,11 @@ struct BackupCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            let started = try BackupScheduler(store: store, home: global.stateHome).runDue(now: Date())
-            if started.isEmpty { print("no scheduled backup is due") }
-            for (env, id) in started { print("scheduled backup of \(env) queued as \(id)") }
+            let pass = try BackupScheduler(store: store, home: global.stateHome).runDueReporting(now: Date())
+            if pass.started.isEmpty && pass.failed.isEmpty { print("no scheduled backup is due") }
+            for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
+            for (env, error) in pass.failed { FileHandle.standardError.write(Data("ocore: scheduled backup of \(env) not started: \(error)\n".utf8)) }
+            if !pass.failed.isEmpty { throw ExitCode(1) }
         }
     }
 }

@@ -142,7 +142,10 @@ struct DaemonCommand: ParsableCommand {
         let scheduler = BackupScheduler(store: store, home: global.stateHome)
         Thread.detachNewThread {
             while true {
-                if let started = try? scheduler.runDue(now: Date()) { for (env, id) in started { print("scheduled backup of \(env) queued as \(id)") } }
+                if let pass = try? scheduler.runDueReporting(now: Date()) {
+                    for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
+                    for (env, error) in pass.failed { print("scheduled backup of \(env) not started: \(error)") }
+                }
                 Thread.sleep(forTimeInterval: 30)
             }
         }

@@ -42,8 +42,15 @@ public struct BackupScheduler: Sendable {
 
     /// Queues every scheduled backup whose latest slot has not run yet. A host that was down for
     /// days runs each missed environment once, not once per missed slot.
+    /// One environment's problem (busy, its storage gone) never holds up the others: its error is
+    /// returned beside what started, and it is tried again on the next pass.
     public func runDue(now: Date) throws -> [(environment: String, backupID: String)] {
+        try runDueReporting(now: now).started
+    }
+
+    public func runDueReporting(now: Date) throws -> (started: [(environment: String, backupID: String)], failed: [(environment: String, error: String)]) {
         var started: [(String, String)] = []
+        var failed: [(String, String)] = []
         for policy in try store.backupPolicies() {
             guard let slot = Self.latestSlot(at: policy.at, before: now) else { continue }
             if let last = policy.lastRunAt, last >= slot { continue }
@@ -54,8 +61,10 @@ public struct BackupScheduler: Sendable {
                 started.append((policy.environment, id))
             } catch is JobStoreError {
                 continue  // the environment is busy: try again on the next pass
+            } catch {
+                failed.append((policy.environment, "\(error)"))
             }
         }
-        return started
+        return (started, failed)
     }
 }
