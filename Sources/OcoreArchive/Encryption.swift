@@ -35,11 +35,6 @@ public struct BackupKey: @unchecked Sendable {
         if let raw = Data(base64Encoded: trimmed), raw.count == 32 { return try BackupKey(raw: raw) }
         throw EncryptionError.badKey("the key must be 64 hex digits or base64 of 32 bytes")
     }
-
-    /// Makes a new random key as 64 hex digits.
-    public static func generateHex() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 public enum EncryptionError: Error, CustomStringConvertible, Equatable {

@@ -60,17 +60,6 @@ public final class ZipArchiveReader: @unchecked Sendable {
         }
         return out
     }
-
-    /// SHA-256 of one member's content.
-    public func sha256(_ name: String) throws -> (size: Int64, sha256: String) {
-        var hasher = SHA256()
-        var size: Int64 = 0
-        try read(name) { chunk in
-            hasher.update(data: chunk)
-            size += Int64(chunk.count)
-        }
-        return (size, hasher.finalize().hexString)
-    }
 }
 
 extension Sequence where Element == UInt8 {

@@ -315,10 +315,8 @@ struct RestoreTest {
         let verification = outcome?["verification"] as? [String: String] ?? [:]
         // The scratch environment goes, whatever happened (a failed restore already removed its work).
         if let env = try? store.resolvedEnvironment(named: name) {
-            var admin = PostgresConnection(env)
-            admin.database = "postgres"
             let executor = Executors.forServer(env.server)
-            try? PSQL(executor: executor, connection: admin).execute("DROP DATABASE IF EXISTS \(SQL.identifier(env.environment.dbName)) WITH (FORCE);")
+            try? PSQL(executor: executor, connection: PostgresConnection(env).database("postgres")).execute("DROP DATABASE IF EXISTS \(SQL.identifier(env.environment.dbName)) WITH (FORCE);")
             try? RemoteFileSystem(executor).removeTree(env.filestore)
             try? store.removeEnvironment(named: name)
         }

@@ -210,13 +210,6 @@ public struct S3Storage: StorageProvider {
         }
         return removed
     }
-
-    /// Unfinished multipart uploads under a prefix (what a test or an operator checks for leftovers).
-    public func incompleteUploads(prefix: String) throws -> [String] {
-        let response = try request("GET", "\(endpoint)/\(location.bucket)?prefix=\(Self.queryEncode(objectKey(prefix)))&uploads=")
-        try check(response, "list multipart uploads")
-        return XMLText.all("Key", in: response.body)
-    }
 }
 
 /// Holds back the body until the HTTP status is known, then streams to the real sink (2xx only).

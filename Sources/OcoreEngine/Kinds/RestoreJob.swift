@@ -110,9 +110,7 @@ final class RestoreSession: @unchecked Sendable {
     }
 
     func admin(_ t: ResolvedEnvironment) -> PSQL {
-        var c = PostgresConnection(t)
-        c.database = "postgres"
-        return PSQL(executor: Executors.forServer(t.server), connection: c)
+        PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t).database("postgres"))
     }
 
     func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? context.state["archive_in_place"] ?? context.state["archive_file"] }
@@ -232,9 +230,7 @@ final class RestoreSession: @unchecked Sendable {
             try context.setState("created_database", t.environment.dbName)
         }
         try admin.execute("CREATE DATABASE \(db) ENCODING 'UTF8' TEMPLATE template0;")
-        var c = PostgresConnection(t)
-        c.database = t.environment.dbName
-        _ = try? PSQL(executor: Executors.forServer(t.server), connection: c).execute("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+        _ = try? PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t)).execute("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
     }
 
     func loadDatabase(_ context: StepContext) throws {
@@ -245,7 +241,7 @@ final class RestoreSession: @unchecked Sendable {
         let zip = try ZipArchiveReader(path: file)
         guard zip.contains("dump.sql") else { throw CloneError.check("archive", "no dump.sql in \(file)") }
         let total = Double(max(zip.members.first { $0.name == "dump.sql" }?.size ?? 1, 1))
-        let connection = { var c = PostgresConnection(t); c.database = t.environment.dbName; return c }()
+        let connection = PostgresConnection(t)
         let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
                            environment: connection.clientEnvironment)
         let phases = LoadPhases()
@@ -348,9 +344,7 @@ final class RestoreSession: @unchecked Sendable {
     func sanitize(_ context: StepContext) throws {
         step(context, "sanitize")
         let t = try target(context.store)
-        var c = PostgresConnection(t)
-        c.database = t.environment.dbName
-        let psql = PSQL(executor: Executors.forServer(t.server), connection: c)
+        let psql = PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))
         let copy = !p.asMoved && p.mode != .original
         var outcome = CloneJob.Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         if p.preset != "none" {
@@ -371,10 +365,8 @@ final class RestoreSession: @unchecked Sendable {
     func verify(_ context: StepContext) throws {
         step(context, "verify")
         let t = try target(context.store)
-        var c = PostgresConnection(t)
-        c.database = t.environment.dbName
         let executor = Executors.forServer(t.server)
-        let psql = PSQL(executor: executor, connection: c)
+        let psql = PSQL(executor: executor, connection: PostgresConnection(t))
         let row = try psql.query("""
             SELECT to_regclass('res_users') IS NOT NULL AND to_regclass('ir_module_module') IS NOT NULL,
                    (SELECT count(*) FROM res_users), (SELECT count(*) FROM ir_module_module WHERE state = 'installed')
