@@ -30,15 +30,16 @@ struct BackupCommand: ParsableCommand {
         @Option(help: "manual, pre_restore, pre_upgrade, pre_replace or scheduled.") var type: BackupType = .manual
         @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
         @Option(help: "auto (GFS by date), daily, weekly, monthly, yearly or permanent.") var retention: RetentionChoice = .auto
-        @Option(help: "odoo-zip (the only format so far).") var format: String = BackupFormat.odooZip.rawValue
+        @Option(help: "odoo-zip (Odoo's own backup: its database manager and odoo-bin restore it) or folder (a parallel directory-format dump, faster for large databases).")
+        var format: String = BackupFormat.odooZip.rawValue
         @Flag(help: "Queue the backup and return at once.") var detach = false
         @Flag(help: "Print the backup as JSON when it ends.") var json = false
 
         func run() throws {
-            guard BackupFormat(rawValue: format) != nil else { throw CLIError("unknown --format \(format): odoo-zip") }
+            guard let format = BackupFormat(rawValue: format) else { throw CLIError("unknown --format \(format): odoo-zip or folder") }
             let store = try global.openStore()
             let (id, jobID) = try BackupScheduler(store: store, home: global.stateHome)
-                .submit(environment: environment, storage: storage, type: type, includeFilestore: !noFilestore, tier: retention.tier)
+                .submit(environment: environment, storage: storage, type: type, includeFilestore: !noFilestore, tier: retention.tier, format: format)
             if detach {
                 return print(json ? "{\"id\": \"\(id)\", \"job\": \(jobID), \"status\": \"queued\"}" : "backup \(id) queued as job \(jobID); follow it with `ocore jobs show \(jobID) --follow`")
             }

@@ -45,10 +45,11 @@ struct RestoreCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         /// Reached as `ocore restore import …` (see ``OcoreMain/route(_:)``).
-        static let configuration = CommandConfiguration(commandName: "restore-import", abstract: "Restore an Odoo-format database zip that ocore did not make.",
+        static let configuration = CommandConfiguration(commandName: "restore-import", abstract: "Restore a backup that ocore did not make: an Odoo / Odoo.sh zip, a click-odoo folder, a plain or custom-format dump.",
                                                         shouldDisplay: false)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "An Odoo database manager / Odoo.sh zip (dump.sql, manifest.json, filestore/).") var file: String
+        @Argument(help: ArgumentHelp("The backup: a zip (dump.sql or db.dump or dump/, with filestore/ or filestore.tar.gz), a folder (click-odoo: db.dump or dump.sql, filestore/), or a dump file (plain SQL or pg_dump -Fc).", valueName: "path"))
+        var file: String
         @OptionGroup var options: RestoreOptions
 
         func run() throws {

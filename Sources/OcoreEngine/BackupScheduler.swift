@@ -20,13 +20,13 @@ public struct BackupScheduler: Sendable {
 
     /// Queues one backup; returns its id and its job's.
     public func submit(environment: String, storage: String?, type: BackupType, includeFilestore: Bool,
-                       tier: RetentionTier?) throws -> (backupID: String, jobID: Int64) {
+                       tier: RetentionTier?, format: BackupFormat = .odooZip) throws -> (backupID: String, jobID: Int64) {
         let env = try store.resolvedEnvironment(named: environment)
         guard let storageName = try storage ?? BackupSession.defaultStorage(store) else { throw SchedulerError.noDefaultStorage }
         let target = try store.storage(named: storageName)
         let id = BackupRecord.newID(at: Date())
         let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,
-                                              includeFilestore: includeFilestore, tier: tier)
+                                              includeFilestore: includeFilestore, tier: tier, format: format == .odooZip ? nil : format)
         let job = try JobQueue(store: store, home: home).submit(BackupJob(), parameters: parameters, environment: environment,
                                                                  server: env.server.name, locks: [environment])
         return (id, job)

@@ -77,6 +77,14 @@ extension RemoteFileSystem {
         return (kind, Int64(parts[1]) ?? 0)
     }
 
+    /// A new private directory under `/var/tmp` (survives a reboot's /tmp wipe; large dumps fit
+    /// better there than in a RAM-backed /tmp). The caller removes it.
+    public func makeTemporaryDirectory(prefix: String) throws -> String {
+        let path = try executor.output(Command(["mktemp", "-d", "-p", "/var/tmp", "\(prefix)-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard path.hasPrefix("/var/tmp/\(prefix)-") else { throw ExecutionError.io("mktemp on \(executor.hostDescription) printed \(path)") }
+        return path
+    }
+
     public func makeDirectory(_ path: String) throws {
         _ = try executor.output(Command(["mkdir", "-p", "--", path]))
     }

@@ -22,14 +22,18 @@ public struct BackupJob: JobKind {
         public var includeFilestore: Bool
         /// nil = auto (GFS by date), else the tier asked for.
         public var tier: RetentionTier?
+        /// nil = Odoo's ZIP.
+        public var format: BackupFormat?
 
-        public init(backupID: String, environment: String, storage: String, type: BackupType, includeFilestore: Bool, tier: RetentionTier?) {
+        public init(backupID: String, environment: String, storage: String, type: BackupType, includeFilestore: Bool, tier: RetentionTier?,
+                    format: BackupFormat? = nil) {
             self.backupID = backupID
             self.environment = environment
             self.storage = storage
             self.type = type
             self.includeFilestore = includeFilestore
             self.tier = tier
+            self.format = format
         }
     }
 
@@ -78,12 +82,15 @@ final class BackupSession: @unchecked Sendable {
     private var uploadResult: Result<StoredObject, Error>?
     private var uploaded: Int64 = 0
     private var dumpMember: ZipStreamWriter.Member?
+    private var dumpFiles = 0
     private var filestore: BackupManifest.Filestore?
     private var manifest: BackupManifest!
     private var key: BackupKey?
     private var encryptor: EncryptingSink?
 
     init(_ p: BackupJob.Parameters) { self.p = p }
+
+    var format: BackupFormat { p.format ?? .odooZip }
 
     // MARK: Steps
 
@@ -103,13 +110,13 @@ final class BackupSession: @unchecked Sendable {
         let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
         record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
                               key: BackupRecord.archiveKey(project: env.environment.project, environment: p.environment, id: p.backupID),
-                              type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
+                              format: format, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
                               expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
                               odooVersion: snapshot.version, neutralized: snapshot.neutralized)
         try context.setState("backup_id", p.backupID)
         try context.store.insertBackup(record)
         try context.setState("archive_key", record.key)
-        context.log(.info, "backup \(p.backupID) of \(p.environment) (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
+        context.log(.info, "backup \(p.backupID) of \(p.environment) [\(format.rawValue)] (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
         try startUpload(context)
     }
 
@@ -134,6 +141,7 @@ final class BackupSession: @unchecked Sendable {
     }
 
     func dumpDatabase(_ context: StepContext) throws {
+        if format == .folder { return try dumpFolder(context) }
         let connection = PostgresConnection(env)
         // Odoo's own dump_db: plain SQL, no owner (restorable as any role).
         let dump = Command(["pg_dump", "--no-owner", "--format=plain"] + connection.clientArguments + ["-d", connection.database],
@@ -153,8 +161,67 @@ final class BackupSession: @unchecked Sendable {
     }
 
     func addFilestore(_ context: StepContext) throws {
+        if format == .folder {
+            return context.log(.info, "filestore: already in the archive (streamed while the database was dumped)")
+        }
         manifest = makeManifest()
         try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
+        try streamFilestore(context) { context.progress($0, message: $1) }
+    }
+
+    /// The folder layout: `pg_dump --format=directory --jobs=N` writes one compressed file per
+    /// table into a staging directory on the environment's server (the directory format cannot
+    /// go to a pipe) while the filestore streams into the archive; then the dump follows as
+    /// `dump/…` members, stored as they are (pg_dump compressed them), and the staging directory
+    /// is removed. The two run side by side because they use different resources: PostgreSQL's
+    /// CPU and the filestore's disk.
+    private func dumpFolder(_ context: StepContext) throws {
+        let fs = RemoteFileSystem(executor)
+        let staging = try fs.makeTemporaryDirectory(prefix: "ocore-dump")
+        try context.setState("dump_staging", staging)
+        let connection = PostgresConnection(env)
+        let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
+        let dump = Command(["pg_dump", "--no-owner", "--format=directory", "--jobs=\(jobs)", "--compress=1", "--file=\(staging)/dump"]
+                           + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment)
+        let stop = context.cancellation.derived()
+        let dumper = Executors.forServer(env.server)
+        let work = BackgroundWork { try dumper.run(dump, outputLimit: 1 << 20, cancellation: stop) }
+        context.log(.info, "pg_dump --format=directory --jobs=\(jobs) into \(staging) on \(env.server.name), the filestore streaming meanwhile")
+        do {
+            manifest = makeManifest()
+            try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
+            try streamFilestore(context) { fraction, message in context.progress(fraction * 0.8, message: message) }
+            while !work.isDone {
+                try context.checkCancelled()
+                let dumped = (try? fs.treeSize(staging)) ?? nil ?? 0
+                context.progress(0.8, message: "filestore done; \(formatBytes(dumped)) dumped so far", force: true)
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+            let result = try work.wait().get()
+            try context.checkCancelled()
+            guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+            let size = (try? fs.treeSize(staging + "/dump")) ?? nil ?? 1
+            let zipper = FilestoreZipper(zip: zip, prefix: "dump/") { bytes in
+                context.progress(0.8 + 0.2 * min(Double(bytes) / Double(max(size, 1)), 0.99), message: "\(formatBytes(bytes)) of the dump packed")
+            }
+            let err = CollectingSink(limit: 64 << 10)
+            let tar = Command(["tar", "-c", "-f", "-", "--sort=name", "-C", staging + "/dump", "."])
+            let termination = try executor.execute(tar, stdin: nil, stdout: zipper, stderr: err, cancellation: context.cancellation)
+            try context.checkCancelled()
+            let packed = CommandResult(termination: termination, stderr: err.data)
+            guard packed.succeeded, zipper.isComplete else { throw CloneError.command("tar", packed.summary) }
+            dumpFiles = zipper.files
+            context.log(.info, "database dumped: dump/ \(zipper.files) files, \(formatBytes(zipper.bytes)) (compressed by pg_dump, stored as-is)")
+        } catch {
+            stop.cancel()
+            _ = work.wait()
+            throw error
+        }
+        try fs.removeTree(staging)
+        try context.setState("dump_staging", nil)
+    }
+
+    private func streamFilestore(_ context: StepContext, progress: @escaping (Double, String) -> Void) throws {
         guard p.includeFilestore else { return context.log(.info, "filestore not included (--no-filestore)") }
         let dir = env.filestore
         guard try RemoteFileSystem(executor).stat(dir) != nil else {
@@ -164,7 +231,7 @@ final class BackupSession: @unchecked Sendable {
         }
         let expected = max(Double((try? RemoteFileSystem(executor).treeSize(dir)) ?? nil ?? 1), 1)
         let zipper = FilestoreZipper(zip: zip) { bytes in
-            context.progress(min(Double(bytes) / expected, 0.99), message: "\(formatBytes(bytes)) of filestore")
+            progress(min(Double(bytes) / expected, 0.99), "\(formatBytes(bytes)) of filestore")
         }
         // --dereference: a linked file is backed up as its content; a dangling link is reported.
         let tar = Command(["tar", "-c", "-f", "-", "--dereference", "--sort=name", "-C", dir, "."])
@@ -298,6 +365,10 @@ final class BackupSession: @unchecked Sendable {
     /// Removes whatever a failed backup left in storage and marks its row failed. Runs after a
     /// crash too (from the job state and the row alone).
     static func discard(_ p: BackupJob.Parameters, _ context: StepContext) throws {
+        if let staging = context.state["dump_staging"], let env = try? context.store.resolvedEnvironment(named: p.environment) {
+            try? RemoteFileSystem(Executors.forServer(env.server)).removeTree(staging)
+            try? context.setState("dump_staging", nil)
+        }
         guard context.state["backup_id"] != nil, var record = try? context.store.backup(p.backupID) else { return }
         guard record.status == .running || context.state["stored"] != nil else { return }
         if let target = try? context.store.storage(named: record.storage), let provider = try? StorageProviders.make(for: target.location) {
@@ -318,7 +389,7 @@ final class BackupSession: @unchecked Sendable {
             dbName: env.environment.dbName, version: snapshot.version, pgVersion: snapshot.pgVersion, modules: snapshot.modules,
             ocore: BackupManifest.Details(
                 backupID: p.backupID, project: env.environment.project, environment: p.environment, environmentType: env.environment.type.rawValue,
-                type: p.type, format: .odooZip, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
+                type: p.type, format: format, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
                 expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
                 members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
                 filestore: nil, archive: nil, encryptionKeyID: key?.id))

@@ -141,6 +141,7 @@ final class RestoreSession: @unchecked Sendable {
             pgVersion = manifest.pgVersion
         } else if let path = p.archivePath {
             guard FileManager.default.isReadableFile(atPath: path) else { throw CloneError.check("archive", "cannot read \(path)") }
+            do { context.log(.info, "\(path): \(try RestoreSource.inspect(path).describe)") } catch { throw CloneError.check("archive", "\(error)") }
         }
         let t = try target(context.store)
         let admin = admin(t)
@@ -235,26 +236,105 @@ final class RestoreSession: @unchecked Sendable {
 
     func loadDatabase(_ context: StepContext) throws {
         step(context, "load_database")
-        try startFilestore(context)
-        let t = try target(context.store)
         guard let file = archiveFile(context) else { throw CloneError.check("archive", "no archive to load") }
-        let zip = try ZipArchiveReader(path: file)
-        guard zip.contains("dump.sql") else { throw CloneError.check("archive", "no dump.sql in \(file)") }
-        let total = Double(max(zip.members.first { $0.name == "dump.sql" }?.size ?? 1, 1))
+        let source: RestoreSource
+        do { source = try RestoreSource.inspect(file) } catch { throw CloneError.check("archive", "\(error)") }
+        context.log(.info, "loading \(source.describe)")
+        try startFilestore(context, source)
+        let t = try target(context.store)
+        let executor = Executors.forServer(t.server)
         let connection = PostgresConnection(t)
         let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
                            environment: connection.clientEnvironment)
-        let phases = LoadPhases()
-        let result = try streamMember(of: zip, names: ["dump.sql"], into: psql, on: Executors.forServer(t.server), context: context) { chunk, sent in
-            phases.scan(chunk)
-            context.progress(min(Double(sent) / total, 0.99), message: "\(phases.tables) tables loaded, \(phases.indexes) indexes, \(phases.constraints) constraints")
+        switch source.database {
+        case .plainMember(let name):
+            let zip = source.zip!
+            let total = Double(max(zip.members.first { $0.name == name }?.size ?? 1, 1))
+            let phases = LoadPhases()
+            let result = try streamMember(of: zip, names: [name], into: psql, on: executor, context: context) { chunk, sent in
+                phases.scan(chunk)
+                context.progress(min(Double(sent) / total, 0.99), message: "\(phases.tables) tables loaded, \(phases.indexes) indexes, \(phases.constraints) constraints")
+            }
+            guard result.succeeded else { throw CloneError.command("psql", result.summary) }
+            context.log(.info, "database loaded: \(phases.tables) tables, \(phases.indexes) indexes, \(phases.constraints) constraints")
+        case .plainFile(let path):
+            let total = Double(max((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil ?? 1, 1))
+            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor, psql, progress: { sent in
+                context.progress(min(Double(sent) / total, 0.99), message: "\(formatBytes(sent)) of SQL loaded")
+            }, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard outcome.succeeded else { throw CloneError.command("psql", (outcome.sink.succeeded ? outcome.source : outcome.sink).summary) }
+            context.log(.info, "database loaded from \((path as NSString).lastPathComponent)")
+        default:
+            try loadWithPgRestore(source, target: t, context: context)
         }
-        guard result.succeeded else { throw CloneError.command("psql", result.summary) }
-        context.log(.info, "database loaded: \(phases.tables) tables, \(phases.indexes) indexes, \(phases.constraints) constraints")
+    }
+
+    /// A custom- or directory-format dump is loaded by `pg_restore` with parallel jobs, which needs
+    /// it as a file or folder on the target's server: used where it is when that server is this
+    /// host, otherwise (and for ZIP members) unpacked into a staging directory there first.
+    private func loadWithPgRestore(_ source: RestoreSource, target t: ResolvedEnvironment, context: StepContext) throws {
+        let executor = Executors.forServer(t.server)
+        let fs = RemoteFileSystem(executor)
+        let local: Bool = { if case .local = t.server.connection { true } else { false } }()
+        func staging() throws -> String {
+            let dir = try fs.makeTemporaryDirectory(prefix: "ocore-restore")
+            try context.setState("restore_staging", dir)
+            return dir
+        }
+        let dumpPath: String
+        switch source.database {
+        case .customFile(let path) where local, .directory(let path) where local:
+            dumpPath = path
+        case .customFile(let path):
+            dumpPath = try staging() + "/db.dump"
+            context.progress(0, message: "copying the dump to \(t.server.name)", force: true)
+            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor,
+                                       Command(["dd", "of=\(dumpPath)", "bs=1M", "status=none"]), cancellation: context.cancellation)
+            guard outcome.succeeded else { throw CloneError.command("copy of the dump", (outcome.sink.succeeded ? outcome.source : outcome.sink).summary) }
+        case .directory(let path):
+            dumpPath = try staging() + "/dump"
+            context.progress(0, message: "copying the dump to \(t.server.name)", force: true)
+            _ = try RemoteFileSystem.copyTree(from: RemoteFileSystem(LocalExecutor()), path, to: fs, dumpPath, cancellation: context.cancellation)
+        case .customMember(let name):
+            let dir = try staging()
+            dumpPath = dir + "/" + name
+            let result = try streamMember(of: source.zip!, names: [name], asTar: true, stripPrefix: "", into: RemoteFileSystem.tarIn(dir),
+                                          on: executor, context: context) { _, _ in }
+            guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+        case .directoryMembers(let prefix):
+            dumpPath = try staging() + "/dump"
+            try fs.makeDirectory(dumpPath)
+            let names = source.zip!.members.map(\.name).filter { $0.hasPrefix(prefix) }
+            let result = try streamMember(of: source.zip!, names: names, asTar: true, stripPrefix: prefix, into: RemoteFileSystem.tarIn(dumpPath),
+                                          on: executor, context: context) { _, _ in }
+            guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+        case .plainMember, .plainFile:
+            preconditionFailure("plain dumps are loaded by psql")
+        }
+        try context.checkCancelled()
+        let connection = PostgresConnection(t)
+        let listing = try executor.run(Command(["pg_restore", "-l", dumpPath]), outputLimit: 64 << 20)
+        guard listing.succeeded else { throw CloneError.command("pg_restore -l", listing.summary) }
+        let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
+        let progress = PgRestoreProgress(total: PgRestoreProgress.countEntries(listing: listing.stdoutText)) { p in
+            context.progress(min(p.fraction, 0.99), message: p.summary)
+        }
+        let restore = Command(["pg_restore", "--no-owner", "--exit-on-error", "--verbose", "--jobs=\(jobs)"] + connection.clientArguments
+                              + ["-d", connection.database, dumpPath], environment: connection.clientEnvironment)
+        context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name)")
+        let termination = try executor.execute(restore, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
+        try context.checkCancelled()
+        guard termination == .exited(0) else {
+            throw CloneError.command("pg_restore", progress.errors.isEmpty ? "\(termination)" : progress.errors.joined(separator: "; "))
+        }
+        removeStaging(context)
+        context.log(.info, "database loaded: \(progress.summary)")
     }
 
     /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
-    func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, into command: Command, on executor: any Executor,
+    func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, stripPrefix: String = "filestore/",
+                      into command: Command, on executor: any Executor,
                       context: StepContext, cancellation: CancellationFlag? = nil,
                       progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
         let cancellation = cancellation ?? context.cancellation
@@ -265,7 +345,7 @@ final class RestoreSession: @unchecked Sendable {
                 let tar = asTar ? TarStreamWriter(sink: channel.sink) : nil
                 let wanted = Set(names)
                 try zip.readAll(where: { wanted.contains($0) }, begin: { name, size in
-                    try tar?.begin(path: String(name.dropFirst("filestore/".count)), size: size)
+                    try tar?.begin(path: String(name.dropFirst(stripPrefix.count)), size: size)
                 }, chunk: { chunk in
                     if let tar { try chunk.withUnsafeBytes { try tar.write($0) } } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
                     sent += Int64(chunk.count)
@@ -294,11 +374,10 @@ final class RestoreSession: @unchecked Sendable {
 
     /// The filestore is extracted while the database loads (they use different resources: the
     /// load is PostgreSQL's CPU, the extraction is disk): started here, awaited in its own step.
-    func startFilestore(_ context: StepContext) throws {
-        guard p.includeFilestore, let file = archiveFile(context) else { return }
+    func startFilestore(_ context: StepContext, _ source: RestoreSource) throws {
+        guard p.includeFilestore else { return }
+        if source.filestore == .none { return context.log(.warning, "the backup holds no filestore: \(p.target)'s filestore is left as it is") }
         let t = try target(context.store)
-        let zip = try ZipArchiveReader(path: file)
-        let files = zip.members.filter { $0.name.hasPrefix("filestore/") && !$0.name.hasSuffix("/") }
         let executor = Executors.forServer(t.server)
         let fs = RemoteFileSystem(executor)
         let dir = t.filestore
@@ -310,21 +389,36 @@ final class RestoreSession: @unchecked Sendable {
             try context.setState("created_filestore", dir)
         }
         try fs.makeDirectory(dir)
-        let bytes = files.reduce(0.0) { $0 + Double($1.size) }
         let stop = CancellationFlag()
         filestoreStop = stop
+        // The ZIP reader serves one thread at a time: the extraction has its own.
+        let zip = try source.zip.map { try ZipArchiveReader(path: $0.path) }
         filestoreWork = BackgroundWork { [self] in
-            let result = try streamMember(of: zip, names: files.map(\.name), asTar: true, into: Command(["tar", "-x", "-f", "-", "-C", dir]),
-                                          on: executor, context: context, cancellation: stop) { _, _ in }
-            guard result.succeeded else { throw CloneError.command("tar", result.summary) }
-            return "\(files.count) files, \(formatBytes(Int64(bytes))) into \(dir)"
+            switch source.filestore {
+            case .members(let prefix):
+                let files = zip!.members.filter { $0.name.hasPrefix(prefix) && !$0.name.hasSuffix("/") }
+                let result = try streamMember(of: zip!, names: files.map(\.name), asTar: true, stripPrefix: prefix, into: RemoteFileSystem.tarIn(dir),
+                                              on: executor, context: context, cancellation: stop) { _, _ in }
+                guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+                return "\(files.count) files, \(formatBytes(files.reduce(0) { $0 + $1.size })) into \(dir)"
+            case .tarGzMember(let name):
+                let result = try streamMember(of: zip!, names: [name], into: Command(["tar", "-x", "-z", "-f", "-", "-C", dir]),
+                                              on: executor, context: context, cancellation: stop) { _, _ in }
+                guard result.succeeded else { throw CloneError.command("tar", result.summary) }
+                return "\(name) extracted into \(dir)"
+            case .directory(let path):
+                let bytes = try RemoteFileSystem.copyTree(from: RemoteFileSystem(LocalExecutor()), path, to: fs, dir, cancellation: stop)
+                return "\(formatBytes(bytes)) copied from \(path) into \(dir)"
+            case .none:
+                return "nothing"
+            }
         }
     }
 
     func restoreFilestore(_ context: StepContext) throws {
         step(context, "restore_filestore")
         guard p.includeFilestore else { return context.log(.info, "filestore left as it is (--no-filestore)") }
-        if filestoreWork == nil { try startFilestore(context) }
+        if filestoreWork == nil, let file = archiveFile(context) { try startFilestore(context, try RestoreSource.inspect(file)) }
         guard let work = filestoreWork else { return }
         context.progress(0.5, message: "extracting (started with the database load)", force: true)
         while !work.isDone {
@@ -416,7 +510,15 @@ final class RestoreSession: @unchecked Sendable {
         try BackupSession.discard(safetyParameters(storage: ""), context)
     }
 
+    /// Removes a dump unpacked on the target's server for `pg_restore`.
+    func removeStaging(_ context: StepContext) {
+        guard let dir = context.state["restore_staging"], let t = try? target(context.store) else { return }
+        try? RemoteFileSystem(Executors.forServer(t.server)).removeTree(dir)
+        try? context.setState("restore_staging", nil)
+    }
+
     func removeDownload(_ context: StepContext) {
+        removeStaging(context)
         guard let file = context.state["archive_file"] else { return }
         unlink(file)
         try? context.setState("archive_file", nil)

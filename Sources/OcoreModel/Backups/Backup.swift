@@ -9,6 +9,11 @@ public enum BackupType: String, Sendable, Codable, CaseIterable {
 public enum BackupFormat: String, Sendable, Codable, CaseIterable {
     /// One ZIP that Odoo's database manager, `odoo-bin db load` and Odoo.sh import.
     case odooZip = "odoo-zip"
+    /// A ZIP whose `dump/` is a `pg_dump` directory-format dump (one compressed file per table),
+    /// beside `filestore/` and the manifests: unzipped, `pg_restore -j N dump/` loads it in
+    /// parallel, and the dump itself is taken in parallel while the filestore streams. Odoo's own
+    /// restore does not read it; `backup export` gives it to any PostgreSQL tool.
+    case folder
 }
 
 public enum BackupStatus: String, Sendable, Codable, CaseIterable {
