@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 
-packages=(libncursesw5-dev libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev unzip curl libcurl4-openssl-dev pkg-config
+packages=(libncursesw5-dev libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev unzip curl openssl libcurl4-openssl-dev pkg-config
           openssh-server openssh-client tmux postgresql-15 postgresql-client-15 python3-pip)
 missing=()
 for p in "${packages[@]}"; do

@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup-debian.sh
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 
-# moto's S3 server with signature checking, from PyPI (not a Debian package).
-if ! command -v moto_server >/dev/null || ! python3 -c 'import boto3, flask' 2>/dev/null; then
-  echo "test: installing moto[server] from PyPI"
-  python3 -m pip install --quiet 'moto[server]' || python3 -m pip install --quiet --break-system-packages 'moto[server]'
+# moto's S3 server with signature checking and pyftpdlib's FTP/FTPS server, from PyPI (not Debian packages).
+if ! command -v moto_server >/dev/null || ! python3 -c 'import boto3, flask, pyftpdlib, OpenSSL' 2>/dev/null; then
+  echo "test: installing moto[server], pyftpdlib and pyopenssl from PyPI"
+  python3 -m pip install --quiet 'moto[server]' pyftpdlib pyopenssl || python3 -m pip install --quiet --break-system-packages 'moto[server]' pyftpdlib pyopenssl
 fi
 
 swift build --build-tests

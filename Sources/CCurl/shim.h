@@ -13,4 +13,6 @@ static inline CURLcode ocore_curl_setopt_slist(CURL *c, CURLoption o, struct cur
 static inline CURLcode ocore_curl_setopt_offset(CURL *c, CURLoption o, curl_off_t v) { return curl_easy_setopt(c, o, v); }
 static inline CURLcode ocore_curl_setopt_callback(CURL *c, CURLoption o, ocore_curl_io_callback v) { return curl_easy_setopt(c, o, v); }
 static inline CURLcode ocore_curl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
+static inline CURLcode ocore_curl_getinfo_offset(CURL *c, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(c, i, v); }
+static inline size_t ocore_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 #endif

@@ -238,7 +238,8 @@ struct BackupCommand: ParsableCommand {
             if pass.started.isEmpty && pass.failed.isEmpty { print("no scheduled backup is due") }
             for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
             for (env, error) in pass.failed { FileHandle.standardError.write(Data("ocore: scheduled backup of \(env) not started: \(error)\n".utf8)) }
-            if !pass.failed.isEmpty { throw ExitCode(1) }
+            let tests = ScheduledRestoreTests(store: store, home: global.stateHome).run(now: Date()) { print($0) }
+            if !pass.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
         }
     }
 }
@@ -294,6 +295,31 @@ struct VerifyJSON: Encodable {
 /// `backup verify --restore-test`: the backup restored into a scratch environment (no safety
 /// backup, no sanitization: nobody uses it), verified like a restore, then removed; the evidence
 /// (when, where, how long, what was checked) is recorded on the backup.
+/// Runs the weekly restore tests that policies ask for and that are due, one after another.
+struct ScheduledRestoreTests {
+    let store: SQLiteStateStore
+    let home: StateHome
+
+    /// Returns whether each test that ran passed; `report` gets a line per test.
+    func run(now: Date, report: (String) -> Void) -> [Bool] {
+        let due: [(environment: String, backupID: String)]
+        do { due = try BackupScheduler(store: store, home: home).dueRestoreTests(now: now) } catch {
+            report("restore tests not checked: \(error)")
+            return [false]
+        }
+        return due.map { env, id in
+            do {
+                let check = try RestoreTest(store: store, home: home, backupID: id, server: nil).run()
+                report("restore test of \(env) (backup \(id)): \(check.ok ? "passed" : "FAILED"), \(check.detail)")
+                return check.ok
+            } catch {
+                report("restore test of \(env) (backup \(id)) could not run: \(error)")
+                return false
+            }
+        }
+    }
+}
+
 struct RestoreTest {
     let store: SQLiteStateStore
     let home: StateHome

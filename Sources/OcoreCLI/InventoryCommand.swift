@@ -92,6 +92,10 @@ enum InventoryTOML {
         var secret_key_env: String?
         var encrypt_key_file: String?
         var encrypt_key_env: String?
+        var ftp: String?
+        var password_env: String?
+        var ftps: Bool?
+        var ca_file: String?
         var `default`: Bool?
     }
 
@@ -130,6 +134,11 @@ enum InventoryTOML {
                     entry.region = s.region
                     entry.access_key_env = s.accessKeyEnv
                     entry.secret_key_env = s.secretKeyEnv
+                case .ftp(let f):
+                    entry.ftp = "\(f.user)@\(f.host):\(f.port):\(f.path)"
+                    entry.password_env = f.passwordEnv
+                    entry.ftps = f.tls ? true : nil
+                    entry.ca_file = f.caFile
                 }
                 return entry
             })
@@ -182,8 +191,10 @@ enum InventoryTOML {
                 location = .sftp(parsed)
             } else if let s3 = t.s3, let endpoint = t.endpoint, let region = t.region, let ak = t.access_key_env, let sk = t.secret_key_env {
                 location = .s3(try S3Location.parse(bucketAndPrefix: s3, endpoint: endpoint, region: region, accessKeyEnv: ak, secretKeyEnv: sk))
+            } else if let ftp = t.ftp {
+                location = .ftp(try FTPLocation.parse(ftp, passwordEnv: t.password_env, tls: t.ftps ?? false, caFile: t.ca_file))
             } else {
-                throw CLIError("\(source): storage \(t.name): give dir, sftp, or s3 with endpoint, region, access_key_env and secret_key_env")
+                throw CLIError("\(source): storage \(t.name): give dir, sftp, ftp, or s3 with endpoint, region, access_key_env and secret_key_env")
             }
             let encryption = (t.encrypt_key_file != nil || t.encrypt_key_env != nil) ? EncryptionKeyRef(file: t.encrypt_key_file, env: t.encrypt_key_env) : nil
             inventory.storage.append(StorageTarget(name: t.name, location: location, isDefault: t.default ?? false, encryption: encryption))

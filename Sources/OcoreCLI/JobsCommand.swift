@@ -140,12 +140,14 @@ struct DaemonCommand: ParsableCommand {
         let store = try global.openStore()
         print("ocore daemon: running jobs and scheduled backups for \(global.stateHome.path) (pid \(getpid()))")
         let scheduler = BackupScheduler(store: store, home: global.stateHome)
+        let restoreTests = ScheduledRestoreTests(store: store, home: global.stateHome)
         Thread.detachNewThread {
             while true {
                 if let pass = try? scheduler.runDueReporting(now: Date()) {
                     for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
                     for (env, error) in pass.failed { print("scheduled backup of \(env) not started: \(error)") }
                 }
+                _ = restoreTests.run(now: Date()) { print($0) }
                 Thread.sleep(forTimeInterval: 30)
             }
         }

@@ -71,8 +71,14 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "Years a yearly backup is kept.") var yearly = 2
         @Option(help: "Storage target (default: the default storage).") var storage: String?
         @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
+        @Option(name: .customLong("restore-test"), help: ArgumentHelp("Every week on this day (sun…sat), restore the newest verified backup into a scratch environment, check it and record the evidence.", valueName: "weekday"))
+        var restoreTest: String?
 
         func run() throws {
+            let testDay = try restoreTest.map { name in
+                guard let day = RetentionPolicy.weekday(named: name) else { throw CLIError("--restore-test takes sun, mon, tue, wed, thu, fri or sat") }
+                return day
+            }
             guard BackupScheduler.latestSlot(at: at, before: Date()) != nil else { throw CLIError("--at takes a time of day as HH:MM (e.g. 02:30)") }
             guard let day = RetentionPolicy.weekday(named: weekday) else { throw CLIError("--weekday takes sun, mon, tue, wed, thu, fri or sat") }
             guard [daily, weekly, monthly, yearly].allSatisfy({ $0 > 0 }) else { throw CLIError("retention counts must be positive") }
@@ -82,8 +88,9 @@ struct PolicyCommand: ParsableCommand {
             try store.setBackupPolicy(BackupPolicyRecord(
                 environment: environment, at: at,
                 retention: RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day),
-                storage: storage, includeFilestore: !noFilestore))
-            print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years")
+                storage: storage, includeFilestore: !noFilestore, restoreTestWeekday: testDay))
+            print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
+                  + (restoreTest.map { "; restore test every \($0)" } ?? ""))
         }
     }
 
@@ -102,6 +109,11 @@ struct PolicyCommand: ParsableCommand {
             print("\(environment): daily at \(p.at) to \(p.storage ?? "the default storage")\(p.includeFilestore ? "" : ", database only")")
             print("  keep \(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
             print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
+            if let day = p.restoreTestWeekday {
+                let last = try store.backups(environment: environment).compactMap { b in b.restoreTestStartedAt.map { (b, $0) } }.max { $0.1 < $1.1 }
+                let evidence = last.map { b, at in "last \(ISO8601DateFormatter().string(from: at)) on \(b.id)\(b.restoreTest?.contains("\"ok\":true") == true ? ", passed" : ", FAILED")" } ?? "none yet"
+                print("  restore test every \(RetentionPolicy.weekdays[day - 1]) at \(p.at) (\(evidence))")
+            }
         }
     }
 }

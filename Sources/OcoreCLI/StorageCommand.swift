@@ -7,7 +7,7 @@ import OcoreStore
 
 struct StorageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "storage", abstract: "Register where backups go: a local directory, SFTP or S3-compatible storage.",
+        commandName: "storage", abstract: "Register where backups go: a local directory, SFTP, S3-compatible storage or FTP/FTPS.",
         subcommands: [Add.self, List.self, Test.self, Remove.self])
 
     struct Add: ParsableCommand {
@@ -17,6 +17,10 @@ struct StorageCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Local directory.", valueName: "path")) var dir: String?
         @Option(help: ArgumentHelp("SFTP destination.", valueName: "user@host[:port]:/path")) var sftp: String?
         @Option(help: ArgumentHelp("S3 bucket and optional key prefix.", valueName: "bucket[/prefix]")) var s3: String?
+        @Option(help: ArgumentHelp("FTP destination (less secure than SFTP unless --ftps).", valueName: "user@host[:port]:/path")) var ftp: String?
+        @Option(name: .customLong("password-env"), help: ArgumentHelp("Variable holding the FTP password.", valueName: "var")) var passwordEnv: String?
+        @Flag(help: "FTP with explicit TLS on control and data connections (FTPS), certificate checked.") var ftps = false
+        @Option(name: .customLong("ca-file"), help: ArgumentHelp("CA certificates for the FTPS server's certificate (default: the system's).", valueName: "file")) var caFile: String?
         @Option(help: ArgumentHelp("Private key for SFTP (default: the ssh-agent).", valueName: "file")) var identity: String?
         @Option(name: .customLong("known-hosts"), help: ArgumentHelp("known_hosts file for SFTP.", valueName: "file")) var knownHosts: String?
         @Option(help: ArgumentHelp("S3 endpoint URL.", valueName: "url")) var endpoint: String?
@@ -28,9 +32,10 @@ struct StorageCommand: ParsableCommand {
         @Option(name: .customLong("encrypt-key-env"), help: ArgumentHelp("Encrypt every backup here with the key in this environment variable.", valueName: "var")) var encryptKeyEnv: String?
 
         func validate() throws {
-            guard [dir, sftp, s3].compactMap({ $0 }).count == 1 else {
-                throw ValidationError("give exactly one of --dir PATH, --sftp USER@HOST[:PORT]:/PATH or --s3 BUCKET[/PREFIX]")
+            guard [dir, sftp, s3, ftp].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of --dir PATH, --sftp USER@HOST[:PORT]:/PATH, --s3 BUCKET[/PREFIX] or --ftp USER@HOST[:PORT]:/PATH")
             }
+            if ftp == nil, ftps || passwordEnv != nil || caFile != nil { throw ValidationError("--ftps, --password-env and --ca-file go with --ftp") }
             if s3 != nil, endpoint == nil || region == nil || accessKeyEnv == nil || secretKeyEnv == nil {
                 throw ValidationError("--s3 needs --endpoint, --region, --access-key-env and --secret-key-env")
             }
@@ -45,6 +50,8 @@ struct StorageCommand: ParsableCommand {
                 parsed.endpoint.identityFile = identity.map(absolutePath)
                 parsed.endpoint.knownHostsFile = knownHosts.map(absolutePath)
                 location = .sftp(parsed)
+            } else if let ftp {
+                location = .ftp(try FTPLocation.parse(ftp, passwordEnv: passwordEnv, tls: ftps, caFile: caFile.map(absolutePath)))
             } else {
                 location = .s3(try S3Location.parse(bucketAndPrefix: s3!, endpoint: endpoint!, region: region!,
                                                     accessKeyEnv: accessKeyEnv!, secretKeyEnv: secretKeyEnv!))
@@ -59,6 +66,7 @@ struct StorageCommand: ParsableCommand {
             let target = StorageTarget(name: name, location: location, isDefault: isDefault, encryption: encryption)
             _ = try global.openStore().addStorage(target)
             print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")\(key.map { ", encrypted with key \($0.id)" } ?? "")")
+            if let warning = location.securityWarning { FileHandle.standardError.write(Data("ocore: warning: \(warning); prefer --ftps, SFTP or S3, or add --encrypt-key-file\n".utf8)) }
         }
     }
 
@@ -73,7 +81,8 @@ struct StorageCommand: ParsableCommand {
             guard !targets.isEmpty else { return print("no storage yet: add one with `ocore storage add NAME --dir PATH --default`") }
             var table = TextTable(header: ["NAME", "KIND", "LOCATION", ""])
             for t in targets {
-                table.rows.append([t.name, t.location.kind, t.location.summary, ([t.isDefault ? "default" : nil, t.encryption != nil ? "encrypted" : nil].compactMap { $0 }).joined(separator: ", ")])
+                table.rows.append([t.name, t.location.kind, t.location.summary, ([t.isDefault ? "default" : nil, t.encryption != nil ? "encrypted" : nil,
+                                                                                    t.location.securityWarning != nil ? "less secure" : nil].compactMap { $0 }).joined(separator: ", ")])
             }
             print(table.render())
         }
@@ -109,7 +118,10 @@ struct StorageJSON: Encodable {
     let target: StorageTarget
     init(_ target: StorageTarget) { self.target = target }
 
-    enum Keys: String, CodingKey { case name, kind, location, is_default, path, bucket, prefix, endpoint, region, access_key_env, secret_key_env, encrypt_key_file, encrypt_key_env }
+    enum Keys: String, CodingKey {
+        case name, kind, location, is_default, path, bucket, prefix, endpoint, region, access_key_env, secret_key_env, encrypt_key_file, encrypt_key_env
+        case host, port, user, password_env, ca_file, warning
+    }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -129,6 +141,14 @@ struct StorageJSON: Encodable {
             try c.encode(s.region, forKey: .region)
             try c.encode(s.accessKeyEnv, forKey: .access_key_env)
             try c.encode(s.secretKeyEnv, forKey: .secret_key_env)
+        case .ftp(let f):
+            try c.encode(f.path, forKey: .path)
+            try c.encode(f.host, forKey: .host)
+            try c.encode(f.port, forKey: .port)
+            try c.encode(f.user, forKey: .user)
+            try c.encodeIfPresent(f.passwordEnv, forKey: .password_env)
+            try c.encodeIfPresent(f.caFile, forKey: .ca_file)
         }
+        try c.encodeIfPresent(target.location.securityWarning, forKey: .warning)
     }
 }

@@ -40,6 +40,35 @@ public struct BackupScheduler: Sendable {
         return today <= now ? today : calendar.date(byAdding: .day, value: -1, to: today)
     }
 
+    /// The latest weekly slot (weekday 1 = Sunday, at "HH:MM" local time) at or before `now`.
+    public static func latestWeeklySlot(weekday: Int, at time: String, before now: Date,
+                                        calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        guard var slot = latestSlot(at: time, before: now, calendar: calendar) else { return nil }
+        for _ in 0..<7 {
+            if calendar.component(.weekday, from: slot) == weekday { return slot }
+            guard let earlier = calendar.date(byAdding: .day, value: -1, to: slot) else { return nil }
+            slot = earlier
+        }
+        return nil
+    }
+
+    /// Environments whose weekly restore test is due, each with the backup to test: the newest
+    /// verified, restorable one. Due when no restore test of the environment's backups started
+    /// since the latest weekly slot — so a host that was down runs a missed test once.
+    public func dueRestoreTests(now: Date) throws -> [(environment: String, backupID: String)] {
+        var due: [(String, String)] = []
+        for policy in try store.backupPolicies() {
+            guard let weekday = policy.restoreTestWeekday,
+                  let slot = Self.latestWeeklySlot(weekday: weekday, at: policy.at, before: now) else { continue }
+            let backups = try store.backups(environment: policy.environment)
+            let lastTest = backups.compactMap { $0.restoreTestStartedAt }.max()
+            if let lastTest, lastTest >= slot { continue }
+            guard let newest = backups.filter({ $0.status.isRestorable && $0.isVerified }).max(by: { $0.createdAt < $1.createdAt }) else { continue }
+            due.append((policy.environment, newest.id))
+        }
+        return due
+    }
+
     /// Queues every scheduled backup whose latest slot has not run yet. A host that was down for
     /// days runs each missed environment once, not once per missed slot.
     /// One environment's problem (busy, its storage gone) never holds up the others: its error is

@@ -3,13 +3,21 @@ public enum StorageLocation: Equatable, Sendable, Codable {
     case directory(path: String)
     case sftp(SFTPLocation)
     case s3(S3Location)
+    case ftp(FTPLocation)
 
     public var kind: String {
         switch self {
         case .directory: "dir"
         case .sftp: "sftp"
         case .s3: "s3"
+        case .ftp(let f): f.tls ? "ftps" : "ftp"
         }
+    }
+
+    /// Plain FTP sends the password and the backup in clear text: shown wherever storage is chosen.
+    public var securityWarning: String? {
+        if case .ftp(let f) = self, !f.tls { return "plain FTP: password and data travel unencrypted" }
+        return nil
     }
 
     /// One line an operator recognises, with no secrets in it.
@@ -18,7 +26,51 @@ public enum StorageLocation: Equatable, Sendable, Codable {
         case .directory(let path): path
         case .sftp(let s): "sftp://\(s.endpoint.destination)\(s.path)"
         case .s3(let s): "s3://\(s.bucket)\(s.prefix.isEmpty ? "" : "/" + s.prefix) at \(s.endpoint)"
+        case .ftp(let f): "\(f.tls ? "ftps" : "ftp")://\(f.user)@\(f.host):\(f.port)\(f.path)"
         }
+    }
+}
+
+/// An FTP server (libcurl), optionally with explicit TLS (`AUTH TLS`) on control and data.
+public struct FTPLocation: Equatable, Sendable, Codable {
+    public var user: String
+    public var host: String
+    public var port: Int
+    public var path: String
+    /// The environment variable holding the password (never the password itself).
+    public var passwordEnv: String?
+    public var tls: Bool
+    /// CA certificates to check the server's certificate against (default: the system's).
+    public var caFile: String?
+
+    public init(user: String, host: String, port: Int, path: String, passwordEnv: String?, tls: Bool, caFile: String?) {
+        self.user = user
+        self.host = host
+        self.port = port
+        self.path = path
+        self.passwordEnv = passwordEnv
+        self.tls = tls
+        self.caFile = caFile
+    }
+
+    /// Parses `USER@HOST[:PORT]:/PATH` (port 21 by default).
+    public static func parse(_ text: String, passwordEnv: String?, tls: Bool, caFile: String?) throws(ModelError) -> FTPLocation {
+        guard let slash = text.firstRange(of: ":/"), let at = text.firstIndex(of: "@"), at < slash.lowerBound else {
+            throw .invalidValue(field: "--ftp", value: text, reason: "expected USER@HOST[:PORT]:/PATH")
+        }
+        let user = String(text[..<at])
+        let hostPort = text[text.index(after: at)..<slash.lowerBound].split(separator: ":", omittingEmptySubsequences: false)
+        guard !user.isEmpty, let host = hostPort.first, !host.isEmpty, hostPort.count <= 2 else {
+            throw .invalidValue(field: "--ftp", value: text, reason: "expected USER@HOST[:PORT]:/PATH")
+        }
+        let port = hostPort.count == 2 ? Int(hostPort[1]) : 21
+        guard let port, (1...65535).contains(port) else { throw .invalidValue(field: "--ftp", value: text, reason: "the port must be 1-65535") }
+        if let passwordEnv, !Environment.isEnvironmentVariableName(passwordEnv) {
+            throw .invalidValue(field: "--password-env", value: passwordEnv, reason: "must be the name of an environment variable, not the password itself")
+        }
+        let path = String(text[text.index(after: slash.lowerBound)...]).replacingOccurrences(of: "//", with: "/")
+        return FTPLocation(user: user, host: String(host), port: port, path: path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path,
+                           passwordEnv: passwordEnv, tls: tls, caFile: caFile)
     }
 }
 

@@ -67,6 +67,7 @@ public enum StorageProviders {
         case .directory(let path): return LocalDirectoryStorage(root: path)
         case .sftp(let sftp): return SFTPStorage(location: sftp)
         case .s3(let s3): return try S3Storage(location: s3)
+        case .ftp(let ftp): return try FTPStorage(location: ftp)
         }
     }
 }

@@ -198,6 +198,29 @@ enum Schema {
         migrator.registerMigration("v6-storage-encryption") { db in
             try db.execute(sql: "ALTER TABLE storage_target ADD COLUMN encryption TEXT")
         }
+        // FTP/FTPS storage. SQLite cannot alter a CHECK constraint: the table is rebuilt (its
+        // index and inventory triggers with it), rows kept as they are.
+        migrator.registerMigration("v7-ftp-storage") { db in
+            try db.execute(sql: """
+                CREATE TABLE storage_target_v7 (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('dir', 'sftp', 's3', 'ftp', 'ftps')),
+                    location TEXT NOT NULL,
+                    is_default INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    encryption TEXT
+                );
+                INSERT INTO storage_target_v7 (id, name, kind, location, is_default, created_at, encryption)
+                    SELECT id, name, kind, location, is_default, created_at, encryption FROM storage_target;
+                DROP TABLE storage_target;
+                ALTER TABLE storage_target_v7 RENAME TO storage_target;
+                CREATE UNIQUE INDEX storage_target_one_default ON storage_target(is_default) WHERE is_default = 1;
+                """)
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: "CREATE TRIGGER storage_target_\(event.lowercased())_bumps_inventory AFTER \(event) ON storage_target BEGIN UPDATE inventory_version SET version = version + 1 WHERE id = 1; END;")
+            }
+        }
         return migrator
     }
 }

@@ -44,7 +44,7 @@ enum OdooWay {
 
 @Suite("Backups (real PostgreSQL, sshd/SFTP, S3)")
 struct BackupTests {
-    enum Provider: String, CaseIterable { case dir, sftp, s3 }
+    enum Provider: String, CaseIterable { case dir, sftp, s3, ftp, ftps }
 
     /// Adds a storage target of the given kind; returns its name and the environment the CLI needs.
     static func addStorage(_ kind: Provider, to ocore: OcoreBinary) throws -> (String, [String: String]) {
@@ -67,6 +67,15 @@ struct BackupTests {
             _ = try ocore.ok(["storage", "add", "cloud", "--s3", "\(bucket)/ocore", "--endpoint", s3.endpoint, "--region", s3.region,
                               "--access-key-env", "T_AK", "--secret-key-env", "T_SK"])
             return ("cloud", ["T_AK": s3.accessKey, "T_SK": s3.secretKey])
+        case .ftp, .ftps:
+            let server = kind == .ftps ? TestFTP.tls : TestFTP.plain
+            let dir = "/b-\(UUID().uuidString.prefix(8).lowercased())"
+            let added = try ocore.run(["storage", "add", "ftpbox", "--ftp", "\(server.user)@127.0.0.1:\(server.port):\(dir)", "--password-env", "T_FTP_PW"]
+                                      + (kind == .ftps ? ["--ftps", "--ca-file", server.caFile!] : []))
+            guard added.succeeded else { throw CommandFailure(command: Command(["ocore", "storage", "add"]), host: "local", result: added) }
+            // Plain FTP is allowed, with a warning; FTPS is not warned about.
+            #expect(added.stderrText.contains("less secure") == false && added.stderrText.contains("unencrypted") == (kind == .ftp))
+            return ("ftpbox", ["T_FTP_PW": server.password])
         }
     }
 

@@ -128,6 +128,23 @@ struct RestoreTests {
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: f.clone.dataDir + "/filestore")).contains { $0.hasPrefix("restore-test-") })
     }
 
+    @Test("a policy's weekly restore test runs once when due on the newest verified backup, records its evidence, and waits for next week")
+    func scheduledRestoreTest() throws {
+        let f = try RestoreFixture()
+        let today = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][Calendar(identifier: .gregorian).component(.weekday, from: Date()) - 1]
+        expectCleanFailure(try f.ocore.run(["policy", "set", "production", "--at", "00:00", "--restore-test", "someday"]), mentions: "--restore-test takes")
+        _ = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--restore-test", today])
+        let first = try f.ocore.run(["backup", "run-due"])
+        #expect(first.succeeded, "\(first.stdoutText) \(first.stderrText)")
+        #expect(first.stdoutText.contains("restore test of production (backup \(f.backupID)): passed"), "\(first.stdoutText)")
+        let evidence = try #require(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["restore_test"] as? String)
+        #expect(evidence.contains("\"ok\":true"))
+        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("restore test every \(today) at 00:00 (last "))
+        let second = try f.ocore.run(["backup", "run-due"])
+        #expect(!second.stdoutText.contains("restore test"), "\(second.stdoutText)")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'restore-test-%'") == "0")
+    }
+
     @Test("cross-server: a backup of 127.0.0.2's environment restored as a new environment on 127.0.0.3")
     func crossServer() throws {
         let sshd = TestSSHD.shared

@@ -46,6 +46,26 @@ struct StorageAndTOMLTests {
         expectCleanFailure(try ocore.run(["storage", "test", "cloud"]), mentions: "variable T_AK is not set")
     }
 
+    @Test("storage test round-trips over FTPS (TLS required, certificate checked); a wrong password, a missing variable and an untrusted certificate are refused")
+    func ftpsStorage() throws {
+        let ftp = TestFTP.tls
+        let ocore = OcoreBinary()
+        let dir = "/probe-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try ocore.ok(["storage", "add", "vault", "--ftp", "\(ftp.user)@127.0.0.1:\(ftp.port):\(dir)", "--password-env", "T_FTP_PW",
+                          "--ftps", "--ca-file", ftp.caFile!])
+        let out = try ocore.ok(["storage", "test", "vault"], environment: ["T_FTP_PW": ftp.password])
+        #expect(out.contains("✓ list") && out.contains("storage vault works"))
+        // Nothing is left behind, not even a temporary name.
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: ftp.root + dir).filter { !$0.hasSuffix("ocore-probe") }.isEmpty)
+        expectCleanFailure(try ocore.run(["storage", "test", "vault"], environment: ["T_FTP_PW": "wrong"]), mentions: "Login denied")
+        expectCleanFailure(try ocore.run(["storage", "test", "vault"]), mentions: "variable T_FTP_PW is not set")
+        // Without the CA file the self-signed certificate is not trusted.
+        _ = try ocore.ok(["storage", "add", "untrusted", "--ftp", "\(ftp.user)@127.0.0.1:\(ftp.port):\(dir)", "--password-env", "T_FTP_PW", "--ftps"])
+        expectCleanFailure(try ocore.run(["storage", "test", "untrusted"], environment: ["T_FTP_PW": ftp.password]), mentions: "certificate")
+        let list = try ocore.jsonArray(["storage", "list", "--json"])
+        #expect(list.first { $0["name"] as? String == "vault" }?["kind"] as? String == "ftps")
+    }
+
     @Test("an inventory exported as TOML imports into a fresh home unchanged")
     func tomlRoundTrip() throws {
         let source = OcoreBinary()

@@ -51,6 +51,17 @@ struct BackupViewTests {
         #expect(s.overlay == .none)
     }
 
+    @Test("a plain-FTP storage is marked less secure where it is chosen")
+    func plainFTPMarked() {
+        var s = dashboard([row("production", .production)])
+        _ = update(&s, .storagesLoaded([StorageChoice(name: "oldftp", kind: "ftp", isDefault: true, lessSecure: true),
+                                        StorageChoice(name: "tls", kind: "ftps", isDefault: false)]))
+        press(&s, .down, .character("b"))
+        #expect(screen(s).text.contains("oldftp (ftp, less secure) [default]"))
+        press(&s, .right)
+        #expect(screen(s).text.contains("tls (ftps)") && !screen(s).text.contains("less secure"))
+    }
+
     @Test("without a storage target, b explains how to add one instead of opening an empty dialog")
     func noStorage() {
         var s = dashboard([row("staging")])

@@ -48,6 +48,13 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
     public var neutralized: Bool?
     /// The last `verify --restore-test` evidence (JSON), if any.
     public var restoreTest: String?
+
+    /// When the last restore test of this backup started (the evidence's `at`).
+    public var restoreTestStartedAt: Date? {
+        guard let json = restoreTest, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let at = object["at"] as? String else { return nil }
+        return ISO8601DateFormatter().date(from: at)
+    }
     public var error: String?
 
     public init(id: String, environment: String, project: String, storage: String, key: String, format: BackupFormat = .odooZip,

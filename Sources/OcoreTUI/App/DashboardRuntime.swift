@@ -174,7 +174,8 @@ public final class DashboardRuntime {
                 let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
                 probes?.setEnvironments(resolved)
                 apply(.environmentsLoaded(resolved.map(EnvironmentRow.init)), terminal)
-                apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault) }), terminal)
+                apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault,
+                                                                                                  lessSecure: $0.location.securityWarning != nil) }), terminal)
             }
             let active = try store.jobs(includeFinished: false)
             let activeIDs = Set(active.map(\.id))

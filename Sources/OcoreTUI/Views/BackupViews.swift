@@ -35,7 +35,7 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
     let rect = area.centered(width: min(area.width - 4, 72), height: min(area.height, 14))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Back up \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
-    let storage = dialog.storages[safe: dialog.storage].map { "\($0.name) (\($0.kind))\($0.isDefault ? " [default]" : "")" } ?? "(none)"
+    let storage = dialog.storages[safe: dialog.storage].map { "\($0.name) (\($0.kind)\($0.lessSecure ? ", less secure" : ""))\($0.isDefault ? " [default]" : "")" } ?? "(none)"
     let type = BackupDialogState.types[dialog.type].rawValue.replacingOccurrences(of: "_", with: "-")
     let filestore = "\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) include filestore (\(bytesText(dialog.filestoreSize)))"
     let lines: [(String, String, BackupDialogState.Field?)] = [
