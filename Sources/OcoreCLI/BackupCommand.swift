@@ -144,17 +144,8 @@ struct BackupCommand: ParsableCommand {
 
         func run() throws {
             guard confirm == id else { throw CLIError("deleting a backup cannot be undone: repeat its id with --confirm \(id)") }
-            let store = try global.openStore()
-            var b = try store.backup(id)
-            guard b.status != .deleted && b.status != .expired else { throw CLIError("backup \(id) is already \(b.status.rawValue)") }
-            guard b.status != .running else { throw CLIError("backup \(id) is still running; cancel its job first") }
-            let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
-            try provider.delete(key: BackupRecord.manifestKey(forArchive: b.key))
-            try provider.delete(key: b.key)
-            b.status = .deleted
-            try store.updateBackup(b)
             let who = JobQueue.requester()
-            try store.audit(user: who.user, from: who.from, action: "backup.rm", environment: b.environment, detail: id)
+            try BackupActions(store: try global.openStore()).delete(id, user: who.user, from: who.from)
             print("backup \(id) deleted")
         }
     }
@@ -174,10 +165,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     static func setPinned(_ id: String, _ pinned: Bool, _ global: GlobalOptions) throws {
-        let store = try global.openStore()
-        var b = try store.backup(id)
-        b.pinned = pinned
-        try store.updateBackup(b)
+        let b = try BackupActions(store: try global.openStore()).setPinned(id, pinned)
         print(pinned ? "backup \(id) pinned: it is never removed by retention" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies")
     }
 
@@ -189,23 +177,8 @@ struct BackupCommand: ParsableCommand {
         @Flag(help: "Decrypt an encrypted backup into the plain Odoo-importable ZIP.") var decrypt = false
 
         func run() throws {
-            let store = try global.openStore()
-            let b = try store.backup(id)
-            guard b.status.isRestorable else { throw CLIError("backup \(id) is \(b.status.rawValue): nothing to export") }
-            guard !FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path) exists: choose a new file name") }
-            let target = try store.storage(named: b.storage)
-            let provider = try StorageProviders.make(for: target.location)
-            let key = decrypt ? try BackupVerifier.key(for: try BackupVerifier.storedManifest(b, provider: provider), target: target) : nil
-            let temp = path + ".part"
-            do {
-                let got = try BackupVerifier.download(b, provider: provider, to: temp, key: key)
-                guard got.sha256 == b.sha256 else { throw CLIError("the downloaded archive does not match its checksum (\(got.sha256.prefix(16))…); nothing written") }
-                guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                print("backup \(id) exported to \(path) (\(formatBytes(got.size)) stored, sha256 verified\(key != nil ? ", decrypted" : ""))")
-            } catch {
-                unlink(temp)
-                throw error
-            }
+            let (size, decrypted) = try BackupActions(store: try global.openStore()).export(id, to: path, decrypt: decrypt)
+            print("backup \(id) exported to \(path) (\(formatBytes(size)) stored, sha256 verified\(decrypted ? ", decrypted" : ""))")
         }
     }
 
@@ -292,9 +265,6 @@ struct VerifyJSON: Encodable {
     let checks: [Check]
 }
 
-/// `backup verify --restore-test`: the backup restored into a scratch environment (no safety
-/// backup, no sanitization: nobody uses it), verified like a restore, then removed; the evidence
-/// (when, where, how long, what was checked) is recorded on the backup.
 /// Runs the weekly restore tests that policies ask for and that are due, one after another.
 struct ScheduledRestoreTests {
     let store: SQLiteStateStore
@@ -320,6 +290,9 @@ struct ScheduledRestoreTests {
     }
 }
 
+/// `backup verify --restore-test`: the backup restored into a scratch environment (no safety
+/// backup, no sanitization: nobody uses it), verified like a restore, then removed; the evidence
+/// (when, where, how long, what was checked) is recorded on the backup.
 struct RestoreTest {
     let store: SQLiteStateStore
     let home: StateHome

@@ -87,6 +87,35 @@ struct DashboardCommand: ParsableCommand {
                                          sourceType: (try? store.environment(named: b.environment))?.type, odooVersion: b.odooVersion)
             return try request.prepare(store: store).submit(store: store, home: home)
         }
+        settings.backupAction = { action in
+            let actions = BackupActions(store: store)
+            switch action {
+            case .verify(let id):
+                let scratch = home.path + "/tmp"
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
+                guard report.ok else {
+                    let failed = report.checks.filter { !$0.ok }
+                    throw CLIError("backup \(id) FAILED verification: \(failed.prefix(3).map { "\($0.name): \($0.detail)" }.joined(separator: "; "))")
+                }
+                return "backup \(id) verified: \(report.checks.count) checks passed"
+            case let .pin(id, pinned):
+                let b = try actions.setPinned(id, pinned)
+                return pinned ? "backup \(id) pinned: retention never removes it" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies"
+            case .delete(let id):
+                let who = JobQueue.requester()
+                try actions.delete(id, user: who.user, from: who.from)
+                return "backup \(id) deleted from storage"
+            case let .export(id, path):
+                let (size, _) = try actions.export(id, to: path, decrypt: false)
+                return "backup \(id) downloaded to \(path) (\(formatBytes(size)), SHA-256 checked)"
+            }
+        }
+        settings.retention = { environment, sweep in
+            try RetentionSweeper(store: store).sweep(environment: environment, dryRun: !sweep).map { d in
+                RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete, reason: d.reason)
+            }
+        }
         try DashboardRuntime(store: store, settings: settings).run()
     }
 }

@@ -200,4 +200,35 @@ struct DashboardTmuxTests {
         #expect(points.first?["backup_id"] as? String == backup && points.first?["safety_backup_id"] as? String != nil)
         try tmux.keys("m", "q")
     }
+
+    @Test("Backups tab actions through the real runtime: pin, verify, the retention plan, and a delete that needs the typed id")
+    func backupActions() throws {
+        let f = try RestoreFixture()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("/")
+        try tmux.keys("-l", "production")
+        try tmux.keys("Enter", "j", "2")
+        _ = try tmux.waitFor("the backup in the Backups tab") { $0.contains("completed") && $0.contains("EXPIRES") }
+        try tmux.keys("p")
+        _ = try tmux.waitFor("the pin") { $0.contains("pinned: retention never removes it") }
+        #expect(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["pinned"] as? Bool == true)
+        try tmux.keys("v")
+        _ = try tmux.waitFor("the verification", timeout: .seconds(60)) { $0.contains("backup \(f.backupID) verified") }
+        try tmux.keys("t")
+        let plan = try tmux.waitFor("the retention plan") { $0.contains("Retention of production") && $0.contains("1 kept, 0 to delete") }
+        #expect(plan.contains("keep"))
+        try tmux.keys("Escape", "d")
+        _ = try tmux.waitFor("the delete confirmation") { $0.contains("cannot be undone") }
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the refusal") { $0.contains("type \(f.backupID) to delete it") }
+        #expect(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["status"] as? String == "completed")
+        try tmux.keys("-l", f.backupID)
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the deletion", timeout: .seconds(30)) { $0.contains("deleted from storage") }
+        #expect(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["status"] as? String == "deleted")
+        try tmux.keys("q")
+    }
 }

@@ -91,3 +91,67 @@ struct RestoreDialogTests {
         #expect(effects == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "production", safetyBackup: true, includeFilestore: false))])
     }
 }
+
+@Suite("Backup actions and retention in the dashboard")
+struct BackupActionViewTests {
+    func backupsTab(_ backups: (Double) -> [BackupRecord]) -> DashboardState {
+        var s = dashboard([row("staging")], width: 110, height: 30)
+        press(&s, .down, .character("2"))
+        _ = update(&s, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: backups(s.now)))
+        return s
+    }
+
+    @Test("d asks for the backup's id: Enter without it deletes nothing, the typed id deletes exactly that backup, Esc keeps it")
+    func deleteNeedsTypedID() {
+        var s = backupsTab { [backup("b2", env: "staging", daysAgo: 1, now: $0), backup("b1", env: "staging", daysAgo: 2, now: $0)] }
+        press(&s, .down, .character("d"))
+        #expect(screen(s).text.contains("cannot be undone") && screen(s).text.contains("b1 of staging"))
+        #expect(update(&s, .key(.enter)).isEmpty)
+        #expect(screen(s).text.contains("type b1 to delete it"))
+        type(&s, "b1")
+        #expect(update(&s, .key(.enter)) == [.backupAction(.delete("b1"))])
+        #expect(s.overlay == .none)
+        press(&s, .character("d"), .character("b"), .escape)
+        #expect(s.overlay == .none)
+    }
+
+    @Test("v verifies, p pins or unpins, e downloads to a path that can be edited; results come back as a toast and refresh the tab")
+    func verifyPinExport() {
+        var s = backupsTab { [backup("b2", env: "staging", daysAgo: 1, now: $0, pinned: true)] }
+        #expect(update(&s, .key(.character("v"))) == [.backupAction(.verify("b2"))])
+        #expect(update(&s, .key(.character("p"))) == [.backupAction(.pin("b2", false))])
+        #expect(backupsTabKey(.character("e"), &s, cwd: "/srv/exports") == [])
+        #expect(screen(s).text.contains("File: /srv/exports/acme-staging-b2.zip"))
+        press(&s, .control("u"))
+        type(&s, "relative.zip")
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("give an absolute path"))
+        press(&s, .control("u"))
+        type(&s, "/tmp/b2.zip")
+        #expect(update(&s, .key(.enter)) == [.backupAction(.export("b2", path: "/tmp/b2.zip"))])
+        let refresh = update(&s, .backupActionFinished("backup b2 verified: 5 checks passed", ok: true))
+        #expect(refresh == [.loadDetails(environment: "staging", job: nil)])
+        #expect(screen(s).text.contains("backup b2 verified"))
+    }
+
+    @Test("t shows the retention plan (each backup kept or deleted, and why) before anything is swept; S then y sweeps")
+    func retentionPlan() {
+        var s = backupsTab { [backup("b2", env: "staging", daysAgo: 1, now: $0), backup("b1", env: "staging", daysAgo: 20, now: $0)] }
+        #expect(update(&s, .key(.character("t"))) == [.loadRetention(environment: "staging", sweep: false)])
+        #expect(screen(s).text.contains("working out"))
+        let created = Date(timeIntervalSince1970: s.now)
+        _ = update(&s, .retentionLoaded(environment: "staging", [
+            RetentionLine(backupID: "b2", createdAt: created, tier: .daily, pinned: false, delete: false, reason: "newest verified backup"),
+            RetentionLine(backupID: "b1", createdAt: created, tier: .daily, pinned: false, delete: true, reason: "daily tier expired 13 days ago"),
+        ], swept: false))
+        let text = screen(s).text
+        #expect(text.contains("1 kept, 1 to delete") && text.contains("dry run"))
+        #expect(text.split(separator: "\n").contains { $0.contains("b1") && $0.contains("delete") && $0.contains("expired 13 days ago") })
+        #expect(text.split(separator: "\n").contains { $0.contains("b2") && $0.contains("keep") && $0.contains("newest verified") })
+        // Any key other than y cancels the sweep.
+        press(&s, .character("S"))
+        #expect(screen(s).text.contains("Delete 1 backup(s) from storage now?"))
+        #expect(update(&s, .key(.character("n"))).isEmpty)
+        press(&s, .character("S"))
+        #expect(update(&s, .key(.character("y"))) == [.loadRetention(environment: "staging", sweep: true)])
+    }
+}

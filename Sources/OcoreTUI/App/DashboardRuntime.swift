@@ -18,6 +18,10 @@ public struct DashboardSettings: Sendable {
     public var startBackup: (@Sendable (BackupDialogRequest) throws -> Int64)?
     /// Queues a restore exactly as `ocore restore` does; returns the job id.
     public var startRestore: (@Sendable (RestoreDialogRequest) throws -> Int64)?
+    /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
+    public var backupAction: (@Sendable (BackupAction) throws -> String)?
+    /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
+    public var retention: (@Sendable (_ environment: String, _ sweep: Bool) throws -> [RetentionLine])?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -155,6 +159,20 @@ public final class DashboardRuntime {
         case .loadJobProgress(let id):
             if let job = try? store.job(id) {
                 apply(.jobProgressLoaded(job, (try? store.steps(ofJob: id)) ?? [], (try? store.logs(ofJob: id, after: 0, limit: 500)) ?? []), terminal)
+            }
+        case .backupAction(let action):
+            guard let act = settings.backupAction else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                do { inbox.post(.backupActionFinished(try act(action), ok: true)) } catch { inbox.post(.backupActionFinished("\(error)", ok: false)) }
+            }
+        case let .loadRetention(environment, sweep):
+            guard let plan = settings.retention else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread {
+                do { inbox.post(.retentionLoaded(environment: environment, try plan(environment, sweep), swept: sweep)) } catch {
+                    inbox.post(.backupActionFinished("retention: \(error)", ok: false))
+                }
             }
         case .cancelJob(let id):
             _ = try? store.requestCancel(id, by: getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore")

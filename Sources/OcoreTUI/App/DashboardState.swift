@@ -75,6 +75,9 @@ public enum Overlay: Equatable, Sendable {
     case progress(ProgressModalState)
     case backupDialog(BackupDialogState)
     case restoreDialog(RestoreDialogState)
+    case deleteBackup(DeleteBackupState)
+    case exportBackup(ExportBackupState)
+    case retention(RetentionViewState)
 }
 
 /// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
@@ -175,6 +178,8 @@ public enum Message: Equatable, Sendable {
     case cloneStarted(Int64)
     case cloneRefused(String)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
+    case backupActionFinished(String, ok: Bool)
+    case retentionLoaded(environment: String, [RetentionLine], swept: Bool)
 }
 
 /// Side effects `update` asks the runtime for; their results come back as messages.
@@ -190,6 +195,9 @@ public enum Effect: Equatable, Sendable {
     case startRestore(RestoreDialogRequest)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
+    case backupAction(BackupAction)
+    /// The environment's retention plan (dry run), or, with `sweep`, carry it out.
+    case loadRetention(environment: String, sweep: Bool)
 }
 
 /// Where the dashboard's parts are on screen: one computation for the view and for mouse hits.

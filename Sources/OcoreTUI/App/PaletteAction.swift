@@ -33,7 +33,8 @@ public enum PaletteAction: String, CaseIterable, Sendable {
 public enum KeyHelp {
     public static let global: [(String, String)] = [
         ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-4", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
-        ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
+        ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"),
+        ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
         ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
     ]
 
@@ -46,7 +47,13 @@ public enum KeyHelp {
         case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
         case .backupDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "start"), ("Esc", "close")]
         case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
+        case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
+        case .exportBackup: return [("Enter", "download"), ("Esc", "close")]
+        case .retention(let view): return view.confirming ? [("y", "sweep now"), ("any key", "cancel")] : [("↑↓", "move"), ("S", "sweep"), ("Esc", "close")]
         case .none: break
+        }
+        if state.focus == .details && state.tab == .backups {
+            return [("Enter R", "restore"), ("v", "verify"), ("e", "download"), ("p", "pin"), ("d", "delete"), ("t", "retention"), ("b", "backup"), ("Tab", "pane")]
         }
         return [("?", "help"), (":", "palette"), ("c", "clone"), ("b", "backup"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]
     }

@@ -60,6 +60,11 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.toast = Toast(message: "backup not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .cloneRefused(let reason):
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case let .backupActionFinished(message, ok):
+        state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
+        return detailsEffect(state)
+    case let .retentionLoaded(environment, lines, swept):
+        return retentionLoaded(&state, environment: environment, lines: lines, swept: swept)
     case let .jobProgressLoaded(job, steps, log):
         guard case .progress(var modal) = state.overlay, modal.jobID == job.id else { return [] }
         modal.job = job
@@ -95,6 +100,12 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleBackupDialog(key, &dialog, &state)
     case .restoreDialog(var dialog):
         return handleRestoreDialog(key, &dialog, &state)
+    case .deleteBackup(var dialog):
+        return handleDeleteBackup(key, &dialog, &state)
+    case .exportBackup(var dialog):
+        return handleExportBackup(key, &dialog, &state)
+    case .retention(var view):
+        return handleRetentionView(key, &view, &state)
     case .none:
         break
     }
@@ -194,6 +205,7 @@ private func treeKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
 }
 
 private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    if state.tab == .backups, let effects = backupsTabKey(key, &state) { return effects }
     let count = DetailTab.allCases.count
     switch key {
     case .right, .character("l"): state.tab = DetailTab(rawValue: (state.tab.rawValue + 1) % count)!

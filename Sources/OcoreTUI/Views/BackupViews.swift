@@ -85,3 +85,66 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
     }
     if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
 }
+
+/// Typed confirmation before a backup is deleted from storage.
+func drawDeleteBackup(_ dialog: DeleteBackupState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 70), height: min(area.height, 9))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Delete backup", style: theme[.danger], titleStyle: theme[.danger]).render(in: rect, symbols: theme.symbols, into: &buffer)
+    let b = dialog.backup
+    let lines: [(String, Theme.Role)] = [
+        ("\(b.id) of \(b.environment) · \(day(b.createdAt, time: true)) · \(b.tier.rawValue) · \(bytesText(b.size))", .text),
+        ("Removed from \(b.storage) with its manifest: this cannot be undone.", .danger),
+        ("", .text),
+    ]
+    for (i, line) in lines.enumerated() where i < inner.height {
+        buffer.put(line.0, x: inner.x + 1, y: inner.y + i, style: theme[line.1], maxWidth: inner.width - 2)
+    }
+    if inner.height > 3 {
+        TextField(state: dialog.confirmation, label: "Type the id: ", focused: true)
+            .render(in: Rect(x: inner.x + 1, y: inner.y + 3, width: inner.width - 2, height: 1), theme: theme, into: &buffer)
+    }
+    if let error = dialog.confirmation.error, inner.height > 4 {
+        buffer.put(error, x: inner.x + 1, y: inner.y + 4, style: theme[.danger], maxWidth: inner.width - 2)
+    }
+}
+
+/// Where on this host to download a backup's archive.
+func drawExportBackup(_ dialog: ExportBackupState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 90), height: min(area.height, 8))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Download backup \(dialog.backup.id)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
+    guard inner.height > 2 else { return }
+    buffer.put("\(bytesText(dialog.backup.size)) from \(dialog.backup.storage), checked against its SHA-256 before it takes its name.",
+               x: inner.x + 1, y: inner.y, style: theme[.muted], maxWidth: inner.width - 2)
+    TextField(state: dialog.path, label: "File: ", focused: true).render(in: Rect(x: inner.x + 1, y: inner.y + 2, width: inner.width - 2, height: 1), theme: theme, into: &buffer)
+    if let error = dialog.path.error, inner.height > 3 {
+        buffer.put(error, x: inner.x + 1, y: inner.y + 3, style: theme[.danger], maxWidth: inner.width - 2)
+    }
+}
+
+/// The retention plan: every backup with keep/delete and the reason, before a sweep.
+func drawRetention(_ view: RetentionViewState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 100), height: max(min(area.height - 2, 30), 6))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Retention of \(view.environment)\(view.swept ? " (swept)" : " (dry run)")", style: theme[.title], titleStyle: theme[.title])
+        .render(in: rect, symbols: theme.symbols, into: &buffer)
+    guard let lines = view.lines else {
+        buffer.put("working out what retention keeps…", x: inner.x + 1, y: inner.y, style: theme[.muted], maxWidth: inner.width - 2)
+        return
+    }
+    let summary = view.swept ? "\(view.deletions) backup(s) removed; the rows stay, marked expired."
+        : lines.isEmpty ? "No backups." : "\(lines.count - view.deletions) kept, \(view.deletions) to delete. S sweeps now."
+    buffer.put(summary, x: inner.x + 1, y: inner.y, style: view.deletions > 0 && !view.swept ? theme[.warning] : theme[.muted], maxWidth: inner.width - 2)
+    let rows: [[(String, Style?)]] = lines.map { l in
+        [(l.backupID, nil), (day(l.createdAt, time: true), nil), (l.pinned ? "P" : l.tier.badge, l.tier >= .monthly || l.pinned ? theme[.title] : nil),
+         (l.delete ? (view.swept ? "deleted" : "delete") : "keep", l.delete ? theme[.danger] : theme[.success]), (l.reason, theme[.muted])]
+    }
+    let table = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: max(inner.height - 3, 1))
+    Table(columns: [.init("BACKUP", width: 22), .init("CREATED", width: 11), .init("T", width: 1), .init("ACTION", width: 7), .init("WHY", width: max(inner.width - 48, 10))],
+          rows: rows).render(in: table, state: view.list, theme: theme, into: &buffer)
+    if view.confirming {
+        buffer.put("Delete \(view.deletions) backup(s) from storage now? y to sweep, any other key to cancel", x: inner.x + 1, y: inner.maxY - 1,
+                   style: theme[.danger], maxWidth: inner.width - 2)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import OcoreModel
+import OcoreStorage
+import OcoreStore
+
+/// What one can do to a stored backup besides restoring it, shared by the CLI and the dashboard
+/// so both refuse and record the same way.
+public struct BackupActions: Sendable {
+    public let store: SQLiteStateStore
+
+    public init(store: SQLiteStateStore) {
+        self.store = store
+    }
+
+    public struct Refused: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Deletes the archive and its manifest from storage; the row stays, marked deleted (audit).
+    public func delete(_ id: String, user: String, from: String?) throws {
+        var b = try store.backup(id)
+        guard b.status != .deleted && b.status != .expired else { throw Refused("backup \(id) is already \(b.status.rawValue)") }
+        guard b.status != .running else { throw Refused("backup \(id) is still running; cancel its job first") }
+        let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
+        try provider.delete(key: BackupRecord.manifestKey(forArchive: b.key))
+        try provider.delete(key: b.key)
+        b.status = .deleted
+        b.verifiedAt = nil
+        try store.updateBackup(b)
+        try store.audit(user: user, from: from, action: "backup.rm", environment: b.environment, detail: id)
+    }
+
+    /// Pinned backups are never removed by retention.
+    @discardableResult
+    public func setPinned(_ id: String, _ pinned: Bool) throws -> BackupRecord {
+        var b = try store.backup(id)
+        b.pinned = pinned
+        try store.updateBackup(b)
+        return b
+    }
+
+    /// Downloads a backup's archive to a new local file, checked against its SHA-256 before it
+    /// takes its name (`.part` until then); `decrypt` gives the plain archive of an encrypted one.
+    /// Returns the stored size and whether it was decrypted.
+    public func export(_ id: String, to path: String, decrypt: Bool) throws -> (size: Int64, decrypted: Bool) {
+        let b = try store.backup(id)
+        guard b.status.isRestorable else { throw Refused("backup \(id) is \(b.status.rawValue): nothing to export") }
+        guard !FileManager.default.fileExists(atPath: path) else { throw Refused("\(path) exists: choose a new file name") }
+        let target = try store.storage(named: b.storage)
+        let provider = try StorageProviders.make(for: target.location)
+        let key = decrypt ? try BackupVerifier.key(for: try BackupVerifier.storedManifest(b, provider: provider), target: target) : nil
+        let temp = path + ".part"
+        do {
+            let got = try BackupVerifier.download(b, provider: provider, to: temp, key: key)
+            guard got.sha256 == b.sha256 else { throw Refused("the downloaded archive does not match its checksum (\(got.sha256.prefix(16))…); nothing written") }
+            guard rename(temp, path) == 0 else { throw Refused("cannot write \(path): \(String(cString: strerror(errno)))") }
+            return (got.size, key != nil)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+    }
+}
