@@ -81,6 +81,7 @@ final class BackupSession: @unchecked Sendable {
     private let lock = NSLock()
     private var uploadResult: Result<StoredObject, Error>?
     private var uploaded: Int64 = 0
+    private var uploadStarted = ContinuousClock.now
     private var dumpMember: ZipStreamWriter.Member?
     private var dumpFiles = 0
     private var filestore: BackupManifest.Filestore?
@@ -137,6 +138,7 @@ final class BackupSession: @unchecked Sendable {
         }
         thread.stackSize = 1 << 20
         upload = thread
+        uploadStarted = .now
         thread.start()
     }
 
@@ -280,7 +282,13 @@ final class BackupSession: @unchecked Sendable {
         let total = max(Double(zip.offset), 1)
         while uploadDone.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
             if context.cancellation.isCancelled { channel.fail() }
-            context.progress(min(Double(lock.withLock { uploaded }) / total, 0.99), message: "\(formatBytes(lock.withLock { uploaded })) stored")
+            let done = lock.withLock { uploaded }
+            let elapsed = ContinuousClock.now - uploadStarted
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rate = seconds > 0 ? Double(done) / seconds : 0
+            let eta = rate > 0 ? " · \(Int(((total - Double(done)) / rate).rounded(.up))) s left" : ""
+            context.progress(min(Double(done) / total, 0.99),
+                             message: "\(formatBytes(done)) of \(formatBytes(Int64(total))) stored · \(formatBytes(Int64(rate)))/s\(eta)")
         }
         uploadDone.signal()  // let abortUpload() pass later
         try context.checkCancelled()
