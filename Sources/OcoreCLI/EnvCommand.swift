@@ -25,12 +25,17 @@ struct EnvCommand: ParsableCommand {
         @Option(help: "Public URL of the Odoo instance.") var url: String?
         @Option(help: "Git branch deployed.") var branch: String?
         @Flag(inversion: .prefixedNo, help: "Require typed confirmation for destructive actions (default: on for production).") var protected: Bool?
+        @Option(name: .customLong("stop-command"), help: ArgumentHelp("Stops the Odoo service on the server before a restore replaces its database (words split on blanks, no shell).", valueName: "command"))
+        var stopCommand: String?
+        @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
 
         func run() throws {
             let env = Environment(name: name, project: project, type: type, server: server, dbName: db,
                                   postgres: postgres.settings, pgPasswordEnv: pgPasswordEnv, filestore: filestore,
                                   addons: addons.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
-                                  url: url, branch: branch, isProtected: protected)
+                                  url: url, branch: branch, isProtected: protected,
+                                  serviceStop: stopCommand.map(Environment.commandVector), serviceStart: startCommand.map(Environment.commandVector))
+            if (stopCommand == nil) != (startCommand == nil) { throw CLIError("give --stop-command and --start-command together") }
             try env.validate()
             let store = try global.openStore()
             _ = try store.server(named: server)
@@ -98,6 +103,7 @@ struct EnvironmentJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case name, project, type, server, db_name, pg_host, pg_port, pg_user, pg_password_env, filestore, addons, url, branch, protected
+        case stop_command, start_command
     }
 
     func encode(to encoder: Encoder) throws {
@@ -117,6 +123,8 @@ struct EnvironmentJSON: Encodable {
         try c.encodeNullable(e.url, forKey: .url)
         try c.encodeNullable(e.branch, forKey: .branch)
         try c.encode(e.isProtected, forKey: .protected)
+        try c.encodeNullable(e.serviceStop, forKey: .stop_command)
+        try c.encodeNullable(e.serviceStart, forKey: .start_command)
     }
 
     var fields: [(String, String)] {
@@ -125,6 +133,7 @@ struct EnvironmentJSON: Encodable {
                 ("database", e.dbName), ("postgresql", "\(resolved.postgres.user ?? "")@\(resolved.postgres.host ?? "(local socket)"):\(resolved.postgres.port ?? 5432)"),
                 ("password from", e.pgPasswordEnv.map { "$" + $0 } ?? "(none)"), ("filestore", resolved.filestore),
                 ("addons", e.addons.isEmpty ? "(none)" : e.addons.joined(separator: ", ")), ("url", e.url ?? "(none)"),
-                ("branch", e.branch ?? "(none)"), ("protected", e.isProtected ? "yes" : "no")]
+                ("branch", e.branch ?? "(none)"), ("protected", e.isProtected ? "yes" : "no"),
+                ("service", e.serviceStop.map { "stop: \($0.joined(separator: " ")); start: \(e.serviceStart?.joined(separator: " ") ?? "-")" } ?? "(not managed)")]
     }
 }

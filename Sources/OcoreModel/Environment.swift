@@ -41,11 +41,15 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
     public var branch: String?
     /// Destructive actions on a protected environment need a typed confirmation.
     public var isProtected: Bool
+    /// Stops / starts the environment's Odoo service on its server (an argument vector, no
+    /// shell), run around a restore that replaces its database.
+    public var serviceStop: [String]?
+    public var serviceStart: [String]?
 
     public init(id: Int64? = nil, name: String, project: String, type: EnvironmentType, server: String,
                 dbName: String, postgres: PostgresSettings = PostgresSettings(), pgPasswordEnv: String? = nil,
                 filestore: String? = nil, addons: [String] = [], url: String? = nil, branch: String? = nil,
-                isProtected: Bool? = nil) {
+                isProtected: Bool? = nil, serviceStop: [String]? = nil, serviceStart: [String]? = nil) {
         self.id = id
         self.name = name
         self.project = project
@@ -60,6 +64,14 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         self.branch = branch
         // Production is protected unless the operator explicitly says otherwise.
         self.isProtected = isProtected ?? (type == .production)
+        self.serviceStop = serviceStop.flatMap { $0.isEmpty ? nil : $0 }
+        self.serviceStart = serviceStart.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Splits an operator's command line into an argument vector on blanks (no shell: no
+    /// quoting, variables or pipes; a command that needs them belongs in a script).
+    public static func commandVector(_ line: String) -> [String] {
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     }
 
     public func validate() throws(ModelError) {

@@ -221,6 +221,9 @@ enum Schema {
                 try db.execute(sql: "CREATE TRIGGER storage_target_\(event.lowercased())_bumps_inventory AFTER \(event) ON storage_target BEGIN UPDATE inventory_version SET version = version + 1 WHERE id = 1; END;")
             }
         }
+        migrator.registerMigration("v8-service-commands") { db in
+            try db.execute(sql: "ALTER TABLE environment ADD COLUMN service_stop TEXT; ALTER TABLE environment ADD COLUMN service_start TEXT;")
+        }
         return migrator
     }
 }

@@ -128,6 +128,59 @@ struct RestoreTests {
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: f.clone.dataDir + "/filestore")).contains { $0.hasPrefix("restore-test-") })
     }
 
+    @Test("kill -9 of the worker during the load: recovery removes everything the restore created, the restore point says so, and the backup restores afterwards")
+    func killedDuringLoad() throws {
+        let f = try RestoreFixture.plain()
+        // Enough rows that the load takes a few seconds.
+        try TestPostgres.psql(f.clone.source).execute("CREATE TABLE bulk AS SELECT g, md5(g::text) AS h FROM generate_series(1, 1500000) g;")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let id = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--json"])["id"] as? String)
+        let queued = try f.ocore.jsonObject(["restore", id, "--new", "killed_stg", "--type", "staging", "--detach", "--yes", "--json"])
+        let job = try #require(queued["job"] as? Int)
+        _ = try f.ocore.waitForJob(job, "the load") { stepStatus($0, 4) == "running" }
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        _ = try f.ocore.ok(["worker"])
+        #expect(try f.ocore.job(job)["status"] as? String == "interrupted")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'killed_stg'") == "0")
+        #expect(!FileManager.default.fileExists(atPath: f.clone.dataDir + "/filestore/killed_stg"))
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).allSatisfy { $0["name"] as? String != "killed_stg" })
+        let point = try #require(try f.ocore.jsonArray(["restore-points", "killed_stg", "--json"]).first)
+        #expect(point["status"] as? String == "failed" && point["target_state"] as? String == "removed")
+        let again = try f.ocore.run(["restore", id, "--new", "killed_stg", "--type", "staging", "--yes", "--json"])
+        #expect(again.succeeded, "\(again.stderrText)")
+        #expect(try TestPostgres.psql("killed_stg").scalar("SELECT count(*) FROM bulk") == "1500000")
+    }
+
+    @Test("an environment's Odoo service is stopped before its database is replaced, started after, and must then answer over HTTP")
+    func serviceStopStart() throws {
+        let f = try RestoreFixture()
+        // A stand-in for Odoo: a web server answering /web/health, run and stopped by scripts.
+        let dir = TestDirectories.make("fake-odoo", worldTraversable: true)
+        let port = freeLoopbackPort()
+        try FileManager.default.createDirectory(atPath: dir + "/www/web", withIntermediateDirectories: true)
+        try "ok".write(toFile: dir + "/www/web/health", atomically: true, encoding: .utf8)
+        try """
+            echo start >> \(dir)/events
+            setsid -f python3 -m http.server \(port) --bind 127.0.0.1 --directory \(dir)/www > /dev/null 2>&1 < /dev/null
+            """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
+        try """
+            echo stop >> \(dir)/events
+            pkill -f 'http.server \(port)' || true
+            """.write(toFile: dir + "/stop.sh", atomically: true, encoding: .utf8)
+        defer { _ = try? LocalExecutor().run(Command(["pkill", "-f", "http.server \(port)"])) }
+        expectCleanFailure(try f.ocore.run(["env", "add", "svc", "--project", "acme", "--type", "staging", "--server", "local", "--db", "svc_db",
+                                            "--stop-command", "sh \(dir)/stop.sh"]), mentions: "together")
+        _ = try f.ocore.ok(["env", "add", "svc", "--project", "acme", "--type", "staging", "--server", "local", "--db", "svc_db",
+                            "--url", "http://127.0.0.1:\(port)", "--stop-command", "sh \(dir)/stop.sh", "--start-command", "sh \(dir)/start.sh"])
+        #expect(try f.ocore.jsonObject(["env", "show", "svc", "--json"])["stop_command"] as? [String] == ["sh", dir + "/stop.sh"])
+        let (result, doc) = try f.restore([f.backupID, "--to", "svc", "--preset", "minimal", "--no-safety-backup"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(try String(contentsOfFile: dir + "/events", encoding: .utf8) == "stop\nstart\n")
+        #expect(((doc["verification"] as? [String: Any])?["http"] as? String)?.contains("HTTP 200") == true, "\(doc)")
+        #expect(try TestPostgres.psql("svc_db").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+    }
+
     @Test("a policy's weekly restore test runs once when due on the newest verified backup, records its evidence, and waits for next week")
     func scheduledRestoreTest() throws {
         let f = try RestoreFixture()

@@ -97,6 +97,9 @@ final class RestoreSession: @unchecked Sendable {
     let p: RestoreJob.Parameters
     private var filestoreWork: BackgroundWork<String>?
     private var filestoreStop: CancellationFlag?
+    /// Bytes of the filestore extracted so far, and the total when the archive says it.
+    private let filestoreBytes = ByteCounter()
+    private var filestoreTotal: Int64?
     init(_ p: RestoreJob.Parameters) { self.p = p }
 
     // MARK: Where things are
@@ -224,6 +227,7 @@ final class RestoreSession: @unchecked Sendable {
         let db = SQL.identifier(t.environment.dbName)
         let admin = admin(t)
         if p.newEnvironment == nil {
+            try stopService(t, context)
             try context.setState("target_dropped", "1")
             try admin.execute("DROP DATABASE IF EXISTS \(db) WITH (FORCE);")
             context.log(.warning, "dropped \(t.environment.dbName) on \(t.server.name) (safety backup: \(context.state["safety_backup_id"] ?? "none"))")
@@ -393,12 +397,16 @@ final class RestoreSession: @unchecked Sendable {
         filestoreStop = stop
         // The ZIP reader serves one thread at a time: the extraction has its own.
         let zip = try source.zip.map { try ZipArchiveReader(path: $0.path) }
+        if case .members(let prefix) = source.filestore {
+            filestoreTotal = zip?.members.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.size }
+        }
         filestoreWork = BackgroundWork { [self] in
             switch source.filestore {
             case .members(let prefix):
                 let files = zip!.members.filter { $0.name.hasPrefix(prefix) && !$0.name.hasSuffix("/") }
+                let counter = filestoreBytes
                 let result = try streamMember(of: zip!, names: files.map(\.name), asTar: true, stripPrefix: prefix, into: RemoteFileSystem.tarIn(dir),
-                                              on: executor, context: context, cancellation: stop) { _, _ in }
+                                              on: executor, context: context, cancellation: stop) { _, sent in counter.set(sent) }
                 guard result.succeeded else { throw CloneError.command("tar", result.summary) }
                 return "\(files.count) files, \(formatBytes(files.reduce(0) { $0 + $1.size })) into \(dir)"
             case .tarGzMember(let name):
@@ -420,9 +428,14 @@ final class RestoreSession: @unchecked Sendable {
         guard p.includeFilestore else { return context.log(.info, "filestore left as it is (--no-filestore)") }
         if filestoreWork == nil, let file = archiveFile(context) { try startFilestore(context, try RestoreSource.inspect(file)) }
         guard let work = filestoreWork else { return }
-        context.progress(0.5, message: "extracting (started with the database load)", force: true)
         while !work.isDone {
             if context.cancellation.isCancelled { filestoreStop?.cancel() }
+            let done = filestoreBytes.value
+            if let total = filestoreTotal, total > 0 {
+                context.progress(min(Double(done) / Double(total), 0.99), message: "\(formatBytes(done)) of \(formatBytes(total)) extracted")
+            } else {
+                context.progress(0.5, message: "extracting (started with the database load)")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         let summary = try work.wait().get()
@@ -459,6 +472,7 @@ final class RestoreSession: @unchecked Sendable {
     func verify(_ context: StepContext) throws {
         step(context, "verify")
         let t = try target(context.store)
+        let restarted = try startService(t, context)
         let executor = Executors.forServer(t.server)
         let psql = PSQL(executor: executor, connection: PostgresConnection(t))
         let row = try psql.query("""
@@ -474,6 +488,17 @@ final class RestoreSession: @unchecked Sendable {
             verification["attachments"] = String(names.count)
             verification["missing_files"] = String(missing)
             if missing > 0 { context.log(.warning, "\(missing) attachment file(s) missing from the restored filestore") }
+        }
+        if let url = t.environment.url {
+            // Only a service ocore restarted must answer; otherwise Odoo may simply not run there.
+            let health = HTTPHealth.check(url, waitUpTo: restarted ? 60 : 0, cancellation: context.cancellation)
+            verification["http"] = health.summary
+            if !health.ok {
+                if restarted { throw CloneError.check("HTTP health", "\(url) after the restart: \(health.summary)") }
+                context.log(.warning, "\(url) does not answer (\(health.summary)): start the Odoo service of \(p.target) if it should run")
+            } else {
+                context.log(.info, "\(url) answers: \(health.summary)")
+            }
         }
         if p.newEnvironment != nil {
             try context.setState("registered", p.target)
@@ -491,6 +516,9 @@ final class RestoreSession: @unchecked Sendable {
     // MARK: Failure
 
     func recordFailure(_ context: StepContext) throws {
+        if let t = try? target(context.store) {
+            do { try startService(t, context) } catch { context.log(.error, "the Odoo service of \(p.target) did not start again: \(error)") }
+        }
         let inPlace = p.newEnvironment == nil
         let broken = inPlace && context.state["target_dropped"] != nil
         let safety = context.state["safety_backup_id"]
@@ -503,6 +531,27 @@ final class RestoreSession: @unchecked Sendable {
             context.log(.info, inPlace ? "\(p.target) was not touched" : "everything created for \(p.target) was removed")
         }
         removeDownload(context)
+    }
+
+    /// Stops the environment's Odoo service (when a stop command is configured) so nothing writes
+    /// to the database while it is replaced.
+    func stopService(_ t: ResolvedEnvironment, _ context: StepContext) throws {
+        guard let stop = t.environment.serviceStop else { return }
+        let result = try Executors.forServer(t.server).run(Command(stop, timeout: .seconds(300)), outputLimit: 64 << 10, cancellation: context.cancellation)
+        guard result.succeeded else { throw CloneError.command("stop command (\(stop.joined(separator: " ")))", result.summary) }
+        try context.setState("service_stopped", "1")
+        context.log(.info, "Odoo service of \(p.target) stopped: \(stop.joined(separator: " "))")
+    }
+
+    /// Starts the service again if this restore stopped it; returns whether it did.
+    @discardableResult
+    func startService(_ t: ResolvedEnvironment, _ context: StepContext) throws -> Bool {
+        guard context.state["service_stopped"] != nil, let start = t.environment.serviceStart else { return false }
+        let result = try Executors.forServer(t.server).run(Command(start, timeout: .seconds(300)), outputLimit: 64 << 10)
+        guard result.succeeded else { throw CloneError.command("start command (\(start.joined(separator: " ")))", result.summary) }
+        try context.setState("service_stopped", nil)
+        context.log(.info, "Odoo service of \(p.target) started: \(start.joined(separator: " "))")
+        return true
     }
 
     func discardSafety(_ context: StepContext) throws {
@@ -585,6 +634,14 @@ extension Data {
         }
         return count
     }
+}
+
+/// A byte count written by one thread and read by another.
+final class ByteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: Int64 = 0
+    func set(_ n: Int64) { lock.withLock { bytes = n } }
+    var value: Int64 { lock.withLock { bytes } }
 }
 
 /// Work on its own thread whose result is awaited later.
