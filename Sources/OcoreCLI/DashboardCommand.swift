@@ -80,8 +80,13 @@ struct DashboardCommand: ParsableCommand {
         }
         settings.startRestore = { r in
             let b = try store.backup(r.backupID)
-            var arguments = ["--to", r.target, "--confirm", r.target, "--yes"]
-            if !r.safetyBackup { arguments.append("--no-safety-backup") }
+            var arguments = ["--yes"]
+            if let new = r.newEnvironment {
+                arguments += ["--new", r.target, "--type", new.type.rawValue, "--server", new.server]
+            } else {
+                arguments += ["--to", r.target, "--confirm", r.target]
+                if !r.safetyBackup { arguments.append("--no-safety-backup") }
+            }
             if !r.includeFilestore { arguments.append("--no-filestore") }
             let request = RestoreRequest(options: try RestoreOptions.parse(arguments), backupID: b.id, archivePath: nil, backupEnvironment: b.environment,
                                          sourceType: (try? store.environment(named: b.environment))?.type, odooVersion: b.odooVersion)
@@ -109,6 +114,18 @@ struct DashboardCommand: ParsableCommand {
             case let .export(id, path):
                 let (size, _) = try actions.export(id, to: path, decrypt: false)
                 return "backup \(id) downloaded to \(path) (\(formatBytes(size)), SHA-256 checked)"
+            }
+        }
+        settings.serverFacts = { name in
+            do {
+                let server = try store.server(named: name)
+                let executor = executors.executor(for: server)
+                let free = try? RemoteFileSystem(executor).diskSpace(at: server.dataDir ?? "/var/lib").free
+                let admin = PSQL(executor: executor, connection: PostgresConnection(host: server.postgres.host, port: server.postgres.port ?? 5432,
+                                                                                     user: server.postgres.user ?? "odoo", database: "postgres"))
+                return ServerFacts(freeBytes: free, postgresVersion: try? admin.scalar("SHOW server_version"))
+            } catch {
+                return ServerFacts(freeBytes: nil, postgresVersion: nil, error: "\(error)")
             }
         }
         settings.retention = { environment, sweep in

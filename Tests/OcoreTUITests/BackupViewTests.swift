@@ -155,3 +155,107 @@ struct BackupActionViewTests {
         #expect(update(&s, .key(.character("y"))) == [.loadRetention(environment: "staging", sweep: true)])
     }
 }
+
+@Suite("Restore points and restore modes in the dashboard")
+struct RestorePointsViewTests {
+    static let utc: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }()
+
+    @Test("the timeline groups backups under Today, Yesterday, This week, Earlier this month and one heading per month; filters narrow it")
+    func timelineGrouping() {
+        let now = Date(timeIntervalSince1970: 1_795_521_600)  // Wednesday 2026-11-25 12:00 UTC
+        let t = now.timeIntervalSince1970
+        var daily = backup("d", env: "production", daysAgo: 0.1, now: t)
+        daily.type = .scheduled
+        let backups = [daily, backup("y", env: "production", daysAgo: 1, now: t), backup("w", env: "production", daysAgo: 2, now: t),
+                       backup("m", env: "production", daysAgo: 12, now: t, tier: .weekly), backup("o", env: "production", daysAgo: 40, now: t, tier: .monthly),
+                       backup("gone", env: "production", daysAgo: 3, now: t, status: .failed)]
+        let rows = timelineRows(backups, filter: TimelineState(), now: now, calendar: Self.utc)
+        #expect(rows == [.heading("Today"), .backup(backups[0]), .heading("Yesterday"), .backup(backups[1]), .heading("This week"), .backup(backups[2]),
+                         .heading("Earlier this month"), .backup(backups[3]), .heading("October 2026"), .backup(backups[4])])
+        var filter = TimelineState()
+        filter.tierFilter = .weekly
+        #expect(timelineRows(backups, filter: filter, now: now, calendar: Self.utc) == [.heading("Earlier this month"), .backup(backups[3])])
+        filter = TimelineState()
+        filter.typeFilter = .scheduled
+        #expect(timelineRows(backups, filter: filter, now: now, calendar: Self.utc) == [.heading("Today"), .backup(backups[0])])
+    }
+
+    func restoresTab(points: [RestorePointRecord] = []) -> DashboardState {
+        var s = dashboard([row("production", .production), row("staging", server: "erp2")], width: 120, height: 34)
+        press(&s, .down, .character("5"))
+        var safety = backup("safety1", env: "production", daysAgo: 0.01, now: s.now)
+        safety.type = .preRestore
+        _ = update(&s, .environmentDetailsLoaded(environment: "production", jobs: [], log: [], backups: [
+            safety, backup("b2", env: "production", daysAgo: 1, now: s.now), backup("b1", env: "production", daysAgo: 9, now: s.now, tier: .weekly)]))
+        _ = update(&s, .restorePointsLoaded(environment: "production", points))
+        return s
+    }
+
+    @Test("the Restore points tab shows the timeline with tier badges and the restores made here; f and g filter by type and tier")
+    func restorePointsTab() {
+        let done = RestorePointRecord(jobID: 7, backupID: "b1", sourceFile: nil, environment: "production", mode: .original, status: "completed",
+                                      requestedBy: "alice", startedAt: Date(timeIntervalSince1970: 1_000_000 - 3_600), safetyBackupID: "safety0")
+        var s = restoresTab(points: [done])
+        var text = screen(s).text
+        #expect(text.contains("Restore points") && text.contains("type: all (f) · tier: all (g)"))
+        #expect(text.contains("b2") && text.contains("b1") && text.contains("safety1"))
+        #expect(text.contains("Restores into production") && text.contains("completed") && text.contains("original from b1 by alice · safety safety0"))
+        press(&s, .character("g"), .character("g"))  // daily, then weekly
+        text = screen(s).text
+        #expect(text.contains("tier: weekly") && text.contains("b1") && !text.contains("  b2"))
+        press(&s, .character("g"), .character("g"), .character("g"), .character("g"), .character("f"), .character("f"))  // tiers back to all; type pre_restore
+        text = screen(s).text
+        #expect(text.contains("type: pre_restore") && text.contains("safety1") && !text.contains("manual "))
+    }
+
+    @Test("after a restore failed and left the target broken, the tab says so and u opens the restore of its safety backup, without another safety backup")
+    func undoBrokenRestore() {
+        let failed = RestorePointRecord(jobID: 8, backupID: "b1", sourceFile: nil, environment: "production", mode: .original, status: "failed",
+                                        requestedBy: "alice", startedAt: Date(timeIntervalSince1970: 1_000_000 - 60), safetyBackupID: "safety1",
+                                        failedStep: "load_database", error: "psql failed", targetState: "broken")
+        var s = restoresTab(points: [failed])
+        #expect(screen(s).text.contains("FAILED restore (load_database) left production broken · u restores safety1"))
+        press(&s, .character("u"))
+        guard case .restoreDialog(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.backup.id == "safety1" && dialog.targetName == "production" && !dialog.safetyBackup)
+        type(&s, "production")  // the field starts on the safety switch; the name is asked for
+        press(&s, .tab, .tab)
+        type(&s, "production")
+        #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "safety1", target: "production", safetyBackup: false, includeFilestore: true))])
+    }
+
+    @Test("the restore dialog's modes: another environment of the project, or a new one on a chosen server with its free disk and PostgreSQL")
+    func restoreModes() {
+        var s = dashboard([row("production", .production), row("staging"), row("dev", .development, server: "erp2")], width: 120, height: 34)
+        press(&s, .down, .character("2"))
+        _ = update(&s, .environmentDetailsLoaded(environment: "production", jobs: [], log: [], backups: [backup("b1", env: "production", daysAgo: 1, now: s.now)]))
+        press(&s, .character("R"), .backTab)  // from the safety switch up to Mode
+        press(&s, .right)
+        var text = screen(s).text
+        #expect(text.contains("into another environment of acme") && text.contains("‹ staging (staging) ›") && text.contains("All changes to staging"))
+        #expect(text.contains("sanitized with the Recommended preset"))
+        press(&s, .tab, .right)
+        #expect(screen(s).text.contains("‹ dev (development) ›"))
+        press(&s, .backTab)
+        let effects = update(&s, .key(.right))
+        #expect(effects == [.loadServerFacts("erp1"), .loadServerFacts("erp2")])
+        _ = update(&s, .serverFactsLoaded(server: "erp1", ServerFacts(freeBytes: 50 << 30, postgresVersion: "15.8")))
+        text = screen(s).text
+        #expect(text.contains("Restore as a new environment") && text.contains("Name      production-restore-"))
+        #expect(text.contains("‹ erp1 › 50.0 GiB free ✓ · PostgreSQL 15.8"))
+        press(&s, .tab, .control("u"))
+        type(&s, "prod-copy")
+        press(&s, .tab, .right, .tab, .right)  // type development, server erp2
+        _ = update(&s, .serverFactsLoaded(server: "erp2", ServerFacts(freeBytes: 1 << 20, postgresVersion: "15.8")))
+        text = screen(s).text
+        #expect(text.contains("cross-server (new)") && text.contains("‹ erp2 › 1.0 MiB free ✗ needs ~"))
+        press(&s, .tab, .tab)
+        #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "prod-copy",
+                                                                                 newEnvironment: RestoreNewTarget(type: .development, server: "erp2"),
+                                                                                 safetyBackup: false, includeFilestore: true))])
+    }
+}

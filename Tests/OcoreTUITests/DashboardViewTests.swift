@@ -22,7 +22,7 @@ struct DashboardViewTests {
         let expected = """
              ocore environments                                              4 environments
             ┌─ Environments ───────────┐┌─ production · acme ──────────────────────────────┐
-            │▾ acme (3)                ││ 1 Overview   2 Backups   3 Jobs   4 Log          │
+            │▾ acme (3)                ││1 Overview 2 Backups 3 Jobs 4 Log 5 Restore points│
             │  ● production      PROD✱ ││                                                  │
             │  · staging         STAG  ││  Type         production · protected             │
             │  · dev              DEV  ││  Server       erp1 (ssh odoo@erp1)               │
@@ -43,7 +43,7 @@ struct DashboardViewTests {
             │                          ││                                                  │
             │                          ││                                                  │
             └──────────────────────────┘└──────────────────────────────────────────────────┘
-             ? help  : palette  c clone  b backup  / filter  Tab pane  1-4 tabs  r refresh
+             ? help  : palette  c clone  b backup  / filter  Tab pane  1-5 tabs  r refresh
             """
         #expect(screen(s).text == expected)
     }

@@ -61,7 +61,7 @@ struct UpdateTests {
         press(&s, .character("l"))
         #expect(s.tab == .backups)
         press(&s, .character("h"), .character("h"))
-        #expect(s.tab == .log)
+        #expect(s.tab == .restores)
         press(&s, .character("3"))
         #expect(s.tab == .jobs)
         press(&s, .backTab)
@@ -76,7 +76,7 @@ struct UpdateTests {
         press(&s, .character("?"))
         #expect(s.overlay == .help)
         let text = screen(s).text
-        for key in ["Tab", "1-4", "Enter", "Esc", "/", ":", "r F5", "? F1", "^L", "q F10"] { #expect(text.contains(key)) }
+        for key in ["Tab", "1-5", "Enter", "Esc", "/", ":", "r F5", "? F1", "^L", "q F10"] { #expect(text.contains(key)) }
         press(&s, .character("j"))
         #expect(s.tree.selected == 0)
         press(&s, .escape)

@@ -22,6 +22,8 @@ public struct DashboardSettings: Sendable {
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
     public var retention: (@Sendable (_ environment: String, _ sweep: Bool) throws -> [RetentionLine])?
+    /// Free disk and PostgreSQL version of a server (off the UI thread).
+    public var serverFacts: (@Sendable (String) -> ServerFacts)?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -124,6 +126,7 @@ public final class DashboardRuntime {
                 let log = try chosen.map { try store.logs(ofJob: $0.id, after: 0, limit: 500) } ?? []
                 let backups = try store.backups(environment: environment, includeGone: false, limit: 500)
                 apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log, backups: backups), terminal)
+                apply(.restorePointsLoaded(environment: environment, try store.restorePoints(environment: environment, limit: 100)), terminal)
             } catch {
                 apply(.storeFailed("\(error)"), terminal)
             }
@@ -174,6 +177,10 @@ public final class DashboardRuntime {
                     inbox.post(.backupActionFinished("retention: \(error)", ok: false))
                 }
             }
+        case .loadServerFacts(let server):
+            guard let facts = settings.serverFacts else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread { inbox.post(.serverFactsLoaded(server: server, facts(server))) }
         case .cancelJob(let id):
             _ = try? store.requestCancel(id, by: getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore")
         }

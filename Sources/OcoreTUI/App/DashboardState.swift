@@ -45,7 +45,7 @@ public enum TreeRow: Equatable, Sendable {
 public enum Pane: Equatable, Sendable { case tree, details }
 
 public enum DetailTab: Int, CaseIterable, Sendable {
-    case overview, backups, jobs, log
+    case overview, backups, jobs, log, restores
 
     public var title: String {
         switch self {
@@ -53,6 +53,7 @@ public enum DetailTab: Int, CaseIterable, Sendable {
         case .backups: "Backups"
         case .jobs: "Jobs"
         case .log: "Log"
+        case .restores: "Restore points"
         }
     }
 }
@@ -89,6 +90,9 @@ public struct DashboardState: Equatable, Sendable {
     public var environmentJobs: [JobRecord] = []
     /// Backups of the selected environment, newest first (expired and deleted ones left out).
     public var environmentBackups: [BackupRecord] = []
+    /// Restores into the selected environment, newest first, and the timeline's filters.
+    public var environmentRestorePoints: [RestorePointRecord] = []
+    public var timelineState = TimelineState()
     public var backupsList = ListState()
     public var storages: [StorageChoice] = []
     public var jobLog: [JobLogLine] = []
@@ -179,6 +183,8 @@ public enum Message: Equatable, Sendable {
     case cloneRefused(String)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)
+    case restorePointsLoaded(environment: String, [RestorePointRecord])
+    case serverFactsLoaded(server: String, ServerFacts)
     case retentionLoaded(environment: String, [RetentionLine], swept: Bool)
 }
 
@@ -198,6 +204,8 @@ public enum Effect: Equatable, Sendable {
     case backupAction(BackupAction)
     /// The environment's retention plan (dry run), or, with `sweep`, carry it out.
     case loadRetention(environment: String, sweep: Bool)
+    /// Free disk and PostgreSQL version of a server, for the restore dialog.
+    case loadServerFacts(String)
 }
 
 /// Where the dashboard's parts are on screen: one computation for the view and for mouse hits.
@@ -222,11 +230,10 @@ public struct DashboardLayout: Equatable, Sendable {
 
     /// The tab whose title is at column `x` of the tab line (`y == details.y + 1`).
     public func tab(atColumn x: Int) -> DetailTab? {
-        var start = details.x + 1
-        for tab in DetailTab.allCases {
-            let width = TextWidth.of(" \(tab.rawValue + 1) \(tab.title) ")
-            if x >= start && x < start + width { return tab }
-            start += width + 1
+        let labels = Tabs.layout(DetailTab.allCases.map(\.title), width: details.width - 2)
+        for (tab, (label, offset)) in zip(DetailTab.allCases, labels) {
+            let start = details.x + 1 + offset
+            if x >= start && x < start + TextWidth.of(label) { return tab }
         }
         return nil
     }

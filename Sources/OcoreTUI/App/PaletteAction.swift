@@ -32,9 +32,10 @@ public enum PaletteAction: String, CaseIterable, Sendable {
 /// Key bindings, by context, for the help overlay and the hint bar.
 public enum KeyHelp {
     public static let global: [(String, String)] = [
-        ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-4", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
+        ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-5", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
         ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"),
-        ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
+        ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"),
+        ("Restore points tab", "Enter/R restore · f type filter · g tier filter · u restore the safety backup after a failed restore"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
         ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
     ]
 
@@ -52,9 +53,12 @@ public enum KeyHelp {
         case .retention(let view): return view.confirming ? [("y", "sweep now"), ("any key", "cancel")] : [("↑↓", "move"), ("S", "sweep"), ("Esc", "close")]
         case .none: break
         }
+        if state.focus == .details && state.tab == .restores {
+            return [("Enter R", "restore"), ("f", "type"), ("g", "tier"), ("u", "undo failed restore"), ("Tab", "pane")]
+        }
         if state.focus == .details && state.tab == .backups {
             return [("Enter R", "restore"), ("v", "verify"), ("e", "download"), ("p", "pin"), ("d", "delete"), ("t", "retention"), ("b", "backup"), ("Tab", "pane")]
         }
-        return [("?", "help"), (":", "palette"), ("c", "clone"), ("b", "backup"), ("/", "filter"), ("Tab", "pane"), ("1-4", "tabs"), ("r", "refresh"), ("q", "quit")]
+        return [("?", "help"), (":", "palette"), ("c", "clone"), ("b", "backup"), ("/", "filter"), ("Tab", "pane"), ("1-5", "tabs"), ("r", "refresh"), ("q", "quit")]
     }
 }

@@ -1,56 +1,167 @@
 import Foundation
 import OcoreModel
 
+/// A new environment to restore into (the dialog's "new" mode; cross-server when its server is
+/// not the backup's).
+public struct RestoreNewTarget: Equatable, Sendable {
+    public var type: EnvironmentType
+    public var server: String
+
+    public init(type: EnvironmentType, server: String) {
+        self.type = type
+        self.server = server
+    }
+}
+
 /// What the restore dialog asks the runtime to start (validated as `ocore restore` validates it).
 public struct RestoreDialogRequest: Equatable, Sendable {
     public var backupID: String
     public var target: String
+    /// Set when the target is a new environment.
+    public var newEnvironment: RestoreNewTarget?
     public var safetyBackup: Bool
     public var includeFilestore: Bool
+
+    public init(backupID: String, target: String, newEnvironment: RestoreNewTarget? = nil, safetyBackup: Bool, includeFilestore: Bool) {
+        self.backupID = backupID
+        self.target = target
+        self.newEnvironment = newEnvironment
+        self.safetyBackup = safetyBackup
+        self.includeFilestore = includeFilestore
+    }
 }
 
-/// Restore the selected backup into the environment it is listed under: the data-loss warning,
-/// safety backup and filestore switches, and for a protected environment its name typed out.
+/// What the dialog knows about a server it may restore onto: free disk where data lives and its
+/// PostgreSQL, for the "fits / can load it" line.
+public struct ServerFacts: Equatable, Sendable {
+    public var freeBytes: Int64?
+    public var postgresVersion: String?
+    public var error: String?
+
+    public init(freeBytes: Int64?, postgresVersion: String?, error: String? = nil) {
+        self.freeBytes = freeBytes
+        self.postgresVersion = postgresVersion
+        self.error = error
+    }
+}
+
+/// Restore a backup: into the environment it is listed under, another environment of the same
+/// project, or a new environment on any server. The data-loss warning, safety backup and
+/// filestore switches, and for a protected target its name typed out.
 public struct RestoreDialogState: Equatable, Sendable {
-    public enum Field: Int, CaseIterable, Sendable { case safety, filestore, confirm, start }
+    public enum Mode: Int, CaseIterable, Sendable { case here, other, new }
+    public enum Field: Int, CaseIterable, Sendable { case mode, other, newName, newType, newServer, safety, filestore, confirm, start }
 
     public var backup: BackupRecord
-    public var target: EnvironmentRow
+    /// The environment whose tab the dialog was opened from.
+    public var listed: EnvironmentRow
+    public var environments: [EnvironmentRow]
+    public var mode = Mode.here
+    public var otherIndex = 0
+    public var newName: TextFieldState
+    public var newType = EnvironmentType.staging
+    public var serverIndex = 0
+    public var servers: [String]
+    public var serverFacts: [String: ServerFacts] = [:]
     public var safetyBackup = true
     public var includeFilestore: Bool
     public var confirmation = TextFieldState()
     public var field = Field.safety
     public var error: String?
 
-    public init(backup: BackupRecord, target: EnvironmentRow) {
+    public init(backup: BackupRecord, target: EnvironmentRow, environments: [EnvironmentRow] = []) {
         self.backup = backup
-        self.target = target
+        self.listed = target
+        self.environments = environments.isEmpty ? [target] : environments
         includeFilestore = backup.includeFilestore
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd"
+        newName = TextFieldState(text: "\(backup.environment)-restore-\(f.string(from: backup.createdAt))")
+        var seen: [String] = []
+        for e in self.environments where !seen.contains(e.server) { seen.append(e.server) }
+        servers = seen
+        serverIndex = servers.firstIndex(of: target.server) ?? 0
     }
 
-    var fields: [Field] { target.isProtected ? Field.allCases : [.safety, .filestore, .start] }
-    public var isConfirmed: Bool { !target.isProtected || confirmation.text == target.name }
+    /// Other environments of the backup's project (their own domain and config stay; database
+    /// and filestore come from the backup).
+    public var others: [EnvironmentRow] { environments.filter { $0.project == backup.project && $0.name != listed.name } }
+
+    /// The environment that will be overwritten, if any.
+    public var existingTarget: EnvironmentRow? {
+        switch mode {
+        case .here: listed
+        case .other: others[safe: otherIndex]
+        case .new: nil
+        }
+    }
+
+    public var targetName: String { existingTarget?.name ?? newName.text }
+    public var server: String? { servers[safe: serverIndex] }
+
+    var fields: [Field] {
+        var f: [Field] = [.mode]
+        switch mode {
+        case .here: break
+        case .other: f.append(.other)
+        case .new: f += [.newName, .newType, .newServer]
+        }
+        if mode != .new { f.append(.safety) }
+        f.append(.filestore)
+        if existingTarget?.isProtected == true { f.append(.confirm) }
+        f.append(.start)
+        return f
+    }
+
+    public var isConfirmed: Bool { !(existingTarget?.isProtected ?? false) || confirmation.text == existingTarget?.name }
+
+    /// The restore's mode as the engine names it.
+    public var modeLabel: String {
+        switch mode {
+        case .here: return backup.environment == listed.name ? "original (in place)" : "existing"
+        case .other: return "existing"
+        case .new:
+            let backupServer = environments.first { $0.name == backup.environment }?.server
+            return backupServer != nil && backupServer != server ? "cross-server (new)" : "new"
+        }
+    }
+
+    /// A one-line verdict on a server for this backup: room for it, and a PostgreSQL to load it.
+    public func serverVerdict(_ name: String) -> String {
+        guard let facts = serverFacts[name] else { return "checking…" }
+        if let error = facts.error { return "unreachable: \(error)" }
+        // A loaded database and its filestore take a few times the compressed archive.
+        let needed = (backup.size ?? 0) * 3
+        let disk = facts.freeBytes.map { free in free >= needed ? "\(bytesText(free)) free ✓" : "\(bytesText(free)) free ✗ needs ~\(bytesText(needed))" } ?? "free disk unknown"
+        return "\(disk) · PostgreSQL \(facts.postgresVersion ?? "?")"
+    }
 
     public var request: RestoreDialogRequest {
-        RestoreDialogRequest(backupID: backup.id, target: target.name, safetyBackup: safetyBackup, includeFilestore: includeFilestore)
+        RestoreDialogRequest(backupID: backup.id, target: targetName,
+                             newEnvironment: mode == .new ? RestoreNewTarget(type: newType, server: server ?? listed.server) : nil,
+                             safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore)
     }
 }
 
 func openRestoreDialog(_ state: inout DashboardState) -> [Effect] {
     guard state.tab == .backups, let env = state.focusedEnvironment,
           let backup = state.environmentBackups[safe: state.backupsList.selected], backup.status.isRestorable else { return [] }
-    state.overlay = .restoreDialog(RestoreDialogState(backup: backup, target: env))
+    state.overlay = .restoreDialog(RestoreDialogState(backup: backup, target: env, environments: state.environments))
     return []
 }
 
 func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state: inout DashboardState) -> [Effect] {
     let fields = dialog.fields
     let index = fields.firstIndex(of: dialog.field) ?? 0
-    if dialog.field == .confirm, key != .tab, key != .backTab, key != .enter, key != .escape, key != .down, key != .up {
-        _ = dialog.confirmation.handle(key)
+    let editing: RestoreDialogState.Field? = dialog.field == .confirm || dialog.field == .newName ? dialog.field : nil
+    if let editing, key != .tab, key != .backTab, key != .enter, key != .escape, key != .down, key != .up {
+        if editing == .confirm { _ = dialog.confirmation.handle(key) } else { _ = dialog.newName.handle(key) }
+        dialog.error = nil
         state.overlay = .restoreDialog(dialog)
         return []
     }
+    var effects: [Effect] = []
     switch key {
     case .escape:
         state.overlay = .none
@@ -59,6 +170,24 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
         dialog.field = fields[(index + 1) % fields.count]
     case .backTab, .up, .character("k"):
         dialog.field = fields[(index + fields.count - 1) % fields.count]
+    case .left, .right, .character("h"), .character("l"):
+        let step = key == .left || key == .character("h") ? -1 : 1
+        switch dialog.field {
+        case .mode:
+            let modes = RestoreDialogState.Mode.allCases
+            dialog.mode = modes[(dialog.mode.rawValue + step + modes.count) % modes.count]
+            dialog.confirmation = TextFieldState()
+            if dialog.mode == .new { effects = dialog.servers.map { .loadServerFacts($0) } }
+        case .other where !dialog.others.isEmpty:
+            dialog.otherIndex = (dialog.otherIndex + step + dialog.others.count) % dialog.others.count
+            dialog.confirmation = TextFieldState()
+        case .newType:
+            let types = EnvironmentType.allCases
+            dialog.newType = types[((types.firstIndex(of: dialog.newType) ?? 0) + step + types.count) % types.count]
+        case .newServer where !dialog.servers.isEmpty:
+            dialog.serverIndex = (dialog.serverIndex + step + dialog.servers.count) % dialog.servers.count
+        default: break
+        }
     case .character(" "):
         if dialog.field == .safety { dialog.safetyBackup.toggle() }
         if dialog.field == .filestore { dialog.includeFilestore.toggle() }
@@ -67,8 +196,25 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
             dialog.field = fields[(index + 1) % fields.count]
             break
         }
+        if dialog.mode == .other && dialog.others.isEmpty {
+            dialog.error = "no other environment in project \(dialog.backup.project)"
+            break
+        }
+        if dialog.mode == .new {
+            let name = dialog.newName.text
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), name.first?.isLetter == true || name.first?.isNumber == true else {
+                dialog.error = "a new environment needs a name of letters, digits, '.', '_' or '-'"
+                dialog.field = .newName
+                break
+            }
+            guard !dialog.environments.contains(where: { $0.name == name }) else {
+                dialog.error = "an environment named \(name) already exists"
+                dialog.field = .newName
+                break
+            }
+        }
         guard dialog.isConfirmed else {
-            dialog.error = "type \(dialog.target.name) to confirm"
+            dialog.error = "type \(dialog.targetName) to confirm"
             dialog.field = .confirm
             break
         }
@@ -77,5 +223,12 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
     default: break
     }
     state.overlay = .restoreDialog(dialog)
-    return []
+    return effects
+}
+
+/// Facts about a server arrived for the dialog.
+func serverFactsLoaded(_ state: inout DashboardState, server: String, facts: ServerFacts) {
+    guard case .restoreDialog(var dialog) = state.overlay else { return }
+    dialog.serverFacts[server] = facts
+    state.overlay = .restoreDialog(dialog)
 }

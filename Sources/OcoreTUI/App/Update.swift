@@ -63,6 +63,11 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case let .backupActionFinished(message, ok):
         state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
         return detailsEffect(state)
+    case let .restorePointsLoaded(environment, points):
+        guard environment == state.focusedEnvironment?.name else { return [] }
+        state.environmentRestorePoints = points
+    case let .serverFactsLoaded(server, facts):
+        serverFactsLoaded(&state, server: server, facts: facts)
     case let .retentionLoaded(environment, lines, swept):
         return retentionLoaded(&state, environment: environment, lines: lines, swept: swept)
     case let .jobProgressLoaded(job, steps, log):
@@ -126,7 +131,7 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
     case .tab: state.focus = state.focus == .tree ? .details : .tree
     case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!
-    case .character(let c) where ("1"..."4").contains(c):
+    case .character(let c) where ("1"..."5").contains(c):
         state.tab = DetailTab(rawValue: Int(String(c))! - 1)!
         state.focus = .details
     case .escape:
@@ -138,6 +143,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
     if state.focusedEnvironment?.name != before {
         state.environmentJobs = []
+        state.environmentRestorePoints = []
+        state.timelineState = TimelineState()
         state.jobLog = []
         state.jobsList = ListState()
         state.logView = LogViewState()
@@ -206,6 +213,7 @@ private func treeKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
 
 private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     if state.tab == .backups, let effects = backupsTabKey(key, &state) { return effects }
+    if state.tab == .restores, let effects = restorePointsKey(key, &state) { return effects }
     let count = DetailTab.allCases.count
     switch key {
     case .right, .character("l"): state.tab = DetailTab(rawValue: (state.tab.rawValue + 1) % count)!

@@ -60,21 +60,50 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
     }
 }
 
-/// The restore dialog: what will be lost, the safety switches, the typed name for production.
+/// The restore dialog: where to (mode), what will be lost, the safety switches, the typed name
+/// for production.
 func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 76), height: min(area.height, 14))
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 18))
     buffer.fill(rect, style: theme[.text])
-    let inner = Box(title: "Restore into \(dialog.target.name)", style: theme[.danger], titleStyle: theme[.danger]).render(in: rect, symbols: theme.symbols, into: &buffer)
+    let title = dialog.mode == .new ? "Restore as a new environment" : "Restore into \(dialog.targetName)"
+    let inner = Box(title: title, style: theme[.danger], titleStyle: theme[.danger]).render(in: rect, symbols: theme.symbols, into: &buffer)
     let when = day(dialog.backup.createdAt, time: true)
+    let b = dialog.backup
+    let modeText: String = switch dialog.mode {
+    case .here: "‹ into \(dialog.listed.name) ›"
+    case .other: "‹ into another environment of \(b.project) ›"
+    case .new: "‹ as a new environment ›"
+    }
     var lines: [(String, Theme.Role, RestoreDialogState.Field?)] = [
-        ("Backup \(dialog.backup.id) · \(dialog.backup.tier.rawValue) · \(bytesText(dialog.backup.size))", .text, nil),
-        ("All changes to \(dialog.target.name) since \(when) will be lost.", .danger, nil),
-        ("", .text, nil),
-        ("\(dialog.safetyBackup ? theme.symbols.checked : theme.symbols.unchecked) safety backup first (verified before anything is touched)",
-         dialog.safetyBackup ? .text : .warning, .safety),
-        ("\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) restore the filestore", .text, .filestore),
+        ("Backup \(b.id) of \(b.environment) · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")", .text, nil),
+        ("Mode      \(modeText)  \(dialog.modeLabel)", .text, .mode),
     ]
-    if dialog.target.isProtected { lines.append(("Type \(dialog.target.name) to confirm: \(dialog.confirmation.text)", .warning, .confirm)) }
+    switch dialog.mode {
+    case .here: break
+    case .other:
+        let other = dialog.others[safe: dialog.otherIndex].map { "‹ \($0.name) (\($0.type.rawValue)\($0.isProtected ? ", protected" : "")) ›" } ?? "(no other environment in \(b.project))"
+        lines.append(("Target    \(other)", .text, .other))
+    case .new:
+        lines.append(("Name      \(dialog.newName.text)", .text, .newName))
+        lines.append(("Type      ‹ \(dialog.newType.rawValue) ›", .text, .newType))
+        let server = dialog.server.map { "‹ \($0) › \(dialog.serverVerdict($0))" } ?? "(no server)"
+        lines.append(("Server    \(server)", .text, .newServer))
+    }
+    if let target = dialog.existingTarget {
+        lines.append(("All changes to \(target.name) since \(when) will be lost.", .danger, nil))
+        lines.append(("\(dialog.safetyBackup ? theme.symbols.checked : theme.symbols.unchecked) safety backup first (verified before anything is touched)",
+                      dialog.safetyBackup ? .text : .warning, .safety))
+    } else {
+        lines.append(("Creates \(dialog.newName.text): database, filestore and its record; removed again if the restore fails.", .muted, nil))
+    }
+    lines.append(("\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) restore the filestore", .text, .filestore))
+    if b.environment != dialog.targetName, dialog.environments.first(where: { $0.name == b.environment })?.type == .production,
+       (dialog.existingTarget?.type ?? dialog.newType) != .production {
+        lines.append(("Production data outside production: sanitized with the Recommended preset.", .warning, nil))
+    }
+    if let target = dialog.existingTarget, target.isProtected {
+        lines.append(("Type \(target.name) to confirm: \(dialog.confirmation.text)", .warning, .confirm))
+    }
     lines.append(("", .text, nil))
     lines.append(("[ Restore ]", dialog.isConfirmed ? .title : .muted, .start))
     for (i, line) in lines.enumerated() where i < inner.height {
@@ -84,6 +113,57 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
         buffer.put(line.0, x: inner.x + 1, y: y, style: focused ? theme[.selection] : theme[line.1], maxWidth: inner.width - 2)
     }
     if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
+}
+
+/// The Restore points tab: the backups as a timeline with filters, then the restores made here.
+func drawRestorePoints(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in rect: Rect, into buffer: inout CellBuffer) {
+    var area = rect
+    if let broken = state.brokenRestore {
+        buffer.put("FAILED restore (\(broken.failedStep ?? "?")) left \(env.name) broken · u restores \(broken.safetyBackupID ?? "(no safety backup)")",
+                   x: area.x, y: area.y, style: theme[.danger], maxWidth: area.width)
+        area = area.splitTop(1).1
+    }
+    let filters = "type: \(state.timelineState.typeFilter?.rawValue ?? "all") (f) · tier: \(state.timelineState.tierFilter?.rawValue ?? "all") (g)"
+    buffer.put(filters, x: area.x, y: area.y, style: theme[.muted], maxWidth: area.width)
+    area = area.splitTop(1).1
+    let historyHeight = state.environmentRestorePoints.isEmpty ? 2 : min(state.environmentRestorePoints.count + 2, max(area.height / 3, 3))
+    let (timelineArea, historyArea) = area.splitBottom(historyHeight)
+    let rows = state.timeline
+    if rows.isEmpty {
+        buffer.put("No restorable backups\(state.timelineState.typeFilter != nil || state.timelineState.tierFilter != nil ? " match the filters" : "").",
+                   x: timelineArea.x, y: timelineArea.y, style: theme[.muted], maxWidth: timelineArea.width)
+    } else {
+        // Scroll so the chosen backup stays in view (headings count as lines).
+        let selected = state.timelineBackups[safe: state.timelineState.list.selected]
+        let selectedLine = rows.firstIndex { if case .backup(let b) = $0 { b == selected } else { false } } ?? 0
+        let first = max(0, min(selectedLine - timelineArea.height + 2, rows.count - timelineArea.height))
+        for (i, row) in rows.dropFirst(first).prefix(timelineArea.height).enumerated() {
+            let y = timelineArea.y + i
+            switch row {
+            case .heading(let title):
+                buffer.put(title, x: timelineArea.x, y: y, style: theme[.title], maxWidth: timelineArea.width)
+            case .backup(let b):
+                let chosen = b == selected && state.focus == .details
+                if chosen { buffer.fill(Rect(x: timelineArea.x, y: y, width: timelineArea.width, height: 1), style: theme[.selection]) }
+                let expires = b.isPermanent ? "never" : b.expiresAt.map { day($0) } ?? "-"
+                let badge = b.pinned ? "P" : b.tier.badge
+                let text = "  \(day(b.createdAt, time: true))  \(badge)  \(b.isVerified ? theme.symbols.checked : " ")  \(TextWidth.fit(bytesText(b.size), to: 8))  \(TextWidth.fit(b.type.rawValue, to: 11))  expires \(expires)  \(b.id)"
+                buffer.put(text, x: timelineArea.x, y: y, style: chosen ? theme[.selection] : b.status == .partial ? theme[.warning] : theme[.text], maxWidth: timelineArea.width)
+            }
+        }
+    }
+    guard historyArea.height > 1 else { return }
+    buffer.put("Restores into \(env.name)", x: historyArea.x, y: historyArea.y, style: theme[.title], maxWidth: historyArea.width)
+    if state.environmentRestorePoints.isEmpty {
+        buffer.put("none yet", x: historyArea.x + 2, y: historyArea.y + 1, style: theme[.muted], maxWidth: historyArea.width - 2)
+    }
+    for (i, p) in state.environmentRestorePoints.prefix(historyArea.height - 1).enumerated() {
+        let role: Theme.Role = p.status == "completed" ? .success : p.status == "failed" ? .danger : .warning
+        let from = p.backupID ?? p.sourceFile.map { ($0 as NSString).lastPathComponent } ?? "?"
+        let tail = p.status == "failed" ? " at \(p.failedStep ?? "?")\(p.targetState.map { ", target \($0)" } ?? "")" : ""
+        let text = "\(day(p.startedAt, time: true))  \(TextWidth.fit(p.status, to: 9))  \(p.mode.rawValue) from \(from) by \(p.requestedBy)\(p.safetyBackupID.map { " · safety \($0)" } ?? "")\(tail)"
+        buffer.put(text, x: historyArea.x + 2, y: historyArea.y + 1 + i, style: theme[role], maxWidth: historyArea.width - 2)
+    }
 }
 
 /// Typed confirmation before a backup is deleted from storage.

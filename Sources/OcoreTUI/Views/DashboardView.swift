@@ -121,6 +121,7 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
         let last = state.environmentBackups.first { $0.status.isRestorable }
         drawOverview(env, status: state.statuses[env.name], lastBackup: last, now: state.now, theme: theme, in: content, into: &buffer)
     case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
+    case .restores: drawRestorePoints(state, env: env, theme: theme, in: content, into: &buffer)
     case .jobs: drawJobs(state, theme: theme, in: content, into: &buffer)
     case .log:
         var view = content

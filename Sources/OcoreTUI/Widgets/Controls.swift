@@ -10,14 +10,27 @@ public struct Tabs {
         self.focused = focused
     }
 
+    /// Each tab's label and its offset from the left edge: padded labels when they fit in
+    /// `width`, tighter ones when they do not (so every tab stays visible on 80 columns).
+    public static func layout(_ titles: [String], width: Int) -> [(label: String, offset: Int)] {
+        for (pad, gap) in [(" ", 1), (" ", 0), ("", 1)] {
+            var out: [(String, Int)] = []
+            var x = 0
+            for (i, title) in titles.enumerated() {
+                let label = "\(pad)\(i + 1) \(title)\(pad)"
+                out.append((label, x))
+                x += TextWidth.of(label) + gap
+            }
+            if x - gap <= width || pad.isEmpty { return out }
+        }
+        return []
+    }
+
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
-        var x = rect.x
-        for (i, title) in titles.enumerated() {
-            let label = " \(i + 1) \(title) "
+        for (i, (label, offset)) in Self.layout(titles, width: rect.width).enumerated() {
             let style = i == active ? (focused ? theme[.selection] : theme[.title].adding(.reverse)) : theme[.muted]
-            guard x < rect.maxX else { break }
-            x += buffer.put(label, x: x, y: rect.y, style: style, maxWidth: rect.maxX - x)
-            x += buffer.put(" ", x: x, y: rect.y, style: theme[.text], maxWidth: rect.maxX - x)
+            guard rect.x + offset < rect.maxX else { break }
+            buffer.put(label, x: rect.x + offset, y: rect.y, style: style, maxWidth: rect.maxX - rect.x - offset)
         }
     }
 }
