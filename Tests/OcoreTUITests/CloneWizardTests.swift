@@ -103,4 +103,24 @@ struct CloneWizardTests {
         press(&s, .character("m"))
         #expect(s.overlay == .none && s.toast != nil)
     }
+
+    @Test("a finished job's modal shows its outcome: the proof verdict, what verification found, and each sanitization option")
+    func outcome() {
+        var s = dashboard(rows, width: 100, height: 36)
+        _ = update(&s, .cloneStarted(9))
+        let steps = [JobStepRecord(jobID: 9, position: 0, name: "verify", title: "Verify", weightStart: 0, weightEnd: 1, status: .completed)]
+        let job = JobRecord(id: 9, kind: "restore", environment: "stg", server: "erp1", lockedEnvironments: [], parameters: "{}", status: .completed,
+                            createdBy: "ops", createdFrom: nil, createdAt: "", progress: 100)
+        _ = update(&s, .jobProgressLoaded(job, steps, []))
+        _ = update(&s, .jobResultLoaded(9, """
+            {"proof": {"verdict": "PARTIAL", "findings": [{"location": "mail_message.body", "count": 3, "detail": ""}]},
+             "verification": {"key_tables": "present", "users": "15", "modules": "13", "attachments": "150", "missing_files": "0", "http": "HTTP 200 from /web/health"},
+             "sanitization_result": [{"option_key": "anonymize_emails", "status": "applied", "affected_rows": 2000, "duration_ms": 40},
+                                     {"option_key": "disable_oauth", "status": "skipped", "reason": "no auth_oauth_provider table", "duration_ms": 0}]}
+            """))
+        let text = screen(s).text
+        #expect(text.contains("Proof: PARTIAL · mail_message.body 3"))
+        #expect(text.contains("Verified: tables present · 15 users · 13 modules · 150 files, 0 missing · HTTP 200"))
+        #expect(text.contains("✓ anonymize_emails 2000 rows") && text.contains("– disable_oauth  (no auth_oauth_provider table)"))
+    }
 }

@@ -99,6 +99,8 @@ public struct ProgressModalState: Equatable, Sendable {
     public var eta = ETAEstimator()
     public var confirmingCancel = false
     public var openedAt: Double
+    /// The finished job's outcome (JSON: sanitization per option, proof, verification).
+    public var result: String?
 
     public init(jobID: Int64, openedAt: Double) {
         self.jobID = jobID

@@ -162,6 +162,7 @@ public final class DashboardRuntime {
         case .loadJobProgress(let id):
             if let job = try? store.job(id) {
                 apply(.jobProgressLoaded(job, (try? store.steps(ofJob: id)) ?? [], (try? store.logs(ofJob: id, after: 0, limit: 500)) ?? []), terminal)
+                if job.status.isFinished, let result = (try? store.jobResult(id)) ?? nil { apply(.jobResultLoaded(id, result), terminal) }
             }
         case .backupAction(let action):
             guard let act = settings.backupAction else { return }

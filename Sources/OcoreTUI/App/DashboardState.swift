@@ -184,6 +184,7 @@ public enum Message: Equatable, Sendable {
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)
     case restorePointsLoaded(environment: String, [RestorePointRecord])
+    case jobResultLoaded(Int64, String)
     case serverFactsLoaded(server: String, ServerFacts)
     case retentionLoaded(environment: String, [RetentionLine], swept: Bool)
 }

@@ -63,6 +63,10 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case let .backupActionFinished(message, ok):
         state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
         return detailsEffect(state)
+    case let .jobResultLoaded(id, result):
+        guard case .progress(var modal) = state.overlay, modal.jobID == id else { return [] }
+        modal.result = result
+        state.overlay = .progress(modal)
     case let .restorePointsLoaded(environment, points):
         guard environment == state.focusedEnvironment?.name else { return [] }
         state.environmentRestorePoints = points

@@ -1,3 +1,4 @@
+import Foundation
 import OcoreModel
 
 /// The clone wizard, centred over the dashboard.
@@ -74,6 +75,38 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
 }
 
 /// The live progress of a clone (or any job): status, bar with ETA, steps, detail, log.
+/// A finished clone's or restore's outcome, one line each: the proof verdict, what the
+/// verification found, then each sanitization option (applied with rows, skipped or failed, why).
+func outcomeLines(_ json: String) -> [(String, Theme.Role)] {
+    guard let doc = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [] }
+    var lines: [(String, Theme.Role)] = []
+    if let proof = doc["proof"] as? [String: Any], let verdict = proof["verdict"] as? String {
+        let findings = (proof["findings"] as? [[String: Any]])?.compactMap { f in
+            (f["location"] as? String).map { "\($0) \(f["count"] ?? "")" } } ?? []
+        lines.append(("Proof: \(verdict)\(findings.isEmpty ? "" : " · " + findings.prefix(3).joined(separator: ", "))",
+                      verdict == "NEUTRALIZED" ? .success : verdict == "PARTIAL" ? .warning : .danger))
+    }
+    if let v = doc["verification"] as? [String: Any], !v.isEmpty {
+        var parts: [String] = []
+        if let t = v["key_tables"] { parts.append("tables \(t)") }
+        if let u = v["users"] { parts.append("\(u) users") }
+        if let m = v["modules"] { parts.append("\(m) modules") }
+        if let a = v["attachments"] { parts.append("\(a) files, \(v["missing_files"] ?? "0") missing") }
+        if let h = v["http"] { parts.append("\(h)") }
+        let missing = Int("\(v["missing_files"] ?? "0")") ?? 0
+        lines.append(("Verified: " + parts.joined(separator: " · "), missing == 0 ? .success : .warning))
+    }
+    for r in (doc["sanitization_result"] as? [[String: Any]]) ?? [] {
+        let key = r["option_key"] as? String ?? "?"
+        let status = r["status"] as? String ?? "?"
+        let rows = (r["affected_rows"] as? Int).map { "\($0) rows" } ?? ""
+        let reason = (r["reason"] as? String).map { " (\($0))" } ?? ""
+        let mark = status == "applied" ? "✓" : status == "skipped" ? "–" : "✗"
+        lines.append(("\(mark) \(key) \(rows)\(reason)", status == "applied" ? .text : status == "skipped" ? .muted : .danger))
+    }
+    return lines
+}
+
 func drawProgress(_ modal: ProgressModalState, now: Double, theme: Theme, spinner: Int, in area: Rect, into buffer: inout CellBuffer) {
     let rect = area.centered(width: min(area.width - 2, 92), height: area.height)
     buffer.fill(rect, style: theme[.text])
@@ -93,6 +126,12 @@ func drawProgress(_ modal: ProgressModalState, now: Double, theme: Theme, spinne
     } else if let running = modal.steps.first(where: { $0.status == .running }), let detail = running.message {
         buffer.put(detail, x: x, y: y, style: theme[.muted], maxWidth: width)
         y += 1
+    }
+    if let job = modal.job, job.status.isFinished, let result = modal.result {
+        for (line, role) in outcomeLines(result).prefix(max(inner.maxY - y - 4, 0)) {
+            y += 1
+            buffer.put(line, x: x, y: y, style: theme[role], maxWidth: width)
+        }
     }
     let logRect = Rect(x: x, y: y + 1, width: width, height: max(inner.maxY - y - 2, 0))
     LogView(lines: modal.log, state: LogViewState()).render(in: logRect, theme: theme, into: &buffer)
