@@ -88,6 +88,9 @@ struct DashboardCommand: ParsableCommand {
                 if !r.safetyBackup { arguments.append("--no-safety-backup") }
             }
             if !r.includeFilestore { arguments.append("--no-filestore") }
+            if let preset = r.preset {
+                arguments += ["--preset", preset.rawValue] + (preset == .none ? ["--i-understand-the-risk"] : [])
+            }
             let request = RestoreRequest(options: try RestoreOptions.parse(arguments), backupID: b.id, archivePath: nil, backupEnvironment: b.environment,
                                          sourceType: (try? store.environment(named: b.environment))?.type, odooVersion: b.odooVersion)
             return try request.prepare(store: store).submit(store: store, home: home)

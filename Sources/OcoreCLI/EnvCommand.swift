@@ -28,13 +28,16 @@ struct EnvCommand: ParsableCommand {
         @Option(name: .customLong("stop-command"), help: ArgumentHelp("Stops the Odoo service on the server before a restore replaces its database (words split on blanks, no shell).", valueName: "command"))
         var stopCommand: String?
         @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
+        @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of the filestore's files, set on what a restore writes (e.g. odoo:odoo).", valueName: "user[:group]"))
+        var filestoreOwner: String?
 
         func run() throws {
             let env = Environment(name: name, project: project, type: type, server: server, dbName: db,
                                   postgres: postgres.settings, pgPasswordEnv: pgPasswordEnv, filestore: filestore,
                                   addons: addons.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
                                   url: url, branch: branch, isProtected: protected,
-                                  serviceStop: stopCommand.map(Environment.commandVector), serviceStart: startCommand.map(Environment.commandVector))
+                                  serviceStop: stopCommand.map(Environment.commandVector), serviceStart: startCommand.map(Environment.commandVector),
+                                  filestoreOwner: filestoreOwner)
             if (stopCommand == nil) != (startCommand == nil) { throw CLIError("give --stop-command and --start-command together") }
             try env.validate()
             let store = try global.openStore()
@@ -103,7 +106,7 @@ struct EnvironmentJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case name, project, type, server, db_name, pg_host, pg_port, pg_user, pg_password_env, filestore, addons, url, branch, protected
-        case stop_command, start_command
+        case stop_command, start_command, filestore_owner
     }
 
     func encode(to encoder: Encoder) throws {
@@ -125,6 +128,7 @@ struct EnvironmentJSON: Encodable {
         try c.encode(e.isProtected, forKey: .protected)
         try c.encodeNullable(e.serviceStop, forKey: .stop_command)
         try c.encodeNullable(e.serviceStart, forKey: .start_command)
+        try c.encodeNullable(e.filestoreOwner, forKey: .filestore_owner)
     }
 
     var fields: [(String, String)] {

@@ -51,14 +51,20 @@ struct RestoreCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The backup: a zip (dump.sql or db.dump or dump/, with filestore/ or filestore.tar.gz), a folder (click-odoo: db.dump or dump.sql, filestore/), or a dump file (plain SQL or pg_dump -Fc).", valueName: "path"))
         var file: String
         @OptionGroup var options: RestoreOptions
+        @Flag(help: "Once restored, keep the archive as a backup of the target too (uploaded to storage, checksummed, kept until removed).")
+        var register = false
+        @Option(name: .customLong("register-storage"), help: "Storage for --register (default: the default storage).") var registerStorage: String?
 
         func run() throws {
+            if register && options.detach { throw CLIError("--register waits for the restore: drop --detach") }
             let path = URL(fileURLWithPath: file).standardizedFileURL.path
             guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("cannot read \(file)") }
+            if register { try ArchiveRegistration.check(path: path) }
             let store = try global.openStore()
             // Where it came from is unknown: treat it as production data.
-            try RestoreRequest(options: options, backupID: nil, archivePath: path, backupEnvironment: nil, sourceType: .production, odooVersion: nil)
-                .run(store: store, home: global.stateHome)
+            var request = RestoreRequest(options: options, backupID: nil, archivePath: path, backupEnvironment: nil, sourceType: .production, odooVersion: nil)
+            request.register = (register, registerStorage)
+            try request.run(store: store, home: global.stateHome)
         }
     }
 }
@@ -91,6 +97,8 @@ struct RestoreRequest {
     var backupEnvironment: String?
     var sourceType: EnvironmentType?
     var odooVersion: String?
+    /// `restore import --register`: once restored, the archive also becomes a backup of the target.
+    var register: (enabled: Bool, storage: String?) = (false, nil)
 
     /// Validates the request (the safety rules) and builds the job's parameters.
     func prepare(store: SQLiteStateStore) throws -> Prepared {
@@ -176,6 +184,13 @@ struct RestoreRequest {
         if o.detach { return print(o.json ? "{\"job\": \(id), \"status\": \"queued\"}" : "restore queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
         if !o.json { print("restore queued as job \(id)") }
         let status = try JobFollower(store: store, id: id, json: false, quiet: o.json).run()
+        var registered: Result<BackupRecord, Error>?
+        if status == .completed, register.enabled, let path = archivePath {
+            registered = Result { try ArchiveRegistration(store: store).register(path: path, environment: targetName, storage: register.storage) }
+            if !o.json, case .success(let b) = registered {
+                print("\((path as NSString).lastPathComponent) registered as backup \(b.id) of \(targetName) (\(b.storage), verified, kept until removed)")
+            }
+        }
         if o.json {
             let point = try store.restorePoints(environment: targetName).first { $0.jobID == id }
             let outcome = (try? store.jobResult(id)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
@@ -186,9 +201,11 @@ struct RestoreRequest {
             doc["safety_backup_id"] = point?.safetyBackupID ?? NSNull()
             doc["target_state"] = point?.targetState ?? NSNull()
             if let e = job.errorMessage { doc["error_message"] = e }
+            if case .success(let b) = registered { doc["registered_backup_id"] = b.id }
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         }
         if status != .completed { throw ExitCode(1) }
+        if case .failure(let error) = registered { throw CLIError("restored, but not registered as a backup: \(error)") }
     }
 }

@@ -45,11 +45,14 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
     /// shell), run around a restore that replaces its database.
     public var serviceStop: [String]?
     public var serviceStart: [String]?
+    /// `user[:group]` the filestore's files belong to (Odoo's service user); a restore sets it
+    /// on what it extracts, since the extraction runs as ocore's own user.
+    public var filestoreOwner: String?
 
     public init(id: Int64? = nil, name: String, project: String, type: EnvironmentType, server: String,
                 dbName: String, postgres: PostgresSettings = PostgresSettings(), pgPasswordEnv: String? = nil,
                 filestore: String? = nil, addons: [String] = [], url: String? = nil, branch: String? = nil,
-                isProtected: Bool? = nil, serviceStop: [String]? = nil, serviceStart: [String]? = nil) {
+                isProtected: Bool? = nil, serviceStop: [String]? = nil, serviceStart: [String]? = nil, filestoreOwner: String? = nil) {
         self.id = id
         self.name = name
         self.project = project
@@ -66,6 +69,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         self.isProtected = isProtected ?? (type == .production)
         self.serviceStop = serviceStop.flatMap { $0.isEmpty ? nil : $0 }
         self.serviceStart = serviceStart.flatMap { $0.isEmpty ? nil : $0 }
+        self.filestoreOwner = filestoreOwner
     }
 
     /// Splits an operator's command line into an argument vector on blanks (no shell: no
@@ -86,6 +90,9 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         }
         for dir in addons where !dir.hasPrefix("/") {
             throw .invalidValue(field: "--addons", value: dir, reason: "must be an absolute path on the server")
+        }
+        if let owner = filestoreOwner, owner.isEmpty || owner.hasPrefix("-") || owner.contains(where: { !($0.isLetter || $0.isNumber || "._:-".contains($0)) }) {
+            throw .invalidValue(field: "--filestore-owner", value: owner, reason: "expected user or user:group")
         }
         if let variable = pgPasswordEnv, !Self.isEnvironmentVariableName(variable) {
             throw .invalidValue(field: "--pg-password-env", value: variable,

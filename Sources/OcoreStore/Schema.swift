@@ -222,7 +222,11 @@ enum Schema {
             }
         }
         migrator.registerMigration("v8-service-commands") { db in
-            try db.execute(sql: "ALTER TABLE environment ADD COLUMN service_stop TEXT; ALTER TABLE environment ADD COLUMN service_start TEXT;")
+            try db.execute(sql: """
+                ALTER TABLE environment ADD COLUMN service_stop TEXT;
+                ALTER TABLE environment ADD COLUMN service_start TEXT;
+                ALTER TABLE environment ADD COLUMN filestore_owner TEXT;
+                """)
         }
         return migrator
     }

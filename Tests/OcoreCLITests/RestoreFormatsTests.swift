@@ -117,6 +117,23 @@ struct RestoreFormatsTests {
         #expect(plain.succeeded, "\(plain.stderrText)")
         #expect(try OdooWay.rowCounts("plain_imp") == counts)
 
+        // A ZIP can also become a backup of the environment it was imported into; a bare dump cannot.
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let reg = try f.ocore.run(["restore", "import", try x.seedsZip(), "--new", "reg_imp", "--type", "development", "--preset", "none",
+                                   "--i-understand-the-risk", "--as-moved", "--register", "--yes", "--json"])
+        #expect(reg.succeeded, "\(reg.stderrText)")
+        let registered = try #require((try JSONSerialization.jsonObject(with: reg.stdout) as? [String: Any])?["registered_backup_id"] as? String)
+        let shown = try f.ocore.jsonObject(["backup", "show", registered, "--json"])
+        #expect(shown["status"] as? String == "completed" && shown["is_verified"] as? Bool == true && shown["retention_tier"] as? String == "permanent", "\(shown)")
+        #expect(try f.ocore.jsonObject(["backup", "verify", registered, "--json"])["ok"] as? Bool == true)
+        let again = try f.ocore.run(["restore", registered, "--new", "reg_again", "--type", "development", "--preset", "none", "--i-understand-the-risk",
+                                     "--as-moved", "--yes", "--json"])
+        #expect(again.succeeded, "\(again.stderrText)")
+        #expect(try OdooWay.rowCounts("reg_again") == counts)
+        expectCleanFailure(try f.ocore.run(["restore", "import", x.dir + "/prod.sql", "--new", "reg_sql", "--type", "development", "--register", "--yes"]),
+                           mentions: "only a ZIP archive can be registered")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'reg_sql'") == "0")
+
         // Anything else is refused before anything is created.
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: x.dir + "/noise.bin"))
         let noise = try importInto(x.dir + "/noise.bin", "noise_imp")

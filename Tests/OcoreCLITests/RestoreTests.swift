@@ -177,13 +177,18 @@ struct RestoreTests {
         expectCleanFailure(try f.ocore.run(["env", "add", "svc", "--project", "acme", "--type", "staging", "--server", "local", "--db", "svc_db",
                                             "--stop-command", "sh \(dir)/stop.sh"]), mentions: "together")
         _ = try f.ocore.ok(["env", "add", "svc", "--project", "acme", "--type", "staging", "--server", "local", "--db", "svc_db",
-                            "--url", "http://127.0.0.1:\(port)", "--stop-command", "sh \(dir)/stop.sh", "--start-command", "sh \(dir)/start.sh"])
+                            "--url", "http://127.0.0.1:\(port)", "--stop-command", "sh \(dir)/stop.sh", "--start-command", "sh \(dir)/start.sh",
+                            "--filestore-owner", "nobody:nogroup"])
         #expect(try f.ocore.jsonObject(["env", "show", "svc", "--json"])["stop_command"] as? [String] == ["sh", dir + "/stop.sh"])
         let (result, doc) = try f.restore([f.backupID, "--to", "svc", "--preset", "minimal", "--no-safety-backup"])
         #expect(result.succeeded, "\(result.stderrText) \(doc)")
         #expect(try String(contentsOfFile: dir + "/events", encoding: .utf8) == "stop\nstart\n")
         #expect(((doc["verification"] as? [String: Any])?["http"] as? String)?.contains("HTTP 200") == true, "\(doc)")
         #expect(try TestPostgres.psql("svc_db").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
+        // The restored files belong to the configured owner (Odoo's service user), not to ocore's.
+        let filestore = try #require(try f.ocore.jsonObject(["env", "show", "svc", "--json"])["filestore"] as? String)
+        let file = try #require(try FileManager.default.subpathsOfDirectory(atPath: filestore).first { !$0.contains("/") == false })
+        #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + file)[.ownerAccountName] as? String == "nobody")
     }
 
     @Test("a policy's weekly restore test runs once when due on the newest verified backup, records its evidence, and waits for next week")

@@ -237,7 +237,10 @@ struct RestorePointsViewTests {
         press(&s, .right)
         var text = screen(s).text
         #expect(text.contains("into another environment of acme") && text.contains("‹ staging (staging) ›") && text.contains("All changes to staging"))
-        #expect(text.contains("sanitized with the Recommended preset"))
+        #expect(text.contains("Sanitize  ‹ Recommended › Best for staging · counting on production…"))
+        let recommended = SanitizationCatalog.keys(for: .recommended)
+        _ = update(&s, .impactsLoaded(source: "production", Dictionary(uniqueKeysWithValues: recommended.map { ($0, Optional(10)) })))
+        #expect(screen(s).text.contains("affects ≈\(recommended.count * 10) records"))
         press(&s, .tab, .right)
         #expect(screen(s).text.contains("‹ dev (development) ›"))
         press(&s, .backTab)
@@ -253,9 +256,13 @@ struct RestorePointsViewTests {
         _ = update(&s, .serverFactsLoaded(server: "erp2", ServerFacts(freeBytes: 1 << 20, postgresVersion: "15.8")))
         text = screen(s).text
         #expect(text.contains("cross-server (new)") && text.contains("‹ erp2 › 1.0 MiB free ✗ needs ~"))
+        press(&s, .tab, .tab, .left)  // the preset, from Recommended back to None
+        #expect(screen(s).text.contains("I understand the risk"))
         press(&s, .tab, .tab)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("keeps real customer data"))
+        press(&s, .character(" "), .tab)  // tick the risk box, on to Restore
         #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "prod-copy",
                                                                                  newEnvironment: RestoreNewTarget(type: .development, server: "erp2"),
-                                                                                 safetyBackup: false, includeFilestore: true))])
+                                                                                 safetyBackup: false, includeFilestore: true, preset: SanitizationCatalog.Preset.none))])
     }
 }

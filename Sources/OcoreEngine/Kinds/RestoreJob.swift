@@ -441,6 +441,11 @@ final class RestoreSession: @unchecked Sendable {
         let summary = try work.wait().get()
         try context.checkCancelled()
         let t = try target(context.store)
+        if let owner = t.environment.filestoreOwner {
+            let chown = try Executors.forServer(t.server).run(Command(["chown", "-R", "--", owner, t.filestore]), cancellation: context.cancellation)
+            guard chown.succeeded else { throw CloneError.command("chown \(owner)", chown.summary) }
+            context.log(.info, "filestore files now belong to \(owner)")
+        }
         if let aside = context.state["moved_filestore"] {
             try RemoteFileSystem(Executors.forServer(t.server)).removeTree(aside)
             try context.setState("moved_filestore", nil)

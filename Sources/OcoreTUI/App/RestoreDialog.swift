@@ -21,13 +21,18 @@ public struct RestoreDialogRequest: Equatable, Sendable {
     public var newEnvironment: RestoreNewTarget?
     public var safetyBackup: Bool
     public var includeFilestore: Bool
+    /// The sanitization preset when production data lands outside production (nil: none applies);
+    /// `none` there is only sent once the risk was acknowledged.
+    public var preset: SanitizationCatalog.Preset?
 
-    public init(backupID: String, target: String, newEnvironment: RestoreNewTarget? = nil, safetyBackup: Bool, includeFilestore: Bool) {
+    public init(backupID: String, target: String, newEnvironment: RestoreNewTarget? = nil, safetyBackup: Bool, includeFilestore: Bool,
+                preset: SanitizationCatalog.Preset? = nil) {
         self.backupID = backupID
         self.target = target
         self.newEnvironment = newEnvironment
         self.safetyBackup = safetyBackup
         self.includeFilestore = includeFilestore
+        self.preset = preset
     }
 }
 
@@ -50,7 +55,7 @@ public struct ServerFacts: Equatable, Sendable {
 /// filestore switches, and for a protected target its name typed out.
 public struct RestoreDialogState: Equatable, Sendable {
     public enum Mode: Int, CaseIterable, Sendable { case here, other, new }
-    public enum Field: Int, CaseIterable, Sendable { case mode, other, newName, newType, newServer, safety, filestore, confirm, start }
+    public enum Field: Int, CaseIterable, Sendable { case mode, other, newName, newType, newServer, safety, filestore, preset, risk, confirm, start }
 
     public var backup: BackupRecord
     /// The environment whose tab the dialog was opened from.
@@ -68,6 +73,12 @@ public struct RestoreDialogState: Equatable, Sendable {
     public var confirmation = TextFieldState()
     public var field = Field.safety
     public var error: String?
+    /// Sanitization of production data restored outside production, as in the clone wizard.
+    public var preset = SanitizationCatalog.defaultPreset
+    public var riskAccepted = false
+    /// Rows each option would change, counted on the backup's source environment (read-only).
+    public var impacts: [String: Int?] = [:]
+    public var counting = false
 
     public init(backup: BackupRecord, target: EnvironmentRow, environments: [EnvironmentRow] = []) {
         self.backup = backup
@@ -109,10 +120,24 @@ public struct RestoreDialogState: Equatable, Sendable {
         }
         if mode != .new { f.append(.safety) }
         f.append(.filestore)
+        if sanitizes {
+            f.append(.preset)
+            if preset == .none { f.append(.risk) }
+        }
         if existingTarget?.isProtected == true { f.append(.confirm) }
         f.append(.start)
         return f
     }
+
+    /// Production data going anywhere but production is sanitized (Recommended unless chosen).
+    public var sanitizes: Bool {
+        let source = environments.first { $0.name == backup.environment }?.type ?? .production
+        let target = existingTarget?.type ?? newType
+        return source == .production && target != .production
+    }
+
+    /// Rows the chosen preset would change, from the counts that have arrived.
+    public var affectedRecords: Int { SanitizationCatalog.keys(for: preset).compactMap { impacts[$0] ?? nil }.reduce(0, +) }
 
     public var isConfirmed: Bool { !(existingTarget?.isProtected ?? false) || confirmation.text == existingTarget?.name }
 
@@ -140,15 +165,24 @@ public struct RestoreDialogState: Equatable, Sendable {
     public var request: RestoreDialogRequest {
         RestoreDialogRequest(backupID: backup.id, target: targetName,
                              newEnvironment: mode == .new ? RestoreNewTarget(type: newType, server: server ?? listed.server) : nil,
-                             safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore)
+                             safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore, preset: sanitizes ? preset : nil)
     }
 }
 
 func openRestoreDialog(_ state: inout DashboardState) -> [Effect] {
     guard state.tab == .backups, let env = state.focusedEnvironment,
           let backup = state.environmentBackups[safe: state.backupsList.selected], backup.status.isRestorable else { return [] }
-    state.overlay = .restoreDialog(RestoreDialogState(backup: backup, target: env, environments: state.environments))
-    return []
+    return showRestoreDialog(RestoreDialogState(backup: backup, target: env, environments: state.environments), &state)
+}
+
+/// Opens the dialog and, when the backup's source is still reachable, starts counting what
+/// sanitization would change there.
+func showRestoreDialog(_ dialog: RestoreDialogState, _ state: inout DashboardState) -> [Effect] {
+    var dialog = dialog
+    let sourceKnown = dialog.environments.contains { $0.name == dialog.backup.environment }
+    dialog.counting = sourceKnown
+    state.overlay = .restoreDialog(dialog)
+    return sourceKnown ? [.loadImpacts(source: dialog.backup.environment)] : []
 }
 
 func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state: inout DashboardState) -> [Effect] {
@@ -186,11 +220,16 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
             dialog.newType = types[((types.firstIndex(of: dialog.newType) ?? 0) + step + types.count) % types.count]
         case .newServer where !dialog.servers.isEmpty:
             dialog.serverIndex = (dialog.serverIndex + step + dialog.servers.count) % dialog.servers.count
+        case .preset:
+            let presets = SanitizationCatalog.Preset.allCases
+            dialog.preset = presets[((presets.firstIndex(of: dialog.preset) ?? 0) + step + presets.count) % presets.count]
+            dialog.riskAccepted = false
         default: break
         }
     case .character(" "):
         if dialog.field == .safety { dialog.safetyBackup.toggle() }
         if dialog.field == .filestore { dialog.includeFilestore.toggle() }
+        if dialog.field == .risk { dialog.riskAccepted.toggle() }
     case .enter:
         guard dialog.field == .start || dialog.field == .confirm else {
             dialog.field = fields[(index + 1) % fields.count]
@@ -212,6 +251,11 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
                 dialog.field = .newName
                 break
             }
+        }
+        if dialog.sanitizes && dialog.preset == .none && !dialog.riskAccepted {
+            dialog.error = "preset None keeps real customer data: tick \"I understand the risk\""
+            dialog.field = .risk
+            break
         }
         guard dialog.isConfirmed else {
             dialog.error = "type \(dialog.targetName) to confirm"

@@ -77,7 +77,7 @@ func restorePointsKey(_ key: Key, _ state: inout DashboardState) -> [Effect]? {
         state.timelineState.list = ListState()
     case .enter, .character("R"):
         guard let env = state.focusedEnvironment, let b = backups[safe: state.timelineState.list.selected] else { return [] }
-        state.overlay = .restoreDialog(RestoreDialogState(backup: b, target: env, environments: state.environments))
+        return showRestoreDialog(RestoreDialogState(backup: b, target: env, environments: state.environments), &state)
     case .character("u"):
         guard let env = state.focusedEnvironment, let broken = state.brokenRestore, let id = broken.safetyBackupID else {
             state.toast = Toast(message: "u restores the safety backup of a restore that failed and left the environment broken: there is none",
@@ -92,6 +92,7 @@ func restorePointsKey(_ key: Key, _ state: inout DashboardState) -> [Effect]? {
         var dialog = RestoreDialogState(backup: safety, target: env, environments: state.environments)
         dialog.safetyBackup = false
         state.overlay = .restoreDialog(dialog)
+        return []
     default:
         return nil
     }

@@ -47,6 +47,12 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .storeFailed(let reason):
         state.storeError = reason
     case let .impactsLoaded(source, impacts):
+        if case .restoreDialog(var dialog) = state.overlay, dialog.backup.environment == source {
+            dialog.impacts = impacts
+            dialog.counting = false
+            state.overlay = .restoreDialog(dialog)
+            return []
+        }
         guard case .cloneWizard(var wizard) = state.overlay, wizard.source.name == source else { return [] }
         wizard.impacts = impacts
         wizard.counting = false

@@ -97,9 +97,12 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
         lines.append(("Creates \(dialog.newName.text): database, filestore and its record; removed again if the restore fails.", .muted, nil))
     }
     lines.append(("\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) restore the filestore", .text, .filestore))
-    if b.environment != dialog.targetName, dialog.environments.first(where: { $0.name == b.environment })?.type == .production,
-       (dialog.existingTarget?.type ?? dialog.newType) != .production {
-        lines.append(("Production data outside production: sanitized with the Recommended preset.", .warning, nil))
+    if dialog.sanitizes {
+        let count = dialog.counting ? "counting on \(b.environment)…" : dialog.impacts.isEmpty ? "counts unavailable" : "affects ≈\(dialog.affectedRecords) records"
+        lines.append(("Sanitize  ‹ \(dialog.preset.rawValue.capitalized) › \(dialog.preset.badge) · \(count)", dialog.preset == .none ? .warning : .text, .preset))
+        if dialog.preset == .none {
+            lines.append(("\(dialog.riskAccepted ? theme.symbols.checked : theme.symbols.unchecked) I understand the risk: real customer data stays", .danger, .risk))
+        }
     }
     if let target = dialog.existingTarget, target.isProtected {
         lines.append(("Type \(target.name) to confirm: \(dialog.confirmation.text)", .warning, .confirm))
