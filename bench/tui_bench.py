@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures the dashboard as a terminal sees it, through a pty:
 
-- time to first frame with 1,000 environments and 100,000 job rows in the store;
+- time to first frame with 1,000 environments, 100,000 job rows and 100,000 backups in the store;
 - keystroke-to-frame latency (median of 40 `j` presses) and bytes per such frame;
 - bytes written while idle, and per progress update while a job runs;
 - resident memory.
@@ -13,7 +13,7 @@ import json, os, pty, select, signal, sqlite3, statistics, struct, subprocess, s
 OCORE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/ocore")
 
 
-def make_home(envs, jobs):
+def make_home(envs, jobs, backups=0):
     home = tempfile.mkdtemp(prefix="ocore-bench-tui-")
     lines = ['[[servers]]\nname = "local"\npg_host = "/nonexistent"\n']
     for i in range(envs):
@@ -22,10 +22,20 @@ def make_home(envs, jobs):
     path = os.path.join(home, "inv.toml")
     open(path, "w").write("\n".join(lines))
     subprocess.run([OCORE, "inventory", "import", path, "--home", home], check=True, capture_output=True)
-    if jobs:
+    if jobs or backups:
         db = sqlite3.connect(os.path.join(home, "ocore.db"))
         db.executemany("INSERT INTO job (kind, environment, status, created_by, progress) VALUES ('backup', ?, 'completed', 'bench', 100)",
                        ((f"env-{i % envs:04d}",) for i in range(jobs)))
+        # Backups spread over the environments, one a day going back in time.
+        db.executemany("INSERT INTO backup (id, environment, project, storage, key, format, type, status, include_filestore, created_at, "
+                       "completed_at, size, sha256, tier, expires_at, verified_at, database_name) VALUES "
+                       "(?, ?, ?, 'nas', ?, 'odoo-zip', 'scheduled', 'completed', 1, ?, ?, 1073741824, 'x', 'daily', ?, ?, ?)",
+                       ((f"b{i:06d}", f"env-{i % envs:04d}", f"project-{(i % envs) // 20:03d}", f"backups/b{i:06d}.zip",
+                         time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 86400 * (i // envs))),
+                         time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 86400 * (i // envs) + 60)),
+                         time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 86400 * 7)),
+                         time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 86400 * (i // envs) + 90)),
+                         f"db_{i % envs:04d}") for i in range(backups)))
         db.commit()
         db.close()
     return home
@@ -72,7 +82,7 @@ class Pty:
 
 def main():
     results = {}
-    home = make_home(1000, 100_000)
+    home = make_home(1000, 100_000, backups=100_000)
     start = time.monotonic()
     term = Pty([OCORE, "--home", home])
     _, data = term.wait_for(b"1000 environments")

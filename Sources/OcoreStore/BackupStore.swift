@@ -126,6 +126,7 @@ extension SQLiteStateStore {
 
     static func date(_ text: String?) -> Date? {
         guard let text else { return nil }
+        if let fast = Timestamp.parse(text) { return fast }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: text) { return d }

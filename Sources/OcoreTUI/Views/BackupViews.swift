@@ -23,11 +23,13 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         .render(in: rect, state: state.backupsList, theme: theme, into: &buffer)
 }
 
+/// "2026-11-22" or "11-22 08:40" in local time. Calendar components, not a DateFormatter per
+/// call: a list of a hundred backups formats two hundred dates a frame.
 private func day(_ date: Date, time: Bool = false) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.dateFormat = time ? "MM-dd HH:mm" : "yyyy-MM-dd"
-    return f.string(from: date)
+    let c = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    let (y, m, d, h, mi) = (c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return time ? "\(two(m))-\(two(d)) \(two(h)):\(two(mi))" : "\(y)-\(two(m))-\(two(d))"
 }
 
 /// The `b` dialog.
