@@ -191,6 +191,27 @@ struct RestoreTests {
         #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + file)[.ownerAccountName] as? String == "nobody")
     }
 
+    @Test("a backup whose filestore lacks files the database points to: the restore reports how many are missing, and a restore test fails on it")
+    func missingFilestoreFiles() throws {
+        let f = try RestoreFixture.plain()
+        let filestore = f.clone.dataDir + "/filestore/" + f.clone.source
+        let gone = try TestPostgres.psql(f.clone.source).query("SELECT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL ORDER BY id LIMIT 3").map { $0[0] }
+        #expect(gone.count == 3)
+        for name in gone { try FileManager.default.removeItem(atPath: filestore + "/" + name) }
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let id = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--json"])["id"] as? String)
+        let (result, doc) = try f.restore([id, "--new", "holes_stg", "--type", "staging"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect((doc["verification"] as? [String: Any])?["missing_files"] as? String == "3")
+        let log = try f.ocore.ok(["jobs", "show", String(try #require(doc["job"] as? Int))])
+        #expect(log.contains("3 attachment file(s) missing from the restored filestore"))
+        let verify = try f.ocore.run(["backup", "verify", id, "--restore-test", "--json"])
+        #expect(!verify.succeeded)
+        let test = try #require(try JSONSerialization.jsonObject(with: verify.stdout) as? [String: Any])
+        #expect(test["ok"] as? Bool == false)
+        #expect(((test["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "restore test" })?["detail"] as? String == "restored, but 3 attachment file(s) missing")
+    }
+
     @Test("a policy's weekly restore test runs once when due on the newest verified backup, records its evidence, and waits for next week")
     func scheduledRestoreTest() throws {
         let f = try RestoreFixture()
@@ -257,6 +278,9 @@ struct RestoreTests {
         #expect(try TestPostgres.psql("imported").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
         let importedTree = try OdooWay.tree(f.clone.dataDir + "/filestore/imported")
         #expect(importedTree == f.filestoreAtBackup)
+        // Where it came from is unknown, so the counts are taken on the loaded copy before sanitizing.
+        let importJob = try #require((try JSONSerialization.jsonObject(with: imported.stdout) as? [String: Any])?["job"] as? Int)
+        #expect(try f.ocore.ok(["jobs", "show", String(importJob)]).contains("will anonymize_emails:"))
 
         // The corrupt one, in place: the load fails after the target was dropped.
         let before = try OdooWay.rowCounts("imported")

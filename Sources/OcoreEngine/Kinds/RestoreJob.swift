@@ -461,6 +461,12 @@ final class RestoreSession: @unchecked Sendable {
         var outcome = CloneJob.Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         if p.preset != "none" {
             let source = manifest(context).flatMap { m in try? context.store.resolvedEnvironment(named: m.ocore.environment) }
+            if source == nil {
+                // The counts could not be shown beforehand (an import, or a source that is gone):
+                // counted here, on the loaded copy, before anything is changed or released.
+                let impacts = (try? ImpactPreview(psql: psql).run(keys: p.options)) ?? []
+                for impact in impacts { context.log(.info, "will \(impact.key): \(impact.text)") }
+            }
             outcome = try SanitizationRun(target: psql, addons: t.environment.addons, preset: p.preset, options: p.options, targetURL: t.environment.url,
                                           passwordHash: p.passwordHash,
                                           proofSource: source.map { PSQL(executor: Executors.forServer($0.server), connection: PostgresConnection($0)) },
