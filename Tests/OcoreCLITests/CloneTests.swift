@@ -239,6 +239,26 @@ struct CloneTests {
         #expect(try FileManager.default.subpathsOfDirectory(atPath: f.dataDir + "/filestore/" + f.source).count > 100)
     }
 
+    @Test("killing the worker while the database streams into the target removes the target; the source is unchanged")
+    func killMidRestore() throws {
+        let f = try CloneFixture()
+        // Enough rows that the database restore takes a few seconds.
+        try TestPostgres.psql(f.source).execute("CREATE TABLE bulk AS SELECT g, md5(g::text) AS h FROM generate_series(1, 1500000) g;")
+        let before = try f.sourceChecksum()
+        _ = try f.ocore.ok(["clone", "production", "--new", "doomed2", "--type", "staging", "--preset", "minimal", "--detach"])
+        // The dump streams straight into the target (pg_dump | pg_restore): step 4 is the restore of the data.
+        try f.ocore.waitForJob(1, "the database stream") { stepStatus($0, 4) == "running" }
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        _ = try f.ocore.ok(["worker"])
+        let job = try f.ocore.job(1)
+        #expect(job["status"] as? String == "interrupted")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'doomed2'") == "0")
+        #expect(!FileManager.default.fileExists(atPath: f.dataDir + "/filestore/doomed2"))
+        #expect(try f.ocore.jsonArray(["env", "list", "--json"]).count == 1)
+        #expect(try f.sourceChecksum() == before)
+    }
+
     @Test("cross-server: 127.0.0.2 → 127.0.0.3 over SSH, filestore streamed as tar")
     func crossServer() throws {
         let sshd = TestSSHD.shared

@@ -353,6 +353,14 @@ public struct CloneJob: JobKind {
             verification["missing_files"] = String(missing)
             if missing > 0 { context.log(.warning, "\(missing) attachment file(s) missing in the target filestore") }
         }
+        if let url = p.targetURL {
+            // The seeds' step 10: the target's URL answers when Odoo runs there; a fresh copy usually
+            // has no service yet, so silence is a warning, not a failure.
+            let health = HTTPHealth.check(url, waitUpTo: 0, cancellation: context.cancellation)
+            verification["http"] = health.summary
+            context.log(health.ok ? .info : .warning, health.ok ? "\(url) answers: \(health.summary)"
+                                                               : "\(url) does not answer yet (\(health.summary)): start Odoo for \(p.target) there")
+        }
         let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
                               dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
                               filestore: nil, addons: sides.source.environment.addons, url: p.targetURL)
