@@ -28,6 +28,29 @@ struct CloneWizardTests {
         #expect(wizardState(s)?.name.text == "production-clone-19700112-x", "letters are text while the name is focused")
     }
 
+    @Test("replace mode: pick the environment, type its name, tick that it is destructive; only then does Start replace it")
+    func replaceMode() throws {
+        var s = wizard()
+        for _ in 0..<12 { press(&s, .down) }  // the last line: replace instead
+        press(&s, .character(" "))
+        var text = screen(s).text
+        #expect(wizardState(s)?.replace == true && text.contains("Replace an existing environment") && text.contains("staging"))
+        press(&s, .character(" "))  // choose staging
+        #expect(screen(s).text.contains("Replacing staging destroys its database and filestore"))
+        press(&s, .tab, .tab, .tab, .character(" "))  // to Review, Start without confirming
+        #expect(screen(s).text.contains("type staging to confirm replacing it"))
+        #expect(wizardState(s) != nil, "the wizard stays open")
+        press(&s, .tab, .down)  // back to Target, the name field
+        type(&s, "staging")
+        press(&s, .down, .character(" "))  // I understand this is destructive
+        press(&s, .tab, .tab, .tab)
+        text = screen(s).text
+        #expect(text.contains("Target       REPLACE staging (staging) on erp1") && text.contains("✓ ready"))
+        let effects = update(&s, .key(.character(" ")))
+        guard case .startClone(let request)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
+        #expect(request.replace && request.target == "staging" && request.targetType == .staging)
+    }
+
     @Test("Sanitization: presets with badges, options with live counts, a total; None needs the risk box")
     func sanitization() throws {
         var s = wizard()

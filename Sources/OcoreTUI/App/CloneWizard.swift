@@ -11,6 +11,9 @@ public struct CloneWizardRequest: Equatable, Sendable {
     public var preset: SanitizationCatalog.Preset
     public var options: [String]
     public var includeFilestore: Bool
+    /// Replace mode: `target` is an existing environment whose database and filestore are
+    /// replaced (a verified safety backup of it first).
+    public var replace: Bool = false
 }
 
 public enum WizardTab: Int, CaseIterable, Sendable {
@@ -20,6 +23,9 @@ public enum WizardTab: Int, CaseIterable, Sendable {
 
 /// One focusable line of a wizard tab.
 public enum WizardField: Equatable, Sendable {
+    case createNew, replaceExisting
+    case replaceTarget(String)
+    case confirmName, destructive
     case name, url
     case type(EnvironmentType)
     case server(String)
@@ -49,10 +55,19 @@ public struct CloneWizardState: Equatable, Sendable {
     public var impacts: [String: Int?] = [:]
     public var counting = true
     public var error: String?
+    /// Replace an existing environment instead of creating one.
+    public var replace = false
+    public var others: [EnvironmentRow] = []
+    public var replaceTarget: String?
+    public var confirmation = TextFieldState()
+    public var destructiveAccepted = false
+    /// The other environments' last known status, shown beside them in replace mode.
+    public var statuses: [String: EnvironmentStatus] = [:]
 
-    public init(source: EnvironmentRow, servers: [String], today: String) {
+    public init(source: EnvironmentRow, servers: [String], today: String, others: [EnvironmentRow] = []) {
         self.source = source
         self.servers = servers
+        self.others = others
         self.server = source.server
         self.name = TextFieldState(text: "\(source.name)-clone-\(today)")
         self.enabled = Set(SanitizationCatalog.keys(for: .recommended))
@@ -60,7 +75,9 @@ public struct CloneWizardState: Equatable, Sendable {
 
     public var fields: [WizardField] {
         switch tab {
-        case .target: [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + [.url]
+        case .target where replace:
+            others.map { WizardField.replaceTarget($0.name) } + [.confirmName, .destructive, .createNew]
+        case .target: [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + [.url, .replaceExisting]
         case .sanitization:
             SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [])
                 + SanitizationCatalog.options.map { WizardField.option($0.key) }
@@ -76,6 +93,13 @@ public struct CloneWizardState: Equatable, Sendable {
 
     /// Why the clone cannot start yet, if anything.
     public func problem(existing: [String]) -> String? {
+        if replace {
+            guard let target = replaceTarget else { return "choose the environment to replace" }
+            if confirmation.text != target { return "type \(target) to confirm replacing it" }
+            if !destructiveAccepted { return "tick \"I understand this is destructive\"" }
+            if preset == .none && !riskAccepted { return "preset None keeps real customer data: tick \"I understand the risk\"" }
+            return nil
+        }
         do { try Names.validateInventoryName(name.text, kind: "environment") } catch { return error.description }
         if existing.contains(name.text) { return "an environment named \(name.text) already exists" }
         if !url.text.isEmpty && !(url.text.hasPrefix("http://") || url.text.hasPrefix("https://")) { return "the URL must start with http:// or https://" }
@@ -83,10 +107,15 @@ public struct CloneWizardState: Equatable, Sendable {
         return nil
     }
 
+    /// The environment replace mode would overwrite.
+    public var replaced: EnvironmentRow? { replace ? others.first { $0.name == replaceTarget } : nil }
+
     public var request: CloneWizardRequest {
-        CloneWizardRequest(source: source.name, target: name.text, targetType: type, targetServer: server,
-                           targetURL: url.text.isEmpty ? nil : url.text, preset: preset,
-                           options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore)
+        let target = replaced
+        return CloneWizardRequest(source: source.name, target: target?.name ?? name.text, targetType: target?.type ?? type,
+                                  targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text), preset: preset,
+                                  options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore,
+                                  replace: target != nil)
     }
 }
 
@@ -111,7 +140,7 @@ public struct ProgressModalState: Equatable, Sendable {
 func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout DashboardState) -> [Effect] {
     let fields = wizard.fields
     let field = wizard.focusedField
-    let editing: TextFieldState? = field == .name ? wizard.name : field == .url ? wizard.url : nil
+    let editing: TextFieldState? = field == .name ? wizard.name : field == .url ? wizard.url : field == .confirmName ? wizard.confirmation : nil
     wizard.error = nil
     switch key {
     case .escape:
@@ -129,6 +158,20 @@ func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout D
     case .character("k") where editing == nil: wizard.focus = max(wizard.focus - 1, 0)
     case .character(" ") where editing == nil, .enter:
         switch field {
+        case .createNew?:
+            wizard.replace = false
+            wizard.focus = 0
+        case .replaceExisting?:
+            guard !wizard.others.isEmpty else {
+                wizard.error = "there is no other environment to replace"
+                break
+            }
+            wizard.replace = true
+            wizard.focus = 0
+        case .replaceTarget(let name)?:
+            wizard.replaceTarget = name
+            wizard.confirmation = TextFieldState()
+        case .destructive?: wizard.destructiveAccepted.toggle()
         case .type(let t)?: wizard.type = t
         case .server(let s)?: wizard.server = s
         case .preset(let p)?:
@@ -147,7 +190,7 @@ func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout D
                 state.overlay = .none
                 return [.startClone(wizard.request)]
             }
-        case .name?, .url?, nil:
+        case .name?, .url?, .confirmName?, nil:
             if key == .enter {
                 wizard.tab = WizardTab(rawValue: min(wizard.tab.rawValue + 1, WizardTab.allCases.count - 1))!
                 wizard.focus = 0
@@ -155,6 +198,7 @@ func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout D
         }
     default:
         if field == .name { _ = wizard.name.handle(key) } else if field == .url { _ = wizard.url.handle(key) }
+        else if field == .confirmName { _ = wizard.confirmation.handle(key) }
     }
     state.overlay = .cloneWizard(wizard)
     return []

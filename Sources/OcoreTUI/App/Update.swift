@@ -299,7 +299,10 @@ private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
     formatter.dateFormat = "yyyyMMdd"
     formatter.timeZone = TimeZone(identifier: "UTC")
     let servers = Array(Set(state.environments.map(\.server))).sorted()
-    state.overlay = .cloneWizard(CloneWizardState(source: env, servers: servers, today: formatter.string(from: day)))
+    var wizard = CloneWizardState(source: env, servers: servers, today: formatter.string(from: day),
+                                  others: state.environments.filter { $0.name != env.name })
+    wizard.statuses = state.statuses
+    state.overlay = .cloneWizard(wizard)
     return [.loadImpacts(source: env.name)]
 }
 

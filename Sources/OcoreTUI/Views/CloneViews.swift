@@ -18,9 +18,34 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
     case .target:
         for (i, field) in fields.enumerated() {
             switch field {
+            case .createNew:
+                lines.append(("", theme[.text], false))
+                lines.append(("\(theme.symbols.radioOff) Create a new environment instead", theme[.text], focused(field)))
+            case .replaceExisting:
+                lines.append(("", theme[.text], false))
+                lines.append(("\(theme.symbols.radioOff) Replace an existing environment instead", theme[.text], focused(field)))
+            case .replaceTarget(let name):
+                if i == 0 { lines.append(("Replace an existing environment of any project:", theme[.danger], false)) }
+                let row = wizard.others.first { $0.name == name }
+                let mark = wizard.replaceTarget == name ? theme.symbols.radioOn : theme.symbols.radioOff
+                let status: String = switch wizard.statuses[name]?.reachability {
+                case .reachable?: "reachable"
+                case .unreachable?: "unreachable"
+                default: ""
+                }
+                lines.append(("  \(mark) \(TextWidth.fit(name, to: 24)) \(row?.type.rawValue ?? "")\(row?.isProtected == true ? ", protected" : "")  \(row?.server ?? "")  \(status)",
+                              row?.type == .production ? theme[.danger] : theme[.text], focused(field)))
+            case .confirmName:
+                lines.append(("", theme[.text], false))
+                if let target = wizard.replaceTarget {
+                    lines.append(("Replacing \(target) destroys its database and filestore (a verified safety backup is taken first).", theme[.danger], false))
+                }
+                lines.append(("Type the name to confirm: \(wizard.confirmation.text)", theme[.warning], focused(field)))
+            case .destructive:
+                lines.append(("\(wizard.destructiveAccepted ? theme.symbols.checked : theme.symbols.unchecked) I understand this is destructive", theme[.danger], focused(field)))
             case .name: lines.append(("Name    \(wizard.name.text)", theme[.text], focused(field)))
             case .type(let t):
-                if i == 1 { lines.append(("Type", theme[.muted], false)) }
+                if case .type = fields[i - 1] {} else { lines.append(("Type", theme[.muted], false)) }
                 lines.append(("  \(wizard.type == t ? theme.symbols.radioOn : theme.symbols.radioOff) \(t.rawValue)", t == .production ? theme[.danger] : theme[.text], focused(field)))
             case .server(let s):
                 if case .server = fields[i - 1] {} else { lines.append(("Server", theme[.muted], false)) }
@@ -54,7 +79,7 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
     case .review:
         let r = wizard.request
         lines += [("Source       \(r.source) (\(wizard.source.type.rawValue), \(wizard.source.server))", theme[.text], false),
-                  ("Target       \(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)", theme[.text], false),
+                  ("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)", r.replace ? theme[.danger] : theme[.text], false),
                   ("URL          \(r.targetURL ?? "(none)")", theme[.text], false),
                   ("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records", theme[.text], false),
                   ("Filestore    \(r.includeFilestore ? "yes" : "no")", theme[.text], false), ("", theme[.text], false)]
