@@ -99,7 +99,8 @@ struct CloneCommand: ParsableCommand {
         func run() throws {
             let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
             let enabled = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
-            let env = try global.openStore().resolvedEnvironment(named: source)
+            let store = try global.openStore()
+            let env = try store.resolvedEnvironment(named: source)
             let executor = Executors.forServer(env.server)
             let psql = PSQL(executor: executor, connection: PostgresConnection(env))
             let started = ContinuousClock.now
@@ -107,8 +108,9 @@ struct CloneCommand: ParsableCommand {
             let elapsed = ContinuousClock.now - started
             let databaseSize = Int64(try psql.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
             let filestoreSize = try? RemoteFileSystem(executor).treeSize(env.filestore)
-            let estimate = SanitizationCatalog.estimatedSeconds(databaseBytes: databaseSize, filestoreBytes: filestoreSize ?? 0,
-                                                                crossServer: false, preset: preset)
+            let history = try? CloneHistoryLoader(store: store).history(server: env.server.name)
+            let (estimate, basis) = CloneEstimate.seconds(databaseBytes: databaseSize, filestoreBytes: filestoreSize ?? 0, crossServer: false,
+                                                          preset: preset, history: history)
             let affected = impacts.filter { enabled.contains($0.key) }.compactMap(\.count).reduce(0, +)
             if json {
                 let options: [[String: Any]] = SanitizationCatalog.options.map { option in
@@ -126,7 +128,7 @@ struct CloneCommand: ParsableCommand {
                     "source": source, "available_options": options, "presets": presets, "default_preset": SanitizationCatalog.defaultPreset.rawValue,
                     "preset": preset.rawValue, "enabled_options": enabled, "affected_records": affected,
                     "database_size": databaseSize, "filestore_size": filestoreSize as Any? ?? NSNull(),
-                    "estimated_seconds": Int(estimate.rounded()), "preview_ms": Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                    "estimated_seconds": Int(estimate.rounded()), "estimate_basis": basis, "preview_ms": Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -142,7 +144,7 @@ struct CloneCommand: ParsableCommand {
                 }
             }
             print("\nAffects approximately \(affected.formatted()) records.")
-            print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(Duration.seconds(estimate).shortText) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
+            print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(Duration.seconds(estimate).shortText) from \(basis) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
         }
     }
 }

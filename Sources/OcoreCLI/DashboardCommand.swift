@@ -119,6 +119,7 @@ struct DashboardCommand: ParsableCommand {
                 return "backup \(id) downloaded to \(path) (\(formatBytes(size)), SHA-256 checked)"
             }
         }
+        settings.cloneHistory = { try CloneHistoryLoader(store: store).history(server: $0) }
         settings.serverFacts = { name in
             do {
                 let server = try store.server(named: name)

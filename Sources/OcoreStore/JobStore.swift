@@ -303,6 +303,14 @@ extension SQLiteStateStore {
 
 extension SQLiteStateStore {
     /// The newest jobs of one environment (at most `limit`).
+    /// Completed jobs of one kind on one server, newest first.
+    public func finishedJobs(kind: String, server: String, limit: Int = 10) throws -> [JobRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE kind = ? AND server = ? AND status = 'completed' ORDER BY id DESC LIMIT ?",
+                             arguments: [kind, server, limit]).map(Self.job(from:))
+        }
+    }
+
     public func jobs(forEnvironment name: String, limit: Int = 50) throws -> [JobRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM job WHERE environment = ? ORDER BY id DESC LIMIT ?", arguments: [name, limit]).map(Self.job(from:))

@@ -208,6 +208,19 @@ struct CloneTests {
         #expect(try f.target("drifted").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
     }
 
+    @Test("the time estimate starts from the seeds' formula and, once the server has finished clones, comes from their measured speed")
+    func estimateLearnsFromHistory() throws {
+        let f = try CloneFixture()
+        let before = try f.ocore.jsonObject(["clone", "preview", "production", "--preset", "minimal", "--json"])
+        #expect(before["estimate_basis"] as? String == "the seeds' formula")
+        _ = try f.clone("learned", preset: "minimal")
+        let after = try f.ocore.jsonObject(["clone", "preview", "production", "--preset", "minimal", "--json"])
+        #expect(after["estimate_basis"] as? String == "1 past clone on this server")
+        // The small demo copies in seconds here; the generic formula assumes 10 MB/s plus 42 s.
+        let learned = try #require(after["estimated_seconds"] as? Int), generic = try #require(before["estimated_seconds"] as? Int)
+        #expect(learned < generic, "\(learned) s learned vs \(generic) s from the formula")
+    }
+
     @Test("bad targets are refused before anything is created")
     func badTargets() throws {
         let f = try CloneFixture()

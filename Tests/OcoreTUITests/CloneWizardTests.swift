@@ -9,7 +9,7 @@ struct CloneWizardTests {
     func wizard() -> DashboardState {
         var s = dashboard(rows, width: 100, height: 36)
         press(&s, .down)
-        #expect(update(&s, .key(.character("c"))) == [.loadImpacts(source: "production")])
+        #expect(update(&s, .key(.character("c"))) == [.loadImpacts(source: "production"), .loadCloneHistory("erp1"), .loadServerFacts("erp1")])
         return s
     }
 
@@ -49,6 +49,31 @@ struct CloneWizardTests {
         let effects = update(&s, .key(.character(" ")))
         guard case .startClone(let request)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
         #expect(request.replace && request.target == "staging" && request.targetType == .staging)
+    }
+
+    @Test("Options and Review show sizes, the estimate (the seeds' formula, then this server's history) and the disk check")
+    func estimateAndDisk() throws {
+        var s = wizard()
+        var status = EnvironmentStatus(reachability: .reachable)
+        status.databaseSize = 1_000_000_000
+        status.filestoreSize = 2_000_000_000
+        _ = update(&s, .statusUpdated(environment: "production", status))
+        guard case .cloneWizard(var w) = s.overlay else { Issue.record("no wizard"); return }
+        w.statuses["production"] = status
+        s.overlay = .cloneWizard(w)
+        press(&s, .tab, .tab)  // Options
+        var text = screen(s).text
+        let lines = text.split(separator: "\n").filter { $0.contains("Include") || $0.contains("Estimated") }.joined(separator: " | ")
+        #expect(text.contains("Include filestore (1.9 GiB, ~1m40s more; hard links on the same server)"), "\(lines)")
+        // 30 s + 1 GB at 10 MB/s + 2 GB at 20 MB/s + 30 s for Recommended.
+        #expect(text.contains("Estimated ~4m20s (the seeds' formula)"), "\(lines)")
+        _ = update(&s, .cloneHistoryLoaded(server: "erp1", CloneHistory(bytesPerSecond: 100_000_000, sanitizationSeconds: ["recommended": 15], samples: 3)))
+        #expect(screen(s).text.contains("Estimated ~50s (3 past clones on this server)"), "\(screen(s).text.split(separator: "\n").filter { $0.contains("Estimated") })")
+        press(&s, .tab)  // Review
+        #expect(screen(s).text.contains("Disk         checking erp1…"))
+        _ = update(&s, .serverFactsLoaded(server: "erp1", ServerFacts(freeBytes: 500_000_000, postgresVersion: "15")))
+        text = screen(s).text
+        #expect(text.contains("Disk         ✗ 476 MiB free on erp1, needs ~1.1 GiB"), "\(text.split(separator: "\n").filter { $0.contains("Disk") })")
     }
 
     @Test("Sanitization: presets with badges, options with live counts, a total; None needs the risk box")

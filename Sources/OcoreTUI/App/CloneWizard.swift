@@ -63,6 +63,9 @@ public struct CloneWizardState: Equatable, Sendable {
     public var destructiveAccepted = false
     /// The other environments' last known status, shown beside them in replace mode.
     public var statuses: [String: EnvironmentStatus] = [:]
+    /// What past clones onto each server measured, and each server's free disk, as they arrive.
+    public var history: [String: CloneHistory] = [:]
+    public var serverFacts: [String: ServerFacts] = [:]
 
     public init(source: EnvironmentRow, servers: [String], today: String, others: [EnvironmentRow] = []) {
         self.source = source
@@ -105,6 +108,22 @@ public struct CloneWizardState: Equatable, Sendable {
         if !url.text.isEmpty && !(url.text.hasPrefix("http://") || url.text.hasPrefix("https://")) { return "the URL must start with http:// or https://" }
         if preset == .none && !riskAccepted { return "preset None keeps real customer data: tick \"I understand the risk\"" }
         return nil
+    }
+
+    var targetServerName: String { replaced?.server ?? server }
+    var databaseBytes: Int64 { statuses[source.name]?.databaseSize ?? 0 }
+    var filestoreBytes: Int64 { includeFilestore ? (statuses[source.name]?.filestoreSize ?? 0) : 0 }
+
+    /// Expected duration and where the figure comes from (the seeds' formula, or past clones).
+    public var estimate: (seconds: Double, basis: String) {
+        CloneEstimate.seconds(databaseBytes: databaseBytes, filestoreBytes: filestoreBytes, crossServer: targetServerName != source.server,
+                              preset: preset, history: history[targetServerName])
+    }
+
+    /// Room needed on the target server: the database (and the filestore unless hard-linked on the
+    /// same server) plus 20 %, as the pre-checks require.
+    public var neededBytes: Int64 {
+        Int64(Double(databaseBytes + (targetServerName == source.server ? 0 : filestoreBytes)) * 1.2)
     }
 
     /// The environment replace mode would overwrite.

@@ -24,6 +24,8 @@ public struct DashboardSettings: Sendable {
     public var retention: (@Sendable (_ environment: String, _ sweep: Bool) throws -> [RetentionLine])?
     /// Free disk and PostgreSQL version of a server (off the UI thread).
     public var serverFacts: (@Sendable (String) -> ServerFacts)?
+    /// What finished clones onto a server measured.
+    public var cloneHistory: (@Sendable (String) throws -> CloneHistory)?
 
     public init(theme: Theme, escDelayMs: Int, probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)? = nil, mouse: Bool = false) {
         self.theme = theme
@@ -178,6 +180,9 @@ public final class DashboardRuntime {
                     inbox.post(.backupActionFinished("retention: \(error)", ok: false))
                 }
             }
+        case .loadCloneHistory(let server):
+            guard let load = settings.cloneHistory, let history = try? load(server) else { return }
+            apply(.cloneHistoryLoaded(server: server, history), terminal)
         case .loadServerFacts(let server):
             guard let facts = settings.serverFacts else { return }
             let inbox = self.inbox

@@ -185,6 +185,7 @@ public enum Message: Equatable, Sendable {
     case backupActionFinished(String, ok: Bool)
     case restorePointsLoaded(environment: String, [RestorePointRecord])
     case jobResultLoaded(Int64, String)
+    case cloneHistoryLoaded(server: String, CloneHistory)
     case serverFactsLoaded(server: String, ServerFacts)
     case retentionLoaded(environment: String, [RetentionLine], swept: Bool)
 }
@@ -207,6 +208,8 @@ public enum Effect: Equatable, Sendable {
     case loadRetention(environment: String, sweep: Bool)
     /// Free disk and PostgreSQL version of a server, for the restore dialog.
     case loadServerFacts(String)
+    /// What past clones onto a server measured, for the wizard's estimate.
+    case loadCloneHistory(String)
 }
 
 /// Where the dashboard's parts are on screen: one computation for the view and for mouse hits.

@@ -77,7 +77,15 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         guard environment == state.focusedEnvironment?.name else { return [] }
         state.environmentRestorePoints = points
     case let .serverFactsLoaded(server, facts):
+        if case .cloneWizard(var wizard) = state.overlay {
+            wizard.serverFacts[server] = facts
+            state.overlay = .cloneWizard(wizard)
+        }
         serverFactsLoaded(&state, server: server, facts: facts)
+    case let .cloneHistoryLoaded(server, history):
+        guard case .cloneWizard(var wizard) = state.overlay else { return [] }
+        wizard.history[server] = history
+        state.overlay = .cloneWizard(wizard)
     case let .retentionLoaded(environment, lines, swept):
         return retentionLoaded(&state, environment: environment, lines: lines, swept: swept)
     case let .jobProgressLoaded(job, steps, log):
@@ -303,7 +311,7 @@ private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
                                   others: state.environments.filter { $0.name != env.name })
     wizard.statuses = state.statuses
     state.overlay = .cloneWizard(wizard)
-    return [.loadImpacts(source: env.name)]
+    return [.loadImpacts(source: env.name)] + servers.flatMap { [Effect.loadCloneHistory($0), .loadServerFacts($0)] }
 }
 
 private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> [Effect] {

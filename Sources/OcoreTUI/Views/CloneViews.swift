@@ -73,16 +73,36 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
         }
         lines.append(("Affects approximately \(wizard.affectedRecords) records\(wizard.counting ? " (counting…)" : "")", theme[.title], false))
     case .options:
-        lines.append(("\(wizard.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) Include filestore (hard links on the same server, tar stream across servers)",
+        let sameServer = wizard.targetServerName == wizard.source.server
+        let fsSize = wizard.statuses[wizard.source.name]?.filestoreSize
+        let fsCost = fsSize.map { bytes in
+            let with = CloneEstimate.seconds(databaseBytes: 0, filestoreBytes: bytes, crossServer: !sameServer, preset: .none, history: wizard.history[wizard.targetServerName]).seconds
+            let without = CloneEstimate.seconds(databaseBytes: 0, filestoreBytes: 0, crossServer: !sameServer, preset: .none, history: wizard.history[wizard.targetServerName]).seconds
+            return "\(bytesText(bytes)), ~\(Duration.seconds(max(with - without, 0)).shortText) more"
+        } ?? "size unknown"
+        lines.append(("\(wizard.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) Include filestore (\(fsCost); \(sameServer ? "hard links on the same server" : "tar stream across servers"))",
                       theme[.text], focused(.filestore)))
-        lines.append(("Database: pg_dump | pg_restore streamed, production stays online", theme[.muted], false))
+        lines.append(("Database: pg_dump | pg_restore streamed, no temporary file, production stays online", theme[.muted], false))
+        lines.append(("Transfer: uncompressed on one server; one SSH stream per side across servers", theme[.muted], false))
+        let e = wizard.estimate
+        lines.append(("Estimated ~\(Duration.seconds(e.seconds).shortText) (\(e.basis))", theme[.title], false))
     case .review:
         let r = wizard.request
         lines += [("Source       \(r.source) (\(wizard.source.type.rawValue), \(wizard.source.server))", theme[.text], false),
                   ("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)", r.replace ? theme[.danger] : theme[.text], false),
                   ("URL          \(r.targetURL ?? "(none)")", theme[.text], false),
                   ("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records", theme[.text], false),
-                  ("Filestore    \(r.includeFilestore ? "yes" : "no")", theme[.text], false), ("", theme[.text], false)]
+                  ("Filestore    \(r.includeFilestore ? "yes" : "no")", theme[.text], false)]
+        let e = wizard.estimate
+        lines.append(("Estimate     ~\(Duration.seconds(e.seconds).shortText) (\(e.basis)) · database \(bytesText(wizard.databaseBytes)) + filestore \(bytesText(wizard.filestoreBytes))",
+                      theme[.text], false))
+        if let facts = wizard.serverFacts[wizard.targetServerName], let free = facts.freeBytes {
+            let ok = free >= wizard.neededBytes
+            lines.append(("Disk         \(ok ? "✓" : "✗") \(bytesText(free)) free on \(wizard.targetServerName), needs ~\(bytesText(wizard.neededBytes))", ok ? theme[.success] : theme[.danger], false))
+        } else {
+            lines.append(("Disk         checking \(wizard.targetServerName)…", theme[.muted], false))
+        }
+        lines.append(("", theme[.text], false))
         if let problem = wizard.problem(existing: environments) { lines.append(("✗ \(problem)", theme[.danger], false)) } else {
             lines.append(("✓ ready", theme[.success], false))
         }

@@ -1,0 +1,34 @@
+import Foundation
+import OcoreModel
+import OcoreStore
+
+/// Reads what finished clones onto a server measured (sizes from their state, durations from
+/// their steps), for estimates that learn from this machine rather than a generic formula.
+public struct CloneHistoryLoader: Sendable {
+    public let store: SQLiteStateStore
+
+    public init(store: SQLiteStateStore) {
+        self.store = store
+    }
+
+    public func history(server: String, limit: Int = 10) throws -> CloneHistory {
+        var rates: [Double] = []
+        var sanitizing: [String: [Double]] = [:]
+        for job in try store.finishedJobs(kind: "clone", server: server, limit: limit) {
+            let state = (try? JSONSerialization.jsonObject(with: Data(try store.jobState(job.id).utf8)) as? [String: String]) ?? [:]
+            let bytes = (Int64(state["database_size"] ?? "") ?? 0) + (Int64(state["filestore_size"] ?? "") ?? 0)
+            let steps = try store.steps(ofJob: job.id)
+            func seconds(_ s: JobStepRecord) -> Double? {
+                guard let a = s.startedAt.flatMap(Timestamp.parse), let b = s.endedAt.flatMap(Timestamp.parse) else { return nil }
+                return b.timeIntervalSince(a)
+            }
+            let sanitize = steps.filter { $0.name == "sanitizing" }.compactMap(seconds).reduce(0, +)
+            let copy = steps.filter { $0.name != "sanitizing" }.compactMap(seconds).reduce(0, +)
+            if bytes > 0, copy > 0 { rates.append(Double(bytes) / copy) }
+            let preset = ((try? JSONSerialization.jsonObject(with: Data(job.parameters.utf8))) as? [String: Any])?["preset"] as? String
+            if let preset { sanitizing[preset, default: []].append(sanitize) }
+        }
+        func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }
+        return CloneHistory(bytesPerSecond: median(rates), sanitizationSeconds: sanitizing.compactMapValues(median), samples: rates.count)
+    }
+}
