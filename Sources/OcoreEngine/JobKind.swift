@@ -85,11 +85,7 @@ public final class StepContext: @unchecked Sendable {
     }
 
     public func setState(_ key: String, _ value: String?) throws {
-        try lock.withLock {
-            var current = state
-            current[key] = value
-            try store.setJobState(jobID, String(decoding: try JSONEncoder().encode(current), as: UTF8.self))
-        }
+        try store.setJobStateValue(jobID, key: key, value: value)
     }
 
     /// Reports progress within the step (0…1). Writes are coalesced to a few per second so the

@@ -115,13 +115,13 @@ enum ProcessTracker {
     }
 
     private static func update(job: Int64, store: SQLiteStateStore, _ change: (inout Set<String>) -> Void) {
+        // Only this key changes, in one transaction: the steps' own keys are never overwritten.
         lock.withLock {
-            let json = (try? store.jobState(job)) ?? "{}"
-            var state = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
-            var set = Set((state["processes"] ?? "").split(separator: ",").map(String.init))
-            change(&set)
-            state["processes"] = set.sorted().joined(separator: ",")
-            if let data = try? JSONEncoder().encode(state) { try? store.setJobState(job, String(decoding: data, as: UTF8.self)) }
+            try? store.updateJobStateValue(job, key: "processes") { current in
+                var set = Set((current ?? "").split(separator: ",").map(String.init))
+                change(&set)
+                return set.sorted().joined(separator: ",")
+            }
         }
     }
 

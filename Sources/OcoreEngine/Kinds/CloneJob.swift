@@ -71,16 +71,20 @@ public struct CloneJob: JobKind {
         let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
         try Names.validateInventoryName(p.target, kind: "environment")
         try Names.validateDatabaseName(p.targetDatabase)
+        let overlap = FilestoreOverlap()
         let steps: [StepDefinition] = [
             StepDefinition(name: "pre_checks", title: "Pre-checks", run: { try Self.preChecks(p, $0) }),
             StepDefinition(name: "validating", title: "Validating source", run: { try Self.validateSource(p, $0) }),
             StepDefinition(name: "creating_target", title: "Creating target", run: { try Self.createTarget(p, $0) },
                            compensate: { try Self.dropTarget(p, $0) }),
             StepDefinition(name: "copying_addons", title: "Copying addons", run: { try Self.copyAddons(p, $0) }),
-            StepDefinition(name: "backing_up_database", title: "Database dump", run: { try Self.copyDatabase(p, $0, post: false) },
-                           compensate: { try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
-            StepDefinition(name: "backing_up_filestore", title: "Filestore", run: { try Self.copyFilestore(p, $0) },
-                           compensate: { try Self.removeFilestore(p, $0) }),
+            // The filestore copy starts with the database copy and runs beside it (disk against
+            // PostgreSQL's CPU); its own step waits for it.
+            StepDefinition(name: "backing_up_database", title: "Database dump",
+                           run: { try Self.startFilestore(p, $0, overlap); try Self.copyDatabase(p, $0, post: false) },
+                           compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0); try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
+            StepDefinition(name: "backing_up_filestore", title: "Filestore", run: { try Self.finishFilestore(p, $0, overlap) },
+                           compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0) }),
             StepDefinition(name: "restoring_database", title: "Database restore", run: { try Self.copyDatabase(p, $0, post: true) },
                            compensate: { try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
             StepDefinition(name: "restoring_filestore", title: "Filestore restore (check)", run: { try Self.checkFilestore(p, $0) }),
@@ -285,7 +289,36 @@ public struct CloneJob: JobKind {
         context.log(.info, "indexes and constraints built with \(jobs) parallel job(s)")
     }
 
-    static func copyFilestore(_ p: Parameters, _ context: StepContext) throws {
+    /// Starts the filestore copy on its own thread, after the same checks as a copy in place.
+    static func startFilestore(_ p: Parameters, _ context: StepContext, _ overlap: FilestoreOverlap) throws {
+        guard p.includeFilestore else { return }
+        let sides = try sides(p, context)
+        let target = targetFilestore(p, sides)
+        guard try RemoteFileSystem(sides.sourceExecutor).stat(sides.source.filestore) != nil else { return }
+        if try RemoteFileSystem(sides.targetExecutor).stat(target) != nil {
+            throw CloneError.check("target filestore", "\(target) already exists on \(sides.targetServer.name)")
+        }
+        let bytes = overlap.bytes, stop = overlap.stop
+        overlap.work = BackgroundWork { try copyFilestore(p, context, progress: { bytes.set($0) }, cancellation: stop) }
+        context.log(.info, "filestore copy started beside the database copy")
+    }
+
+    /// Waits for the filestore copy started with the database (or copies it now if it was not).
+    static func finishFilestore(_ p: Parameters, _ context: StepContext, _ overlap: FilestoreOverlap) throws {
+        guard let work = overlap.work else { return try copyFilestore(p, context, progress: nil, cancellation: context.cancellation) }
+        let expected = max(Double(context.state["filestore_size"] ?? "") ?? 1, 1)
+        while !work.isDone {
+            if context.cancellation.isCancelled { overlap.stop.cancel() }
+            let done = overlap.bytes.value
+            context.progress(done > 0 ? min(Double(done) / expected, 0.99) : 0.5,
+                             message: done > 0 ? "\(formatBytes(done)) streamed" : "copying (started with the database)")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try context.checkCancelled()
+        try work.wait().get()
+    }
+
+    static func copyFilestore(_ p: Parameters, _ context: StepContext, progress: (@Sendable (Int64) -> Void)?, cancellation: CancellationFlag) throws {
         guard p.includeFilestore else { return context.log(.info, "filestore not copied (--no-filestore)") }
         let sides = try sides(p, context)
         let source = sides.source.filestore
@@ -297,7 +330,7 @@ public struct CloneJob: JobKind {
         try targetFS.makeDirectory((target as NSString).deletingLastPathComponent)
         if sides.sameServer {
             // Odoo never rewrites a stored file, so hard links are a safe, instant copy.
-            let result = try sides.targetExecutor.run(Command(["cp", "-al", "--", source, target]), cancellation: context.cancellation)
+            let result = try sides.targetExecutor.run(Command(["cp", "-al", "--", source, target]), cancellation: cancellation)
             if !result.succeeded {
                 context.log(.warning, "hard links failed (\(result.summary)); copying instead")
                 try? targetFS.removeTree(target)
@@ -305,10 +338,7 @@ public struct CloneJob: JobKind {
             }
             context.log(.info, "filestore hard-linked into \(target)")
         } else {
-            let expected = max(Double(context.state["filestore_size"] ?? "") ?? 1, 1)
-            let bytes = try RemoteFileSystem.copyTree(from: sourceFS, source, to: targetFS, target, progress: { b in
-                context.progress(min(Double(b) / expected, 0.99), message: "\(formatBytes(b)) streamed")
-            }, cancellation: context.cancellation)
+            let bytes = try RemoteFileSystem.copyTree(from: sourceFS, source, to: targetFS, target, progress: progress, cancellation: cancellation)
             context.log(.info, "filestore streamed to \(sides.targetServer.name) (\(formatBytes(bytes)))")
         }
     }
@@ -448,5 +478,19 @@ public enum CloneError: Error, CustomStringConvertible {
         case let .check(name, detail): "check \"\(name)\" failed: \(detail)"
         case let .command(program, detail): "\(program) failed: \(detail)"
         }
+    }
+}
+
+/// A filestore copy running beside the database copy: its thread, a way to stop it, its bytes.
+final class FilestoreOverlap: @unchecked Sendable {
+    var work: BackgroundWork<Void>?
+    let stop = CancellationFlag()
+    let bytes = ByteCounter()
+
+    /// Stops a copy still running and waits for it, so what it wrote can be removed.
+    func stopAndWait() {
+        guard let work else { return }
+        stop.cancel()
+        _ = work.wait()
     }
 }
