@@ -28,7 +28,7 @@ struct ClonePreviewTests {
         let sql = { (q: String) in Int(try psql.scalar(q) ?? "-1")! }
         let notUser = "id NOT IN (SELECT partner_id FROM res_users WHERE active)"
         #expect(count("anonymize_emails") == (try sql("SELECT count(*) FROM res_partner WHERE email IS NOT NULL AND email <> '' AND \(notUser)")))
-        #expect(count("anonymize_phones") == (try sql("SELECT count(*) FROM res_partner WHERE (phone IS NOT NULL OR mobile IS NOT NULL) AND \(notUser)")))
+        #expect(count("anonymize_phones") == (try sql("SELECT count(*) FROM res_partner WHERE (phone IS NOT NULL OR mobile IS NOT NULL) AND \(notUser) AND id NOT IN (SELECT partner_id FROM res_company)")))
         #expect(count("disable_mail_servers") == (try sql("SELECT count(*) FROM ir_mail_server WHERE active")))
         #expect(count("clear_mail_queue") == (try sql("SELECT count(*) FROM mail_mail WHERE state IN ('outgoing', 'exception')")))
         #expect(count("clear_payment_providers") == (try sql("SELECT count(*) FROM payment_provider WHERE state <> 'disabled'")))

@@ -83,6 +83,30 @@ struct CloneTests {
         #expect(try t.scalar(leak) == "0")
         // The same customer has the same fake address in res_partner and in the chatter.
         #expect(try t.scalar("SELECT count(*) FROM mail_message m JOIN res_partner p ON p.id = m.author_id WHERE p.email LIKE 'user_%@staging.local' AND m.email_from NOT LIKE '%' || p.email || '%'") == "0")
+        // Phones likewise: no customer's number left in the chatter or the SMS queue, and the
+        // number a customer had is the same fake number in their record and in the messages.
+        let customerPhones = try TestPostgres.psql(f.source).query("""
+            SELECT DISTINCT phone FROM res_partner WHERE phone IS NOT NULL AND id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))
+               AND id NOT IN (SELECT partner_id FROM res_company)
+            """).map { $0[0] }
+        #expect(customerPhones.count > 100)
+        let quoted = try TestPostgres.psql(f.source).scalar("""
+            SELECT count(*) FROM mail_message m WHERE EXISTS (SELECT 1 FROM res_partner p WHERE p.phone IS NOT NULL AND position(p.phone IN m.body) > 0
+               AND p.id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active)))
+            """)
+        #expect((Int(quoted ?? "0") ?? 0) > 0, "the demo quotes customers' numbers in its chatter")
+        let phoneList = customerPhones.map(SQL.literal).joined(separator: ",")
+        #expect(try t.scalar("SELECT count(*) FROM mail_message m WHERE m.body LIKE ANY (ARRAY[\(customerPhones.map { SQL.literal("%" + $0 + "%") }.joined(separator: ","))])") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM sms_sms WHERE number IN (\(phoneList))") == "0")
+        #expect(try t.scalar("SELECT count(*) FROM res_partner WHERE phone IN (\(phoneList)) AND id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active)) AND id NOT IN (SELECT partner_id FROM res_company)") == "0")
+        let pair = try TestPostgres.psql(f.source).query("""
+            SELECT p.id, p.phone, m.id FROM mail_message m JOIN res_partner p ON position(p.phone IN m.body) > 0
+             WHERE p.phone IS NOT NULL AND p.id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active)) ORDER BY m.id LIMIT 1
+            """).first ?? []
+        if pair.count == 3 {
+            let fake = try t.scalar("SELECT phone FROM res_partner WHERE id = \(pair[0])") ?? "?"
+            #expect(try t.scalar("SELECT position(\(SQL.literal(fake)) IN body) > 0 FROM mail_message WHERE id = \(pair[2])") == "t", "\(fake) in message \(pair[2])")
+        }
         #expect(try t.query("SELECT name, active FROM ir_mail_server ORDER BY name").map { $0.joined(separator: "=") }
                 == ["Old relay=f", "Production SMTP=f", "Transactional (Mailgun)=f", "neutralization - disable emails=t"])
         #expect(try t.scalar("SELECT count(*) FROM ir_config_parameter WHERE value <> '' AND (key ILIKE '%api_key%' OR key ILIKE '%token%' OR key ILIKE '%password%' OR key ILIKE '%credential%')") == "0")

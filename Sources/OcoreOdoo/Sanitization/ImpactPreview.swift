@@ -44,7 +44,7 @@ public struct ImpactPreview: Sendable {
         Term(option: "disable_mail_templates", table: "mail_template", columns: ["active"], condition: "active"),
         Term(option: "anonymize_emails", table: "res_partner", columns: ["email"], condition: "email IS NOT NULL AND email <> '' AND \(notActiveUser)"),
         Term(option: "anonymize_phones", table: "res_partner", columns: ["phone", "mobile"],
-             condition: "(phone IS NOT NULL OR mobile IS NOT NULL) AND \(notActiveUser)"),
+             condition: "(phone IS NOT NULL OR mobile IS NOT NULL) AND \(notActiveUser) AND id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)"),
         Term(option: "anonymize_addresses", table: "res_partner", columns: ["street"], condition: "street IS NOT NULL AND \(notActiveUser)"),
         Term(option: "anonymize_company_names", table: "res_partner", columns: ["is_company"],
              condition: "is_company AND id <> ALL(ARRAY(SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL))"),

@@ -34,7 +34,8 @@ public struct SanitizationProof: Sendable {
         case "disable_mail_templates": return ("mail_template", ["active"], "active")
         case "anonymize_emails":
             return ("res_partner", ["email"], "email IS NOT NULL AND email <> '' AND email NOT LIKE '%@staging.local' AND \(notUser) AND lower(email) NOT IN (SELECT lower(p.email) FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active AND p.email IS NOT NULL)")
-        case "anonymize_phones": return ("res_partner", ["phone", "mobile"], "((phone IS NOT NULL AND phone NOT LIKE '555-%') OR mobile IS NOT NULL) AND \(notUser)")
+        case "anonymize_phones":
+            return ("res_partner", ["phone", "mobile"], "((phone IS NOT NULL AND phone NOT LIKE '555-%') OR mobile IS NOT NULL) AND \(notUser) AND id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)")
         case "clear_api_keys": return ("ir_config_parameter", ["key", "value"], "value <> '' AND \(ImpactPreview.keyMatches(ImpactPreview.apiKeyPatterns)) AND key NOT IN ('database.secret')")
         case "update_base_url":
             guard let url = targetURL else { return nil }
@@ -91,6 +92,27 @@ public struct SanitizationProof: Sendable {
                     let row = try target.query("SELECT \(counts) FROM \(SQL.identifier(table))").first ?? []
                     for (column, value) in zip(cols, row) where (Int(value) ?? 0) > 0 {
                         findings.append(Finding(location: "\(table).\(column)", count: Int(value)!, detail: "real customer e-mail addresses found"))
+                    }
+                }
+            }
+        }
+        if options.contains("anonymize_phones") {
+            // A sample of the source's customer numbers, as written there, looked for everywhere.
+            let phones = try source.query("""
+                SELECT DISTINCT v FROM res_partner p CROSS JOIN LATERAL unnest(ARRAY[p.phone, p.mobile]) AS v
+                 WHERE v IS NOT NULL AND length(regexp_replace(v, '[^0-9]', '', 'g')) >= 6
+                   AND p.id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))
+                   AND (to_regclass('res_company') IS NULL OR p.id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL))
+                 ORDER BY 1 LIMIT \(sample)
+                """).map { $0[0] }
+            if !phones.isEmpty {
+                let patterns = "ARRAY[" + phones.map { SQL.literal("%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%") }.joined(separator: ",") + "]"
+                for table in textColumns.keys.sorted() {
+                    let cols = textColumns[table]!
+                    let counts = cols.map { "count(*) FILTER (WHERE \(SQL.identifier($0)) LIKE ANY (\(patterns)))" }.joined(separator: ", ")
+                    let row = try target.query("SELECT \(counts) FROM \(SQL.identifier(table))").first ?? []
+                    for (column, value) in zip(cols, row) where (Int(value) ?? 0) > 0 {
+                        findings.append(Finding(location: "\(table).\(column)", count: Int(value)!, detail: "real customer phone numbers found"))
                     }
                 }
             }

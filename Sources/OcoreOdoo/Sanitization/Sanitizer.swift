@@ -45,6 +45,15 @@ public struct Sanitizer: Sendable {
                                                    ("mail_mail", "email_to"), ("mail_mail", "email_cc"), ("mail_mail", "body_html"),
                                                    ("mail_tracking_value", "old_value_char"), ("mail_tracking_value", "new_value_char")]
 
+    /// Free text where customers' phone numbers turn up (chatter, SMS, mail bodies, tracking).
+    static let phoneTextColumns: [(String, String)] = [("mail_message", "body"), ("mail_mail", "body_html"), ("sms_sms", "body"),
+                                                       ("mail_tracking_value", "old_value_char"), ("mail_tracking_value", "new_value_char")]
+    /// Columns that hold one phone number each, outside the partner itself.
+    static let phoneColumns: [(String, String)] = [("sms_sms", "number"), ("crm_lead", "phone"), ("crm_lead", "mobile"),
+                                                   ("res_partner", "phone_sanitized"), ("crm_lead", "phone_sanitized")]
+    /// Something that looks like a phone number in text: a digit, then digits and separators, a digit.
+    static let phonePattern = "\\+?[0-9][0-9 .()/-]{5,}[0-9]"
+
     public func apply(_ keys: [String], context: Context) throws -> [Result] {
         let schema = try psql.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")
         var columns: [String: Set<String>] = [:]
@@ -65,6 +74,11 @@ public struct Sanitizer: Sendable {
     static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
 
     static let notActiveUser = "id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))"
+
+    /// The companies' own partners (their switchboard number is not a customer's personal data).
+    static func notCompany(_ id: String, _ columns: [String: Set<String>]) -> String {
+        columns["res_company"]?.contains("partner_id") == true ? "\(id) <> ALL(ARRAY(SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL))" : "true"
+    }
 
     /// SQL for one option, or the reason it does not apply to this schema.
     static func plan(_ key: String, columns: [String: Set<String>], context: Context) -> ([String], String?) {
@@ -129,7 +143,46 @@ public struct Sanitizer: Sendable {
             return (sql, nil)
         case "anonymize_phones":
             if let r = has("res_partner", "phone", "mobile") { return ([], r) }
-            return (["UPDATE res_partner SET phone = '555-' || lpad(id::text, 4, '0'), mobile = NULL WHERE (phone IS NOT NULL OR mobile IS NOT NULL) AND \(notActiveUser);"], nil)
+            // Like e-mails: one mapping per clone from each customer's number (compared by its
+            // digits) to that partner's fake number, applied to the partner, to phone columns
+            // elsewhere and to numbers quoted in free text; active users' own numbers are kept.
+            var sql = ["""
+                CREATE TEMP TABLE ocore_phone_map ON COMMIT DROP AS
+                    SELECT DISTINCT ON (digits) digits, fake FROM (
+                        SELECT regexp_replace(v, '[^0-9]', '', 'g') AS digits, '555-' || lpad(p.id::text, 4, '0') AS fake, p.id
+                          FROM res_partner p CROSS JOIN LATERAL unnest(ARRAY[p.phone, p.mobile]) AS v
+                         WHERE v IS NOT NULL AND p.\(notActiveUser) AND \(notCompany("p.id", columns))) s
+                     WHERE length(digits) >= 6 ORDER BY digits, id;
+                CREATE INDEX ON ocore_phone_map (digits);
+                CREATE FUNCTION pg_temp.ocore_phones(t text, keyed boolean) RETURNS text LANGUAGE plpgsql AS $f$
+                DECLARE m text; r text := t; d text; fake text;
+                BEGIN
+                    IF t IS NULL OR t !~ '[0-9]{3}' THEN RETURN t; END IF;
+                    FOR m IN SELECT DISTINCT (regexp_matches(t, \(SQL.literal(Self.phonePattern)), 'g'))[1] LOOP
+                        d := regexp_replace(m, '[^0-9]', '', 'g');
+                        CONTINUE WHEN length(d) < 6 OR m LIKE '555-%';
+                        SELECT e.fake INTO fake FROM ocore_phone_map e WHERE e.digits = d;
+                        IF fake IS NULL AND keyed THEN fake := '555-x' || left(md5(\(SQL.literal(context.mappingKey)) || d), 6); END IF;
+                        IF fake IS NOT NULL THEN r := replace(r, m, fake); END IF;
+                    END LOOP;
+                    RETURN r;
+                END $f$;
+                """]
+            // A column of phone numbers: every number in it is a customer's (keyed when unknown);
+            // free text: only the customers' known numbers (dates and amounts are digits too).
+            for (table, column) in Self.phoneColumns where columns[table]?.contains(column) == true && !(table == "res_partner") {
+                let c = SQL.identifier(column)
+                sql.append("UPDATE \(SQL.identifier(table)) SET \(c) = pg_temp.ocore_phones(\(c), true) WHERE \(c) ~ '[0-9]{3}' AND \(c) IS DISTINCT FROM pg_temp.ocore_phones(\(c), true);")
+            }
+            for (table, column) in Self.phoneTextColumns where columns[table]?.contains(column) == true {
+                let c = SQL.identifier(column)
+                sql.append("UPDATE \(SQL.identifier(table)) SET \(c) = pg_temp.ocore_phones(\(c), false) WHERE \(c) ~ '[0-9]{3}' AND \(c) IS DISTINCT FROM pg_temp.ocore_phones(\(c), false);")
+            }
+            sql.append("UPDATE res_partner SET phone = '555-' || lpad(id::text, 4, '0'), mobile = NULL WHERE (phone IS NOT NULL OR mobile IS NOT NULL) AND \(notActiveUser) AND \(notCompany("id", columns));")
+            if columns["res_partner"]?.contains("phone_sanitized") == true {
+                sql.append("UPDATE res_partner SET phone_sanitized = phone WHERE phone LIKE '555-%' AND phone_sanitized IS DISTINCT FROM phone;")
+            }
+            return (sql, nil)
         case "anonymize_addresses":
             if let r = has("res_partner", "street", "street2", "city", "zip") { return ([], r) }
             return (["UPDATE res_partner SET street = 'Street ' || id, street2 = NULL, city = 'Staging City', zip = '00000' WHERE street IS NOT NULL AND \(notActiveUser);"], nil)
