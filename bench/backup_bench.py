@@ -13,7 +13,10 @@ against `pg_restore -j 2` of a `pg_dump -Fd` folder already on disk followed by 
 
 Usage: bench/backup_bench.py HOME [--runs K] [--ocore PATH]   (HOME: an `ocore demo --scale large` home)
 """
-import argparse, json, os, shutil, statistics, subprocess, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import sh, timed
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -29,16 +32,6 @@ FS_ROOT = os.path.dirname(SRC_FS)
 STORE = tempfile.mkdtemp(prefix="ocore-bench-store-", dir="/var/tmp")
 subprocess.run([OCORE, "storage", "rm", "bench"] + H, capture_output=True)
 subprocess.run([OCORE, "storage", "add", "bench", "--dir", STORE] + H, check=True, capture_output=True)
-
-
-def sh(cmd, **kw):
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
-
-
-def timed(f):
-    t = time.monotonic()
-    f()
-    return time.monotonic() - t
 
 
 def backup_ocore(i):

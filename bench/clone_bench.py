@@ -19,7 +19,7 @@ Usage: bench/clone_bench.py HOME [--runs K] [--ocore PATH] [--only online,fast,c
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SSHD, summary
+from common import SSHD, sh, summary
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -34,10 +34,6 @@ env = json.loads(subprocess.run([OCORE, "env", "show", "production", "--json", "
 PG = ["-h", env["pg_host"], "-p", str(env["pg_port"]), "-U", env["pg_user"]]
 SRC_DB, SRC_FS = env["db_name"], env["filestore"]
 FS_ROOT = os.path.dirname(SRC_FS)
-
-
-def sh(cmd, **kw):
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
 
 
 def drop(db):

@@ -42,7 +42,9 @@ subprocess.run([OCORE, "demo", "--no-tui", "--scale", "small" if args.quick else
 def run(script, *extra):
     step(f"{script} {' '.join(extra)}")
     t = time.monotonic()
-    out = subprocess.run([sys.executable, os.path.join(HERE, script), *extra], cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, os.path.join(HERE, script), *extra], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench: {script} failed:\n{out.stderr[-3000:]}")
     step(f"{script} done in {time.monotonic() - t:.0f} s")
     return json.loads(out.stdout)
 

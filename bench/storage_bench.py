@@ -9,7 +9,10 @@ the baseline.
 
 Usage: bench/storage_bench.py HOME [--runs K] [--ocore PATH] [--format odoo-zip|folder]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import SSHD, free_port, wait_port
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -23,23 +26,6 @@ WORK = tempfile.mkdtemp(prefix="ocore-storage-bench-", dir="/var/tmp")
 procs = []
 
 
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def wait_port(host, port, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on {host}:{port}")
-
-
 def spawn(cmd, **kw):
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(WORK + "/servers.log", "a"), **kw)
     procs.append(p)
@@ -47,29 +33,13 @@ def spawn(cmd, **kw):
 
 
 def ocore(*a, env=None, check=True):
-    return subprocess.run([OCORE, *a, *H], capture_output=True, check=check, env={**os.environ, **(env or {})})
+    out = subprocess.run([OCORE, *a, *H], capture_output=True, env={**os.environ, **(env or {})})
+    if check and out.returncode != 0:
+        raise SystemExit(f"ocore {' '.join(a)} failed: {out.stderr.decode()[-2000:]} {out.stdout.decode()[-2000:]}")
+    return out
 
 
-# SFTP: sshd on 127.0.0.4 with throwaway keys.
-for k in ("host", "user"):
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{WORK}/{k}"], check=True)
-shutil.copy(f"{WORK}/user.pub", f"{WORK}/authorized_keys")
-ssh_port = free_port("127.0.0.4")
-open(f"{WORK}/sshd.conf", "w").write(f"""Port {ssh_port}
-ListenAddress 127.0.0.4
-HostKey {WORK}/host
-AuthorizedKeysFile {WORK}/authorized_keys
-PidFile {WORK}/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-PermitRootLogin prohibit-password
-Subsystem sftp internal-sftp
-""")
-os.makedirs("/run/sshd", exist_ok=True)
-spawn(["/usr/sbin/sshd", "-D", "-e", "-f", f"{WORK}/sshd.conf"])
-host_key = open(f"{WORK}/host.pub").read().split()
-open(f"{WORK}/known_hosts", "w").write(f"[127.0.0.4]:{ssh_port} {host_key[0]} {host_key[1]}\n")
+sshd = SSHD("127.0.0.4")
 # S3: moto (no signature checking: this measures transfer, the tests check signing).
 s3_port = free_port()
 spawn(["moto_server", "-H", "127.0.0.1", "-p", str(s3_port)])
@@ -83,17 +53,15 @@ from pyftpdlib.servers import FTPServer
 a = DummyAuthorizer(); a.add_user('bench', 'bench', '{WORK}/ftp', perm='elradfmwMT'); FTPHandler.authorizer = a
 FTPServer(('127.0.0.1', {ftp_port}), FTPHandler).serve_forever()
 """])
-wait_port("127.0.0.4", ssh_port)
 wait_port("127.0.0.1", s3_port)
 wait_port("127.0.0.1", ftp_port)
 subprocess.run(["python3", "-c", f"import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:{s3_port}', region_name='us-east-1', "
                 f"aws_access_key_id='a', aws_secret_access_key='b').create_bucket(Bucket='bench')"], check=True)
 
 ENV = {"B_AK": "a", "B_SK": "b", "B_FTP": "bench"}
-user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
 targets = {
     "dir": ["--dir", WORK + "/dir"],
-    "sftp": ["--sftp", f"{user}@127.0.0.4:{ssh_port}:{WORK}/sftp", "--identity", f"{WORK}/user", "--known-hosts", f"{WORK}/known_hosts"],
+    "sftp": ["--sftp", f"{sshd.user}@127.0.0.4:{sshd.port}:{WORK}/sftp", "--identity", sshd.identity, "--known-hosts", sshd.known_hosts],
     "s3": ["--s3", "bench/ocore", "--endpoint", f"http://127.0.0.1:{s3_port}", "--region", "us-east-1", "--access-key-env", "B_AK", "--secret-key-env", "B_SK"],
     "ftp": ["--ftp", f"bench@127.0.0.1:{ftp_port}:/b", "--password-env", "B_FTP"],
 }
@@ -119,6 +87,7 @@ try:
 finally:
     for p in procs:
         p.terminate()
+    sshd.stop()
     for name in targets:
         ocore("storage", "rm", "sb-" + name, check=False)
 

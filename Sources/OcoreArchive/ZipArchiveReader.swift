@@ -52,6 +52,19 @@ public final class ZipArchiveReader: @unchecked Sendable {
         }
     }
 
+    /// Size and SHA-256 of every regular member passing `include`, in one pass.
+    public func memberDigests(where include: (String) -> Bool = { _ in true }) throws -> [String: (size: Int64, sha256: String)] {
+        var digests: [String: (size: Int64, sha256: String)] = [:]
+        var hasher = SHA256(), size: Int64 = 0, current: String?
+        func close() { if let current { digests[current] = (size, hasher.finalize().hexString) } }
+        try readAll(where: include, begin: { name, _ in
+            close()
+            current = name; hasher = SHA256(); size = 0
+        }, chunk: { data in hasher.update(data: data); size += Int64(data.count) })
+        close()
+        return digests
+    }
+
     public func data(_ name: String, limit: Int = 64 << 20) throws -> Data {
         var out = Data()
         try read(name) { chunk in

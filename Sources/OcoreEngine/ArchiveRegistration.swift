@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OcoreArchive
 import OcoreModel
@@ -44,14 +43,7 @@ public struct ArchiveRegistration: Sendable {
 
         // Odoo's fields from the archive's own manifest, when it has one.
         let odoo = (try? zip.data("manifest.json", limit: 16 << 20)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        var members: [String: BackupManifest.Member] = [:]
-        var hasher = SHA256(), size: Int64 = 0, current: String?
-        func closeMember() { if let current { members[current] = BackupManifest.Member(size: size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined()) } }
-        try zip.readAll(where: { _ in true }, begin: { name, _ in
-            closeMember()
-            current = name; hasher = SHA256(); size = 0
-        }, chunk: { data in hasher.update(data: data); size += Int64(data.count) })
-        closeMember()
+        let members = try zip.memberDigests().mapValues { BackupManifest.Member(size: $0.size, sha256: $0.sha256) }
 
         let now = Date()
         let id = BackupRecord.newID(at: now)

@@ -90,14 +90,8 @@ public struct BackupVerifier {
             var bad = 0
             // One pass over the archive (a lookup by name scans the directory each time).
             var actual: [String: (size: Int64, sha256: String)] = [:]
-            var hasher = SHA256(), size: Int64 = 0, current: String?
-            func close() { if let current { actual[current] = (size, hasher.finalize().map { String(format: "%02x", $0) }.joined()) } }
             do {
-                try zip.readAll(where: { manifest.ocore.members[$0] != nil }, begin: { name, _ in
-                    close()
-                    current = name; hasher = SHA256(); size = 0
-                }, chunk: { data in hasher.update(data: data); size += Int64(data.count) })
-                close()
+                actual = try zip.memberDigests { manifest.ocore.members[$0] != nil }
             } catch {
                 bad += 1
                 check("members", false, "\(error)")

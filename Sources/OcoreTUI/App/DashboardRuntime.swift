@@ -181,8 +181,9 @@ public final class DashboardRuntime {
                 }
             }
         case .loadCloneHistory(let server):
-            guard let load = settings.cloneHistory, let history = try? load(server) else { return }
-            apply(.cloneHistoryLoaded(server: server, history), terminal)
+            guard let load = settings.cloneHistory else { return }
+            let inbox = self.inbox
+            Thread.detachNewThread { if let history = try? load(server) { inbox.post(.cloneHistoryLoaded(server: server, history)) } }
         case .loadServerFacts(let server):
             guard let facts = settings.serverFacts else { return }
             let inbox = self.inbox
