@@ -40,7 +40,9 @@ struct SSHExecutorTests {
                                           stderr: DiscardingSink(), cancellation: nil)
         #expect(termination == .exited(0))
         #expect(counter.count == 300_000_000)
-        #expect(maxRSS() - before < 64 << 20)
+        // Peak RSS is the whole test process's, and other suites run alongside: the bound only has
+        // to tell "streamed" (a few MiB of buffers) from "held" (300 MB).
+        #expect(maxRSS() - before < 128 << 20)
     }
 
     @Test("standard input streams to the remote command")
