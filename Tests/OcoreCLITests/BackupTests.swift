@@ -217,8 +217,9 @@ struct BackupTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])
         let job = try #require(doc["job"] as? Int)
         let id = try #require(doc["id"] as? String)
+        // The upload (a temporary object) is under way from the first step; kill as soon as the
+        // filestore streams, before a fast local backup can finish.
         _ = try f.ocore.waitForJob(job, "the filestore step") { stepStatus($0, 2) == "running" }
-        Thread.sleep(forTimeInterval: 0.3)
         kill(try #require(try f.ocore.workerPID()), SIGKILL)
         let recovery = try f.ocore.run(["worker"], environment: env)
         #expect(recovery.succeeded, "\(recovery.stderrText)")
