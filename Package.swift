@@ -85,6 +85,7 @@ let package = Package(
         .testTarget(name: "OcoreRemoteTests", dependencies: [
             "OcoreRemote", "OcoreModel", "OcoreTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "OcoreOdooTests", dependencies: ["OcoreOdoo"]),
         .testTarget(name: "OcoreArchiveTests", dependencies: ["OcoreArchive", "OcoreRemote", "OcoreTestSupport"]),
         .testTarget(name: "OcoreTUITests", dependencies: ["OcoreTUI", "OcoreModel"]),
         .testTarget(name: "OcoreCLITests", dependencies: [

@@ -28,6 +28,9 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .customLong("reset-password-value"), help: "Password for reset_passwords (default staging123).") var resetPasswordValue: String?
     @Flag(name: .customLong("no-filestore"), help: "Copy the database only.") var noFilestore = false
     @Flag(name: .customLong("fast-copy"), help: "Copy with CREATE DATABASE … TEMPLATE (same server; DISCONNECTS the source's sessions).") var fastCopy = false
+    @Option(help: ArgumentHelp("Parallel jobs for dump, restore, index builds and sanitizing streams (default: one per core, at most 4).", valueName: "n")) var jobs: Int?
+    @Flag(help: "Compress what crosses the network to another server (pg_dump -Z1, gzip'd filestore): for slow links; costs CPU.") var compress = false
+    @Flag(name: .customLong("sanitize-after-copy"), help: "Anonymize with UPDATEs after the copy instead of while copying (slower; the real values reach the target's disk first).") var sanitizeAfterCopy = false
     @Flag(name: .customLong("keep-identity"), help: "Keep database.uuid and database.secret (a disaster-recovery replica; only with --preset none).") var keepIdentity = false
     @Flag(name: .customLong("i-understand-the-risk"), help: "Required with --preset none: the copy keeps real customer data and credentials.") var understandRisk = false
     @Flag(help: "Queue the clone and return at once.") var detach = false
@@ -59,9 +62,10 @@ struct CloneCommand: ParsableCommand {
         let targetURL = url ?? domain.map { "https://\($0)" } ?? replaced?.environment.url
         let request = CloneRequest(source: source, target: target, targetType: replaced?.environment.type ?? type!, targetServer: serverName,
                                    targetURL: targetURL, preset: preset, options: options, includeFilestore: !noFilestore,
-                                   resetPasswordValue: resetPasswordValue, replacing: replaced)
+                                   resetPasswordValue: resetPasswordValue, replacing: replaced, jobs: jobs, compress: compress)
         var parameters = try request.validated(store: store)
         parameters.keepIdentity = keepIdentity
+        if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
         if fastCopy {
             guard serverName == sourceEnv.server.name else { throw CLIError("--fast-copy works on one server only: the copy is made by PostgreSQL itself") }
             parameters.fastCopy = true
@@ -188,6 +192,8 @@ struct CloneRequest {
     var resetPasswordValue: String?
     /// Replace mode: the existing environment whose database and filestore the clone replaces.
     var replacing: ResolvedEnvironment? = nil
+    var jobs: Int? = nil
+    var compress = false
 
     func validated(store: SQLiteStateStore) throws -> CloneJob.Parameters {
         _ = try store.resolvedEnvironment(named: source)
@@ -198,9 +204,12 @@ struct CloneRequest {
         if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) {
             throw CLIError("the URL must start with http:// or https://")
         }
+        if let jobs, !(1...16).contains(jobs) { throw CLIError("--jobs must be between 1 and 16") }
         let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
         var parameters = CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,
                                              preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: includeFilestore)
+        parameters.jobs = jobs
+        parameters.compress = compress ? true : nil
         if let replacing {
             parameters.replaceDatabase = replacing.environment.dbName
             parameters.replaceFilestore = replacing.filestore

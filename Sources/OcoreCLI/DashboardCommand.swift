@@ -71,7 +71,8 @@ struct DashboardCommand: ParsableCommand {
         settings.startClone = { r in
             let request = CloneRequest(source: r.source, target: r.target, targetType: r.targetType, targetServer: r.targetServer,
                                        targetURL: r.targetURL, preset: r.preset, options: r.options, includeFilestore: r.includeFilestore,
-                                       resetPasswordValue: nil, replacing: r.replace ? try store.resolvedEnvironment(named: r.target) : nil)
+                                       resetPasswordValue: nil, replacing: r.replace ? try store.resolvedEnvironment(named: r.target) : nil,
+                                       jobs: r.jobs, compress: r.compress)
             return try request.submit(try request.validated(store: store), store: store, home: home)
         }
         settings.startBackup = { r in

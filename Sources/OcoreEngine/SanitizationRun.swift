@@ -16,6 +16,8 @@ struct SanitizationRun {
     var proofSource: PSQL?
     /// A restored copy keeps its identity only when it is the same database moved (`--as-moved`).
     var resetIdentity = true
+    /// Options already applied while the data was copied (``SanitizedCopy``): not run again.
+    var appliedInCopy: [Sanitizer.Result] = []
 
     func apply(_ context: StepContext) throws -> CloneJob.Outcome {
         let odoo = OdooTarget(psql: target)
@@ -24,8 +26,10 @@ struct SanitizationRun {
         for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
         context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
         if resetIdentity { try odoo.resetIdentity(markNeutralized: neutralizing) }
-        let results = try Sanitizer(psql: target).apply(options, context: Sanitizer.Context(
+        let copied = Dictionary(appliedInCopy.map { ($0.optionKey, $0) }, uniquingKeysWith: { a, _ in a })
+        let updated = try Sanitizer(psql: target).apply(options.filter { copied[$0] == nil }, context: Sanitizer.Context(
             targetURL: targetURL, passwordHash: passwordHash ?? (try OdooPassword.hash("staging123")), mappingKey: UUID().uuidString))
+        let results = options.compactMap { key in copied[key] ?? updated.first { $0.optionKey == key } }
         for r in results {
             let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
             context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")

@@ -3,7 +3,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Where bytes for a command's standard input come from. `read` returns 0 at end of input.
+/// Where bytes for a command's standard input come from. `read` returns 0 at end of input, and
+/// a negative number for "nothing yet" (the executor keeps reading the command's output and asks
+/// again shortly: how a session is held open until its owner is done with it).
 public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }

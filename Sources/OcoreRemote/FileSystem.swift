@@ -111,17 +111,17 @@ extension RemoteFileSystem {
     }
 
     /// A command writing the tree at `directory` as a tar stream on stdout.
-    public static func tarOut(_ directory: String) -> Command { Command(["tar", "-C", directory, "-cf", "-", "."]) }
+    public static func tarOut(_ directory: String, compress: Bool = false) -> Command { Command(["tar", "-C", directory, compress ? "-czf" : "-cf", "-", "."]) }
 
     /// A command extracting a tar stream from stdin into `directory` (which must exist).
-    public static func tarIn(_ directory: String) -> Command { Command(["tar", "-C", directory, "-xf", "-"]) }
+    public static func tarIn(_ directory: String, compressed: Bool = false) -> Command { Command(["tar", "-C", directory, compressed ? "-xzf" : "-xf", "-"]) }
 
     /// Copies a tree from one executor's machine to another's as a tar stream through this
     /// process (no temporary file on either side).
-    public static func copyTree(from source: RemoteFileSystem, _ sourceDir: String, to target: RemoteFileSystem, _ targetDir: String,
+    public static func copyTree(from source: RemoteFileSystem, _ sourceDir: String, to target: RemoteFileSystem, _ targetDir: String, compress: Bool = false,
                                 progress: (@Sendable (Int64) -> Void)? = nil, cancellation: CancellationFlag? = nil) throws -> Int64 {
         try target.makeDirectory(targetDir)
-        let outcome = try Pipe.run(from: source.executor, tarOut(sourceDir), to: target.executor, tarIn(targetDir),
+        let outcome = try Pipe.run(from: source.executor, tarOut(sourceDir, compress: compress), to: target.executor, tarIn(targetDir, compressed: compress),
                                    progress: progress, cancellation: cancellation)
         guard outcome.succeeded else {
             let failed = outcome.source.succeeded ? outcome.sink : outcome.source

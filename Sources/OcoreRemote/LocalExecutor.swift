@@ -43,7 +43,7 @@ public struct LocalExecutor: Executor {
             // Refill the input buffer before polling, so POLLOUT is only asked for with data to send.
             if !inputDone, pendingOffset >= pendingInput.count, let source = stdin {
                 let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-                if n == 0 { child.closeStdin(); inputDone = true } else {
+                if n == 0 { child.closeStdin(); inputDone = true } else if n > 0 {
                     pendingInput = Array(buffer[0..<n])
                     pendingOffset = 0
                 }
@@ -51,7 +51,7 @@ public struct LocalExecutor: Executor {
             var fds: [pollfd] = []
             if outOpen { fds.append(pollfd(fd: child.stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if errOpen { fds.append(pollfd(fd: child.stderrFD, events: Int16(POLLIN), revents: 0)) }
-            if !inputDone { fds.append(pollfd(fd: child.stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if !inputDone && pendingOffset < pendingInput.count { fds.append(pollfd(fd: child.stdinFD, events: Int16(POLLOUT), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 && errno != EINTR { throw ExecutionError.io("poll failed: \(String(cString: strerror(errno)))") }
             for pfd in fds where pfd.revents != 0 {

@@ -16,11 +16,12 @@ public enum Pipe {
     }
 
     /// Runs both commands until both end. If one side fails, the other is stopped.
-    public static func run(from source: any Executor, _ sourceCommand: Command, to sink: any Executor, _ sinkCommand: Command,
-                           hashing: Bool = false, progress: (@Sendable (Int64) -> Void)? = nil,
+    public static func run(from source: any Executor, _ sourceCommand: Command, sourceInput: Data? = nil,
+                           to sink: any Executor, _ sinkCommand: Command, hashing: Bool = false, filter: (any StreamFilter)? = nil, progress: (@Sendable (Int64) -> Void)? = nil,
                            cancellation: CancellationFlag? = nil) throws -> Outcome {
         let queue = ChunkQueue(capacity: 16)
         let counter = CountingHasher(hashing: hashing, progress: progress)
+        let writer = QueueWriter(queue: queue, counter: counter, filter: filter)
         let stop = cancellation?.derived() ?? CancellationFlag()
         let sourceDone = DispatchSemaphore(value: 0)
         let sourceBox = ResultBox()
@@ -31,8 +32,8 @@ public enum Pipe {
         Thread.detachNewThread {
             let err = CollectingSink(limit: 64 << 10)
             do {
-                let termination = try source.execute(sourceCommand, stdin: nil, stdout: QueueWriter(queue: queue, counter: counter),
-                                                     stderr: err, cancellation: stop)
+                let termination = try source.execute(sourceCommand, stdin: sourceInput.map(DataSource.init), stdout: writer, stderr: err, cancellation: stop)
+                if termination == .exited(0) { try writer.finish() }
                 sourceBox.set(.success(CommandResult(termination: termination, stderr: err.data)))
             } catch is ReceiverGone {
                 // Like a shell pipeline's writer: the reader went away, the writer dies of SIGPIPE.
@@ -40,7 +41,8 @@ public enum Pipe {
             } catch {
                 sourceBox.set(.failure(error))
             }
-            queue.close()
+            // A producer that broke (lost connection, filter error) must not look like a clean end.
+            if case .failure? = sourceBox.value { queue.fail() } else { queue.close() }
             if case .success(let r)? = sourceBox.value, !r.succeeded { stop.cancel() }
             if case .failure? = sourceBox.value { stop.cancel() }
             sourceDone.signal()
@@ -56,6 +58,7 @@ public enum Pipe {
             stop.cancel()
             sourceDone.wait()
             stop.cancel()
+            if case .failure(let sourceError)? = sourceBox.value { throw sourceError }
             throw error
         }
         if !sinkResult.succeeded { stop.cancel() }
@@ -136,13 +139,34 @@ final class CountingHasher: @unchecked Sendable {
     var digest: String? { hasher.map { $0.finalize().map { String(format: "%02x", $0) }.joined() } }
 }
 
-final class QueueWriter: ByteSink {
+/// Rewrites a stream on its way through a ``Pipe`` (e.g. sanitizing the rows of a `COPY`). It is
+/// called on one thread, in order; it may hold back a partial record until its end arrives.
+public protocol StreamFilter: AnyObject {
+    /// Takes the next bytes of the stream and returns what to pass on now.
+    func filter(_ bytes: UnsafeRawBufferPointer) throws -> Data
+    /// The stream ended normally: whatever is still held back.
+    func finish() throws -> Data
+}
+
+final class QueueWriter: ByteSink, @unchecked Sendable {
     let queue: ChunkQueue
     let counter: CountingHasher
-    init(queue: ChunkQueue, counter: CountingHasher) { self.queue = queue; self.counter = counter }
+    let filter: (any StreamFilter)?
+    init(queue: ChunkQueue, counter: CountingHasher, filter: (any StreamFilter)? = nil) {
+        self.queue = queue
+        self.counter = counter
+        self.filter = filter
+    }
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         counter.consume(bytes)
-        try queue.push(Data(bytes))
+        guard let filter else { return try queue.push(Data(bytes)) }
+        let out = try filter.filter(bytes)
+        if !out.isEmpty { try queue.push(out) }
+    }
+    func finish() throws {
+        guard let filter else { return }
+        let out = try filter.finish()
+        if !out.isEmpty { try queue.push(out) }
     }
 }
 

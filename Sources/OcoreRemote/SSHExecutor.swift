@@ -101,7 +101,7 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
                     if n == 0 {
                         inputDone = true
                         while libssh2_channel_send_eof(channel) == Int32(eagain) { ssh.waitSocket(timeoutMs: 100) }
-                    } else {
+                    } else if n > 0 {
                         pending = Array(buffer[0..<n])
                         pendingOffset = 0
                     }

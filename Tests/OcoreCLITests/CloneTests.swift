@@ -129,6 +129,37 @@ struct CloneTests {
         #expect(proof["verdict"] as? String == "NEUTRALIZED", "\(proof["findings"] ?? "")")
     }
 
+    @Test("sanitizing while copying: customers' real addresses and numbers are nowhere in the target database's files (after an UPDATE pass, old row versions still hold them)")
+    func personalDataNeverOnTargetDisk() throws {
+        let f = try CloneFixture()
+        let customers = """
+            FROM res_partner WHERE id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active)) AND id NOT IN (SELECT partner_id FROM res_company)
+            """
+        let secrets = try TestPostgres.psql(f.source).query("SELECT email \(customers) AND email LIKE '%@%' ORDER BY id LIMIT 40").map { $0[0] }
+            + TestPostgres.psql(f.source).query("SELECT phone \(customers) AND length(phone) > 8 ORDER BY id LIMIT 40").map { $0[0] }
+        #expect(secrets.count == 80)
+        let streamed = try f.clone("ondisk_copy", preset: "recommended")
+        #expect((result(streamed, "anonymize_emails")?["reason"] as? String ?? "").hasPrefix("applied while copying"))
+        _ = try f.clone("ondisk_update", preset: "recommended", extra: ["--sanitize-after-copy"])
+        try TestPostgres.psql().execute("CHECKPOINT;")
+
+        /// Which of the secrets appear anywhere in a database's relation files.
+        func onDisk(_ db: String) throws -> Set<String> {
+            let oid = try #require(try TestPostgres.psql().scalar("SELECT oid FROM pg_database WHERE datname = \(SQL.literal(db))"))
+            let dir = TestPostgres.cluster.dataDirectory + "/base/" + oid
+            var found: Set<String> = []
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
+                for secret in secrets where !found.contains(secret) && data.range(of: Data(secret.utf8)) != nil { found.insert(secret) }
+            }
+            return found
+        }
+        #expect(try onDisk("ondisk_copy").isEmpty, "no customer address or number was ever written to the target")
+        #expect(try onDisk("ondisk_update").count > 20, "an UPDATE leaves the old row versions on disk (the test can see them)")
+        #expect(try f.target("ondisk_copy").scalar("SELECT count(*) FROM res_partner WHERE email LIKE 'user_%@staging.local'")
+                == f.target("ondisk_update").scalar("SELECT count(*) FROM res_partner WHERE email LIKE 'user_%@staging.local'"))
+    }
+
     @Test("the proof finds customer addresses left in a table ocore does not know: PARTIAL, with table.column and count")
     func proofPartial() throws {
         let f = try CloneFixture()

@@ -31,6 +31,12 @@ public struct CloneJob: JobKind {
         public var keepIdentity: Bool?
         /// `CREATE DATABASE … TEMPLATE source` (same server; disconnects the source's sessions).
         public var fastCopy: Bool?
+        /// Apply the personal-data options in the copy (default) rather than with UPDATEs after it.
+        public var sanitizeInCopy: Bool?
+        /// Parallel jobs for dump, restore and index builds, and sanitizing streams (nil: one per core, at most 4).
+        public var jobs: Int?
+        /// Compress what crosses the network between servers (`pg_dump -Z1`, gzip'd filestore tar).
+        public var compress: Bool?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: String,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {
@@ -48,6 +54,8 @@ public struct CloneJob: JobKind {
         /// The target database name: the environment name made into an Odoo database name.
         public var targetDatabase: String { replaceDatabase ?? target.replacingOccurrences(of: ".", with: "_") }
         public var isReplace: Bool { replaceDatabase != nil }
+        /// pg_dump's compression for a stream to another server.
+        var wireCompression: String { compress == true ? "-Z1" : "-Z0" }
     }
 
     /// What the clone reports when it ends (stored as the job result).
@@ -72,6 +80,7 @@ public struct CloneJob: JobKind {
         try Names.validateInventoryName(p.target, kind: "environment")
         try Names.validateDatabaseName(p.targetDatabase)
         let overlap = FilestoreOverlap()
+        let copy = SanitizedCopy()
         let steps: [StepDefinition] = [
             StepDefinition(name: "pre_checks", title: "Pre-checks", run: { try Self.preChecks(p, $0) }),
             StepDefinition(name: "validating", title: "Validating source", run: { try Self.validateSource(p, $0) }),
@@ -81,12 +90,12 @@ public struct CloneJob: JobKind {
             // The filestore copy starts with the database copy and runs beside it (disk against
             // PostgreSQL's CPU); its own step waits for it.
             StepDefinition(name: "backing_up_database", title: "Database dump",
-                           run: { try Self.startFilestore(p, $0, overlap); try Self.copyDatabase(p, $0, post: false) },
-                           compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0); try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
+                           run: { try Self.startFilestore(p, $0, overlap); try Self.copyDatabase(p, $0, post: false, copy) },
+                           compensate: { copy.stopAndWait(); overlap.stopAndWait(); try Self.removeFilestore(p, $0); try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
             StepDefinition(name: "backing_up_filestore", title: "Filestore", run: { try Self.finishFilestore(p, $0, overlap) },
                            compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0) }),
-            StepDefinition(name: "restoring_database", title: "Database restore", run: { try Self.copyDatabase(p, $0, post: true) },
-                           compensate: { try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
+            StepDefinition(name: "restoring_database", title: "Database restore", run: { try Self.copyDatabase(p, $0, post: true, copy) },
+                           compensate: { copy.stopAndWait(); try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
             StepDefinition(name: "restoring_filestore", title: "Filestore restore (check)", run: { try Self.checkFilestore(p, $0) }),
             StepDefinition(name: "sanitizing", title: "Sanitizing", run: { try Self.sanitize(p, $0) }),
             StepDefinition(name: "verifying", title: "Verifying", run: { try Self.verify(p, $0) },
@@ -103,6 +112,13 @@ public struct CloneJob: JobKind {
         let sourceExecutor: any Executor
         let targetExecutor: any Executor
         var sameServer: Bool { source.server.name == targetServer.name }
+
+        /// Executors of their own for work that runs beside other commands (an SSH executor runs
+        /// one command at a time), distinct on each side even on one server (a stream runs both ends at once).
+        func fresh() -> Sides {
+            Sides(source: source, targetServer: targetServer, sourceExecutor: Executors.forServer(source.server),
+                  targetExecutor: Executors.forServer(targetServer))
+        }
 
         var target: PostgresConnection {
             let pg = targetServer.postgres.applying(defaults: .builtInDefaults)
@@ -193,19 +209,26 @@ public struct CloneJob: JobKind {
                 context.log(.info, "\(dir) already exists on \(sides.targetServer.name): kept")
                 continue
             }
-            _ = try RemoteFileSystem.copyTree(from: RemoteFileSystem(sides.sourceExecutor), dir, to: RemoteFileSystem(sides.targetExecutor), dir,
+            _ = try RemoteFileSystem.copyTree(from: RemoteFileSystem(sides.sourceExecutor), dir, to: RemoteFileSystem(sides.targetExecutor), dir, compress: p.compress == true,
                                               cancellation: context.cancellation)
         }
     }
 
     /// `pg_dump -Fc -Z0` on the source server streamed into `pg_restore` on the target's, data
     /// first (tables load without indexes), then post-data (indexes, constraints) in its own step.
-    static func copyDatabase(_ p: Parameters, _ context: StepContext, post: Bool) throws {
+    static func copyDatabase(_ p: Parameters, _ context: StepContext, post: Bool, _ copy: SanitizedCopy) throws {
         if p.fastCopy == true { return context.log(.info, "database already copied by CREATE DATABASE … TEMPLATE") }
         let sides = try sides(p, context)
         let source = PostgresConnection(sides.source)
         var target = sides.target
         target.database = p.targetDatabase
+        if !post, let plan = try sanitizedCopyPlan(p, PSQL(executor: sides.sourceExecutor, connection: source)) {
+            copy.plan = plan
+            return try startSanitizedCopy(p, context, sides: sides, source: source, target: target, plan: plan, copy: copy)
+        }
+        if post, let plan = copy.plan {
+            return try finishSanitizedCopy(p, context, sides: sides, source: source, target: target, plan: plan, copy: copy)
+        }
         if sides.sameServer {
             // On one server a parallel directory-format dump and restore uses every core (measured
             // faster than one stream on 2 cores); the dump lives on that server only while the clone runs.
@@ -213,7 +236,7 @@ public struct CloneJob: JobKind {
         }
         if post { return try restorePostData(p, context, sides: sides, source: source, target: target) }
         let sections = ["--section=pre-data", "--section=data"]
-        let dump = Command(["pg_dump", "-Fc", "-Z0", "--no-owner", "--no-acl"] + sections + source.clientArguments + ["-d", source.database],
+        let dump = Command(["pg_dump", "-Fc", p.wireCompression, "--no-owner", "--no-acl"] + sections + source.clientArguments + ["-d", source.database],
                            environment: source.clientEnvironment)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error"] + target.clientArguments + ["-d", target.database],
                               environment: target.clientEnvironment)
@@ -227,14 +250,14 @@ public struct CloneJob: JobKind {
         context.log(.info, "\(post ? "indexes and constraints" : "schema and data") copied (\(formatBytes(outcome.bytes)) streamed)")
     }
 
-    static func parallelJobs(_ executor: any Executor) -> Int {
-        min(max((try? RemoteFileSystem(executor).cpuCount()) ?? 1, 1), 4)
+    static func parallelJobs(_ executor: any Executor, _ p: Parameters) -> Int {
+        p.jobs.map { min(max($0, 1), 16) } ?? min(max((try? RemoteFileSystem(executor).cpuCount()) ?? 1, 1), 4)
     }
 
     static func parallelDump(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection) throws {
         let dir = try sides.sourceExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-clone-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
         try context.setState("dump_dir", dir)
-        let jobs = parallelJobs(sides.sourceExecutor)
+        let jobs = parallelJobs(sides.sourceExecutor, p)
         context.progress(0.05, message: "pg_dump with \(jobs) job(s) into \(dir)", force: true)
         let dump = Command(["pg_dump", "-Fd", "-j", String(jobs), "-Z0", "--no-owner", "--no-acl", "-f", dir + "/db"] + source.clientArguments
                            + ["-d", source.database], environment: source.clientEnvironment)
@@ -247,7 +270,7 @@ public struct CloneJob: JobKind {
 
     static func parallelRestore(_ p: Parameters, _ context: StepContext, sides: Sides, target: PostgresConnection) throws {
         guard let dir = context.state["dump_dir"] else { throw CloneError.check("dump", "the dump directory is gone") }
-        let jobs = parallelJobs(sides.targetExecutor)
+        let jobs = parallelJobs(sides.targetExecutor, p)
         context.progress(0.05, message: "pg_restore with \(jobs) job(s)", force: true)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
                               + ["-d", target.database, dir + "/db"], environment: target.clientEnvironment)
@@ -269,17 +292,19 @@ public struct CloneJob: JobKind {
     /// from a file. The post-data archive is tiny (definitions, no data), so it goes to a private
     /// temporary file on the target server, is restored with one job per core (at most 4), and
     /// is removed.
-    static func restorePostData(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection) throws {
+    static func restorePostData(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection,
+                                snapshot: String? = nil) throws {
         let dir = try sides.targetExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-postdata-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? sides.targetExecutor.run(Command(["rm", "-rf", "--", dir])) }
         let file = dir + "/post-data.dump"
-        let dump = Command(["pg_dump", "-Fc", "--no-owner", "--no-acl", "--section=post-data"] + source.clientArguments + ["-d", source.database],
+        let dump = Command(["pg_dump", "-Fc", "--no-owner", "--no-acl", "--section=post-data"] + (snapshot.map { ["--snapshot=" + $0] } ?? [])
+                           + source.clientArguments + ["-d", source.database],
                            environment: source.clientEnvironment)
         let copied = try Pipe.run(from: sides.sourceExecutor, dump, to: sides.targetExecutor, Command(["dd", "of=\(file)", "bs=1M", "status=none"]),
                                   cancellation: context.cancellation)
         guard copied.source.succeeded else { throw CloneError.command("pg_dump", copied.source.summary) }
         guard copied.sink.succeeded else { throw CloneError.command("dd", copied.sink.summary) }
-        let jobs = min(max((try? RemoteFileSystem(sides.targetExecutor).cpuCount()) ?? 1, 1), 4)
+        let jobs = parallelJobs(sides.targetExecutor, p)
         context.progress(0.05, message: "building indexes and constraints with \(jobs) job(s)", force: true)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
                               + ["-d", target.database, file], environment: target.clientEnvironment)
@@ -338,7 +363,8 @@ public struct CloneJob: JobKind {
             }
             context.log(.info, "filestore hard-linked into \(target)")
         } else {
-            let bytes = try RemoteFileSystem.copyTree(from: sourceFS, source, to: targetFS, target, progress: progress, cancellation: cancellation)
+            let bytes = try RemoteFileSystem.copyTree(from: sourceFS, source, to: targetFS, target, compress: p.compress == true, progress: progress,
+                                                      cancellation: cancellation)
             context.log(.info, "filestore streamed to \(sides.targetServer.name) (\(formatBytes(bytes)))")
         }
     }
@@ -359,7 +385,8 @@ public struct CloneJob: JobKind {
             target: PSQL(executor: sides.targetExecutor, connection: target), addons: sides.source.environment.addons, preset: p.preset,
             options: p.options, targetURL: p.targetURL, passwordHash: p.passwordHash,
             proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
-            resetIdentity: !(p.keepIdentity ?? false)).apply(context)
+            resetIdentity: !(p.keepIdentity ?? false),
+            appliedInCopy: (try? JSONDecoder().decode([Sanitizer.Result].self, from: Data((context.state["copy_results"] ?? "[]").utf8))) ?? []).apply(context)
         try context.setState("outcome", String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
     }
 

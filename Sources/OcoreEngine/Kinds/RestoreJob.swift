@@ -652,6 +652,7 @@ final class ByteCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes: Int64 = 0
     func set(_ n: Int64) { lock.withLock { bytes = n } }
+    func add(_ n: Int64) { lock.withLock { bytes += n } }
     var value: Int64 { lock.withLock { bytes } }
 }
 

@@ -17,6 +17,14 @@ public struct Sanitizer: Sendable {
         enum CodingKeys: String, CodingKey {
             case optionKey = "option_key", status, affectedRows = "affected_rows", durationMs = "duration_ms", reason
         }
+
+        public init(optionKey: String, status: Status, affectedRows: Int, durationMs: Int, reason: String?) {
+            self.optionKey = optionKey
+            self.status = status
+            self.affectedRows = affectedRows
+            self.durationMs = durationMs
+            self.reason = reason
+        }
     }
 
     public struct Context: Sendable {
@@ -71,7 +79,7 @@ public struct Sanitizer: Sendable {
         }
     }
 
-    static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+    public static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
 
     static let notActiveUser = "id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))"
 

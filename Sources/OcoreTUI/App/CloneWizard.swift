@@ -14,6 +14,10 @@ public struct CloneWizardRequest: Equatable, Sendable {
     /// Replace mode: `target` is an existing environment whose database and filestore are
     /// replaced (a verified safety backup of it first).
     public var replace: Bool = false
+    /// Parallel jobs (nil: one per core of the server, at most 4).
+    public var jobs: Int? = nil
+    /// Compress what crosses the network to another server.
+    public var compress = false
 }
 
 public enum WizardTab: Int, CaseIterable, Sendable {
@@ -32,7 +36,7 @@ public enum WizardField: Equatable, Sendable {
     case preset(SanitizationCatalog.Preset)
     case risk
     case option(String)
-    case filestore
+    case filestore, compression, parallel
     case start
 }
 
@@ -51,6 +55,10 @@ public struct CloneWizardState: Equatable, Sendable {
     public var enabled: Set<String>
     public var riskAccepted = false
     public var includeFilestore = true
+    public var compress = false
+    /// Parallel jobs; nil is "auto" (one per core, at most 4). Cycles through ``parallelChoices``.
+    public var jobs: Int?
+    public static let parallelChoices: [Int?] = [nil, 1, 2, 4, 8]
     /// Impact counts by option key (nil: not applicable); empty while counting.
     public var impacts: [String: Int?] = [:]
     public var counting = true
@@ -84,7 +92,7 @@ public struct CloneWizardState: Equatable, Sendable {
         case .sanitization:
             SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [])
                 + SanitizationCatalog.options.map { WizardField.option($0.key) }
-        case .options: [.filestore]
+        case .options: [.filestore, .compression, .parallel]
         case .review: [.start]
         }
     }
@@ -134,7 +142,7 @@ public struct CloneWizardState: Equatable, Sendable {
         return CloneWizardRequest(source: source.name, target: target?.name ?? name.text, targetType: target?.type ?? type,
                                   targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text), preset: preset,
                                   options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore,
-                                  replace: target != nil)
+                                  replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server)
     }
 }
 
@@ -202,6 +210,13 @@ func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout D
                 wizard.enabled.remove(key)
             } else { wizard.enabled.insert(key) }
         case .filestore?: wizard.includeFilestore.toggle()
+        case .compression?:
+            if wizard.targetServerName == wizard.source.server { wizard.error = "nothing crosses a network on one server: compression applies to clones onto another server" } else {
+                wizard.compress.toggle()
+            }
+        case .parallel?:
+            let choices = CloneWizardState.parallelChoices
+            wizard.jobs = choices[((choices.firstIndex(of: wizard.jobs) ?? 0) + 1) % choices.count]
         case .start?:
             if let problem = wizard.problem(existing: state.environments.map(\.name)) {
                 wizard.error = problem

@@ -82,8 +82,15 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
         } ?? "size unknown"
         lines.append(("\(wizard.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) Include filestore (\(fsCost); \(sameServer ? "hard links on the same server" : "tar stream across servers"))",
                       theme[.text], focused(.filestore)))
-        lines.append(("Database: pg_dump | pg_restore streamed, no temporary file, production stays online", theme[.muted], false))
-        lines.append(("Transfer: uncompressed on one server; one SSH stream per side across servers", theme[.muted], false))
+        if sameServer {
+            lines.append(("\(theme.symbols.unchecked) Compression: not needed on one server (nothing crosses a network)", theme[.muted], focused(.compression)))
+        } else {
+            lines.append(("\(wizard.compress ? theme.symbols.checked : theme.symbols.unchecked) Compress in transit (pg_dump -Z1, gzip'd filestore): for slow links, costs CPU",
+                          theme[.text], focused(.compression)))
+        }
+        let jobsText = wizard.jobs.map { "\($0) job(s)" } ?? "auto (one per core, at most 4)"
+        lines.append(("Parallel transfer: \(jobsText) ← Space to change", theme[.text], focused(.parallel)))
+        lines.append(("Database: one snapshot, production stays online; personal data sanitized while it streams", theme[.muted], false))
         let e = wizard.estimate
         lines.append(("Estimated ~\(Duration.seconds(e.seconds).shortText) (\(e.basis))", theme[.title], false))
     case .review:
@@ -92,7 +99,7 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
                   ("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)", r.replace ? theme[.danger] : theme[.text], false),
                   ("URL          \(r.targetURL ?? "(none)")", theme[.text], false),
                   ("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records", theme[.text], false),
-                  ("Filestore    \(r.includeFilestore ? "yes" : "no")", theme[.text], false)]
+                  ("Filestore    \(r.includeFilestore ? "yes" : "no") · \(r.jobs.map { "\($0) parallel job(s)" } ?? "parallel jobs auto")\(r.compress ? " · compressed in transit" : "")", theme[.text], false)]
         let e = wizard.estimate
         lines.append(("Estimate     ~\(Duration.seconds(e.seconds).shortText) (\(e.basis)) · database \(bytesText(wizard.databaseBytes)) + filestore \(bytesText(wizard.filestoreBytes))",
                       theme[.text], false))

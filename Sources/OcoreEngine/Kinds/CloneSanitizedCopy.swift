@@ -1,0 +1,251 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+
+/// A clone's database copy when personal-data options apply: one exported snapshot of the
+/// source; the schema first; the personal-data tables streamed through a sanitizing
+/// `COPY (SELECT …) TO STDOUT` → ``SanitizingCopyFilter`` → `COPY … FROM STDIN`, beside the dump of
+/// every other table (`--exclude-table-data`); indexes and constraints last. The options are done
+/// when the data lands: no `UPDATE` pass, and the real values never reach the target's disk.
+final class SanitizedCopy: @unchecked Sendable {
+    var plan: SanitizedCopyPlan?
+    var snapshot: ExportedSnapshot?
+    var streams: BackgroundWork<[TableResult]>?
+    let stop = CancellationFlag()
+    let bytes = ByteCounter()
+
+    struct TableResult: Sendable {
+        var table: String
+        var rows: Int
+        var changed: [String: Int]
+        var bytes: Int64
+        var filterTime: Duration
+    }
+
+    /// Stops streams still running, waits for them, ends the snapshot's transaction.
+    func stopAndWait() {
+        if let streams, !streams.isDone {
+            stop.cancel()
+            _ = streams.wait()
+        }
+        snapshot?.close()
+    }
+}
+
+extension CloneJob {
+    /// Whether this clone applies its personal-data options in the copy, and the plan to do it.
+    static func sanitizedCopyPlan(_ p: Parameters, _ sourcePSQL: PSQL) throws -> SanitizedCopyPlan? {
+        guard p.fastCopy != true, p.sanitizeInCopy ?? true else { return nil }
+        return SanitizedCopyPlan.make(options: p.options, columns: SanitizedCopyPlan.columns(fromRows: try sourcePSQL.query(SanitizedCopyPlan.columnsQuery)))
+    }
+
+    /// The "Database dump" step of a sanitized copy: snapshot, schema, then the streams start and
+    /// the other tables' data is dumped (same server, `-Fd -j`) or streamed (across servers).
+    static func startSanitizedCopy(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection,
+                                   plan: SanitizedCopyPlan, copy: SanitizedCopy) throws {
+        let snapshot = try ExportedSnapshot.open(executor: sides.fresh().sourceExecutor, connection: source, cancellation: context.cancellation)
+        copy.snapshot = snapshot
+        context.log(.info, "snapshot \(snapshot.id) exported: the dump and the sanitizing copies read the same data")
+
+        let pair = sides.fresh()
+        let schema = try Pipe.run(from: pair.sourceExecutor, Command(["pg_dump", "-Fc", p.wireCompression, "--no-owner", "--no-acl", "--section=pre-data", "--snapshot=" + snapshot.id]
+                                                                      + source.clientArguments + ["-d", source.database], environment: source.clientEnvironment),
+                                  to: pair.targetExecutor, Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error"] + target.clientArguments + ["-d", target.database],
+                                                                    environment: target.clientEnvironment),
+                                  cancellation: context.cancellation)
+        try context.checkCancelled()
+        guard schema.source.succeeded else { throw CloneError.command("pg_dump", schema.source.summary) }
+        guard schema.sink.succeeded else { throw CloneError.command("pg_restore", schema.sink.summary) }
+
+        let map = PersonalDataMap()
+        if plan.options.contains("anonymize_emails") || plan.options.contains("anonymize_phones") {
+            let started = ContinuousClock.now
+            let hasCompanies = try PSQL(executor: sides.sourceExecutor, connection: source)
+                .scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'res_company' AND column_name = 'partner_id'") == "1"
+            let sql = inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: hasCompanies))) TO STDOUT")
+            let errors = CollectingSink(limit: 64 << 10)
+            let loaded = try sides.sourceExecutor.execute(psqlScript(source), stdin: DataSource(Data(sql.utf8)), stdout: PersonalDataMap.Loader(map),
+                                                          stderr: errors, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard loaded == .exited(0) else { throw CloneError.command("psql", CommandResult(termination: loaded, stderr: errors.data).summary) }
+            context.log(.info, "mapping of this clone: \(map.emailCount) customer address(es), \(map.phoneCount) number(s) (\(Sanitizer.ms(ContinuousClock.now - started)) ms)")
+        }
+
+        let stop = copy.stop, bytes = copy.bytes, cancellation = context.cancellation
+        let tables = plan.tables
+        let width = min(parallelJobs(sides.targetExecutor, p), 4)
+        copy.streams = BackgroundWork {
+            try streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, bytes: bytes, stop: stop,
+                             cancellation: cancellation)
+        }
+        context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) through the sanitizing copy")
+
+        let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
+        let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
+        if sides.sameServer {
+            let dir = try sides.sourceExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-clone-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
+            try context.setState("dump_dir", dir)
+            let jobs = parallelJobs(sides.sourceExecutor, p)
+            let dump = Command(["pg_dump", "-Fd", "-j", String(jobs), "-Z0", "--no-owner", "--no-acl", "--section=data", "--section=post-data",
+                                "--snapshot=" + snapshot.id] + excluded + ["-f", dir + "/db"] + source.clientArguments + ["-d", source.database],
+                               environment: source.clientEnvironment)
+            let work = BackgroundWork { try sides.sourceExecutor.run(dump, cancellation: cancellation) }
+            while !work.isDone {
+                context.progress(min(Double(bytes.value) / expected, 0.99), message: "other tables: pg_dump with \(jobs) job(s); \(formatBytes(bytes.value)) sanitized and copied")
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            let result = try work.wait().get()
+            try context.checkCancelled()
+            guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+            context.log(.info, "other tables dumped with \(jobs) parallel job(s)")
+        } else {
+            let dump = Command(["pg_dump", "-Fc", p.wireCompression, "--no-owner", "--no-acl", "--section=data", "--snapshot=" + snapshot.id] + excluded
+                               + source.clientArguments + ["-d", source.database], environment: source.clientEnvironment)
+            let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error"] + target.clientArguments + ["-d", target.database],
+                                  environment: target.clientEnvironment)
+            let outcome = try Pipe.run(from: sides.sourceExecutor, dump, to: sides.targetExecutor, restore, progress: { streamed in
+                context.progress(min(Double(streamed + bytes.value) / expected, 0.99), message: "\(formatBytes(streamed + bytes.value)) streamed")
+            }, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard outcome.source.succeeded else { throw CloneError.command("pg_dump", outcome.source.summary) }
+            guard outcome.sink.succeeded else { throw CloneError.command("pg_restore", outcome.sink.summary) }
+            context.log(.info, "other tables' data streamed (\(formatBytes(outcome.bytes)))")
+        }
+    }
+
+    /// The "Database restore" step: the other tables load, the streams finish, then indexes and
+    /// constraints are built; the streams' counts become the options' results.
+    static func finishSanitizedCopy(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection,
+                                    plan: SanitizedCopyPlan, copy: SanitizedCopy) throws {
+        let jobs = parallelJobs(sides.targetExecutor, p)
+        let dir = context.state["dump_dir"].map { $0 + "/db" }
+        if let dir {
+            context.progress(0.05, message: "other tables: pg_restore with \(jobs) job(s)", force: true)
+            let result = try sides.targetExecutor.run(Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs), "--section=data"]
+                                                              + target.clientArguments + ["-d", target.database, dir], environment: target.clientEnvironment),
+                                                      cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
+        }
+        guard let streams = copy.streams else { throw CloneError.check("sanitizing copy", "the streams did not start") }
+        let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
+        while !streams.isDone {
+            if context.cancellation.isCancelled { copy.stop.cancel() }
+            context.progress(min(Double(copy.bytes.value) / expected, 0.6), message: "\(formatBytes(copy.bytes.value)) sanitized and copied")
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try context.checkCancelled()
+        let tables = try streams.wait().get()
+        for t in tables {
+            let changes = t.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            context.log(.info, "\(t.table): \(t.rows) row(s) copied through the sanitizing SELECT (\(formatBytes(t.bytes)), \(Sanitizer.ms(t.filterTime)) ms rewriting)\(changes.isEmpty ? "" : ": " + changes)")
+        }
+        let results = plan.options.map { option in
+            let touched = tables.filter { $0.changed[option] != nil }
+            return Sanitizer.Result(optionKey: option, status: .applied, affectedRows: tables.reduce(0) { $0 + ($1.changed[option] ?? 0) },
+                                    durationMs: Sanitizer.ms(touched.reduce(Duration.zero) { $0 + $1.filterTime }),
+                                    reason: "applied while copying \(touched.isEmpty ? "res_partner" : touched.map(\.table).joined(separator: ", ")) (no UPDATE pass)")
+        }
+        try context.setState("copy_results", String(decoding: try JSONEncoder().encode(results), as: UTF8.self))
+
+        context.progress(0.65, message: "building indexes and constraints with \(jobs) job(s)", force: true)
+        if let dir {
+            copy.snapshot?.close()
+            let result = try sides.targetExecutor.run(Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs), "--section=post-data"]
+                                                              + target.clientArguments + ["-d", target.database, dir], environment: target.clientEnvironment),
+                                                      cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
+            try removeDump(p, context)
+            context.log(.info, "indexes and constraints built with \(jobs) parallel job(s)")
+        } else {
+            try restorePostData(p, context, sides: sides, source: source, target: target, snapshot: copy.snapshot?.id)
+            copy.snapshot?.close()
+        }
+    }
+
+    /// A psql script in the snapshot: `SET TRANSACTION SNAPSHOT` needs a repeatable-read transaction.
+    static func inSnapshot(_ id: String, _ statement: String) -> String {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSET TRANSACTION SNAPSHOT \(SQL.literal(id));\n\(statement);\nCOMMIT;\n"
+    }
+
+    static func psqlScript(_ connection: PostgresConnection) -> Command {
+        Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment)
+    }
+
+    /// Streams the tables, `width` at a time, in the plan's order, stopping all on the first failure.
+    static func streamTables(_ tables: [SanitizedCopyPlan.Table], width: Int, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
+                             map: PersonalDataMap, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
+        let pool = WorkPool(count: tables.count)
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(width, tables.count)) {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while let index = pool.next() {
+                    do {
+                        let flag = cancellation.derived()
+                        let watcher = Thread { while !flag.isCancelled { if stop.isCancelled || cancellation.isCancelled { flag.cancel() }; Thread.sleep(forTimeInterval: 0.1) } }
+                        watcher.start()
+                        defer { flag.cancel() }
+                        pool.finished(try streamTable(tables[index], snapshot: snapshot, sides: sides, source: source, target: target, map: map, bytes: bytes, cancellation: flag))
+                    } catch {
+                        pool.failed(error)
+                        stop.cancel()
+                    }
+                }
+            }
+        }
+        group.wait()
+        if let failure = pool.failure { throw failure }
+        if stop.isCancelled || cancellation.isCancelled { throw JobCancelled() }
+        let results = pool.results
+        return tables.compactMap { t in results.first { $0.table == t.name } }
+    }
+
+    /// Hands out table indexes to the stream threads and collects what they report.
+    final class WorkPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private let count: Int
+        private var position = 0
+        private var done: [SanitizedCopy.TableResult] = []
+        private var error: Error?
+
+        init(count: Int) { self.count = count }
+
+        /// The next table to stream; nil when all are taken or one failed.
+        func next() -> Int? {
+            lock.withLock {
+                guard error == nil, position < count else { return nil }
+                position += 1
+                return position - 1
+            }
+        }
+
+        func finished(_ result: SanitizedCopy.TableResult) { lock.withLock { done.append(result) } }
+        func failed(_ e: Error) { lock.withLock { if error == nil { error = e } } }
+        var failure: Error? { lock.withLock { error } }
+        var results: [SanitizedCopy.TableResult] { lock.withLock { done } }
+    }
+
+    static func streamTable(_ table: SanitizedCopyPlan.Table, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
+                            map: PersonalDataMap, bytes: ByteCounter, cancellation: CancellationFlag) throws -> SanitizedCopy.TableResult {
+        let columns = table.columns.map(SQL.identifier).joined(separator: ", ")
+        // The target takes the rows as a psql script: the statement, the rows, the end marker.
+        let header = "BEGIN;\nTRUNCATE ONLY \(SQL.identifier(table.name));\nCOPY \(SQL.identifier(table.name)) (\(columns)) FROM STDIN WITH (FREEZE);\n"
+        let filter = SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
+        let last = ByteCounter()
+        let ends = sides.fresh()
+        let outcome = try Pipe.run(from: ends.sourceExecutor, psqlScript(source), sourceInput: Data(inSnapshot(snapshot, "COPY (\(table.select)) TO STDOUT").utf8),
+                                   to: ends.targetExecutor, psqlScript(target), filter: filter, progress: { n in
+                                       bytes.add(n - last.value)
+                                       last.set(n)
+                                   }, cancellation: cancellation)
+        if cancellation.isCancelled { throw JobCancelled() }
+        guard outcome.source.succeeded else { throw CloneError.command("psql COPY \(table.name) TO STDOUT", outcome.source.summary) }
+        guard outcome.sink.succeeded else { throw CloneError.command("psql COPY \(table.name) FROM STDIN", outcome.sink.summary) }
+        let counts = filter.counts
+        return SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
+    }
+}

@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+
+/// The per-clone mapping from customers' real e-mail addresses and phone numbers to fake ones,
+/// built from `res_partner` in the snapshot the copy reads: a real address becomes the fake of
+/// the lowest partner that has it (`user_<id>@staging.local`, the seeds' format), a number the
+/// fake of the lowest partner that has it (`555-<id>`); anything else address- or number-like is
+/// replaced by a keyed hash whose key lives only in memory for one clone. Active users' own
+/// addresses are kept. Keys are 64-bit hashes of the normalized text, so the map of a 1.5 M
+/// partner database is tens of megabytes, not hundreds.
+public final class PersonalDataMap: @unchecked Sendable {
+    private(set) var partnerOfEmail: [UInt64: Int] = [:]
+    private(set) var keptEmails: Set<UInt64> = []
+    private(set) var partnerOfPhone: [UInt64: Int] = [:]
+    private let key: [UInt8]
+
+    public init(key: String = UUID().uuidString) {
+        self.key = Array(key.utf8)
+    }
+
+    public var emailCount: Int { partnerOfEmail.count }
+    public var phoneCount: Int { partnerOfPhone.count }
+
+    /// The query whose `COPY` output ``add(copyRow:)`` reads: every partner with an address or a
+    /// number, whether it is an active user's (kept) and whether it is a company's own partner
+    /// (its switchboard number is not a customer's).
+    public static func sourceQuery(hasCompanies: Bool) -> String {
+        let company = hasCompanies
+            ? "p.id IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)" : "false"
+        return """
+            SELECT p.id, p.email, p.phone, p.mobile, p.id IN (SELECT partner_id FROM res_users WHERE active), \(company)
+              FROM res_partner p WHERE p.email LIKE '%@%' OR p.phone IS NOT NULL OR p.mobile IS NOT NULL
+            """
+    }
+
+    /// One row of ``sourceQuery(hasCompanies:)`` in COPY text format (without its newline).
+    func add(copyRow row: UnsafeBufferPointer<UInt8>) {
+        var fields: [Range<Int>] = []
+        var start = 0
+        for i in 0..<row.count where row[i] == UInt8(ascii: "\t") {
+            fields.append(start..<i)
+            start = i + 1
+        }
+        fields.append(start..<row.count)
+        guard fields.count == 6, let id = Int(String(decoding: UnsafeBufferPointer(rebasing: row[fields[0]]), as: UTF8.self)) else { return }
+        let isUser = row[fields[4].lowerBound] == UInt8(ascii: "t")
+        let isCompany = row[fields[5].lowerBound] == UInt8(ascii: "t")
+        let email = UnsafeBufferPointer(rebasing: row[fields[1]])
+        if let token = TextScanner.firstEmail(in: email) {
+            let h = TextScanner.lowercasedHash(UnsafeBufferPointer(rebasing: email[token]))
+            if isUser { keptEmails.insert(h) } else if partnerOfEmail[h].map({ id < $0 }) ?? true { partnerOfEmail[h] = id }
+        }
+        guard !isUser, !isCompany else { return }
+        for f in [fields[2], fields[3]] {
+            let digits = TextScanner.digits(of: UnsafeBufferPointer(rebasing: row[f]))
+            guard digits.count >= 6 else { continue }
+            let h = digits.withUnsafeBufferPointer { TextScanner.hash($0) }
+            if partnerOfPhone[h].map({ id < $0 }) ?? true { partnerOfPhone[h] = id }
+        }
+    }
+
+    /// Reads the `COPY` output of ``sourceQuery(hasCompanies:)`` as it streams.
+    public final class Loader: StreamRowReader {
+        let map: PersonalDataMap
+        public init(_ map: PersonalDataMap) { self.map = map }
+        override func row(_ bytes: UnsafeBufferPointer<UInt8>) { map.add(copyRow: bytes) }
+    }
+
+    // MARK: Fakes
+
+    enum EmailDecision { case keep, replace([UInt8]) }
+
+    /// What an address found in text becomes: kept (an active user's, or already fake), the
+    /// fake of the partner it belongs to, or a keyed fake.
+    func decide(email token: UnsafeBufferPointer<UInt8>) -> EmailDecision {
+        if TextScanner.hasSuffixIgnoringCase(token, "@staging.local") { return .keep }
+        let h = TextScanner.lowercasedHash(token)
+        if keptEmails.contains(h) { return .keep }
+        if let id = partnerOfEmail[h] { return .replace(Array("user_\(id)@staging.local".utf8)) }
+        return .replace(Array(("x" + keyedHex(TextScanner.lowercased(token), length: 12) + "@staging.local").utf8))
+    }
+
+    /// The fake of a phone number given by its digits; nil when it is not a known customer's
+    /// number and `keyed` is false (free text: dates and amounts are digits too).
+    func fakePhone(digits: [UInt8], keyed: Bool) -> [UInt8]? {
+        let h = digits.withUnsafeBufferPointer { TextScanner.hash($0) }
+        if let id = partnerOfPhone[h] { return Array(Self.partnerPhone(id).utf8) }
+        return keyed ? Array(("555-x" + keyedHex(digits, length: 6)).utf8) : nil
+    }
+
+    /// The seeds' `CONCAT('555-', LPAD(id::text, 4, '0'))`, with PostgreSQL's `lpad`, which also
+    /// truncates longer text to 4 characters.
+    public static func partnerPhone(_ id: Int) -> String {
+        let text = String(id)
+        return "555-" + (text.count >= 4 ? String(text.prefix(4)) : String(repeating: "0", count: 4 - text.count) + text)
+    }
+
+    private func keyedHex(_ bytes: [UInt8], length: Int) -> String {
+        var hasher = SHA256()
+        hasher.update(data: key)
+        hasher.update(data: bytes)
+        return hasher.finalize().prefix((length + 1) / 2).map { String(format: "%02x", $0) }.joined().prefix(length).description
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import OcoreModel
+
+/// Which tables a clone copies through a sanitizing `COPY (SELECT …) TO STDOUT` instead of the
+/// dump, and how: the personal-data options (e-mails, phones, addresses, company names) are then
+/// applied on the way, in the dump's snapshot, so the target never holds the real values — no
+/// `UPDATE` pass, no dead tuples or WAL with customers' data on the target's disk.
+public struct SanitizedCopyPlan: Sendable, Equatable {
+    public struct Table: Sendable, Equatable {
+        public var name: String
+        /// The target's columns, in order (the `COPY … FROM STDIN` column list).
+        public var columns: [String]
+        /// The source query (its first `columns.count` outputs match `columns`; helpers follow).
+        public var select: String
+        public var rules: CopyRules
+    }
+
+    /// Options whose whole effect happens in the copy (the `UPDATE` pass skips them).
+    public static let streamable = ["anonymize_emails", "anonymize_phones", "anonymize_addresses", "anonymize_company_names"]
+
+    public var tables: [Table]
+    public var options: [String]
+
+    /// The plan for `options` on a source whose copyable columns (attnum order, generated and
+    /// dropped ones left out) are `columns`; nil when no option applies in the copy. Options whose
+    /// `res_partner` columns are missing are not streamed: the `UPDATE` planner skips them with its reason.
+    public static func make(options: [String], columns: [String: [String]]) -> SanitizedCopyPlan? {
+        let partner = Set(columns["res_partner"] ?? [])
+        let required: [String: [String]] = ["anonymize_emails": ["email"], "anonymize_phones": ["phone", "mobile"],
+                                            "anonymize_addresses": ["street", "street2", "city", "zip"],
+                                            "anonymize_company_names": ["is_company", "name"]]
+        let streamed = streamable.filter { options.contains($0) && partner.isSuperset(of: required[$0]!) && columns["res_users"] != nil }
+        guard !streamed.isEmpty else { return nil }
+        let emails = streamed.contains("anonymize_emails"), phones = streamed.contains("anonymize_phones")
+        var tables = [partnerTable(Set(streamed), columns: columns["res_partner"]!, companies: columns["res_company"]?.contains("partner_id") == true)]
+
+        // Text columns where customers' addresses and numbers turn up besides the partner (Odoo 17).
+        var text: [String: [(String, [CopyRules.Action])]] = [:]
+        func add(_ table: String, _ column: String, _ action: CopyRules.Action) {
+            guard columns[table]?.contains(column) == true else { return }
+            if let i = text[table, default: []].firstIndex(where: { $0.0 == column }) { text[table]![i].1.append(action) } else { text[table, default: []].append((column, [action])) }
+        }
+        if emails { for (t, c) in Sanitizer.emailColumns { add(t, c, .emailsInText) } }
+        if phones {
+            for (t, c) in Sanitizer.phoneColumns where t != "res_partner" { add(t, c, .phonesInText(keyed: true)) }
+            for (t, c) in Sanitizer.phoneTextColumns { add(t, c, .phonesInText(keyed: false)) }
+        }
+        for table in text.keys.sorted() {
+            let all = columns[table]!
+            let rules = text[table]!.map { CopyRules.Column(field: all.firstIndex(of: $0.0)!, actions: $0.1) }
+            tables.append(Table(name: table, columns: all, select: "SELECT \(all.map(SQL.identifier).joined(separator: ", ")) FROM \(SQL.identifier(table))",
+                                rules: CopyRules(outputFields: all.count, columns: rules)))
+        }
+        // Archived users (portal users' logins are their addresses) get the same mapping.
+        if emails, let users = columns["res_users"], users.contains("login"), users.contains("active") {
+            tables.append(Table(name: "res_users", columns: users,
+                                select: "SELECT \(users.map(SQL.identifier).joined(separator: ", ")), NOT \"active\" FROM \"res_users\"",
+                                rules: CopyRules(outputFields: users.count, columns: [.init(field: users.firstIndex(of: "login")!, actions: [.emailsInText], onlyWhen: users.count)])))
+        }
+        return SanitizedCopyPlan(tables: tables, options: streamed)
+    }
+
+    /// `res_partner`: what a row knows by itself is done by the SELECT (the seeds' statements as
+    /// expressions), e-mails by the rules (they need the clone's mapping).
+    static func partnerTable(_ options: Set<String>, columns: [String], companies: Bool) -> Table {
+        let notUser = "u.partner_id IS NULL"
+        let notCompany = companies ? "c.partner_id IS NULL" : "true"
+        let phoneChanged = "((p.phone IS NOT NULL OR p.mobile IS NOT NULL) AND \(notUser) AND \(notCompany))"
+        let fakePhone = "'555-' || lpad(p.id::text, 4, '0')"
+        let addressChanged = "(p.street IS NOT NULL AND \(notUser))"
+        let companyChanged = "(p.is_company AND \(notCompany))"
+        var expressions: [String] = columns.map { "p." + SQL.identifier($0) }
+        func set(_ column: String, _ expression: String) {
+            if let i = columns.firstIndex(of: column) { expressions[i] = expression + " AS " + SQL.identifier(column) }
+        }
+        var helpers: [String] = []
+        var rules: [CopyRules.Column] = []
+        var flags: [String: Int] = [:]
+        if options.contains("anonymize_phones") {
+            set("phone", "CASE WHEN \(phoneChanged) THEN \(fakePhone) ELSE p.phone END")
+            set("mobile", "CASE WHEN \(phoneChanged) THEN NULL ELSE p.mobile END")
+            set("phone_sanitized", "CASE WHEN \(phoneChanged) THEN \(fakePhone) ELSE p.phone_sanitized END")
+            flags["anonymize_phones"] = columns.count + helpers.count
+            helpers.append(phoneChanged)
+        }
+        if options.contains("anonymize_addresses") {
+            set("street", "CASE WHEN \(addressChanged) THEN 'Street ' || p.id ELSE p.street END")
+            set("street2", "CASE WHEN \(addressChanged) THEN NULL ELSE p.street2 END")
+            set("city", "CASE WHEN \(addressChanged) THEN 'Staging City' ELSE p.city END")
+            set("zip", "CASE WHEN \(addressChanged) THEN '00000' ELSE p.zip END")
+            flags["anonymize_addresses"] = columns.count + helpers.count
+            helpers.append(addressChanged)
+        }
+        if options.contains("anonymize_company_names") {
+            set("name", "CASE WHEN \(companyChanged) THEN 'Company ' || p.id ELSE p.name END")
+            set("complete_name", "CASE WHEN \(companyChanged) THEN 'Company ' || p.id ELSE p.complete_name END")
+            flags["anonymize_company_names"] = columns.count + helpers.count
+            helpers.append(companyChanged)
+        }
+        if options.contains("anonymize_emails"), let email = columns.firstIndex(of: "email") {
+            rules.append(.init(field: email, actions: [.partnerEmail(rowIDField: columns.count + helpers.count)]))
+            helpers.append("p.id")
+            if let normalized = columns.firstIndex(of: "email_normalized") { rules.append(.init(field: normalized, actions: [.lowercasedCopy(of: email)])) }
+        }
+        var from = "FROM \"res_partner\" p LEFT JOIN (SELECT DISTINCT partner_id FROM \"res_users\" WHERE active) u ON u.partner_id = p.id"
+        if companies { from += " LEFT JOIN (SELECT DISTINCT partner_id FROM \"res_company\" WHERE partner_id IS NOT NULL) c ON c.partner_id = p.id" }
+        return Table(name: "res_partner", columns: columns, select: "SELECT \((expressions + helpers).joined(separator: ", ")) \(from)",
+                     rules: CopyRules(outputFields: columns.count, columns: rules, changeFlags: flags))
+    }
+
+    /// The query listing copyable columns of the public tables (attnum order; no generated or dropped ones).
+    public static let columnsQuery = """
+        SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+         ORDER BY c.relname, a.attnum
+        """
+
+    public static func columns(fromRows rows: [[String]]) -> [String: [String]] {
+        var columns: [String: [String]] = [:]
+        for row in rows where row.count == 2 { columns[row[0], default: []].append(row[1]) }
+        return columns
+    }
+}
