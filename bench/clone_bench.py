@@ -10,10 +10,11 @@ Fast copy (`--fast-copy`): `ocore clone --fast-copy --preset minimal` vs `create
 Cross-server, to a server over a loopback sshd (127.0.0.4, same PostgreSQL cluster, its own data
 dir): `ocore clone --server far --preset minimal` vs `pg_dump -Fc -Z0 | ssh … pg_restore` with
 `tar | ssh … tar x` of the filestore by hand, concurrently.
-Sanitization: `ocore clone --preset recommended` and `--preset full`: total and time per option.
+Sanitization: `ocore clone --preset recommended` and `--preset full`: total and time per option;
+with `after-copy`, Recommended once more with `--sanitize-after-copy` (UPDATE passes after the copy).
 Impact preview: `ocore clone preview production --json` (all options).
 
-Usage: bench/clone_bench.py HOME [--runs K] [--ocore PATH] [--only online,fast,cross,sanitize,preview]
+Usage: bench/clone_bench.py HOME [--runs K] [--ocore PATH] [--only online,fast,cross,sanitize,preview,after-copy]
 (HOME: an `ocore demo --scale large` home)
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -138,11 +139,11 @@ def run_cross_hand(i, sshd, far_data):
     return elapsed
 
 
-def run_sanitize(preset, i):
-    name = f"bench_s{preset[0]}{i}"
+def run_sanitize(preset, i, after_copy=False):
+    name = f"bench_s{preset[0]}{i}{'u' if after_copy else ''}"
     t = time.monotonic()
-    out = subprocess.run([OCORE, "clone", "production", "--new", name, "--type", "staging", "--preset", preset, "--yes", "--json"] + H,
-                         check=True, capture_output=True)
+    out = subprocess.run([OCORE, "clone", "production", "--new", name, "--type", "staging", "--preset", preset, "--yes", "--json"] + H
+                         + (["--sanitize-after-copy"] if after_copy else []), check=True, capture_output=True)
     elapsed = time.monotonic() - t
     doc = json.loads(out.stdout)
     options = {r["option_key"]: round(r.get("duration_ms", 0) / 1000, 2) for r in doc.get("sanitization_result", [])}
@@ -197,6 +198,12 @@ try:
             elapsed, options, steps = run_sanitize(preset, 0)
             add(f"clone_{preset}", elapsed)
             extra[f"{preset}_seconds_per_option"] = options
+            extra[f"{preset}_step_ms"] = steps
+        if "after-copy" in CASES:
+            # The way before the sanitizing copy: copy, then UPDATE passes on the target.
+            elapsed, options, steps = run_sanitize("recommended", 0, after_copy=True)
+            add("clone_recommended_update_pass", elapsed)
+            extra["recommended_update_pass_seconds_per_option"] = options
 finally:
     if sshd:
         subprocess.run([OCORE, "server", "rm", "bench-far"] + H, capture_output=True)
@@ -211,6 +218,8 @@ if "clone_ocore_minimal" in med:
     ratios["seeds_vs_online_speedup"] = round(med["clone_seeds_pipeline"] / med["clone_ocore_minimal"], 2)
 if "fast_copy_ocore" in med:
     ratios["fast_copy_vs_createdb_T"] = round(med["fast_copy_ocore"] / med["fast_copy_createdb_T_cp_al"], 2)
+if "clone_recommended_update_pass" in med and "clone_recommended" in med:
+    ratios["recommended_update_pass_vs_in_copy"] = round(med["clone_recommended_update_pass"] / med["clone_recommended"], 2)
 if "cross_server_ocore" in med:
     ratios["cross_server_vs_by_hand"] = round(med["cross_server_ocore"] / med["cross_server_by_hand"], 2)
 result["ratios"] = ratios

@@ -44,7 +44,7 @@ struct BackupCommand: ParsableCommand {
                 return print(json ? "{\"id\": \"\(id)\", \"job\": \(jobID), \"status\": \"queued\"}" : "backup \(id) queued as job \(jobID); follow it with `ocore jobs show \(jobID) --follow`")
             }
             if !json { print("backup \(id) queued as job \(jobID)") }
-            let status = try JobFollower(store: store, id: jobID, json: false, quiet: json).run()
+            let status = try JobFollower(store: store, id: jobID, json: false, quiet: json, home: global.stateHome).run()
             if json { try JSONOutput.print(BackupJSON(try store.backup(id))) } else if status == .completed {
                 let b = try store.backup(id)
                 print("backup \(id): \(b.status.rawValue), \(formatBytes(b.size ?? 0)), tier \(b.tier.rawValue)\(b.isVerified ? ", verified" : "")")
@@ -309,7 +309,7 @@ struct RestoreTest {
         let request = RestoreRequest(options: options, backupID: backupID, archivePath: nil, backupEnvironment: backup.environment,
                                      sourceType: .development, odooVersion: backup.odooVersion)
         let job = try request.prepare(store: store).submit(store: store, home: home)
-        let status = try JobFollower(store: store, id: job, json: false, quiet: true).run()
+        let status = try JobFollower(store: store, id: job, json: false, quiet: true, home: home).run()
         let seconds = Date().timeIntervalSince(started)
         let outcome = (try? store.jobResult(job)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
         let verification = outcome?["verification"] as? [String: String] ?? [:]

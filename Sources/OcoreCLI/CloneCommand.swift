@@ -82,7 +82,7 @@ struct CloneCommand: ParsableCommand {
             return print(json ? "{\"id\": \(id), \"status\": \"queued\"}" : "clone queued as job \(id); follow it with `ocore jobs show \(id) --follow`")
         }
         if !json { print("clone queued as job \(id)") }
-        let status = try JobFollower(store: store, id: id, json: false, quiet: json).run()
+        let status = try JobFollower(store: store, id: id, json: false, quiet: json, home: global.stateHome).run()
         if json { try CloneOperationJSON.print(store: store, id: id) }
         if status != .completed { throw ExitCode(1) }
     }

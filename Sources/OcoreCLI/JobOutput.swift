@@ -1,6 +1,7 @@
 import Foundation
 import OcoreModel
 import OcoreStore
+import OcoreEngine
 
 /// A job as `jobs show --json` prints it.
 struct JobJSON: Encodable {
@@ -98,6 +99,9 @@ struct JobFollower {
     let json: Bool
     /// Print nothing (the caller prints its own result).
     var quiet = false
+    /// The state home whose worker runs the job: if that worker dies (a crash, an OOM kill), a
+    /// new one is started, which recovers the job (its compensation runs) instead of it hanging.
+    var home: StateHome? = nil
 
     func run() throws -> JobStatus {
         let tty = isatty(1) == 1 && !json && !quiet
@@ -106,6 +110,7 @@ struct JobFollower {
         var lastStepStatus: [Int: StepStatus] = [:]
         var eta = ETAEstimator()
         let start = Date()
+        var ticks = 0
         while true {
             let version = try store.dataVersion()
             if version != lastVersion {
@@ -141,6 +146,8 @@ struct JobFollower {
                 }
             }
             Thread.sleep(forTimeInterval: 0.2)
+            ticks += 1
+            if let home, ticks % 10 == 0, !Worker.isRunning(home: home) { try? JobQueue(store: store, home: home).ensureWorker() }
         }
     }
 

@@ -44,7 +44,7 @@ struct JobsCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             if follow {
-                let status = try JobFollower(store: store, id: id, json: json).run()
+                let status = try JobFollower(store: store, id: id, json: json, home: global.stateHome).run()
                 if status != .completed { throw ExitCode(1) }
                 return
             }
@@ -109,7 +109,7 @@ struct JobsCommand: ParsableCommand {
                 DiagnosticJob(), parameters: parameters, environment: environment, server: server, locks: environment.map { [$0] } ?? [])
             print("job \(id) queued (diagnostic, \(steps) steps, scratch \(dir))")
             if follow {
-                let status = try JobFollower(store: store, id: id, json: false).run()
+                let status = try JobFollower(store: store, id: id, json: false, home: global.stateHome).run()
                 if status != .completed { throw ExitCode(1) }
             }
         }

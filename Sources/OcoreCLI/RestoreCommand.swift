@@ -183,7 +183,7 @@ struct RestoreRequest {
         let id = try prepared.submit(store: store, home: home)
         if o.detach { return print(o.json ? "{\"job\": \(id), \"status\": \"queued\"}" : "restore queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
         if !o.json { print("restore queued as job \(id)") }
-        let status = try JobFollower(store: store, id: id, json: false, quiet: o.json).run()
+        let status = try JobFollower(store: store, id: id, json: false, quiet: o.json, home: home).run()
         var registered: Result<BackupRecord, Error>?
         if status == .completed, register.enabled, let path = archivePath {
             registered = Result { try ArchiveRegistration(store: store).register(path: path, environment: targetName, storage: register.storage) }

@@ -273,7 +273,7 @@ public struct CloneJob: JobKind {
         let jobs = parallelJobs(sides.targetExecutor, p)
         context.progress(0.05, message: "pg_restore with \(jobs) job(s)", force: true)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
-                              + ["-d", target.database, dir + "/db"], environment: target.clientEnvironment)
+                              + ["-d", target.database, dir + "/db"], environment: target.indexBuildEnvironment(on: sides.targetExecutor, jobs: jobs))
         let result = try sides.targetExecutor.run(restore, cancellation: context.cancellation)
         try context.checkCancelled()
         guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
@@ -307,7 +307,7 @@ public struct CloneJob: JobKind {
         let jobs = parallelJobs(sides.targetExecutor, p)
         context.progress(0.05, message: "building indexes and constraints with \(jobs) job(s)", force: true)
         let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
-                              + ["-d", target.database, file], environment: target.clientEnvironment)
+                              + ["-d", target.database, file], environment: target.indexBuildEnvironment(on: sides.targetExecutor, jobs: jobs))
         let result = try sides.targetExecutor.run(restore, cancellation: context.cancellation)
         try context.checkCancelled()
         guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }

@@ -36,8 +36,10 @@ final class SanitizedCopy: @unchecked Sendable {
 extension CloneJob {
     /// Whether this clone applies its personal-data options in the copy, and the plan to do it.
     static func sanitizedCopyPlan(_ p: Parameters, _ sourcePSQL: PSQL) throws -> SanitizedCopyPlan? {
-        guard p.fastCopy != true, p.sanitizeInCopy ?? true else { return nil }
-        return SanitizedCopyPlan.make(options: p.options, columns: SanitizedCopyPlan.columns(fromRows: try sourcePSQL.query(SanitizedCopyPlan.columnsQuery)))
+        guard p.fastCopy != true else { return nil }
+        return SanitizedCopyPlan.make(options: p.sanitizeInCopy ?? true ? p.options : [],
+                                      columns: SanitizedCopyPlan.columns(fromRows: try sourcePSQL.query(SanitizedCopyPlan.columnsQuery)),
+                                      sizes: SanitizedCopyPlan.sizes(fromRows: try sourcePSQL.query(SanitizedCopyPlan.sizesQuery)))
     }
 
     /// The "Database dump" step of a sanitized copy: snapshot, schema, then the streams start and
@@ -79,7 +81,7 @@ extension CloneJob {
             try streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, bytes: bytes, stop: stop,
                              cancellation: cancellation)
         }
-        context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) through the sanitizing copy")
+        context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) straight into the target, \(width) at a time")
 
         let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
         let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
@@ -139,7 +141,8 @@ extension CloneJob {
         let tables = try streams.wait().get()
         for t in tables {
             let changes = t.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            context.log(.info, "\(t.table): \(t.rows) row(s) copied through the sanitizing SELECT (\(formatBytes(t.bytes)), \(Sanitizer.ms(t.filterTime)) ms rewriting)\(changes.isEmpty ? "" : ": " + changes)")
+            let how = plan.tables.first { $0.name == t.table }?.rules.columns.isEmpty == false || !changes.isEmpty ? "through the sanitizing SELECT" : "streamed as it is"
+            context.log(.info, "\(t.table): \(t.rows) row(s) \(how) (\(formatBytes(t.bytes)), \(Sanitizer.ms(t.filterTime)) ms in the filter)\(changes.isEmpty ? "" : ": " + changes)")
         }
         let results = plan.options.map { option in
             let touched = tables.filter { $0.changed[option] != nil }
@@ -153,7 +156,8 @@ extension CloneJob {
         if let dir {
             copy.snapshot?.close()
             let result = try sides.targetExecutor.run(Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs), "--section=post-data"]
-                                                              + target.clientArguments + ["-d", target.database, dir], environment: target.clientEnvironment),
+                                                              + target.clientArguments + ["-d", target.database, dir],
+                                                              environment: target.indexBuildEnvironment(on: sides.targetExecutor, jobs: jobs)),
                                                       cancellation: context.cancellation)
             try context.checkCancelled()
             guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }

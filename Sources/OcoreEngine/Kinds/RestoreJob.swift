@@ -325,7 +325,7 @@ final class RestoreSession: @unchecked Sendable {
             context.progress(min(p.fraction, 0.99), message: p.summary)
         }
         let restore = Command(["pg_restore", "--no-owner", "--exit-on-error", "--verbose", "--jobs=\(jobs)"] + connection.clientArguments
-                              + ["-d", connection.database, dumpPath], environment: connection.clientEnvironment)
+                              + ["-d", connection.database, dumpPath], environment: connection.indexBuildEnvironment(on: executor, jobs: jobs))
         context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name)")
         let termination = try executor.execute(restore, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
         try context.checkCancelled()
