@@ -76,6 +76,30 @@ struct CloneWizardTests {
         #expect(text.contains("Disk         ✗ 476 MiB free on erp1, needs ~1.1 GiB"), "\(text.split(separator: "\n").filter { $0.contains("Disk") })")
     }
 
+    @Test("Options: compression only where data crosses a network; parallel transfer cycles auto, 1, 2, 4, 8; Review and the request carry both")
+    func transferOptions() throws {
+        var s = dashboard([row("production", .production), row("dev", .development, server: "erp2")], width: 110, height: 36)
+        press(&s, .down)
+        _ = update(&s, .key(.character("c")))
+        press(&s, .tab, .tab)  // Options
+        #expect(screen(s).text.contains("Compression: not needed on one server"))
+        press(&s, .down, .character(" "))
+        #expect(screen(s).text.contains("nothing crosses a network on one server") && wizardState(s)?.compress == false)
+        press(&s, .down, .character(" "), .character(" "))
+        #expect(screen(s).text.contains("Parallel transfer: 2 job(s)") && wizardState(s)?.jobs == 2)
+        press(&s, .backTab, .backTab)  // Target: name, 3 types, servers erp1 and erp2
+        for _ in 0..<5 { press(&s, .down) }
+        press(&s, .character(" "))
+        #expect(wizardState(s)?.server == "erp2")
+        press(&s, .tab, .tab, .down, .character(" "))
+        #expect(wizardState(s)?.compress == true && screen(s).text.contains("Compress in transit (pg_dump -Z1, gzip'd filestore)"))
+        press(&s, .tab)  // Review
+        #expect(screen(s).text.contains("2 parallel job(s) · compressed in transit"))
+        let effects = update(&s, .key(.character(" ")))
+        guard case .startClone(let request)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
+        #expect(request.jobs == 2 && request.compress && request.targetServer == "erp2")
+    }
+
     @Test("Sanitization: presets with badges, options with live counts, a total; None needs the risk box")
     func sanitization() throws {
         var s = wizard()

@@ -84,13 +84,15 @@ public struct CloneJob: JobKind {
         let steps: [StepDefinition] = [
             StepDefinition(name: "pre_checks", title: "Pre-checks", run: { try Self.preChecks(p, $0) }),
             StepDefinition(name: "validating", title: "Validating source", run: { try Self.validateSource(p, $0) }),
-            StepDefinition(name: "creating_target", title: "Creating target", run: { try Self.createTarget(p, $0) },
-                           compensate: { try Self.dropTarget(p, $0) }),
+            // A fast copy is made by PostgreSQL in this step: the filestore copy starts beside it.
+            StepDefinition(name: "creating_target", title: "Creating target",
+                           run: { try Self.createTarget(p, $0, overlap) },
+                           compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0); try Self.dropTarget(p, $0) }),
             StepDefinition(name: "copying_addons", title: "Copying addons", run: { try Self.copyAddons(p, $0) }),
             // The filestore copy starts with the database copy and runs beside it (disk against
             // PostgreSQL's CPU); its own step waits for it.
             StepDefinition(name: "backing_up_database", title: "Database dump",
-                           run: { try Self.startFilestore(p, $0, overlap); try Self.copyDatabase(p, $0, post: false, copy) },
+                           run: { if overlap.work == nil { try Self.startFilestore(p, $0, overlap) }; try Self.copyDatabase(p, $0, post: false, copy) },
                            compensate: { copy.stopAndWait(); overlap.stopAndWait(); try Self.removeFilestore(p, $0); try Self.removeDump(p, $0); try Self.dropTarget(p, $0) }),
             StepDefinition(name: "backing_up_filestore", title: "Filestore", run: { try Self.finishFilestore(p, $0, overlap) },
                            compensate: { overlap.stopAndWait(); try Self.removeFilestore(p, $0) }),
@@ -181,9 +183,10 @@ public struct CloneJob: JobKind {
         }
     }
 
-    static func createTarget(_ p: Parameters, _ context: StepContext) throws {
+    static func createTarget(_ p: Parameters, _ context: StepContext, _ overlap: FilestoreOverlap) throws {
         let sides = try sides(p, context)
         if p.isReplace { try clearReplacedTarget(p, context, sides: sides) }
+        if p.fastCopy == true { try startFilestore(p, context, overlap) }
         try context.setState("created_database", p.targetDatabase)
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         if p.fastCopy == true {

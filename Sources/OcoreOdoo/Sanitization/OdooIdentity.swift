@@ -64,11 +64,17 @@ public struct OdooTarget: Sendable {
     public func neutralize(addonsPaths: [String], only: Set<String>? = nil) throws -> [ModuleResult] {
         let modules = try psql.query("SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove') ORDER BY name").map { $0[0] }
         var results: [ModuleResult] = []
+        // One listing of every neutralize.sql in the addons paths (not one probe per module and path).
+        var present: Set<String> = []
+        let addonsPaths = addonsPaths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if !addonsPaths.isEmpty {
+            let listing = try psql.executor.run(Command(["find"] + addonsPaths + ["-mindepth", "3", "-maxdepth", "3", "-path", "*/data/neutralize.sql"]))
+            present = Set(listing.stdoutText.split(separator: "\n").map(String.init))
+        }
         for module in modules where only?.contains(module) ?? true {
             var text: String?
-            for path in addonsPaths {
-                let file = "\(path)/\(module)/data/neutralize.sql"
-                let result = try psql.executor.run(Command(["cat", "--", file]))
+            for path in addonsPaths where present.contains("\(path)/\(module)/data/neutralize.sql") {
+                let result = try psql.executor.run(Command(["cat", "--", "\(path)/\(module)/data/neutralize.sql"]))
                 if result.succeeded { text = result.stdoutText; break }
             }
             guard let text else { continue }

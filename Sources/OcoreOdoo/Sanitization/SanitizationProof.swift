@@ -71,11 +71,19 @@ public struct SanitizationProof: Sendable {
             if ["text", "character varying"].contains(row[2]) { textColumns[row[0], default: []].append(row[1]) }
         }
         var findings: [Finding] = []
-        for key in options {
-            guard let check = Self.stillLive(key, targetURL: targetURL, passwordHash: passwordHash),
-                  let present = columns[check.table], check.columns.allSatisfy(present.contains) else { continue }
-            let count = Int(try target.scalar("SELECT count(*) FROM \(SQL.identifier(check.table)) WHERE \(check.condition)") ?? "0") ?? 0
-            if count > 0 { findings.append(Finding(location: check.table, count: count, detail: "\(key): \(count) row(s) still live")) }
+        // Every option's "still live" count in one query.
+        let checks = options.compactMap { key in
+            Self.stillLive(key, targetURL: targetURL, passwordHash: passwordHash).flatMap { check in
+                columns[check.table].map { present in check.columns.allSatisfy(present.contains) } == true ? (key, check) : nil
+            }
+        }
+        if !checks.isEmpty {
+            let counts = try target.query("SELECT " + checks.map { "(SELECT count(*) FROM \(SQL.identifier($0.1.table)) WHERE \($0.1.condition))" }
+                .joined(separator: ", ")).first ?? []
+            for ((key, check), value) in zip(checks, counts) {
+                let count = Int(value) ?? 0
+                if count > 0 { findings.append(Finding(location: check.table, count: count, detail: "\(key): \(count) row(s) still live")) }
+            }
         }
         var addresses: [String] = [], phones: [String] = []
         if options.contains("anonymize_emails") {
