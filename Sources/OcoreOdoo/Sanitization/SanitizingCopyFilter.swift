@@ -76,9 +76,6 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     private var header: Data
     private let trailer: Data
     private(set) var filterTime: Duration = .zero
-    /// No rules: the rows pass unchanged (only framed and counted).
-    private let isPassthrough: Bool
-    private var lastByte: UInt8?
 
     public init(rules: CopyRules, map: PersonalDataMap, header: Data = Data(), trailer: Data = Data()) {
         self.rules = rules
@@ -93,7 +90,6 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         var columnOfField = [Int?](repeating: nil, count: rules.outputFields)
         for (index, column) in rules.columns.enumerated() where column.field < rules.outputFields { columnOfField[column.field] = index }
         self.columnOfField = columnOfField
-        isPassthrough = rules.columns.isEmpty && rules.changeFlags.isEmpty
         super.init()
     }
 
@@ -104,23 +100,6 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         let started = ContinuousClock.now
         out.removeAll(keepingCapacity: true)
         if !header.isEmpty { out.append(contentsOf: header); header = Data() }
-        if isPassthrough {
-            // A table copied as it is: count rows, pass the bytes on.
-            var rows = 0
-            if let base = bytes.baseAddress, bytes.count > 0 {
-                var at = 0
-                while at < bytes.count, let hit = memchr(base + at, 10, bytes.count - at) {
-                    rows += 1
-                    at = base.distance(to: UnsafeRawPointer(hit)) + 1
-                }
-                lastByte = bytes[bytes.count - 1]
-            }
-            out.append(contentsOf: bytes)
-            let result = Data(out)
-            lock.withLock { rowCount += rows; filterTime += ContinuousClock.now - started }
-            return result
-        }
-        out.reserveCapacity(bytes.count + bytes.count / 8)
         var local: [String: Int] = [:]
         var rows = 0
         try self.rows(in: bytes) { row in
@@ -137,7 +116,7 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     }
 
     public func finish() throws -> Data {
-        guard pendingCount == 0, !isPassthrough || lastByte == nil || lastByte == 10 else { throw SanitizingCopyError.truncated(pendingCount) }
+        guard pendingCount == 0 else { throw SanitizingCopyError.truncated(pendingCount) }
         return header + trailer
     }
 
