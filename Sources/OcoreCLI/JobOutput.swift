@@ -145,9 +145,10 @@ struct JobFollower {
                     return job.status
                 }
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            // PRAGMA data_version is a cheap poll: a short tick lets a finished job return at once.
+            Thread.sleep(forTimeInterval: 0.05)
             ticks += 1
-            if let home, ticks % 10 == 0, !Worker.isRunning(home: home) { try? JobQueue(store: store, home: home).ensureWorker() }
+            if let home, ticks % 40 == 0, !Worker.isRunning(home: home) { try? JobQueue(store: store, home: home).ensureWorker() }
         }
     }
 

@@ -97,7 +97,7 @@ public final class Worker: @unchecked Sendable {
             } else {
                 idleSince = nil
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: 0.1)
         }
         stopping = true
     }
