@@ -285,6 +285,7 @@ struct CloneTests {
         expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x2", "--type", "staging", "--enable", "bogus"]), mentions: "unknown; valid keys")
         expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production", "--confirm", "production"]), mentions: "cannot replace itself")
         expectCleanFailure(try f.ocore.run(["clone", "production", "--replace", "production"]), mentions: "--confirm production")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "x3", "--type", "staging", "--jobs", "0"]), mentions: "--jobs must be between 1 and 16")
         #expect(try f.ocore.jsonArray(["env", "list", "--json"]).count == 1)
     }
 
@@ -345,6 +346,14 @@ struct CloneTests {
         let copied = try FileManager.default.subpathsOfDirectory(atPath: otherData + "/filestore/remote_stg").filter { $0.count > 3 }
         #expect(copied.count > 100)
         #expect(try f.target("remote_stg").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+        // The Options tab's choices: compressed in transit (pg_dump -Z1, gzip'd tar), one job.
+        let compressed = try f.ocore.run(["clone", "prod2", "--new", "remote_z", "--type", "staging", "--server", "erp3", "--preset", "minimal",
+                                          "--compress", "--jobs", "1", "--json"])
+        #expect(compressed.succeeded, "\(compressed.stderrText)")
+        let log = try f.ocore.run(["jobs", "show", String((try JSONSerialization.jsonObject(with: compressed.stdout) as? [String: Any])?["id"] as? Int ?? 0)]).stdoutText
+        #expect(log.contains("1 at a time") || log.contains("1 parallel job"), "\(log)")
+        #expect(try f.target("remote_z").scalar("SELECT count(*) FROM res_partner") == TestPostgres.psql(f.source).scalar("SELECT count(*) FROM res_partner"))
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: otherData + "/filestore/remote_z").filter { $0.count > 3 }.count == copied.count)
     }
 }
 
