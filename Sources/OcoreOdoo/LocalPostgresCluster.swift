@@ -60,13 +60,15 @@ public struct LocalPostgresCluster: Sendable {
             if !durable { args.append("--no-sync") }
             try runServerProgram(args)
         }
+        // A clone holds ~8 sessions at its peak (the snapshot, pg_dump -j, two streams of two ends,
+        // pg_restore -j); the test suite runs several at once.
         var settings = """
 
             # Written by ocore
             port = \(port)
             listen_addresses = '127.0.0.1'
             unix_socket_directories = \(SQL.literal(socketDirectory))
-            max_connections = 50
+            max_connections = 200
             shared_buffers = '128MB'
             """
         if !durable { settings += "\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" }

@@ -61,8 +61,12 @@ public struct CommandResult: Sendable, Equatable {
         case .timedOut: "timed out"
         case .cancelled: "cancelled"
         }
-        let lastLine = stderrText.split(whereSeparator: \.isNewline).last.map { ": \($0)" } ?? ""
-        return how + lastLine
+        let lines = stderrText.split(whereSeparator: \.isNewline)
+        // The first error is usually the cause (pg_restore -j ends with "a worker process died unexpectedly").
+        let firstError = lines.first { $0.contains("error:") || $0.contains("ERROR:") || $0.contains("FATAL:") }
+        guard let last = lines.last else { return how }
+        if let firstError, firstError != last { return how + ": " + firstError + " … " + last }
+        return how + ": " + last
     }
 }
 
