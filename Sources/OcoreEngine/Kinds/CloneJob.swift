@@ -300,21 +300,15 @@ public struct CloneJob: JobKind {
         let dir = try sides.targetExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-postdata-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? sides.targetExecutor.run(Command(["rm", "-rf", "--", dir])) }
         let file = dir + "/post-data.dump"
-        let dump = Command(["pg_dump", "-Fc", "--no-owner", "--no-acl", "--section=post-data"] + (snapshot.map { ["--snapshot=" + $0] } ?? [])
+        // Schema only (not post-data alone): pg_restore -j needs the tables in the TOC to order the keys.
+        let dump = Command(["pg_dump", "-Fc", "--no-owner", "--no-acl", "--schema-only"] + (snapshot.map { ["--snapshot=" + $0] } ?? [])
                            + source.clientArguments + ["-d", source.database],
                            environment: source.clientEnvironment)
         let copied = try Pipe.run(from: sides.sourceExecutor, dump, to: sides.targetExecutor, Command(["dd", "of=\(file)", "bs=1M", "status=none"]),
                                   cancellation: context.cancellation)
         guard copied.source.succeeded else { throw CloneError.command("pg_dump", copied.source.summary) }
         guard copied.sink.succeeded else { throw CloneError.command("dd", copied.sink.summary) }
-        let jobs = parallelJobs(sides.targetExecutor, p)
-        context.progress(0.05, message: "building indexes and constraints with \(jobs) job(s)", force: true)
-        let restore = Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs)] + target.clientArguments
-                              + ["-d", target.database, file], environment: target.indexBuildEnvironment(on: sides.targetExecutor, jobs: jobs))
-        let result = try sides.targetExecutor.run(restore, cancellation: context.cancellation)
-        try context.checkCancelled()
-        guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
-        context.log(.info, "indexes and constraints built with \(jobs) parallel job(s)")
+        try buildPostData(archive: file, executor: sides.targetExecutor, target: target, jobs: parallelJobs(sides.targetExecutor, p), context: context)
     }
 
     /// Starts the filestore copy on its own thread, after the same checks as a copy in place.

@@ -89,8 +89,9 @@ extension CloneJob {
             let dir = try sides.sourceExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-clone-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
             try context.setState("dump_dir", dir)
             let jobs = parallelJobs(sides.sourceExecutor, p)
-            let dump = Command(["pg_dump", "-Fd", "-j", String(jobs), "-Z0", "--no-owner", "--no-acl", "--section=data", "--section=post-data",
-                                "--snapshot=" + snapshot.id] + excluded + ["-f", dir + "/db"] + source.clientArguments + ["-d", source.database],
+            // Every section, though only data and post-data are restored from it: the tables' TOC
+            // entries let pg_restore -j order the foreign keys (see buildPostData).
+            let dump = Command(["pg_dump", "-Fd", "-j", String(jobs), "-Z0", "--no-owner", "--no-acl", "--snapshot=" + snapshot.id] + excluded + ["-f", dir + "/db"] + source.clientArguments + ["-d", source.database],
                                environment: source.clientEnvironment)
             let work = BackgroundWork { try sides.sourceExecutor.run(dump, cancellation: cancellation) }
             while !work.isDone {
@@ -156,14 +157,8 @@ extension CloneJob {
         context.progress(0.65, message: "building indexes and constraints with \(jobs) job(s)", force: true)
         if let dir {
             copy.snapshot?.close()
-            let result = try sides.targetExecutor.run(Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs), "--section=post-data"]
-                                                              + target.clientArguments + ["-d", target.database, dir],
-                                                              environment: target.indexBuildEnvironment(on: sides.targetExecutor, jobs: jobs)),
-                                                      cancellation: context.cancellation)
-            try context.checkCancelled()
-            guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
+            try buildPostData(archive: dir, executor: sides.targetExecutor, target: target, jobs: jobs, context: context)
             try removeDump(p, context)
-            context.log(.info, "indexes and constraints built with \(jobs) parallel job(s)")
         } else {
             try restorePostData(p, context, sides: sides, source: source, target: target, snapshot: copy.snapshot?.id)
             copy.snapshot?.close()
