@@ -239,17 +239,8 @@ extension CloneJob {
         let load = Command(["psql", "-X", "-v", "ON_ERROR_STOP=1"] + target.clientArguments + ["-d", target.database,
                             "-c", "BEGIN", "-c", "TRUNCATE ONLY \(name)", "-c", "COPY \(name) (\(columns)) FROM STDIN WITH (FORMAT binary, FREEZE)", "-c", "COMMIT"],
                            environment: target.clientEnvironment)
-        let last = ByteCounter()
-        let ends = sides.fresh()
-        let outcome = try Pipe.run(from: ends.sourceExecutor, psqlScript(source),
-                                   sourceInput: Data(inSnapshot(snapshot, "COPY (\(table.select)) TO STDOUT WITH (FORMAT binary)").utf8),
-                                   to: ends.targetExecutor, load, progress: { n in
-                                       bytes.add(n - last.value)
-                                       last.set(n)
-                                   }, cancellation: cancellation)
-        if cancellation.isCancelled { throw JobCancelled() }
-        guard outcome.source.succeeded else { throw CloneError.command("psql COPY \(table.name) TO STDOUT", outcome.source.summary) }
-        guard outcome.sink.succeeded else { throw CloneError.command("psql COPY \(table.name) FROM STDIN", outcome.sink.summary) }
+        let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT WITH (FORMAT binary)", into: load, filter: nil, snapshot: snapshot, sides: sides,
+                               source: source, bytes: bytes, cancellation: cancellation)
         // psql reports "COPY <rows>" for the load.
         let rows = outcome.sink.stdoutText.split(separator: "\n").compactMap { line in line.hasPrefix("COPY ") ? Int(line.dropFirst(5)) : nil }.first ?? 0
         return SanitizedCopy.TableResult(table: table.name, rows: rows, changed: [:], bytes: outcome.bytes, filterTime: .zero)
@@ -265,17 +256,26 @@ extension CloneJob {
         // The target takes the rows as a psql script: the statement, the rows, the end marker.
         let header = "BEGIN;\nTRUNCATE ONLY \(SQL.identifier(table.name));\nCOPY \(SQL.identifier(table.name)) (\(columns)) FROM STDIN WITH (FREEZE);\n"
         let filter = SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
+        let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT", into: psqlScript(target), filter: filter, snapshot: snapshot, sides: sides,
+                               source: source, bytes: bytes, cancellation: cancellation)
+        let counts = filter.counts
+        return SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
+    }
+
+    /// Runs `copyOut` in the snapshot on the source and streams its output into `load` on the
+    /// target (through `filter`), each end on executors of its own, counting bytes for progress.
+    static func pipe(_ table: SanitizedCopyPlan.Table, _ copyOut: String, into load: Command, filter: (any StreamFilter)?, snapshot: String, sides: Sides,
+                     source: PostgresConnection, bytes: ByteCounter, cancellation: CancellationFlag) throws -> OcoreRemote.Pipe.Outcome {
         let last = ByteCounter()
         let ends = sides.fresh()
-        let outcome = try Pipe.run(from: ends.sourceExecutor, psqlScript(source), sourceInput: Data(inSnapshot(snapshot, "COPY (\(table.select)) TO STDOUT").utf8),
-                                   to: ends.targetExecutor, psqlScript(target), filter: filter, progress: { n in
+        let outcome = try Pipe.run(from: ends.sourceExecutor, psqlScript(source), sourceInput: Data(inSnapshot(snapshot, copyOut).utf8),
+                                   to: ends.targetExecutor, load, filter: filter, progress: { n in
                                        bytes.add(n - last.value)
                                        last.set(n)
                                    }, cancellation: cancellation)
         if cancellation.isCancelled { throw JobCancelled() }
         guard outcome.source.succeeded else { throw CloneError.command("psql COPY \(table.name) TO STDOUT", outcome.source.summary) }
         guard outcome.sink.succeeded else { throw CloneError.command("psql COPY \(table.name) FROM STDIN", outcome.sink.summary) }
-        let counts = filter.counts
-        return SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
+        return outcome
     }
 }
