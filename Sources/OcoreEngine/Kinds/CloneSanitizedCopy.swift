@@ -63,9 +63,7 @@ extension CloneJob {
         let map = PersonalDataMap()
         if plan.options.contains("anonymize_emails") || plan.options.contains("anonymize_phones") {
             let started = ContinuousClock.now
-            let hasCompanies = try PSQL(executor: sides.sourceExecutor, connection: source)
-                .scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'res_company' AND column_name = 'partner_id'") == "1"
-            let sql = inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: hasCompanies))) TO STDOUT")
+            let sql = inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: plan.companiesHavePartners))) TO STDOUT")
             let errors = CollectingSink(limit: 64 << 10)
             let loaded = try sides.sourceExecutor.execute(psqlScript(source), stdin: DataSource(Data(sql.utf8)), stdout: PersonalDataMap.Loader(map),
                                                           stderr: errors, cancellation: context.cancellation)

@@ -22,6 +22,8 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
 
     public var tables: [Table]
     public var options: [String]
+    /// Whether companies have their own partners (their numbers are not customers').
+    public var companiesHavePartners = false
 
     /// The plan for `options` on a source whose copyable columns (attnum order, generated and
     /// dropped ones left out) are `columns`; nil when no option applies in the copy. Options whose
@@ -40,6 +42,7 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
                                      rules: CopyRules(outputFields: all.count, columns: [])))
         }
         guard !plan.tables.isEmpty else { return nil }
+        plan.companiesHavePartners = columns["res_company"]?.contains("partner_id") == true
         plan.tables.sort { (sizes[$0.name] ?? 0) > (sizes[$1.name] ?? 0) }
         return plan
     }
