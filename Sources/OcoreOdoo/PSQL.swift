@@ -7,10 +7,13 @@ import OcoreRemote
 public struct PSQL: Sendable {
     public let executor: any Executor
     public let connection: PostgresConnection
+    /// The client environment; by default the connection's own (its password variable).
+    public let environment: [String: String]
 
-    public init(executor: any Executor, connection: PostgresConnection) {
+    public init(executor: any Executor, connection: PostgresConnection, environment: [String: String]? = nil) {
         self.executor = executor
         self.connection = connection
+        self.environment = environment ?? connection.clientEnvironment
     }
 
     /// Runs `sql` (one or more statements, stopping at the first error) and returns the rows of
@@ -29,6 +32,7 @@ public struct PSQL: Sendable {
     }
 
     /// Runs `sql` and returns psql's raw output.
+    @discardableResult
     public func execute(_ sql: String, timeout: Duration? = .seconds(300)) throws -> String {
         try run(sql, flags: ["-q", "-A", "-t", "-F", "\t"], timeout: timeout)
     }
@@ -46,7 +50,7 @@ public struct PSQL: Sendable {
     /// psql with `flags`, stopping at the first error, SQL on standard input.
     private func command(_ flags: [String], timeout: Duration?) -> Command {
         Command(["psql", "-X", "-v", "ON_ERROR_STOP=1"] + flags + connection.clientArguments + ["-d", connection.database],
-                environment: connection.clientEnvironment, timeout: timeout)
+                environment: environment, timeout: timeout)
     }
 
     private func run(_ sql: String, flags: [String], timeout: Duration?) throws -> String {

@@ -85,6 +85,12 @@ extension RemoteFileSystem {
         return path
     }
 
+    /// Writes a small file (a list, a note) on the server, replacing it.
+    public func writeFile(_ path: String, _ data: Data) throws {
+        let result = try executor.run(Command(["dd", "of=\(path)", "status=none"]), input: data)
+        guard result.succeeded else { throw ExecutionError.io("cannot write \(path) on \(executor.hostDescription): \(result.summary)") }
+    }
+
     public func makeDirectory(_ path: String) throws {
         _ = try executor.output(Command(["mkdir", "-p", "--", path]))
     }

@@ -100,6 +100,8 @@ final class RestoreSession: @unchecked Sendable {
     /// Bytes of the filestore extracted so far, and the total when the archive says it.
     private let filestoreBytes = ByteCounter()
     private var filestoreTotal: Int64?
+    /// The role the dump is loaded as (never a superuser); chosen in the pre-checks.
+    private var loadRole: LoadRole?
     init(_ p: RestoreJob.Parameters) { self.p = p }
 
     // MARK: Where things are
@@ -114,6 +116,21 @@ final class RestoreSession: @unchecked Sendable {
 
     func admin(_ t: ResolvedEnvironment) -> PSQL {
         PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t).database("postgres"))
+    }
+
+    /// The load role, or (in a run that did not choose it) a new one of the same name.
+    func role(_ context: StepContext, _ t: ResolvedEnvironment) throws -> LoadRole {
+        if let loadRole { return loadRole }
+        let chosen = try LoadRole.choose(admin: admin(t), job: context.jobID)
+        loadRole = chosen
+        return chosen
+    }
+
+    /// psql in the restored database, as the load role: everything ocore does inside a database
+    /// that came from a dump (sanitizing, verifying) runs without superuser rights, so the dump's
+    /// triggers and functions cannot gain them.
+    func targetPSQL(_ context: StepContext, _ t: ResolvedEnvironment) throws -> PSQL {
+        try role(context, t).psql(executor: Executors.forServer(t.server), base: PostgresConnection(t))
     }
 
     func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? context.state["archive_in_place"] ?? context.state["archive_file"] }
@@ -156,6 +173,9 @@ final class RestoreSession: @unchecked Sendable {
            dumped > have {
             throw CloneError.check("PostgreSQL version", "the backup was dumped from PostgreSQL \(dumped), newer than \(t.server.name)'s \(have): nothing was touched")
         }
+        let role = try LoadRole.choose(admin: admin, job: context.jobID)
+        do { try role.checkLogin(admin: admin) } catch { throw CloneError.check("load role", "\(error): nothing was touched") }
+        loadRole = role
         if p.newEnvironment != nil {
             if (try? context.store.environment(named: p.target)) != nil { throw CloneError.check("target name", "an environment named \(p.target) already exists") }
             if try admin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(t.environment.dbName))") == "1" {
@@ -190,7 +210,10 @@ final class RestoreSession: @unchecked Sendable {
 
     func download(_ context: StepContext) throws {
         step(context, "download")
-        guard let id = p.backupID else { return context.log(.info, "archive \(p.archivePath ?? "")") }
+        guard let id = p.backupID else {
+            context.log(.info, "archive \(p.archivePath ?? "")")
+            return try checkDump(context)
+        }
         let backup = try context.store.backup(id)
         let storage = try context.store.storage(named: backup.storage)
         let location = storage.location
@@ -204,7 +227,8 @@ final class RestoreSession: @unchecked Sendable {
                 throw CloneError.check("archive checksum", "\(path): \(got.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
             }
             try context.setState("archive_in_place", path)
-            return context.log(.info, "archive checked in place (\(formatBytes(got.size)), sha256 matches)")
+            context.log(.info, "archive checked in place (\(formatBytes(got.size)), sha256 matches)")
+            return try checkDump(context)
         }
         let provider = try StorageProviders.make(for: location)
         let dir = context.store.path.replacingOccurrences(of: "/ocore.db", with: "") + "/tmp"
@@ -219,6 +243,68 @@ final class RestoreSession: @unchecked Sendable {
             throw CloneError.check("archive checksum", "downloaded \(got.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
         }
         context.log(.info, "archive downloaded and checked (\(formatBytes(got.size)), sha256 matches)")
+        try checkDump(context)
+    }
+
+    /// Reads the dump as untrusted input before anything is dropped: psql commands and statements
+    /// that reach past the database refuse the restore with their line (plain SQL) or entry
+    /// (pg_restore's table of contents). Whatever made the backup, it is checked the same way.
+    func checkDump(_ context: StepContext) throws {
+        guard let file = archiveFile(context) else { throw CloneError.check("archive", "no archive to load") }
+        let source: RestoreSource
+        do { source = try RestoreSource.inspect(file) } catch { throw CloneError.check("archive", "\(error)") }
+        context.progress(0.99, message: "checking the dump", force: true)
+        let refusals: [DumpRefusal]
+        let extensions: Set<String>
+        switch source.database {
+        case .plainMember(let name):
+            let scan = try PlainDumpGuard.scan { chunk in try source.zip!.read(name, chunk: chunk) }
+            (refusals, extensions) = (scan.refusals, scan.extensions)
+            if scan.refusalCount > scan.refusals.count { context.log(.error, "\(scan.refusalCount - scan.refusals.count) more refused lines") }
+        case .plainFile(let path):
+            let scan = try PlainDumpGuard.scan { chunk in try readFile(path, chunk: chunk) }
+            (refusals, extensions) = (scan.refusals, scan.extensions)
+            if scan.refusalCount > scan.refusals.count { context.log(.error, "\(scan.refusalCount - scan.refusals.count) more refused lines") }
+        default:
+            let toc = try RestoreListGuard(listing: tableOfContents(source, context))
+            (refusals, extensions) = (toc.refusals, toc.extensions)
+        }
+        for refusal in refusals { context.log(.error, "refused: \(refusal)") }
+        if let first = refusals.first {
+            throw CloneError.check("dump", "the dump is refused (\(first)\(refusals.count > 1 ? "; \(refusals.count - 1) more in the log" : "")): nothing on the target was touched")
+        }
+        try context.setState("dump_extensions", extensions.sorted().joined(separator: ","))
+        context.log(.info, "dump checked: no psql commands, nothing outside the database\(extensions.isEmpty ? "" : "; extensions \(extensions.sorted().joined(separator: ", "))")")
+    }
+
+    /// `pg_restore -l` of a custom- or directory-format dump, read on this host.
+    func tableOfContents(_ source: RestoreSource, _ context: StepContext) throws -> String {
+        let local = LocalExecutor()
+        let listing: CommandResult
+        switch source.database {
+        case .customFile(let path), .directory(let path):
+            listing = try local.run(Command(["pg_restore", "-l", "--", path]), outputLimit: 64 << 20)
+        case .customMember(let name):
+            // The table of contents is at the start of a custom-format archive: read from a pipe.
+            let channel = ByteChannel(capacity: 16)
+            let feeder = Thread {
+                do { try source.zip!.read(name) { chunk in try chunk.withUnsafeBytes { try channel.sink.write($0) } }; channel.finish() } catch { channel.abandon() }
+            }
+            feeder.start()
+            let out = CollectingSink(limit: 64 << 20), err = CollectingSink(limit: 64 << 10)
+            let termination = try local.execute(Command(["pg_restore", "-l"]), stdin: channel.source, stdout: out, stderr: err, cancellation: context.cancellation)
+            channel.abandon()
+            listing = CommandResult(termination: termination, stdout: out.data, stderr: err.data)
+        case .directoryMembers(let prefix):
+            let dir = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true).path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try source.zip!.data(prefix + "toc.dat").write(to: URL(fileURLWithPath: dir + "/toc.dat"))
+            listing = try local.run(Command(["pg_restore", "-l", "--", dir]), outputLimit: 64 << 20)
+        case .plainMember, .plainFile:
+            preconditionFailure("plain dumps have no table of contents")
+        }
+        guard listing.succeeded else { throw CloneError.check("dump", "pg_restore cannot read its table of contents: \(listing.summary)") }
+        return listing.stdoutText
     }
 
     func prepareDatabase(_ context: StepContext) throws {
@@ -226,6 +312,13 @@ final class RestoreSession: @unchecked Sendable {
         let t = try target(context.store)
         let db = SQL.identifier(t.environment.dbName)
         let admin = admin(t)
+        let role = try role(context, t)
+        let previousOwner = try admin.scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = \(SQL.literal(t.environment.dbName))")
+        try context.setState("final_owner", previousOwner.flatMap { $0.isEmpty || $0.hasPrefix("ocore_load_") ? nil : $0 } ?? admin.connection.user)
+        if role.isTemporary {
+            try context.setState("load_role", role.name)
+            try role.create(admin: admin)
+        }
         if p.newEnvironment == nil {
             try stopService(t, context)
             try context.setState("target_dropped", "1")
@@ -234,8 +327,16 @@ final class RestoreSession: @unchecked Sendable {
         } else {
             try context.setState("created_database", t.environment.dbName)
         }
-        try admin.execute("CREATE DATABASE \(db) ENCODING 'UTF8' TEMPLATE template0;")
-        _ = try? PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t)).execute("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+        try admin.execute("CREATE DATABASE \(db) OWNER \(SQL.identifier(role.name)) ENCODING 'UTF8' TEMPLATE template0;")
+        // The dump's extensions are created here, as an administrator: the load role may not.
+        let extensions = Set((context.state["dump_extensions"] ?? "").split(separator: ",").map(String.init) + ["pg_trgm"])
+        let inDatabase = PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))
+        for name in extensions.sorted() where DumpPolicy.extensions.contains(name) {
+            do { try inDatabase.execute("CREATE EXTENSION IF NOT EXISTS \(SQL.identifier(name));") } catch {
+                context.log(.warning, "extension \(name) could not be created on \(t.server.name): \(error)")
+            }
+        }
+        context.log(.info, "\(t.environment.dbName) created, owned by \(role.name)\(role.isTemporary ? " (a temporary role without superuser rights, for the load)" : "")")
     }
 
     func loadDatabase(_ context: StepContext) throws {
@@ -247,15 +348,18 @@ final class RestoreSession: @unchecked Sendable {
         try startFilestore(context, source)
         let t = try target(context.store)
         let executor = Executors.forServer(t.server)
-        let connection = PostgresConnection(t)
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
         let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
-                           environment: connection.clientEnvironment)
+                           environment: role.clientEnvironment(PostgresConnection(t)))
+        // psql refuses every backslash command after `\restrict KEY`; the dump cannot know the key.
+        let restrict = PlainDumpGuard(restrictKey: randomKey())
         switch source.database {
         case .plainMember(let name):
             let zip = source.zip!
             let total = Double(max(zip.members.first { $0.name == name }?.size ?? 1, 1))
             let phases = LoadPhases()
-            let result = try streamMember(of: zip, names: [name], into: psql, on: executor, context: context) { chunk, sent in
+            let result = try streamMember(of: zip, names: [name], filter: restrict, into: psql, on: executor, context: context) { chunk, sent in
                 phases.scan(chunk)
                 context.progress(min(Double(sent) / total, 0.99), message: "\(phases.tables) tables loaded, \(phases.indexes) indexes, \(phases.constraints) constraints")
             }
@@ -263,7 +367,7 @@ final class RestoreSession: @unchecked Sendable {
             context.log(.info, "database loaded: \(phases.tables) tables, \(phases.indexes) indexes, \(phases.constraints) constraints")
         case .plainFile(let path):
             let total = Double(max((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil ?? 1, 1))
-            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor, psql, progress: { sent in
+            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor, psql, filter: restrict, progress: { sent in
                 context.progress(min(Double(sent) / total, 0.99), message: "\(formatBytes(sent)) of SQL loaded")
             }, cancellation: context.cancellation)
             try context.checkCancelled()
@@ -317,16 +421,25 @@ final class RestoreSession: @unchecked Sendable {
             preconditionFailure("plain dumps are loaded by psql")
         }
         try context.checkCancelled()
-        let connection = PostgresConnection(t)
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
         let listing = try executor.run(Command(["pg_restore", "-l", dumpPath]), outputLimit: 64 << 20)
         guard listing.succeeded else { throw CloneError.command("pg_restore -l", listing.summary) }
+        // What is loaded is the checked list: extensions (created beforehand) and anything refused left out.
+        let toc = RestoreListGuard(listing: listing.stdoutText)
+        if let refused = toc.refusals.first { throw CloneError.check("dump", "refused: \(refused)") }
+        let listDir = try context.state["restore_staging"] ?? staging()
+        let listFile = listDir + "/restore.list"
+        try fs.writeFile(listFile, Data(toc.list.utf8))
         let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
         let progress = PgRestoreProgress(total: PgRestoreProgress.countEntries(listing: listing.stdoutText)) { p in
             context.progress(min(p.fraction, 0.99), message: p.summary)
         }
-        let restore = Command(["pg_restore", "--no-owner", "--exit-on-error", "--verbose", "--jobs=\(jobs)"] + connection.clientArguments
-                              + ["-d", connection.database, dumpPath], environment: connection.indexBuildEnvironment(on: executor, jobs: jobs))
-        context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name)")
+        var environment = role.clientEnvironment(PostgresConnection(t))
+        environment["PGOPTIONS"] = PostgresConnection(t).indexBuildEnvironment(on: executor, jobs: jobs)["PGOPTIONS"]
+        let restore = Command(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--verbose", "--jobs=\(jobs)", "-L", listFile]
+                              + connection.clientArguments + ["-d", connection.database, dumpPath], environment: environment)
+        context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name) as \(role.name)")
         let termination = try executor.execute(restore, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
         try context.checkCancelled()
         guard termination == .exited(0) else {
@@ -338,11 +451,12 @@ final class RestoreSession: @unchecked Sendable {
 
     /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
     func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, stripPrefix: String = "filestore/",
-                      into command: Command, on executor: any Executor,
+                      filter: (any StreamFilter)? = nil, into command: Command, on executor: any Executor,
                       context: StepContext, cancellation: CancellationFlag? = nil,
                       progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
         let cancellation = cancellation ?? context.cancellation
         let channel = ByteChannel(capacity: 16)
+        nonisolated(unsafe) let filter = filter  // used by the feeder thread alone
         let feeder = Thread {
             do {
                 var sent: Int64 = 0
@@ -351,10 +465,15 @@ final class RestoreSession: @unchecked Sendable {
                 try zip.readAll(where: { wanted.contains($0) }, begin: { name, size in
                     try tar?.begin(path: String(name.dropFirst(stripPrefix.count)), size: size)
                 }, chunk: { chunk in
-                    if let tar { try chunk.withUnsafeBytes { try tar.write($0) } } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
+                    if let tar { try chunk.withUnsafeBytes { try tar.write($0) } }
+                    else if let filter {
+                        let out = try chunk.withUnsafeBytes { try filter.filter($0) }
+                        try out.withUnsafeBytes { try channel.sink.write($0) }
+                    } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
                     sent += Int64(chunk.count)
                     progress(chunk, sent)
                 })
+                if let rest = try filter?.finish(), !rest.isEmpty { try rest.withUnsafeBytes { try channel.sink.write($0) } }
                 try tar?.finish()
                 channel.finish()
             } catch {
@@ -456,7 +575,7 @@ final class RestoreSession: @unchecked Sendable {
     func sanitize(_ context: StepContext) throws {
         step(context, "sanitize")
         let t = try target(context.store)
-        let psql = PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))
+        let psql = try targetPSQL(context, t)
         let copy = !p.asMoved && p.mode != .original
         var outcome = CloneJob.Outcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         if p.preset != "none" {
@@ -485,7 +604,7 @@ final class RestoreSession: @unchecked Sendable {
         let t = try target(context.store)
         let restarted = try startService(t, context)
         let executor = Executors.forServer(t.server)
-        let psql = PSQL(executor: executor, connection: PostgresConnection(t))
+        let psql = try targetPSQL(context, t)
         let row = try psql.query("""
             SELECT to_regclass('res_users') IS NOT NULL AND to_regclass('ir_module_module') IS NOT NULL,
                    (SELECT count(*) FROM res_users), (SELECT count(*) FROM ir_module_module WHERE state = 'installed')
@@ -511,6 +630,7 @@ final class RestoreSession: @unchecked Sendable {
                 context.log(.info, "\(url) answers: \(health.summary)")
             }
         }
+        try handOver(context, t)
         if p.newEnvironment != nil {
             try context.setState("registered", p.target)
             _ = try context.store.addEnvironment(t.environment)
@@ -524,10 +644,21 @@ final class RestoreSession: @unchecked Sendable {
         context.log(.info, "verified: \(verification["users"] ?? "?") users, \(verification["modules"] ?? "?") modules, \(verification["missing_files"] ?? "0") missing files")
     }
 
+    /// The restored database goes to its owner (the one it had, or the environment's role) and
+    /// the temporary load role is removed.
+    func handOver(_ context: StepContext, _ t: ResolvedEnvironment) throws {
+        guard let name = context.state["load_role"] else { return }
+        let owner = context.state["final_owner"] ?? admin(t).connection.user
+        try LoadRole.handOver(name: name, database: t.environment.dbName, to: owner, admin: admin(t))
+        try context.setState("load_role", nil)
+        context.log(.info, "\(t.environment.dbName) now belongs to \(owner); the temporary role \(name) is removed")
+    }
+
     // MARK: Failure
 
     func recordFailure(_ context: StepContext) throws {
         if let t = try? target(context.store) {
+            do { try handOver(context, t) } catch { context.log(.error, "the temporary role \(context.state["load_role"] ?? "") could not be removed: \(error)") }
             do { try startService(t, context) } catch { context.log(.error, "the Odoo service of \(p.target) did not start again: \(error)") }
         }
         let inPlace = p.newEnvironment == nil
@@ -677,4 +808,18 @@ final class BackgroundWork<T>: @unchecked Sendable {
         done.signal()
         return lock.withLock { result! }
     }
+}
+
+
+/// A random key for psql's `\\restrict` (letters and digits, as pg_dump makes them).
+func randomKey() -> String {
+    let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    return String((0..<48).map { _ in letters.randomElement()! })
+}
+
+/// Reads a file on this host in chunks.
+func readFile(_ path: String, chunk: (Data) throws -> Void) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw CloneError.check("archive", "cannot read \(path)") }
+    defer { try? handle.close() }
+    while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { try chunk(data) }
 }
