@@ -219,6 +219,7 @@ struct CloneRequest {
     }
 
     func submit(_ parameters: CloneJob.Parameters, store: SQLiteStateStore, home: StateHome) throws -> Int64 {
-        try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: target, server: targetServer, locks: [target])
+        try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: target, server: targetServer,
+                                               locks: [target, JobLock.shared(source).encoded])
     }
 }

@@ -135,7 +135,8 @@ struct DashboardCommand: ParsableCommand {
         }
         settings.retention = { environment, sweep in
             try RetentionSweeper(store: store).sweep(environment: environment, dryRun: !sweep).map { d in
-                RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete, reason: d.reason)
+                RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete,
+                              reason: d.failure.map { "NOT removed: \($0)" } ?? d.reason)
             }
         }
         try DashboardRuntime(store: store, settings: settings).run()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreEngine
 import OcoreModel
 import OcoreStore
 
@@ -30,6 +31,8 @@ struct EnvCommand: ParsableCommand {
         @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
         @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of the filestore's files, set on what a restore writes (e.g. odoo:odoo).", valueName: "user[:group]"))
         var filestoreOwner: String?
+        @Option(name: .customLong("alias-of"), help: ArgumentHelp("Another name for this environment's database and filestore: it shares that environment's protection and locks.", valueName: "env"))
+        var aliasOf: String?
 
         func run() throws {
             let env = Environment(name: name, project: project, type: type, server: server, dbName: db,
@@ -41,9 +44,19 @@ struct EnvCommand: ParsableCommand {
             if (stopCommand == nil) != (startCommand == nil) { throw CLIError("give --stop-command and --start-command together") }
             try env.validate()
             let store = try global.openStore()
-            _ = try store.server(named: server)
+            let target = try store.server(named: server)
+            // One database (or filestore) is one environment to everything destructive.
+            let sharing = SharedData.sharing(env, among: try store.environments(), servers: try store.servers())
+            if let other = sharing.first, aliasOf == nil || !sharing.contains(where: { $0.name == aliasOf }) {
+                let what = other.dbName == env.dbName ? "database \(env.dbName)" : "filestore \(ResolvedEnvironment(env, on: target).filestore)"
+                throw CLIError("\(what) on \(server) is already environment \(other.name)'s: to register another name for it, add --alias-of \(other.name) (it then shares \(other.name)'s protection and locks)")
+            }
+            if let aliasOf, sharing.isEmpty { throw CLIError("--alias-of \(aliasOf): \(name) does not share \(aliasOf)'s database or filestore") }
             _ = try store.addEnvironment(env)
-            print("environment \(name) added to project \(project) (\(type.rawValue)\(env.isProtected ? ", protected" : ""))")
+            let protectedBy = SharedData.protectedBy(env, among: try store.environments(), servers: try store.servers())
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "env.add", environment: name, detail: aliasOf.map { "alias of \($0)" })
+            print("environment \(name) added to project \(project) (\(type.rawValue)\(protectedBy.map { $0 == name ? ", protected" : ", protected as an alias of \($0)" } ?? ""))")
         }
     }
 
@@ -88,11 +101,20 @@ struct EnvCommand: ParsableCommand {
             commandName: "rm", abstract: "Remove an environment record. Its database and filestore are left untouched.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
+        @Option(help: ArgumentHelp("Repeat the name to remove a protected environment's record.", valueName: "name")) var confirm: String?
 
         func run() throws {
             let store = try global.openStore()
             let env = try store.environment(named: name)
+            if let job = try store.activeJob(locking: name) {
+                throw CLIError("\(name) has job \(job.id) (\(job.kind), \(job.status.rawValue)): wait for it, or cancel it with `ocore jobs cancel \(job.id)`, then remove \(name)")
+            }
+            if let protectedBy = try store.protection(of: name), confirm != name {
+                throw CLIError("\(name) is protected\(protectedBy == name ? "" : " (it shares \(protectedBy)'s data)"): repeat its name with --confirm \(name) to remove its record")
+            }
             try store.removeEnvironment(named: name)
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "env.rm", environment: name, detail: "database \(env.dbName) left in place")
             print("environment \(name) removed from the inventory (database \(env.dbName) and its filestore were not touched)")
         }
     }

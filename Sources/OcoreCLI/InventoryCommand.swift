@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreEngine
 import OcoreModel
 import OcoreStore
 import TOMLKit
@@ -27,6 +28,8 @@ struct InventoryCommand: ParsableCommand {
             abstract: "Add or update (by name) everything in a TOML file, all or nothing.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("Inventory file.", valueName: "file.toml")) var file: String
+        @Option(help: ArgumentHelp("Allow the file to lower this protected environment's protection or change its type (repeat per environment).", valueName: "name"))
+        var confirm: [String] = []
 
         func run() throws {
             let path = absolutePath(file)
@@ -34,8 +37,32 @@ struct InventoryCommand: ParsableCommand {
                 throw CLIError("cannot read \(file): check the path and its permissions")
             }
             let inventory = try InventoryTOML.decode(text, source: file)
-            try global.openStore().importInventory(inventory)
+            let store = try global.openStore()
+            try checkProtection(inventory, store)
+            try store.importInventory(inventory)
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "inventory.import", environment: nil,
+                            detail: "\(file): \(inventory.environments.map(\.name).joined(separator: ", "))")
             print("imported \(inventory.servers.count) server(s), \(inventory.environments.count) environment(s), \(inventory.storage.count) storage target(s)")
+        }
+
+        /// A file may not quietly make a protected environment unprotected or change its type, nor
+        /// register a second name for a database or filestore (that is `env add --alias-of`).
+        func checkProtection(_ inventory: Inventory, _ store: SQLiteStateStore) throws {
+            let existing = try store.environments()
+            let servers = try store.servers() + inventory.servers.filter { s in !(try store.servers()).contains { $0.name == s.name } }
+            for env in inventory.environments {
+                if let old = existing.first(where: { $0.name == env.name }), let by = SharedData.protectedBy(old, among: existing, servers: servers),
+                   !env.isProtected || env.type != old.type || env.dbName != old.dbName || env.server != old.server, !confirm.contains(env.name) {
+                    let change = env.type != old.type ? "changes its type from \(old.type.rawValue) to \(env.type.rawValue)"
+                        : env.isProtected ? "points it at another database" : "removes its protection"
+                    throw CLIError("\(file): environment \(env.name) is protected\(by == env.name ? "" : " (it shares \(by)'s data)"); the file \(change): add --confirm \(env.name) to allow it")
+                }
+                let others = existing.filter { $0.name != env.name } + inventory.environments.filter { $0.name != env.name }
+                if let other = SharedData.sharing(env, among: others, servers: servers).first, !existing.contains(where: { $0.name == env.name }) {
+                    throw CLIError("\(file): environment \(env.name) uses the database or filestore of \(other.name) on \(env.server): register another name for it with `ocore env add … --alias-of \(other.name)`")
+                }
+            }
         }
     }
 }
@@ -155,6 +182,7 @@ enum InventoryTOML {
         let file: File
         do {
             let table = try TOMLTable(string: text)
+            try checkKeys(table, source: source)
             file = try TOMLDecoder().decode(File.self, from: table)
         } catch let error as TOMLParseError {
             throw CLIError("\(source):\(error.source.begin.line):\(error.source.begin.column): invalid TOML: \(error.description)")
@@ -205,6 +233,31 @@ enum InventoryTOML {
             inventory.storage.append(StorageTarget(name: t.name, location: location, isDefault: t.default ?? false, encryption: encryption))
         }
         return inventory
+    }
+
+    /// Keys each table may have: a typo (`protcted = true`) is an error, not a silent default.
+    static let knownKeys: [String: Set<String>] = [
+        "servers": keys(of: ServerEntry(name: "")),
+        "environments": keys(of: EnvironmentEntry(name: "", project: "", type: "", server: "", db: "")),
+        "storage": keys(of: StorageEntry(name: "")),
+    ]
+
+    private static func keys(of value: Any) -> Set<String> { Set(Mirror(reflecting: value).children.compactMap(\.label)) }
+
+    static func checkKeys(_ table: TOMLTable, source: String) throws {
+        for key in table.keys where knownKeys[key] == nil {
+            throw CLIError("\(source): unknown table \"\(key)\" (expected servers, environments, storage)")
+        }
+        for (section, allowed) in knownKeys {
+            guard let entries = table[section]?.array else { continue }
+            for (i, entry) in entries.enumerated() {
+                guard let entry = entry.table else { continue }
+                if let unknown = entry.keys.sorted().first(where: { !allowed.contains($0) }) {
+                    let name = entry["name"]?.string ?? "#\(i + 1)"
+                    throw CLIError("\(source): \(section) \(name): unknown key \"\(unknown)\" (known: \(allowed.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
     }
 
     private static func describe(_ error: DecodingError) -> String {

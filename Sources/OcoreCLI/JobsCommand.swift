@@ -6,7 +6,7 @@ import OcoreStore
 
 /// Every job kind this build of ocore can run.
 enum JobKinds {
-    static let registry = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob()])
+    static let registry = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob()])
 }
 
 struct JobsCommand: ParsableCommand {

@@ -131,10 +131,12 @@ struct RestoreRequest {
             mode = targetName == backupEnvironment ? .original : .existing
             if let origin = try? backupEnvironment.map({ try store.resolvedEnvironment(named: $0) }), origin.server.name != target.server.name { mode = .crossServer }
             targetType = target.environment.type
-            if target.environment.isProtected && o.confirm != targetName {
-                throw CLIError("\(targetName) is protected (\(target.environment.type.rawValue)): restoring overwrites it; repeat its name with --confirm \(targetName)")
+            let protectedBy = try store.protection(of: targetName)
+            if protectedBy != nil && o.confirm != targetName {
+                let why = protectedBy == targetName ? target.environment.type.rawValue : "its database or filestore is \(protectedBy!)'s"
+                throw CLIError("\(targetName) is protected (\(why)): restoring overwrites it; repeat its name with --confirm \(targetName)")
             }
-            if !target.environment.isProtected && o.confirm != nil && o.confirm != targetName {
+            if protectedBy == nil && o.confirm != nil && o.confirm != targetName {
                 throw CLIError("--confirm \(o.confirm!) does not match the target \(targetName)")
             }
             // An Odoo major-version mismatch needs an explicit yes.

@@ -20,13 +20,22 @@ struct RetentionCommand: ParsableCommand {
             let store = try global.openStore()
             let sweeper = RetentionSweeper(store: store)
             let decisions = try environment.map { try sweeper.sweep(environment: $0, dryRun: dryRun) } ?? sweeper.sweepAll(dryRun: dryRun)
+            let failed = decisions.filter { $0.failure != nil }
             if json {
-                return try JSONOutput.print(decisions.map { SweepJSON(id: $0.backup.id, environment: $0.backup.environment, action: $0.delete ? "delete" : "keep", reason: $0.reason) })
+                try JSONOutput.print(decisions.map { SweepJSON(id: $0.backup.id, environment: $0.backup.environment, tier: $0.backup.tier.rawValue,
+                                                               action: $0.delete ? ($0.failure == nil ? "delete" : "failed") : "keep", reason: $0.reason, error: $0.failure) })
+            } else if decisions.isEmpty {
+                print("no backups to consider")
+            } else {
+                var table = TextTable(header: ["BACKUP", "ENVIRONMENT", "TIER", dryRun ? "WOULD" : "DONE", "REASON"])
+                for d in decisions {
+                    let done = d.delete ? (dryRun ? "delete" : d.failure == nil ? "deleted" : "FAILED") : "keep"
+                    table.rows.append([d.backup.id, d.backup.environment, d.backup.tier.rawValue, done, d.failure.map { "\(d.reason); \($0)" } ?? d.reason])
+                }
+                print(table.render())
             }
-            guard !decisions.isEmpty else { return print("no backups to consider") }
-            var table = TextTable(header: ["BACKUP", "ENVIRONMENT", dryRun ? "WOULD" : "DONE", "REASON"])
-            for d in decisions { table.rows.append([d.backup.id, d.backup.environment, d.delete ? (dryRun ? "delete" : "deleted") : "keep", d.reason]) }
-            print(table.render())
+            // Every other deletion was still made; the failed ones stay listed and are tried again.
+            if !failed.isEmpty { throw CLIError("\(failed.count) expired backup(s) could not be removed: \(failed.map(\.backup.id).joined(separator: ", ")) (see the table); the others were") }
         }
     }
 
@@ -37,12 +46,14 @@ struct RetentionCommand: ParsableCommand {
         @Option(help: "Days to add.") var days: Int
 
         func run() throws {
-            guard days > 0 else { throw CLIError("--days must be positive") }
+            guard (1...RetentionPolicy.maxDays).contains(days) else { throw CLIError("--days must be 1 to \(RetentionPolicy.maxDays) (at most 100 years)") }
             let store = try global.openStore()
             var b = try store.backup(id)
             guard let expires = b.expiresAt, !b.isPermanent else { throw CLIError("backup \(id) never expires") }
             b.expiresAt = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: expires)
             try store.updateBackup(b)
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "retention.extend", environment: b.environment, detail: "\(id) +\(days) days")
             print("backup \(id) now expires \(ISO8601DateFormatter().string(from: b.expiresAt!))")
         }
     }
@@ -50,8 +61,10 @@ struct RetentionCommand: ParsableCommand {
     struct SweepJSON: Encodable {
         let id: String
         let environment: String
+        let tier: String
         let action: String
         let reason: String
+        let error: String?
     }
 }
 
@@ -81,13 +94,14 @@ struct PolicyCommand: ParsableCommand {
             }
             guard BackupScheduler.latestSlot(at: at, before: Date()) != nil else { throw CLIError("--at takes a time of day as HH:MM (e.g. 02:30)") }
             guard let day = RetentionPolicy.weekday(named: weekday) else { throw CLIError("--weekday takes sun, mon, tue, wed, thu, fri or sat") }
-            guard [daily, weekly, monthly, yearly].allSatisfy({ $0 > 0 }) else { throw CLIError("retention counts must be positive") }
+            let retention = RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day)
+            try retention.validate()
             let store = try global.openStore()
             _ = try store.environment(named: environment)
             if let storage { _ = try store.storage(named: storage) }
             try store.setBackupPolicy(BackupPolicyRecord(
                 environment: environment, at: at,
-                retention: RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day),
+                retention: retention,
                 storage: storage, includeFilestore: !noFilestore, restoreTestWeekday: testDay))
             print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
                   + (restoreTest.map { "; restore test every \($0)" } ?? ""))

@@ -28,7 +28,7 @@ public struct BackupScheduler: Sendable {
         let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,
                                               includeFilestore: includeFilestore, tier: tier, format: format == .odooZip ? nil : format)
         let job = try JobQueue(store: store, home: home).submit(BackupJob(), parameters: parameters, environment: environment,
-                                                                 server: env.server.name, locks: [environment])
+                                                                 server: env.server.name, locks: [JobLock.shared(environment).encoded])
         return (id, job)
     }
 

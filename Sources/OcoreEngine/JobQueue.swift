@@ -37,7 +37,11 @@ public struct JobQueue: Sendable {
         return try submit(kind, json: json, environment: environment, server: server, locks: locks, retryOf: retryOf)
     }
 
-    func submit(_ kind: any JobKind, json: String, environment: String?, server: String?, locks: [String], retryOf: Int64?) throws -> Int64 {
+    /// `locks`: environment names (exclusive) or shared ones (``JobLock/encoded``); each is widened
+    /// to every environment sharing its database or filestore.
+    func submit(_ kind: any JobKind, json: String, environment: String?, server: String?, locks requested: [String], retryOf: Int64?) throws -> Int64 {
+        let parsed = requested.map(JobLock.init(encoded:))
+        let locks = try store.locks(exclusive: parsed.filter { !$0.isShared }.map(\.environment), shared: parsed.filter(\.isShared).map(\.environment))
         let plan = try kind.plan(parameters: json)
         let spans = plan.resolvedSpans
         let who = Self.requester()

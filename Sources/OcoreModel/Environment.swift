@@ -85,9 +85,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         if let port = postgres.port, !(1...65535).contains(port) {
             throw .invalidValue(field: "--pg-port", value: String(port), reason: "must be from 1 to 65535")
         }
-        if let fs = filestore, !fs.hasPrefix("/") {
-            throw .invalidValue(field: "--filestore", value: fs, reason: "must be an absolute path on the server")
-        }
+        if let fs = filestore { try PathRules.validateDataDirectory(fs, field: "--filestore") }
         for dir in addons where !dir.hasPrefix("/") {
             throw .invalidValue(field: "--addons", value: dir, reason: "must be an absolute path on the server")
         }

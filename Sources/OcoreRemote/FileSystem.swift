@@ -136,3 +136,28 @@ extension RemoteFileSystem {
         return outcome.bytes
     }
 }
+
+extension RemoteFileSystem {
+    /// What a directory ocore is about to move aside or replace turns out to be on the server.
+    public enum DirectoryCheck: Equatable, Sendable {
+        case absent
+        /// Its real path (symlinks resolved) and whether it holds only what a filestore holds.
+        case present(realPath: String, looksLikeFilestore: Bool, strangers: [String])
+    }
+
+    /// Resolves `path`'s symlinks and lists its entries: an Odoo filestore holds only directories
+    /// named by two hex digits (the first byte of each file's SHA-1), and `checklist/`.
+    public func inspectFilestore(_ path: String) throws -> DirectoryCheck {
+        guard try stat(path) != nil else { return .absent }
+        let real = try executor.output(Command(["readlink", "-f", "--", path])).trimmingCharacters(in: .newlines)
+        let listing = try executor.run(Command(["find", real + "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%y %f\\n"]), outputLimit: 1 << 20)
+        guard listing.succeeded else { throw ExecutionError.io("cannot list \(real) on \(executor.hostDescription): \(listing.summary)") }
+        let hex = Set("0123456789abcdef")
+        let strangers = listing.stdoutText.split(separator: "\n").compactMap { line -> String? in
+            let kind = line.prefix(1), name = String(line.dropFirst(2))
+            let fits = kind == "d" && ((name.count == 2 && name.allSatisfy(hex.contains)) || name == "checklist")
+            return fits ? nil : name
+        }
+        return .present(realPath: real, looksLikeFilestore: strangers.isEmpty, strangers: Array(strangers.prefix(5)))
+    }
+}

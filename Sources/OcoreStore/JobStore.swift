@@ -53,11 +53,12 @@ extension SQLiteStateStore {
     /// inserted in one write transaction, so two concurrent requests cannot both pass).
     public func enqueue(_ job: NewJob) throws -> Int64 {
         try write { db in
-            for env in job.lockedEnvironments {
-                let rows = try Row.fetchAll(db, sql: "SELECT id, kind, locked_environments FROM job WHERE status IN ('queued', 'running')")
-                for row in rows {
-                    let locked = (try? JSONDecoder().decode([String].self, from: Data((row["locked_environments"] as String).utf8))) ?? []
-                    if locked.contains(env) { throw JobStoreError.environmentLocked(environment: env, jobID: row["id"], kind: row["kind"]) }
+            let wanted = job.lockedEnvironments.map(JobLock.init(encoded:))
+            let rows = try Row.fetchAll(db, sql: "SELECT id, kind, locked_environments FROM job WHERE status IN ('queued', 'running')")
+            for row in rows {
+                let held = ((try? JSONDecoder().decode([String].self, from: Data((row["locked_environments"] as String).utf8))) ?? []).map(JobLock.init(encoded:))
+                if let clash = wanted.first(where: { w in held.contains { $0.conflicts(with: w) } }) {
+                    throw JobStoreError.environmentLocked(environment: clash.environment, jobID: row["id"], kind: row["kind"])
                 }
             }
             let locked = String(decoding: try JSONEncoder().encode(job.lockedEnvironments), as: UTF8.self)
@@ -260,6 +261,13 @@ extension SQLiteStateStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'running' AND (worker_pid IS NULL OR worker_pid <> ?) ORDER BY id",
                              arguments: [currentWorkerPID]).map(Self.job(from:))
+        }
+    }
+
+    /// The queued or running job that holds `environment` (exclusively or shared), if any.
+    public func activeJob(locking environment: String) throws -> JobRecord? {
+        try jobs(includeFinished: false).first { job in
+            [.queued, .running].contains(job.status) && job.lockedEnvironments.map(JobLock.init(encoded:)).contains { $0.environment == environment }
         }
     }
 

@@ -324,11 +324,16 @@ final class BackupSession: @unchecked Sendable {
         context.log(record.status == .partial ? .warning : .info,
                     record.status == .partial ? "verified, but PARTIAL: \(filestore?.unreadable.count ?? 0) filestore file(s) were not readable"
                                               : "verified: read back \(formatBytes(check.count)), checksum matches")
-        // Retention runs per environment, only after one of its backups succeeded — but not inside
-        // a restore or replace, whose backup being restored may itself be expired.
+        // Retention runs per environment, only after one of its backups succeeded, and as a job of
+        // its own: nothing it does can fail or remove this backup. Not after a restore's or a
+        // replace's safety backup, whose backup being restored may itself be expired.
         if record.status == .completed && p.type != .preRestore && p.type != .preReplace {
-            let report = try RetentionSweeper(store: context.store).sweep(environment: p.environment, dryRun: false)
-            for d in report where d.delete { context.log(.info, "retention: removed \(d.backup.id) (\(d.reason))") }
+            do {
+                let sweep = try RetentionSweepJob.queue(after: context, environment: p.environment)
+                context.log(.info, "retention sweep of \(p.environment) queued as job \(sweep)")
+            } catch {
+                context.log(.warning, "retention sweep of \(p.environment) not queued: \(error)")
+            }
         }
     }
 

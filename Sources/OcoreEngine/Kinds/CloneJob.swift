@@ -445,6 +445,7 @@ public struct CloneJob: JobKind {
             try context.setState("safety_backup_id", safetyID)
         }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        try FilestoreGuard.check(targetFilestore(p, sides), on: sides.targetExecutor, environment: p.target)
         try context.setState("target_dropped", "1")
         try admin.execute("DROP DATABASE IF EXISTS \(SQL.identifier(p.targetDatabase)) WITH (FORCE);")
         let fs = RemoteFileSystem(sides.targetExecutor)

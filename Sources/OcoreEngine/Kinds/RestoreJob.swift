@@ -173,6 +173,7 @@ final class RestoreSession: @unchecked Sendable {
            dumped > have {
             throw CloneError.check("PostgreSQL version", "the backup was dumped from PostgreSQL \(dumped), newer than \(t.server.name)'s \(have): nothing was touched")
         }
+        if p.includeFilestore { try FilestoreGuard.check(t.filestore, on: Executors.forServer(t.server), environment: p.target) }
         let role = try LoadRole.choose(admin: admin, job: context.jobID)
         do { try role.checkLogin(admin: admin) } catch { throw CloneError.check("load role", "\(error): nothing was touched") }
         loadRole = role
@@ -504,6 +505,7 @@ final class RestoreSession: @unchecked Sendable {
         let executor = Executors.forServer(t.server)
         let fs = RemoteFileSystem(executor)
         let dir = t.filestore
+        try FilestoreGuard.check(dir, on: executor, environment: p.target)
         if try fs.stat(dir) != nil {
             let aside = dir + ".ocore-pre-restore-\(context.jobID)"
             try context.setState("moved_filestore", aside)

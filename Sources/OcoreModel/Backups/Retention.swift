@@ -38,6 +38,20 @@ public struct RetentionPolicy: Sendable, Equatable, Codable {
 
     public static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
+    /// The longest any tier may be kept: a century. Past it dates overflow and a backup would
+    /// expire the moment it is made, so each backup would delete the one before.
+    public static let maxDays = 36_500
+
+    /// Refuses counts that are not positive or keep a tier longer than ``maxDays``.
+    public func validate() throws {
+        let fields: [(String, Int, Int)] = [("--daily", dailyDays, Self.maxDays), ("--weekly", weeklyWeeks, Self.maxDays / 7),
+                                            ("--monthly", monthlyMonths, Self.maxDays / 30), ("--yearly", yearlyYears, Self.maxDays / 365)]
+        for (field, value, limit) in fields where value < 1 || value > limit {
+            throw ModelError.invalidValue(field: field, value: String(value), reason: "must be 1 to \(limit) (at most 100 years)")
+        }
+        guard (1...7).contains(weeklyWeekday) else { throw ModelError.invalidValue(field: "--weekday", value: String(weeklyWeekday), reason: "must be 1 to 7") }
+    }
+
     public static func weekday(named name: String) -> Int? {
         weekdays.firstIndex(of: String(name.lowercased().prefix(3))).map { $0 + 1 }
     }
@@ -93,12 +107,15 @@ public struct Retention: Sendable {
 
     /// When a backup of `tier` created at `date` expires; nil for permanent.
     public func expiry(of tier: RetentionTier, createdAt date: Date) -> Date? {
+        // A policy stored before counts were bounded is read within the bounds, never overflowing.
+        let limit = RetentionPolicy.maxDays
+        func bounded(_ n: Int, _ per: Int) -> Int { min(max(n, 1), limit / per) }
         switch tier {
-        case .daily: calendar.date(byAdding: .day, value: policy.dailyDays, to: date)
-        case .weekly: calendar.date(byAdding: .day, value: 7 * policy.weeklyWeeks, to: date)
-        case .monthly: calendar.date(byAdding: .month, value: policy.monthlyMonths, to: date)
-        case .yearly: calendar.date(byAdding: .year, value: policy.yearlyYears, to: date)
-        case .permanent: nil
+        case .daily: return calendar.date(byAdding: .day, value: bounded(policy.dailyDays, 1), to: date)
+        case .weekly: return calendar.date(byAdding: .day, value: 7 * bounded(policy.weeklyWeeks, 7), to: date)
+        case .monthly: return calendar.date(byAdding: .month, value: bounded(policy.monthlyMonths, 30), to: date)
+        case .yearly: return calendar.date(byAdding: .year, value: bounded(policy.yearlyYears, 365), to: date)
+        case .permanent: return nil
         }
     }
 
@@ -107,20 +124,32 @@ public struct Retention: Sendable {
         public var backup: BackupRecord
         public var delete: Bool
         public var reason: String
+        /// Set when the deletion was tried and failed (the backup is then still there).
+        public var failure: String?
+
+        public init(backup: BackupRecord, delete: Bool, reason: String, failure: String? = nil) {
+            self.backup = backup
+            self.delete = delete
+            self.reason = reason
+            self.failure = failure
+        }
     }
 
     /// What a sweep does with one environment's backups at `now`. Deletes only expired,
-    /// non-permanent backups; never the newest verified one; and nothing at all unless the
-    /// environment's latest backup attempt succeeded (old backups are not thinned while new
-    /// ones fail).
+    /// non-permanent backups; never the newest verified one of each storage, whatever the
+    /// policy says; and nothing at all unless the environment's latest backup attempt succeeded
+    /// (old backups are not thinned while new ones fail).
     public func sweep(_ backups: [BackupRecord], now: Date) -> [Decision] {
         let live = backups.filter { $0.status.isRestorable }.sorted { $0.createdAt > $1.createdAt }
         let latest = backups.filter { $0.status != .running }.max { $0.createdAt < $1.createdAt }
         let latestSucceeded = latest.map { $0.status.isRestorable } ?? false
-        let newestVerified = live.first { $0.status.isRestorable && $0.isVerified }?.id
+        var newestVerified: Set<String> = []
+        for storage in Set(live.map(\.storage)) {
+            if let id = live.first(where: { $0.storage == storage && $0.isVerified })?.id { newestVerified.insert(id) }
+        }
         return live.map { b in
             if b.isPermanent { return Decision(backup: b, delete: false, reason: b.pinned ? "pinned" : "permanent") }
-            if b.id == newestVerified { return Decision(backup: b, delete: false, reason: "newest verified backup") }
+            if newestVerified.contains(b.id) { return Decision(backup: b, delete: false, reason: "newest verified backup") }
             guard let expires = b.expiresAt, expires <= now else {
                 return Decision(backup: b, delete: false, reason: "\(b.tier.rawValue), expires \(b.expiresAt.map(Self.day) ?? "never")")
             }
