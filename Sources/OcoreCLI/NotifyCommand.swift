@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import OcoreEngine
+import OcoreModel
+import OcoreStorage
 import OcoreStore
 
 struct NotifyCommand: ParsableCommand {
@@ -13,21 +15,27 @@ struct NotifyCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var project: String
         @Option(help: ArgumentHelp("URL to POST a JSON event to.", valueName: "url")) var webhook: String?
-        @Option(help: ArgumentHelp("SMTP server, e.g. smtp://mail.example.com:587 (credentials in the URL's user part).", valueName: "url")) var smtp: String?
+        @Option(help: ArgumentHelp("SMTP server, e.g. smtp://USER@mail.example.com:587 (the user in the URL, never a password).", valueName: "url")) var smtp: String?
+        @Option(name: .customLong("password-env"), help: ArgumentHelp("Environment variable holding the SMTP password (read when mail is sent).", valueName: "var"))
+        var passwordEnv: String?
         @Option(help: ArgumentHelp("Recipient address.", valueName: "addr")) var to: String?
         @Option(help: ArgumentHelp("Sender address.", valueName: "addr")) var from: String?
 
         func validate() throws {
             guard webhook != nil || smtp != nil else { throw ValidationError("give --webhook URL and/or --smtp URL --to ADDR") }
             if smtp != nil && to == nil { throw ValidationError("--smtp needs --to ADDR") }
-            if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) { throw ValidationError("--webhook must be an http(s) URL") }
-            if let smtp, !(smtp.hasPrefix("smtp://") || smtp.hasPrefix("smtps://")) { throw ValidationError("--smtp must be an smtp:// or smtps:// URL") }
+            if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) || webhook.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                throw ValidationError("--webhook must be an http(s) URL without spaces or line breaks")
+            }
         }
 
         func run() throws {
+            if let smtp { try SMTPAddressRules.validate(url: smtp, passwordEnv: passwordEnv) }
+            if let to { try SMTPAddressRules.validate(address: to, field: "--to") }
+            if let from { try SMTPAddressRules.validate(address: from, field: "--from") }
             let store = try global.openStore()
             guard try store.projects().contains(where: { $0.name == project }) else { throw CLIError("no project named \"\(project)\" (see `ocore env list`)") }
-            try store.setNotificationSetting(project: project, webhookURL: webhook, smtpURL: smtp, smtpFrom: from, smtpTo: to)
+            try store.setNotificationSetting(project: project, webhookURL: webhook, smtpURL: smtp, smtpFrom: from, smtpTo: to, smtpPasswordEnv: passwordEnv)
             print("notifications set for project \(project)")
         }
     }
@@ -39,7 +47,8 @@ struct NotifyCommand: ParsableCommand {
 
         func run() throws {
             guard let s = try global.openStore().notificationSetting(project: project) else { return print("no notifications for project \(project)") }
-            print("webhook  \(s.webhookURL ?? "(none)")\ne-mail   \(s.smtpTo.map { "\($0) via \(s.smtpURL ?? "")" } ?? "(none)")")
+            let password = s.smtpPasswordEnv.map { ", password from $\($0)" } ?? ""
+            print("webhook  \(s.webhookURL.map(CurlHTTP.redacted) ?? "(none)")\ne-mail   \(s.smtpTo.map { "\($0) via \(s.smtpURL.flatMap(SMTPAddressRules.withoutPassword) ?? "")\(password)" } ?? "(none)")")
         }
     }
 

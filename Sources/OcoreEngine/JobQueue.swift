@@ -42,6 +42,7 @@ public struct JobQueue: Sendable {
     func submit(_ kind: any JobKind, json: String, environment: String?, server: String?, locks requested: [String], retryOf: Int64?) throws -> Int64 {
         let parsed = requested.map(JobLock.init(encoded:))
         let locks = try store.locks(exclusive: parsed.filter { !$0.isShared }.map(\.environment), shared: parsed.filter(\.isShared).map(\.environment))
+        if let gap = JobSecrets.missing(locks: locks, store: store, whose: "this shell") { throw MissingSecret(description: gap + ": export it, then try again") }
         let plan = try kind.plan(parameters: json)
         let spans = plan.resolvedSpans
         let who = Self.requester()

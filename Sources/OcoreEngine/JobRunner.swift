@@ -20,6 +20,10 @@ struct JobRunner {
             try? store.finishJob(job.id, status: .failed, errorMessage: "invalid parameters: \(error)")
             return
         }
+        if let gap = JobSecrets.missing(locks: job.lockedEnvironments, store: store, whose: "the environment of worker \(getpid())") {
+            try? store.finishJob(job.id, status: .failed, errorMessage: gap + ": nothing was done; the worker exits once idle: queue the job again from a shell that has it (or export it where `ocore daemon` runs)")
+            return
+        }
         store.logQuietly(job.id, .info, "started by worker \(getpid())")
         var completed: [Int] = []
         for (position, step) in plan.steps.enumerated() {

@@ -10,9 +10,13 @@ public struct NotificationSetting: Sendable, Equatable, Codable {
     public var smtpURL: String?
     public var smtpFrom: String?
     public var smtpTo: String?
+    /// The variable holding the SMTP password, read when a message is sent (never the password).
+    public var smtpPasswordEnv: String?
 
-    public init(project: String, webhookURL: String? = nil, smtpURL: String? = nil, smtpFrom: String? = nil, smtpTo: String? = nil) {
+    public init(project: String, webhookURL: String? = nil, smtpURL: String? = nil, smtpFrom: String? = nil, smtpTo: String? = nil,
+                smtpPasswordEnv: String? = nil) {
         self.project = project
+        self.smtpPasswordEnv = smtpPasswordEnv
         self.webhookURL = webhookURL
         self.smtpURL = smtpURL
         self.smtpFrom = smtpFrom
@@ -53,8 +57,15 @@ public struct Notifier: Sendable {
             let subject = "[ocore] \(event["kind"] ?? "job") \(event["job_id"] ?? "") on \(event["environment"] ?? "?"): \(event["status"] ?? "")"
             var text = "Subject: \(subject)\r\nFrom: \(setting.smtpFrom ?? "ocore@localhost")\r\nTo: \(to)\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
             for key in event.keys.sorted() { text += "\(key): \(event[key]!)\r\n" }
-            do { try CurlSMTP.send(url: url, from: setting.smtpFrom ?? "ocore@localhost", to: [to], message: Data(text.utf8)) } catch {
-                failures.append("e-mail failed: \(error)")
+            let password = setting.smtpPasswordEnv.map { ProcessInfo.processInfo.environment[$0] }
+            if let name = setting.smtpPasswordEnv, password == .some(nil) {
+                failures.append("e-mail not sent: the SMTP password variable \(name) is not set in this process's environment")
+            } else {
+                do {
+                    try CurlSMTP.send(url: url, password: password ?? nil, from: setting.smtpFrom ?? "ocore@localhost", to: [to], message: Data(text.utf8))
+                } catch {
+                    failures.append("e-mail failed: \(error)")
+                }
             }
         }
         return failures
@@ -73,6 +84,6 @@ public struct Notifier: Sendable {
 extension SQLiteStateStore {
     public func notificationSetting(project: String) throws -> NotificationSetting? {
         guard let row = try notificationRow(project: project) else { return nil }
-        return NotificationSetting(project: project, webhookURL: row.0, smtpURL: row.1, smtpFrom: row.2, smtpTo: row.3)
+        return NotificationSetting(project: project, webhookURL: row.0, smtpURL: row.1, smtpFrom: row.2, smtpTo: row.3, smtpPasswordEnv: row.4)
     }
 }

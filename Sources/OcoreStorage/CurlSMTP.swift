@@ -1,10 +1,10 @@
 import CCurl
 import Foundation
 
-/// Sends one e-mail through an SMTP server with libcurl (`smtp://` or `smtps://`, with
-/// credentials in the URL's user part if the server wants them).
+/// Sends one e-mail through an SMTP server with libcurl (`smtp://` or `smtps://`; the user in
+/// the URL's user part, the password handed in from a variable, never part of the URL).
 public enum CurlSMTP {
-    public static func send(url: String, from: String, to: [String], message: Data) throws {
+    public static func send(url: String, password: String? = nil, from: String, to: [String], message: Data) throws {
         _ = CurlHTTP.ensureGlobalInit
         guard let curl = curl_easy_init() else { throw StorageError.failed(target: url, operation: "SMTP", reason: "libcurl init failed") }
         defer { curl_easy_cleanup(curl) }
@@ -15,6 +15,7 @@ public enum CurlSMTP {
         for address in to { recipients = curl_slist_append(recipients, "<\(address)>") }
         defer { curl_slist_free_all(recipients) }
         ocore_curl_setopt_string(curl, CURLOPT_URL, url)
+        if let password { ocore_curl_setopt_string(curl, CURLOPT_PASSWORD, password) }
         ocore_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
         ocore_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, 15)
         ocore_curl_setopt_long(curl, CURLOPT_TIMEOUT, 60)

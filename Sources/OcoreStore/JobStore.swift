@@ -305,22 +305,23 @@ extension SQLiteStateStore {
 }
 
 extension SQLiteStateStore {
-    public func setNotificationSetting(project: String, webhookURL: String?, smtpURL: String?, smtpFrom: String?, smtpTo: String?) throws {
+    public func setNotificationSetting(project: String, webhookURL: String?, smtpURL: String?, smtpFrom: String?, smtpTo: String?,
+                                       smtpPasswordEnv: String? = nil) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO notification_setting (project, webhook_url, smtp_url, smtp_from, smtp_to) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO notification_setting (project, webhook_url, smtp_url, smtp_from, smtp_to, smtp_password_env) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(project) DO UPDATE SET webhook_url = COALESCE(excluded.webhook_url, webhook_url),
                     smtp_url = COALESCE(excluded.smtp_url, smtp_url), smtp_from = COALESCE(excluded.smtp_from, smtp_from),
-                    smtp_to = COALESCE(excluded.smtp_to, smtp_to)
-                """, arguments: [project, webhookURL, smtpURL, smtpFrom, smtpTo])
+                    smtp_to = COALESCE(excluded.smtp_to, smtp_to), smtp_password_env = COALESCE(excluded.smtp_password_env, smtp_password_env)
+                """, arguments: [project, webhookURL, smtpURL, smtpFrom, smtpTo, smtpPasswordEnv])
         }
     }
 
-    /// The raw settings row for a project: (webhook, smtp url, from, to).
-    public func notificationRow(project: String) throws -> (String?, String?, String?, String?)? {
+    /// The raw settings row for a project: (webhook, smtp url, from, to, password variable).
+    public func notificationRow(project: String) throws -> (String?, String?, String?, String?, String?)? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM notification_setting WHERE project = ?", arguments: [project]) else { return nil }
-            return (row["webhook_url"], row["smtp_url"], row["smtp_from"], row["smtp_to"])
+            return (row["webhook_url"], row["smtp_url"], row["smtp_from"], row["smtp_to"], row["smtp_password_env"])
         }
     }
 }

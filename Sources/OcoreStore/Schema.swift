@@ -1,4 +1,5 @@
 import GRDB
+import OcoreModel
 
 /// Versioned migrations of the state store. Never edit a shipped migration: add the next one.
 enum Schema {
@@ -227,6 +228,17 @@ enum Schema {
                 ALTER TABLE environment ADD COLUMN service_start TEXT;
                 ALTER TABLE environment ADD COLUMN filestore_owner TEXT;
                 """)
+        }
+        migrator.registerMigration("v9-smtp-password-reference") { db in
+            // Secrets are references: a password kept in an SMTP URL is dropped (the user part
+            // stays); `notify set --password-env` names the variable that holds it from now on.
+            try db.execute(sql: "ALTER TABLE notification_setting ADD COLUMN smtp_password_env TEXT")
+            for row in try Row.fetchAll(db, sql: "SELECT project, smtp_url FROM notification_setting WHERE smtp_url IS NOT NULL") {
+                let url: String = row["smtp_url"]
+                if let clean = SMTPAddressRules.withoutPassword(url), clean != url {
+                    try db.execute(sql: "UPDATE notification_setting SET smtp_url = ? WHERE project = ?", arguments: [clean, row["project"] as String])
+                }
+            }
         }
         return migrator
     }

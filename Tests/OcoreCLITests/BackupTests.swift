@@ -398,7 +398,9 @@ struct EncryptionTests {
         try String(repeating: "7a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
         let wrong = try f.ocore.run(["restore", id, "--confirm", "production", "--yes"])
         #expect(!wrong.succeeded)
-        #expect(try f.ocore.run(["jobs", "show", "2"]).stdoutText.contains("wrong encryption key"))
+        // (Job numbers are not fixed: a retention sweep follows each backup.)
+        let restoreJob = try #require(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).first { $0["kind"] as? String == "restore" }?["id"] as? Int)
+        #expect(try f.ocore.run(["jobs", "show", String(restoreJob)]).stdoutText.contains("wrong encryption key"))
         #expect(try TestPostgres.psql(f.clone.source).scalar("SELECT to_regclass('still_here') IS NOT NULL") == "t")
         #expect(try f.ocore.jsonArray(["backup", "list", "production", "--json"]).count == 1, "no safety backup was even started")
     }

@@ -49,7 +49,9 @@ struct RestoreTests {
         try TestPostgres.psql(f.clone.source).execute("DELETE FROM mail_message WHERE id % 2 = 0; INSERT INTO res_partner (name, active) VALUES ('after backup', true);")
         let changed = try OdooWay.rowCounts(f.clone.source)
         #expect(changed != f.countsAtBackup)
-        try "new".write(toFile: f.clone.dataDir + "/filestore/" + f.clone.source + "/new-after-backup", atomically: true, encoding: .utf8)
+        // Odoo stores a new attachment under the first two hex digits of its SHA-1.
+        try FileManager.default.createDirectory(atPath: f.clone.dataDir + "/filestore/" + f.clone.source + "/ff", withIntermediateDirectories: true)
+        try "new".write(toFile: f.clone.dataDir + "/filestore/" + f.clone.source + "/ff/ff0new-after-backup", atomically: true, encoding: .utf8)
 
         // Production is protected: without --confirm nothing happens.
         expectCleanFailure(try f.ocore.run(["restore", f.backupID, "--yes"]), mentions: "--confirm production")
