@@ -5,7 +5,7 @@ import ZIPFoundation
 /// Reads a ZIP archive on this host's disk (a downloaded backup, an Odoo or Odoo.sh export)
 /// member by member, with CRC checks, through ZIPFoundation. One thread at a time.
 public final class ZipArchiveReader: @unchecked Sendable {
-    private let archive: ZIPFoundation.Archive
+    let archive: ZIPFoundation.Archive
     public let path: String
 
     public init(path: String) throws {
@@ -28,7 +28,8 @@ public final class ZipArchiveReader: @unchecked Sendable {
     public func read(_ name: String, chunk: (Data) throws -> Void) throws {
         guard let entry = archive[name] else { throw ArchiveError.missingMember(name) }
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+            let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+            try Self.checkCRC(crc, of: entry)
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -43,7 +44,8 @@ public final class ZipArchiveReader: @unchecked Sendable {
         for entry in archive where entry.type == .file && include(entry.path) {
             try begin(entry.path, Int64(clamping: entry.uncompressedSize))
             do {
-                _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+                let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+                try Self.checkCRC(crc, of: entry)
             } catch let error as ArchiveError {
                 throw error
             } catch {
@@ -63,6 +65,13 @@ public final class ZipArchiveReader: @unchecked Sendable {
         }, chunk: { data in hasher.update(data: data); size += Int64(data.count) })
         close()
         return digests
+    }
+
+    /// ZIPFoundation computes a member's CRC while extracting; comparing it is the caller's part.
+    static func checkCRC(_ crc: CRC32, of entry: Entry) throws {
+        guard crc == entry.checksum else {
+            throw ArchiveError.malformed("\(entry.path): CRC \(String(crc, radix: 16)) does not match the archive's \(String(entry.checksum, radix: 16)) (damaged or altered)")
+        }
     }
 
     public func data(_ name: String, limit: Int = 64 << 20) throws -> Data {

@@ -254,6 +254,7 @@ final class RestoreSession: @unchecked Sendable {
         guard let file = archiveFile(context) else { throw CloneError.check("archive", "no archive to load") }
         let source: RestoreSource
         do { source = try RestoreSource.inspect(file) } catch { throw CloneError.check("archive", "\(error)") }
+        if let zip = source.zip { try checkArchive(zip, context) }
         context.progress(0.99, message: "checking the dump", force: true)
         let refusals: [DumpRefusal]
         let extensions: Set<String>
@@ -276,6 +277,35 @@ final class RestoreSession: @unchecked Sendable {
         }
         try context.setState("dump_extensions", extensions.sorted().joined(separator: ","))
         context.log(.info, "dump checked: no psql commands, nothing outside the database\(extensions.isEmpty ? "" : "; extensions \(extensions.sorted().joined(separator: ", "))")")
+    }
+
+    /// A ZIP is checked whole before anything is dropped: member names, expansion ratios, the
+    /// sizes it declares against the target's free disk, and (for an archive from outside, which
+    /// no checksum of ocore's vouches for) every member's CRC and length.
+    func checkArchive(_ zip: ZipArchiveReader, _ context: StepContext) throws {
+        let check: ZipArchiveReader.Check
+        do { check = try zip.checkDirectory() } catch { throw CloneError.check("archive", "\(error): nothing on the target was touched") }
+        let t = try target(context.store)
+        let fs = RemoteFileSystem(Executors.forServer(t.server))
+        if p.includeFilestore, check.declaredFilestore > 0 {
+            let parent = (t.filestore as NSString).deletingLastPathComponent
+            if let free = try? fs.diskSpace(at: parent).free, free < check.declaredFilestore {
+                throw CloneError.check("free disk", "the filestore needs \(formatBytes(check.declaredFilestore)) and \(t.server.name) has \(formatBytes(free)) free at \(parent): nothing on the target was touched")
+            }
+        }
+        let database = check.declared - check.declaredFilestore
+        if let dataDir = try? admin(t).scalar("SELECT setting FROM pg_settings WHERE name = 'data_directory'"), !dataDir.isEmpty,
+           let free = try? fs.diskSpace(at: dataDir).free, free < database {
+            throw CloneError.check("free disk", "the database dump alone is \(formatBytes(database)) and PostgreSQL on \(t.server.name) has \(formatBytes(free)) free: nothing on the target was touched")
+        }
+        guard p.archivePath != nil else { return }
+        let total = max(Double(check.declared), 1)
+        do {
+            try zip.checkContents { n in context.progress(min(Double(n) / total, 0.98), message: "\(formatBytes(n)) of \(formatBytes(check.declared)) checked") }
+        } catch {
+            throw CloneError.check("archive", "\(error): nothing on the target was touched")
+        }
+        context.log(.info, "archive checked: every member's CRC and size (\(formatBytes(check.declared)))")
     }
 
     /// `pg_restore -l` of a custom- or directory-format dump, read on this host.
