@@ -44,6 +44,7 @@ struct StorageCommand: ParsableCommand {
         func run() throws {
             let location: StorageLocation
             if let dir {
+                try PathRules.validateDataDirectory(absolutePath(dir), field: "--dir")
                 location = .directory(path: absolutePath(dir))
             } else if let sftp {
                 var parsed = try SFTPLocation.parse(sftp)

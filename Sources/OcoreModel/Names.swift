@@ -26,6 +26,10 @@ public enum Names {
         guard name.count >= 2 else {
             throw .invalidName(kind: "database", name: name, reason: "Odoo needs at least two characters")
         }
+        // PostgreSQL's own databases are never an environment's (a restore would drop them).
+        guard !["postgres", "template0", "template1"].contains(name.lowercased()) else {
+            throw .invalidName(kind: "database", name: name, reason: "it is one of PostgreSQL's own databases")
+        }
     }
 
     private static func isAlnum(_ s: Unicode.Scalar) -> Bool {

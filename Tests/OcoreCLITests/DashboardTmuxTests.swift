@@ -218,7 +218,8 @@ struct DashboardTmuxTests {
         try tmux.keys("v")
         _ = try tmux.waitFor("the verification", timeout: .seconds(60)) { $0.contains("backup \(f.backupID) verified") }
         try tmux.keys("t")
-        let plan = try tmux.waitFor("the retention plan") { $0.contains("Retention of production") && $0.contains("1 kept, 0 to delete") }
+        // Wait for the rows too: a capture can catch the frame between its header and its rows.
+        let plan = try tmux.waitFor("the retention plan") { $0.contains("Retention of production") && $0.contains("1 kept, 0 to delete") && $0.contains("keep ") }
         #expect(plan.contains("keep"))
         try tmux.keys("Escape", "d")
         _ = try tmux.waitFor("the delete confirmation") { $0.contains("cannot be undone") }

@@ -1,0 +1,67 @@
+import Foundation
+import OcoreModel
+import Testing
+
+/// The rules that keep data safe whatever the records, paths and policies say.
+@Suite("Data safety rules")
+struct DataSafetyRulesTests {
+    @Test("a directory ocore writes or moves must be absolute, without '..', and not a system directory")
+    func paths() {
+        #expect(PathRules.normalized("/var/lib//odoo/./filestore/") == "/var/lib/odoo/filestore")
+        #expect(PathRules.normalized("/var/lib/odoo/../../etc") == nil)
+        #expect(PathRules.normalized("var/lib") == nil)
+        for bad in ["/", "/etc", "/etc/", "/usr", "/var", "/home", "//etc", "/var/lib", "/tmp/a/../..", "relative", "/srv/x\ny"] {
+            #expect(throws: ModelError.self, "\(bad)") { try PathRules.validateDataDirectory(bad, field: "--filestore") }
+        }
+        for good in ["/var/lib/odoo/filestore/prod", "/srv/backups", "/home/odoo/.local/share/Odoo/filestore/db"] {
+            #expect(throws: Never.self, "\(good)") { try PathRules.validateDataDirectory(good, field: "--filestore") }
+        }
+    }
+
+    @Test("PostgreSQL's own databases are never an environment's")
+    func systemDatabases() {
+        for name in ["postgres", "template0", "Template1"] {
+            #expect(throws: ModelError.self) { try Names.validateDatabaseName(name) }
+        }
+    }
+
+    @Test("two records on one database share protection; shared locks admit other readers, never a writer")
+    func sharedData() {
+        let server = Server(name: "erp1", connection: .local, postgres: PostgresSettings(), dataDir: "/var/lib/odoo")
+        let prod = Environment(name: "production", project: "acme", type: .production, server: "erp1", dbName: "acme")
+        let alias = Environment(name: "alias", project: "acme", type: .development, server: "erp1", dbName: "acme")
+        let byFilestore = Environment(name: "fs", project: "acme", type: .development, server: "erp1", dbName: "other", filestore: "/var/lib/odoo/filestore/acme/")
+        let elsewhere = Environment(name: "dr", project: "acme", type: .development, server: "erp2", dbName: "acme")
+        let all = [prod, alias, byFilestore, elsewhere]
+        #expect(SharedData.sharing(alias, among: all, servers: [server]).map(\.name) == ["production", "fs"])
+        #expect(SharedData.protectedBy(alias, among: all, servers: [server]) == "production")
+        #expect(SharedData.protectedBy(byFilestore, among: all, servers: [server]) == "production")
+        #expect(SharedData.protectedBy(elsewhere, among: all, servers: [server]) == nil)
+
+        #expect(JobLock(encoded: JobLock.shared("production").encoded) == .shared("production"))
+        #expect(!JobLock.shared("production").conflicts(with: .shared("production")))
+        #expect(JobLock.shared("production").conflicts(with: .exclusive("production")))
+        #expect(JobLock.exclusive("production").conflicts(with: .exclusive("production")))
+        #expect(!JobLock.exclusive("production").conflicts(with: .exclusive("staging")))
+    }
+
+    @Test("retention: counts past 100 years are refused; a stored overflowing policy still keeps backups; the newest verified of each storage stays")
+    func retention() throws {
+        #expect(throws: ModelError.self) { try RetentionPolicy(dailyDays: Int.max).validate() }
+        #expect(throws: ModelError.self) { try RetentionPolicy(yearlyYears: 101).validate() }
+        #expect(throws: ModelError.self) { try RetentionPolicy(weeklyWeeks: 0).validate() }
+        try RetentionPolicy(dailyDays: 36_500, weeklyWeeks: 5_214, monthlyMonths: 1_216, yearlyYears: 100).validate()
+        let now = Date()
+        let expiry = try #require(Retention(policy: RetentionPolicy(dailyDays: Int.max)).expiry(of: .daily, createdAt: now))
+        #expect(expiry > now.addingTimeInterval(86_400 * 365 * 99))
+
+        func backup(_ id: String, _ storage: String, _ daysAgo: Double) -> BackupRecord {
+            let at = now.addingTimeInterval(-86_400 * daysAgo)
+            return BackupRecord(id: id, environment: "prod", project: "p", storage: storage, key: id, type: .scheduled, status: .completed,
+                                includeFilestore: true, createdAt: at, tier: .daily, expiresAt: at.addingTimeInterval(1), verifiedAt: at, databaseName: "prod")
+        }
+        let decisions = Retention().sweep([backup("nas-old", "nas", 30), backup("nas-new", "nas", 20), backup("far-only", "far", 40)], now: now)
+        let deleted = decisions.filter(\.delete).map(\.backup.id)
+        #expect(deleted == ["nas-old"], "\(decisions.map { ($0.backup.id, $0.reason) })")
+    }
+}
