@@ -197,6 +197,9 @@ struct BackupCommand: ParsableCommand {
                 throw CLIError("pre-signed URLs exist for S3 storage only; \(b.storage) is \(target.location.kind): use `ocore backup export \(id) FILE`")
             }
             print(try S3Storage(location: location).presignedGetURL(key: b.key, expires: expires))
+            // Whoever has the URL can download the backup until it expires: who made one is recorded.
+            let who = JobQueue.requester()
+            try store.audit(user: who.user, from: who.from, action: "backup.url", environment: b.environment, detail: "\(id), valid \(expires) s")
             if target.encryption != nil { FileHandle.standardError.write(Data("ocore: note: the object is encrypted; `ocore backup export \(id) FILE --decrypt` gives the plain archive\n".utf8)) }
         }
     }

@@ -59,6 +59,7 @@ struct CloneCommand: ParsableCommand {
         if replaced != nil && server != nil { throw CLIError("--server does not apply to --replace: the target stays on its server") }
         let target = replace ?? newName!
         let serverName = replaced?.server.name ?? server ?? sourceEnv.server.name
+        if let domain { try URLRules.validateDomain(domain) }
         let targetURL = url ?? domain.map { "https://\($0)" } ?? replaced?.environment.url
         let request = CloneRequest(source: source, target: target, targetType: replaced?.environment.type ?? type!, targetServer: serverName,
                                    targetURL: targetURL, preset: preset, options: options, includeFilestore: !noFilestore,
@@ -201,9 +202,7 @@ struct CloneRequest {
         if replacing == nil, (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
         if replacing != nil, target == source { throw CLIError("an environment cannot replace itself") }
         _ = try store.server(named: targetServer)
-        if let targetURL, !(targetURL.hasPrefix("http://") || targetURL.hasPrefix("https://")) {
-            throw CLIError("the URL must start with http:// or https://")
-        }
+        if let targetURL { try URLRules.validateWebURL(targetURL, field: "URL") }
         if let jobs, !(1...16).contains(jobs) { throw CLIError("--jobs must be between 1 and 16") }
         let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
         var parameters = CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,

@@ -82,7 +82,7 @@ struct RestorePointsCommand: ParsableCommand {
         var table = TextTable(header: ["JOB", "ENVIRONMENT", "FROM", "MODE", "STATUS", "SAFETY BACKUP", "BY", "STARTED"])
         for r in points {
             table.rows.append([String(r.jobID), r.environment, r.backupID ?? r.sourceFile ?? "-", r.mode.rawValue,
-                               r.status + (r.targetState == "broken" ? " (target broken)" : ""), r.safetyBackupID ?? "-", r.requestedBy,
+                               r.status + (r.targetState == "broken" ? " (target broken)" : r.targetState == "put back" ? " (target put back)" : ""), r.safetyBackupID ?? "-", r.requestedBy,
                                ISO8601DateFormatter().string(from: r.startedAt)])
         }
         print(table.render())
@@ -122,6 +122,7 @@ struct RestoreRequest {
             guard let project = origin?.environment.project ?? (projects.count == 1 ? projects.first?.name : nil) else {
                 throw CLIError("the new environment's project is unknown: import into an existing environment with --to")
             }
+            if let url = o.url { try URLRules.validateWebURL(url, field: "--url") }
             newEnv = RestoreJob.NewEnvironment(project: project, type: type, server: serverName, url: o.url, addons: origin?.environment.addons ?? [],
                                                pgPasswordEnv: origin?.environment.pgPasswordEnv)
             mode = origin.map { $0.server.name == serverName ? .new : .crossServer } ?? .new

@@ -58,6 +58,10 @@ struct StorageCommand: ParsableCommand {
                                                     accessKeyEnv: accessKeyEnv!, secretKeyEnv: secretKeyEnv!))
             }
             if encryptKeyFile != nil && encryptKeyEnv != nil { throw CLIError("give --encrypt-key-file or --encrypt-key-env, not both") }
+            if let file = encryptKeyFile.map(absolutePath), let mode = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int,
+               mode & 0o077 != 0 {
+                throw CLIError("\(file) can be read by other users (mode \(String(mode, radix: 8))): a backup key must be private; run `chmod 600 \(file)`")
+            }
             if let variable = encryptKeyEnv, !Environment.isEnvironmentVariableName(variable) {
                 throw CLIError("--encrypt-key-env takes the name of an environment variable, not the key itself")
             }

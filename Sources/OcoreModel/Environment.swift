@@ -96,9 +96,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
             throw .invalidValue(field: "--pg-password-env", value: variable,
                                 reason: "must be the name of an environment variable (letters, digits, '_')")
         }
-        if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw .invalidValue(field: "--url", value: url, reason: "must start with http:// or https://")
-        }
+        if let url { try URLRules.validateWebURL(url, field: "--url") }
     }
 
     public static func isEnvironmentVariableName(_ s: String) -> Bool {

@@ -95,6 +95,8 @@ struct BackupTests {
             // boto3's own), so botocore signs the same request at the same instant and the two
             // signatures must agree.
             let url = try f.ocore.ok(["backup", "url", id, "--expires", "600"], environment: env).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Whoever holds the URL can download the backup: who made one is audited.
+            #expect(try f.ocore.jsonArray(["audit", "--json"]).contains { $0["action"] as? String == "backup.url" && ($0["detail"] as? String ?? "").hasPrefix(id) })
             let oracle = """
                 import sys, datetime, urllib.parse
                 from unittest import mock
@@ -373,6 +375,8 @@ struct EncryptionTests {
         let keyFile = f.ocore.home + "/backup.key"
         try String(repeating: "3f", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
         let root = TestDirectories.make("ocore-enc-backups")
+        expectCleanFailure(try f.ocore.run(["storage", "add", "vault", "--dir", root, "--default", "--encrypt-key-file", keyFile]), mentions: "chmod 600")
+        chmod(keyFile, 0o600)
         _ = try f.ocore.ok(["storage", "add", "vault", "--dir", root, "--default", "--encrypt-key-file", keyFile])
         expectCleanFailure(try f.ocore.run(["storage", "add", "bad", "--dir", root, "--encrypt-key-env", "NOT_SET_ANYWHERE"]), mentions: "NOT_SET_ANYWHERE is not set")
 

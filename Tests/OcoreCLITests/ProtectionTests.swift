@@ -115,4 +115,19 @@ struct ProtectionTests {
         #expect(read.succeeded, "\(read.stderrText)")
         _ = try f.ocore.waitForJob(clone, "the clone") { ["completed", "failed"].contains($0["status"] as? String ?? "") }
     }
+
+    @Test("URLs and domains: spaces, line breaks, no host or a path where a domain belongs are refused with a clear error")
+    func urlsAndDomains() throws {
+        let f = try HostileDumpFixture()
+        func clone(_ extra: [String]) throws -> CommandResult {
+            try f.ocore.run(["clone", "production", "--new", "stg_url", "--type", "staging", "--preset", "minimal"] + extra)
+        }
+        expectCleanFailure(try clone(["--domain", "staging.acme.example/evil"]), mentions: "must be a host name, optionally with :PORT")
+        expectCleanFailure(try clone(["--domain", "staging.acme.example:99999"]), mentions: "must be a host name")
+        expectCleanFailure(try clone(["--url", "https://staging acme.example"]), mentions: "must not contain spaces or line breaks")
+        expectCleanFailure(try clone(["--url", "https://"]), mentions: "has no host")
+        expectCleanFailure(try f.ocore.run(["env", "add", "u", "--project", "acme", "--type", "staging", "--server", "local", "--db", "u_db",
+                                            "--url", "https://u.example\nX-Injected: 1"]), mentions: "must not contain spaces or line breaks")
+        #expect(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).isEmpty)
+    }
 }

@@ -249,7 +249,7 @@ struct RestoreTests {
         #expect(try TestPostgres.psql("far_stg").scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])
     }
 
-    @Test("an Odoo-made zip imports into a new environment; a corrupt dump fails in place, leaving the target marked with its safety backup")
+    @Test("an Odoo-made zip imports into a new environment; a corrupt dump fails in place and the target is put back from its verified safety backup")
     func importAndCorruptDump() throws {
         let f = try RestoreFixture()
         // The way Odoo's dump_db builds it: plain pg_dump --no-owner, manifest.json, the filestore tree.
@@ -289,10 +289,14 @@ struct RestoreTests {
         let bad = try f.ocore.run(["restore", "import", dir + "/bad.zip", "--to", "imported", "--yes", "--json"])
         #expect(!bad.succeeded)
         let doc = (try? JSONSerialization.jsonObject(with: bad.stdout) as? [String: Any]) ?? [:]
-        #expect(doc["target_state"] as? String == "broken")
+        #expect(doc["target_state"] as? String == "put back", "\(doc)")
         let safety = try #require(doc["safety_backup_id"] as? String)
         #expect(try f.ocore.jsonArray(["restore-points", "imported", "--json"]).first?["failed_step"] as? String == "load_database")
-        // …and its safety backup puts it back exactly.
+        // It was put back automatically, exactly as it was, owned as before…
+        #expect(try OdooWay.rowCounts("imported") == before)
+        #expect(try TestPostgres.psql().scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'imported'") == TestPostgres.cluster.superuser)
+        #expect(try f.ocore.jsonObject(["backup", "show", safety, "--json"])["is_verified"] as? Bool == true)
+        // …and the safety backup stays, restorable by hand too.
         let (back, _) = try f.restore([safety, "--to", "imported", "--no-safety-backup"])
         #expect(back.succeeded, "\(back.stderrText)")
         #expect(try OdooWay.rowCounts("imported") == before)

@@ -691,20 +691,56 @@ final class RestoreSession: @unchecked Sendable {
     func recordFailure(_ context: StepContext) throws {
         if let t = try? target(context.store) {
             do { try handOver(context, t) } catch { context.log(.error, "the temporary role \(context.state["load_role"] ?? "") could not be removed: \(error)") }
-            do { try startService(t, context) } catch { context.log(.error, "the Odoo service of \(p.target) did not start again: \(error)") }
         }
         let inPlace = p.newEnvironment == nil
-        let broken = inPlace && context.state["target_dropped"] != nil
+        let failedStep = context.state["step"], error = context.state["error"]
         let safety = context.state["safety_backup_id"]
-        let state = !inPlace ? "removed" : broken ? "broken" : "untouched"
-        try context.store.updateRestorePoint(job: context.jobID, status: "failed", failedStep: context.state["step"],
-                                             error: context.state["error"] ?? "the restore did not complete", targetState: state, ended: true)
-        if broken {
+        var broken = inPlace && context.state["target_dropped"] != nil
+        var putBack = false
+        if broken, let safety {
+            do {
+                try putBackSafetyBackup(safety, context)
+                putBack = true
+                broken = false
+            } catch {
+                context.log(.error, "putting \(p.target) back from its safety backup \(safety) failed: \(error)")
+            }
+        }
+        if let t = try? target(context.store) {
+            do { try startService(t, context) } catch { context.log(.error, "the Odoo service of \(p.target) did not start again: \(error)") }
+        }
+        let state = !inPlace ? "removed" : putBack ? "put back" : broken ? "broken" : "untouched"
+        try context.store.updateRestorePoint(job: context.jobID, status: "failed", failedStep: failedStep,
+                                             error: error ?? "the restore did not complete", targetState: state, ended: true)
+        if putBack {
+            context.log(.warning, "\(p.target) was put back as it was before this restore, from its verified safety backup \(safety ?? "")")
+        } else if broken {
             context.log(.error, "\(p.target) is left BROKEN; its verified safety backup is \(safety ?? "missing"): restore it with `ocore restore \(safety ?? "ID") --to \(p.target) --no-safety-backup --confirm \(p.target)`")
         } else {
             context.log(.info, inPlace ? "\(p.target) was not touched" : "everything created for \(p.target) was removed")
         }
         removeDownload(context)
+    }
+
+    /// A failed in-place restore puts the target's database back from the verified safety backup
+    /// taken at its start (its filestore was already put back by the filestore step's undo): the
+    /// same download, checks and load, as the same kind of role, without sanitizing (it is the
+    /// target's own data) and without another safety backup.
+    func putBackSafetyBackup(_ id: String, _ context: StepContext) throws {
+        context.log(.info, "putting \(p.target) back from its safety backup \(id)…")
+        removeDownload(context)
+        try context.setState("archive_in_place", nil)
+        let back = RestoreSession(RestoreJob.Parameters(
+            backupID: id, archivePath: nil, target: p.target, newEnvironment: nil, mode: .original, includeFilestore: false,
+            safetyBackup: false, safetyStorage: nil, asMoved: true, preset: SanitizationCatalog.Preset.none.rawValue, options: [], passwordHash: nil))
+        let t = try target(context.store)
+        defer { back.removeDownload(context) }
+        try back.download(context)
+        try back.prepareDatabase(context)
+        try back.loadDatabase(context)
+        let tables = try back.targetPSQL(context, t).scalar("SELECT to_regclass('res_users') IS NOT NULL AND to_regclass('ir_module_module') IS NOT NULL")
+        try back.handOver(context, t)
+        guard tables == "t" else { throw CloneError.check("put back", "key tables missing after loading \(id)") }
     }
 
     /// Stops the environment's Odoo service (when a stop command is configured) so nothing writes
