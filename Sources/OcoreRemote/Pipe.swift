@@ -196,8 +196,8 @@ final class ResultBox: @unchecked Sendable {
 }
 
 /// The receiving side of a pipe ended before the sender.
-struct ReceiverGone: Error, CustomStringConvertible {
-    var description: String { "the receiving command stopped reading" }
+public struct ReceiverGone: Error, CustomStringConvertible {
+    public var description: String { "the receiving command stopped reading" }
 }
 
 /// A bounded in-process byte stream between a producer thread (writing into ``sink``) and a

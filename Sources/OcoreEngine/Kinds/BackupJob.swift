@@ -53,10 +53,10 @@ public struct BackupJob: JobKind {
         let steps: [StepDefinition] = [
             StepDefinition(name: "initialize", title: "Initialize", run: { try session.initialize($0) },
                            compensate: { session.abortUpload(); try BackupSession.discard(p, $0) }),
-            StepDefinition(name: "database_dump", title: "Database dump", run: { try session.dumpDatabase($0) }, compensate: abort),
-            StepDefinition(name: "filestore", title: "Filestore", run: { try session.addFilestore($0) }, compensate: abort),
-            StepDefinition(name: "manifest", title: "Manifest", run: { try session.addManifest($0) }, compensate: abort),
-            StepDefinition(name: "package", title: "Package", run: { try session.package($0) }, compensate: abort),
+            StepDefinition(name: "database_dump", title: "Database dump", run: { c in try session.feeding { try session.dumpDatabase(c) } }, compensate: abort),
+            StepDefinition(name: "filestore", title: "Filestore", run: { c in try session.feeding { try session.addFilestore(c) } }, compensate: abort),
+            StepDefinition(name: "manifest", title: "Manifest", run: { c in try session.feeding { try session.addManifest(c) } }, compensate: abort),
+            StepDefinition(name: "package", title: "Package", run: { c in try session.feeding { try session.package(c) } }, compensate: abort),
             StepDefinition(name: "upload", title: "Upload", run: { try session.finishUpload($0) }, compensate: abort),
             StepDefinition(name: "verify", title: "Verify", run: { try session.verify($0) }),
         ]
@@ -121,6 +121,16 @@ final class BackupSession: @unchecked Sendable {
         try startUpload(context)
     }
 
+    /// Runs a stage that writes into the upload. When storage failed first (a full disk, a lost
+    /// connection), the stage only sees its reader gone: the storage's own error is the one that
+    /// says what happened, and where.
+    func feeding(_ stage: () throws -> Void) throws {
+        do { try stage() } catch {
+            if case .failure(let cause)? = lock.withLock({ uploadResult }) { throw cause }
+            throw error
+        }
+    }
+
     private func startUpload(_ context: StepContext) throws {
         channel = ByteChannel(capacity: 32)
         // The archive's own SHA-256 is computed by the upload thread as it reads, so it costs the
@@ -132,8 +142,9 @@ final class BackupSession: @unchecked Sendable {
         let provider = provider!, objectKey = record.key, source = counter!, channel = channel!
         let thread = Thread { [self] in
             let result = Result { try provider.put(key: objectKey, from: source, progress: { n in self.lock.withLock { self.uploaded = n } }) }
-            if case .failure = result { channel.abandon() }
+            // The result first: a writer that finds the channel abandoned reports this error.
             lock.withLock { uploadResult = result }
+            if case .failure = result { channel.abandon() }
             uploadDone.signal()
         }
         thread.stackSize = 1 << 20
@@ -345,10 +356,10 @@ final class BackupSession: @unchecked Sendable {
         context.log(.info, "safety backup \(parameters.backupID) of \(parameters.environment) to \(parameters.storage)…")
         do {
             try session.initialize(context)
-            try session.dumpDatabase(context)
-            try session.addFilestore(context)
-            try session.addManifest(context)
-            try session.package(context)
+            try session.feeding { try session.dumpDatabase(context) }
+            try session.feeding { try session.addFilestore(context) }
+            try session.feeding { try session.addManifest(context) }
+            try session.feeding { try session.package(context) }
             try session.finishUpload(context)
             try session.verify(context)
         } catch {

@@ -507,6 +507,8 @@ final class RestoreSession: @unchecked Sendable {
                 if let rest = try filter?.finish(), !rest.isEmpty { try rest.withUnsafeBytes { try channel.sink.write($0) } }
                 try tar?.finish()
                 channel.finish()
+            } catch is ReceiverGone {
+                channel.fail()  // the command stopped first: its own error says why (a full disk, …)
             } catch {
                 context.log(.error, "reading the archive failed: \(error)")
                 channel.fail()
