@@ -43,6 +43,10 @@ public struct JobQueue: Sendable {
         let parsed = requested.map(JobLock.init(encoded:))
         let locks = try store.locks(exclusive: parsed.filter { !$0.isShared }.map(\.environment), shared: parsed.filter(\.isShared).map(\.environment))
         if let gap = JobSecrets.missing(locks: locks, store: store, whose: "this shell") { throw MissingSecret(description: gap + ": export it, then try again") }
+        if Worker.isRunning(home: home), let pid = try? store.workerStatus()?.pid,
+           let gap = JobSecrets.mismatch(locks: locks, store: store, workerPID: pid) {
+            throw MissingSecret(description: gap)
+        }
         let plan = try kind.plan(parameters: json)
         let spans = plan.resolvedSpans
         let who = Self.requester()

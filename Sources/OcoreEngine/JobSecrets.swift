@@ -22,6 +22,33 @@ public enum JobSecrets {
     }
 }
 
+extension JobSecrets {
+    /// A running worker's environment, read from `/proc` (the worker runs on this host, as this
+    /// user): compared, never copied or stored.
+    static func environment(ofProcess pid: Int) -> [String: String]? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+        var out: [String: String] = [:]
+        for entry in data.split(separator: 0) {
+            let text = String(decoding: entry, as: UTF8.self)
+            if let eq = text.firstIndex(of: "=") { out[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+        }
+        return out
+    }
+
+    /// When a worker already runs, the job runs with its environment: a variable this shell has
+    /// and the worker lacks, or holds with another value, would make the job use other credentials
+    /// than the operator just gave. Said before the job is queued.
+    static func mismatch(locks: [String], store: SQLiteStateStore, workerPID: Int) -> String? {
+        guard let theirs = environment(ofProcess: workerPID) else { return nil }
+        let mine = ProcessInfo.processInfo.environment
+        for need in required(locks: locks, store: store) where theirs[need.variable] != mine[need.variable] {
+            let how = theirs[need.variable] == nil ? "does not have" : "has another value of"
+            return "the running worker (pid \(workerPID)) \(how) $\(need.variable), which environment \(need.environment) needs: wait until it is idle (it then exits) and queue the job again, or export the same value"
+        }
+        return nil
+    }
+}
+
 public struct MissingSecret: Error, CustomStringConvertible {
     public var description: String
 }

@@ -25,7 +25,7 @@ struct SecretsTests {
         #expect(!test.succeeded && test.stderrText.contains("the SMTP password variable OCORE_TEST_SMTP_PW is not set"), "\(test.stderrText)")
     }
 
-    @Test("a database password variable missing in the shell is an error naming it; a worker started without it refuses the job by name")
+    @Test("a database password variable missing in the shell is an error naming it; a running worker without it, or with another value, is refused the job by name")
     func passwordVariables() throws {
         let f = try HostileDumpFixture()
         _ = try f.ocore.ok(["env", "add", "guarded", "--project", "acme", "--type", "development", "--server", "local", "--db", f.source + "_g",
@@ -35,14 +35,24 @@ struct SecretsTests {
                            mentions: "environment guarded reads its database password from $OCORE_TEST_PG_PW, which is not set in this shell")
         #expect(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).isEmpty)
 
-        // A worker started from a shell without the variable (by a job on another environment)…
-        let first = try f.ocore.diagnose(["--env", "production", "--steps", "1", "--seconds", "3"], scratch: f.ocore.home + "/a")
-        // …is handed a job queued from a shell that has it: it refuses, naming the variable.
-        let queued = try f.ocore.run(["backup", "create", "guarded"], environment: ["OCORE_TEST_PG_PW": "pw"])
-        #expect(!queued.succeeded)
-        let backupJob = try #require(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).first { $0["kind"] as? String == "backup" })
-        let ended = try f.ocore.waitForJob(try #require(backupJob["id"] as? Int), "the refusal") { $0["status"] as? String == "failed" }
-        #expect((ended["error_message"] as? String ?? "").contains("$OCORE_TEST_PG_PW, which is not set in the environment of worker"), "\(ended)")
+        // A worker started from a shell without the variable (by a job on another environment)
+        // would run the job without it: the job is refused before it is queued, naming both.
+        let first = try f.ocore.diagnose(["--env", "production", "--steps", "1", "--seconds", "4"], scratch: f.ocore.home + "/a")
+        _ = try f.ocore.waitForJob(first, "the worker") { $0["status"] as? String == "running" }
+        let pid = try #require(try f.ocore.workerPID())
+        expectCleanFailure(try f.ocore.run(["backup", "create", "guarded"], environment: ["OCORE_TEST_PG_PW": "pw"]),
+                           mentions: "the running worker (pid \(pid)) does not have $OCORE_TEST_PG_PW, which environment guarded needs")
         _ = try f.ocore.waitForJob(first, "the diagnostic") { $0["status"] as? String == "completed" }
+        let idle = ContinuousClock.now + .seconds(30)
+        while try f.ocore.workerPID() != nil, ContinuousClock.now < idle { usleep(100_000) }  // it exits once idle
+        // A worker started with an older value would use the old credentials: refused too.
+        let old = try f.ocore.run(["jobs", "diagnose", "--env", "guarded", "--steps", "1", "--seconds", "4", "--scratch", f.ocore.home + "/b"],
+                                  environment: ["OCORE_TEST_PG_PW": "old"])
+        #expect(old.succeeded, "\(old.stderrText)")
+        _ = try f.ocore.waitForJob(Int(old.stdoutText.split(separator: " ")[1])!, "the worker") { $0["status"] as? String == "running" }
+        let oldPID = try #require(try f.ocore.workerPID())
+        expectCleanFailure(try f.ocore.run(["backup", "create", "guarded"], environment: ["OCORE_TEST_PG_PW": "new"]),
+                           mentions: "the running worker (pid \(oldPID)) has another value of $OCORE_TEST_PG_PW")
+        #expect(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).allSatisfy { $0["kind"] as? String == "diagnostic" })
     }
 }
