@@ -45,6 +45,8 @@ struct StorageCommand: ParsableCommand {
             let location: StorageLocation
             if let dir {
                 try PathRules.validateDataDirectory(absolutePath(dir), field: "--dir")
+                // A symlink is judged by where it leads.
+                try PathRules.validateDataDirectory(URL(fileURLWithPath: absolutePath(dir)).resolvingSymlinksInPath().path, field: "--dir")
                 location = .directory(path: absolutePath(dir))
             } else if let sftp {
                 var parsed = try SFTPLocation.parse(sftp)

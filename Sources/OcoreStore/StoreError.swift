@@ -10,11 +10,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .notFound(kind, name):
             "no \(kind) named \"\(name)\" (see `ocore \(kind == "environment" ? "env" : kind) list`)"
         case let .duplicate(kind, name):
-            "a \(kind) named \"\(name)\" already exists (choose another name or remove it first)"
+            "\(Self.article(kind)) \(kind) named \"\(name)\" already exists (choose another name or remove it first)"
         case let .inUse(kind, name, usedBy):
             "\(kind) \"\(name)\" is still used by \(usedBy.joined(separator: ", ")): remove those first"
         case let .unavailable(path, reason):
             "cannot open the state store at \(path): \(reason)"
         }
     }
+
+    /// "an environment", "a server".
+    static func article(_ word: String) -> String { "aeiou".contains(word.first ?? "x") ? "an" : "a" }
 }

@@ -90,6 +90,24 @@ struct RestoreDialogTests {
         let effects = update(&s, .key(.enter))
         #expect(effects == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "production", safetyBackup: true, includeFilestore: false))])
     }
+
+    @Test("a development record on production's database is protected as production is: its restore asks for the typed name too")
+    func aliasOfProductionIsProtected() {
+        let server = Server(name: "erp1", connection: .local, dataDir: "/var/lib/odoo")
+        let rows = EnvironmentRow.rows([
+            ResolvedEnvironment(Environment(name: "production", project: "acme", type: .production, server: "erp1", dbName: "acme"), on: server),
+            ResolvedEnvironment(Environment(name: "alias", project: "acme", type: .development, server: "erp1", dbName: "acme"), on: server),
+            ResolvedEnvironment(Environment(name: "dev", project: "acme", type: .development, server: "erp1", dbName: "acme_dev"), on: server),
+        ])
+        #expect(rows.map(\.isProtected) == [true, true, false])
+        var s = dashboard(rows.filter { $0.name == "alias" })
+        press(&s, .down, .character("2"))
+        _ = update(&s, .environmentDetailsLoaded(environment: "alias", jobs: [], log: [], backups: [backup("b1", env: "alias", daysAgo: 1, now: s.now)]))
+        press(&s, .character("R"))
+        #expect(screen(s).text.contains("Type alias to confirm"))
+        press(&s, .tab, .tab, .tab)
+        #expect(update(&s, .key(.enter)).isEmpty)
+    }
 }
 
 @Suite("Backup actions and retention in the dashboard")

@@ -205,13 +205,7 @@ public final class DashboardRuntime {
                 let servers = Dictionary(uniqueKeysWithValues: try store.servers().map { ($0.name, $0) })
                 let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
                 probes?.setEnvironments(resolved)
-                // Protection follows the data: an alias of a protected database is protected too.
-                let all = resolved.map(\.environment), serverList = Array(servers.values)
-                apply(.environmentsLoaded(resolved.map { r in
-                    var row = EnvironmentRow(r)
-                    row.isProtected = SharedData.protectedBy(r.environment, among: all, servers: serverList) != nil
-                    return row
-                }), terminal)
+                apply(.environmentsLoaded(EnvironmentRow.rows(resolved)), terminal)
                 apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault,
                                                                                                   lessSecure: $0.location.securityWarning != nil) }), terminal)
             }

@@ -36,6 +36,21 @@ public struct EnvironmentRow: Equatable, Sendable {
     }
 }
 
+extension EnvironmentRow {
+    /// The tree's rows. Protection follows the data: a record that shares a protected
+    /// environment's database or filestore is protected too (its restore needs the typed name).
+    public static func rows(_ resolved: [ResolvedEnvironment]) -> [EnvironmentRow] {
+        let all = resolved.map(\.environment)
+        var servers: [Server] = []
+        for r in resolved where !servers.contains(where: { $0.name == r.server.name }) { servers.append(r.server) }
+        return resolved.map { r in
+            var row = EnvironmentRow(r)
+            row.isProtected = SharedData.protectedBy(r.environment, among: all, servers: servers) != nil
+            return row
+        }
+    }
+}
+
 /// A line of the left pane: a project heading, or one of its environments.
 public enum TreeRow: Equatable, Sendable {
     case project(String, count: Int, collapsed: Bool)
