@@ -88,6 +88,8 @@ let package = Package(
         .testTarget(name: "OcoreOdooTests", dependencies: ["OcoreOdoo"]),
         .testTarget(name: "OcoreArchiveTests", dependencies: ["OcoreArchive", "OcoreRemote", "OcoreTestSupport"]),
         .testTarget(name: "OcoreTUITests", dependencies: ["OcoreTUI", "OcoreModel"]),
+        // The engine's request rules, checked directly (no binary in between).
+        .testTarget(name: "OcoreEngineTests", dependencies: ["OcoreEngine", "OcoreStore", "OcoreModel", "OcoreOdoo", "OcoreTestSupport"]),
         .testTarget(name: "OcoreCLITests", dependencies: [
             "OcoreTestSupport", "OcoreModel", "OcoreOdoo",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),

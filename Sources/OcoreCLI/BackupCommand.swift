@@ -306,11 +306,13 @@ struct RestoreTest {
         var backup = try store.backup(backupID)
         let name = "restore-test-\(UUID().uuidString.prefix(8).lowercased())"
         let serverName = try server ?? store.resolvedEnvironment(named: backup.environment).server.name
-        let options = try RestoreOptions.parse(["--new", name, "--type", "development", "--server", serverName, "--preset", "none",
-                                                "--i-understand-the-risk", "--no-safety-backup", "--yes"])
+        // A scratch copy nobody uses: no safety backup, no sanitization, any Odoo version.
+        var request = RestoreRequest(backupID: backupID, target: .new(name: name, type: .development, server: serverName, url: nil))
+        request.preset = SanitizationCatalog.Preset.none
+        request.riskAccepted = true
+        request.safetyBackup = false
+        request.acceptsVersionMismatch = true
         let started = Date()
-        let request = RestoreRequest(options: options, backupID: backupID, archivePath: nil, backupEnvironment: backup.environment,
-                                     sourceType: .development, odooVersion: backup.odooVersion)
         let job = try request.prepare(store: store).submit(store: store, home: home)
         let status = try JobFollower(store: store, id: job, json: false, quiet: true, home: home).run()
         let seconds = Date().timeIntervalSince(started)

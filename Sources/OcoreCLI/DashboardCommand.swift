@@ -80,21 +80,20 @@ struct DashboardCommand: ParsableCommand {
                                                                  includeFilestore: r.includeFilestore, tier: r.tier).jobID
         }
         settings.startRestore = { r in
-            let b = try store.backup(r.backupID)
-            var arguments = ["--yes"]
-            if let new = r.newEnvironment {
-                arguments += ["--new", r.target, "--type", new.type.rawValue, "--server", new.server]
-            } else {
-                arguments += ["--to", r.target, "--confirm", r.target]
-                if !r.safetyBackup { arguments.append("--no-safety-backup") }
+            // The dialog's form as the engine's request: the same rules as `ocore restore`.
+            var request = RestoreRequest(backupID: r.backupID,
+                                         target: r.newEnvironment.map { .new(name: r.target, type: $0.type, server: $0.server, url: nil) } ?? .existing(r.target))
+            request.safetyBackup = r.safetyBackup
+            request.includeFilestore = r.includeFilestore
+            request.preset = r.preset
+            request.riskAccepted = r.riskAccepted
+            request.confirmation = r.confirmation
+            request.acceptsVersionMismatch = r.acceptsVersionMismatch
+            do {
+                return .started(try request.prepare(store: store).submit(store: store, home: home))
+            } catch RestoreRequest.Refusal.needsConfirmation(let question) {
+                return .needsConfirmation(question)
             }
-            if !r.includeFilestore { arguments.append("--no-filestore") }
-            if let preset = r.preset {
-                arguments += ["--preset", preset.rawValue] + (preset == .none ? ["--i-understand-the-risk"] : [])
-            }
-            let request = RestoreRequest(options: try RestoreOptions.parse(arguments), backupID: b.id, archivePath: nil, backupEnvironment: b.environment,
-                                         sourceType: (try? store.environment(named: b.environment))?.type, odooVersion: b.odooVersion)
-            return try request.prepare(store: store).submit(store: store, home: home)
         }
         settings.backupAction = { action in
             let actions = BackupActions(store: store)

@@ -38,9 +38,7 @@ struct RestoreCommand: ParsableCommand {
         let store = try global.openStore()
         let b = try store.backup(backup)
         guard b.status.isRestorable else { throw CLIError("backup \(backup) is \(b.status.rawValue): it cannot be restored") }
-        let sourceType = (try? store.environment(named: b.environment))?.type
-        try RestoreRequest(options: options, backupID: backup, archivePath: nil, backupEnvironment: b.environment, sourceType: sourceType,
-                           odooVersion: b.odooVersion).run(store: store, home: global.stateHome)
+        try RestoreRun(options: options, backupID: b.id, archivePath: nil).run(store: store, home: global.stateHome)
     }
 
     struct Import: ParsableCommand {
@@ -61,10 +59,9 @@ struct RestoreCommand: ParsableCommand {
             guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("cannot read \(file)") }
             if register { try ArchiveRegistration.check(path: path) }
             let store = try global.openStore()
-            // Where it came from is unknown: treat it as production data.
-            var request = RestoreRequest(options: options, backupID: nil, archivePath: path, backupEnvironment: nil, sourceType: .production, odooVersion: nil)
-            request.register = (register, registerStorage)
-            try request.run(store: store, home: global.stateHome)
+            var run = RestoreRun(options: options, backupID: nil, archivePath: path)
+            run.register = (register, registerStorage)
+            try run.run(store: store, home: global.stateHome)
         }
     }
 }
@@ -89,87 +86,43 @@ struct RestorePointsCommand: ParsableCommand {
     }
 }
 
-/// One restore request, with the safety rules in one place.
-struct RestoreRequest {
+extension RestoreOptions {
+    /// The flags as the engine's request: the same value the dashboard's dialog builds.
+    func request(backupID: String?, archivePath: String?) throws -> RestoreRequest {
+        if to != nil && newName != nil { throw CLIError("give --to ENV or --new NAME, not both") }
+        let target: RestoreRequest.Target
+        if let newName {
+            guard let type else { throw CLIError("--new needs --type production|staging|development") }
+            target = .new(name: newName, type: type, server: server, url: url)
+        } else {
+            target = to.map { .existing($0) } ?? .backupEnvironment
+        }
+        var r = RestoreRequest(backupID: backupID, archivePath: archivePath, target: target)
+        r.includeFilestore = !noFilestore
+        r.safetyBackup = !noSafetyBackup
+        r.safetyStorage = safetyStorage
+        r.asMoved = asMoved
+        r.preset = preset
+        r.riskAccepted = understandRisk
+        r.confirmation = confirm
+        r.acceptsVersionMismatch = yes
+        return r
+    }
+}
+
+/// Runs a restore from the command line: the engine's request, then the prompt, the job's
+/// progress and the result (text or JSON).
+struct RestoreRun {
     var options: RestoreOptions
     var backupID: String?
     var archivePath: String?
-    var backupEnvironment: String?
-    var sourceType: EnvironmentType?
-    var odooVersion: String?
     /// `restore import --register`: once restored, the archive also becomes a backup of the target.
     var register: (enabled: Bool, storage: String?) = (false, nil)
 
-    /// Validates the request (the safety rules) and builds the job's parameters.
-    func prepare(store: SQLiteStateStore) throws -> Prepared {
-        let o = options
-        if o.to != nil && o.newName != nil { throw CLIError("give --to ENV or --new NAME, not both") }
-        guard let targetName = o.newName ?? o.to ?? backupEnvironment else { throw CLIError("give --to ENV or --new NAME --type T") }
-        var mode: RestoreMode
-        var newEnv: RestoreJob.NewEnvironment?
-        let targetType: EnvironmentType
-        if let name = o.newName {
-            guard let type = o.type else { throw CLIError("--new needs --type production|staging|development") }
-            try Names.validateInventoryName(name, kind: "environment")
-            if (try? store.environment(named: name)) != nil { throw StoreError.duplicate(kind: "environment", name: name) }
-            let origin = try backupEnvironment.map { try store.resolvedEnvironment(named: $0) }
-            let servers = try store.servers()
-            guard let serverName = o.server ?? origin?.server.name ?? (servers.count == 1 ? servers.first?.name : nil) else {
-                throw CLIError("give --server for the new environment")
-            }
-            _ = try store.server(named: serverName)
-            let projects = try store.projects()
-            guard let project = origin?.environment.project ?? (projects.count == 1 ? projects.first?.name : nil) else {
-                throw CLIError("the new environment's project is unknown: import into an existing environment with --to")
-            }
-            if let url = o.url { try URLRules.validateWebURL(url, field: "--url") }
-            newEnv = RestoreJob.NewEnvironment(project: project, type: type, server: serverName, url: o.url, addons: origin?.environment.addons ?? [],
-                                               pgPasswordEnv: origin?.environment.pgPasswordEnv)
-            mode = origin.map { $0.server.name == serverName ? .new : .crossServer } ?? .new
-            targetType = type
-        } else {
-            let target = try store.resolvedEnvironment(named: targetName)
-            mode = targetName == backupEnvironment ? .original : .existing
-            if let origin = try? backupEnvironment.map({ try store.resolvedEnvironment(named: $0) }), origin.server.name != target.server.name { mode = .crossServer }
-            targetType = target.environment.type
-            let protectedBy = try store.protection(of: targetName)
-            if protectedBy != nil && o.confirm != targetName {
-                let why = protectedBy == targetName ? target.environment.type.rawValue : "its database or filestore is \(protectedBy!)'s"
-                throw CLIError("\(targetName) is protected (\(why)): restoring overwrites it; repeat its name with --confirm \(targetName)")
-            }
-            if protectedBy == nil && o.confirm != nil && o.confirm != targetName {
-                throw CLIError("--confirm \(o.confirm!) does not match the target \(targetName)")
-            }
-            // An Odoo major-version mismatch needs an explicit yes.
-            if let version = odooVersion, let current = try? OdooSnapshot.read(PSQL(executor: Executors.forServer(target.server), connection: PostgresConnection(target))).version,
-               current != version, !o.yes {
-                throw CLIError("the backup is Odoo \(version) and \(targetName) runs Odoo \(current): add --yes to restore anyway")
-            }
-        }
-        let productionOutside = sourceType == .production && targetType != .production
-        let preset = o.preset ?? (productionOutside ? .recommended : SanitizationCatalog.Preset.none)
-        if productionOutside && preset == .none && !o.understandRisk {
-            throw CLIError("production data restored into a \(targetType.rawValue) environment is sanitized: --preset none needs --i-understand-the-risk")
-        }
-        let keys = try SanitizationCatalog.resolve(preset: preset, enable: [], disable: [])
-        let hash = keys.contains("reset_passwords") ? try OdooPassword.hash("staging123") : nil
-        let parameters = RestoreJob.Parameters(backupID: backupID, archivePath: archivePath, target: targetName, newEnvironment: newEnv, mode: mode,
-                                               includeFilestore: !o.noFilestore, safetyBackup: !o.noSafetyBackup, safetyStorage: o.safetyStorage,
-                                               asMoved: o.asMoved, preset: preset.rawValue, options: keys, passwordHash: hash)
-        let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
-        return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil)
-    }
-
-    struct Prepared {
-        var parameters: RestoreJob.Parameters
-        var target: String
-        var server: String
-        var mode: RestoreMode
-        var preset: SanitizationCatalog.Preset
-        var newEnvironment: Bool
-
-        func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
-            try JobQueue(store: store, home: home).submit(RestoreJob(), parameters: parameters, environment: target, server: server, locks: [target])
+    func prepare(store: SQLiteStateStore) throws -> RestoreRequest.Prepared {
+        do { return try options.request(backupID: backupID, archivePath: archivePath).prepare(store: store) } catch let refusal as RestoreRequest.Refusal {
+            if case .needsConfirmation(let question) = refusal { throw CLIError(question.replacingOccurrences(of: "restore anyway?", with: "add --yes to restore anyway")) }
+            throw CLIError(refusal.description)
         }
     }
 

@@ -88,7 +88,30 @@ struct RestoreDialogTests {
         type(&s, "production")
         press(&s, .backTab, .character(" "), .tab)  // filestore off, back to the name
         let effects = update(&s, .key(.enter))
-        #expect(effects == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "production", safetyBackup: true, includeFilestore: false))])
+        #expect(effects == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "production", safetyBackup: true, includeFilestore: false,
+                                                               confirmation: "production"))])
+    }
+
+    @Test("the dialog shows the backup's Odoo version; when the engine asks about another version, y sends the same request with the answer, Esc sends nothing")
+    func versionQuestion() {
+        var s = dashboard([row("staging")])
+        press(&s, .down, .character("2"))
+        var b = backup("b1", env: "staging", daysAgo: 1, now: s.now)
+        b.odooVersion = "16.0"
+        _ = update(&s, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [b]))
+        press(&s, .character("R"))
+        #expect(screen(s).text.contains("Backup b1 of staging · Odoo 16.0"))
+        let request = RestoreDialogRequest(backupID: "b1", target: "staging", safetyBackup: true, includeFilestore: true)
+        _ = update(&s, .restoreNeedsConfirmation(request, question: "the backup is Odoo 16.0 and staging runs Odoo 17.0: restore anyway?"))
+        let text = screen(s).text
+        #expect(text.contains("The backup is Odoo 16.0 and staging runs Odoo 17.0: restore anyway?") && text.contains("y restore anyway"))
+        var answered = request
+        answered.acceptsVersionMismatch = true
+        #expect(update(&s, .key(.character("y"))) == [.startRestore(answered)])
+        #expect(s.overlay == .none)
+        _ = update(&s, .restoreNeedsConfirmation(request, question: "the backup is Odoo 16.0 and staging runs Odoo 17.0: restore anyway?"))
+        #expect(update(&s, .key(.escape)).isEmpty && s.overlay == .none)
+        #expect(screen(s).text.contains("restore not started"))
     }
 
     @Test("a development record on production's database is protected as production is: its restore asks for the typed name too")
@@ -243,7 +266,8 @@ struct RestorePointsViewTests {
         type(&s, "production")  // the field starts on the safety switch; the name is asked for
         press(&s, .tab, .tab)
         type(&s, "production")
-        #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "safety1", target: "production", safetyBackup: false, includeFilestore: true))])
+        #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "safety1", target: "production", safetyBackup: false, includeFilestore: true,
+                                                                                 confirmation: "production"))])
     }
 
     @Test("the restore dialog's modes: another environment of the project, or a new one on a chosen server with its free disk and PostgreSQL")
@@ -281,6 +305,7 @@ struct RestorePointsViewTests {
         press(&s, .character(" "), .tab)  // tick the risk box, on to Restore
         #expect(update(&s, .key(.enter)) == [.startRestore(RestoreDialogRequest(backupID: "b1", target: "prod-copy",
                                                                                  newEnvironment: RestoreNewTarget(type: .development, server: "erp2"),
-                                                                                 safetyBackup: false, includeFilestore: true, preset: SanitizationCatalog.Preset.none))])
+                                                                                 safetyBackup: false, includeFilestore: true, preset: SanitizationCatalog.Preset.none,
+                                                                                 riskAccepted: true))])
     }
 }

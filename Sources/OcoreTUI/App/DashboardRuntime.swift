@@ -17,7 +17,7 @@ public struct DashboardSettings: Sendable {
     /// Queues a backup exactly as `ocore backup create` does; returns the job id.
     public var startBackup: (@Sendable (BackupDialogRequest) throws -> Int64)?
     /// Queues a restore exactly as `ocore restore` does; returns the job id.
-    public var startRestore: (@Sendable (RestoreDialogRequest) throws -> Int64)?
+    public var startRestore: (@Sendable (RestoreDialogRequest) throws -> RestoreStart)?
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
@@ -159,7 +159,12 @@ public final class DashboardRuntime {
             guard let start = settings.startRestore else { return }
             let inbox = self.inbox
             Thread.detachNewThread {
-                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.backupRefused("\(error)")) }
+                do {
+                    switch try start(request) {
+                    case .started(let id): inbox.post(.cloneStarted(id))
+                    case .needsConfirmation(let question): inbox.post(.restoreNeedsConfirmation(request, question: question))
+                    }
+                } catch { inbox.post(.restoreRefused("\(error)")) }
             }
         case .loadJobProgress(let id):
             if let job = try? store.job(id) {

@@ -91,6 +91,7 @@ public enum Overlay: Equatable, Sendable {
     case progress(ProgressModalState)
     case backupDialog(BackupDialogState)
     case restoreDialog(RestoreDialogState)
+    case restoreConfirmation(RestoreConfirmationState)
     case deleteBackup(DeleteBackupState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
@@ -190,6 +191,9 @@ public enum Message: Equatable, Sendable {
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
     case backupRefused(String)
+    /// The engine asks before this restore starts (another Odoo version).
+    case restoreNeedsConfirmation(RestoreDialogRequest, question: String)
+    case restoreRefused(String)
     case statusUpdated(environment: String, EnvironmentStatus)
     case jobEnded(JobRecord)
     case storeFailed(String)

@@ -48,6 +48,7 @@ public enum KeyHelp {
         case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
         case .backupDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "start"), ("Esc", "close")]
         case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
+        case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
         case .exportBackup: return [("Enter", "download"), ("Esc", "close")]
         case .retention(let view): return view.confirming ? [("y", "sweep now"), ("any key", "cancel")] : [("↑↓", "move"), ("S", "sweep"), ("Esc", "close")]

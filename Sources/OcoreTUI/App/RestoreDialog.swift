@@ -13,7 +13,8 @@ public struct RestoreNewTarget: Equatable, Sendable {
     }
 }
 
-/// What the restore dialog asks the runtime to start (validated as `ocore restore` validates it).
+/// What the restore dialog asks the runtime to start: the engine validates it exactly as it
+/// validates `ocore restore` (the dialog's own checks only say so sooner).
 public struct RestoreDialogRequest: Equatable, Sendable {
     public var backupID: String
     public var target: String
@@ -24,9 +25,18 @@ public struct RestoreDialogRequest: Equatable, Sendable {
     /// The sanitization preset when production data lands outside production (nil: none applies);
     /// `none` there is only sent once the risk was acknowledged.
     public var preset: SanitizationCatalog.Preset?
+    /// "I understand the risk" was ticked (preset None for production data).
+    public var riskAccepted: Bool
+    /// The name typed to confirm overwriting a protected target.
+    public var confirmation: String?
+    /// The operator answered yes to the engine's question about another Odoo version.
+    public var acceptsVersionMismatch: Bool
 
     public init(backupID: String, target: String, newEnvironment: RestoreNewTarget? = nil, safetyBackup: Bool, includeFilestore: Bool,
-                preset: SanitizationCatalog.Preset? = nil) {
+                preset: SanitizationCatalog.Preset? = nil, riskAccepted: Bool = false, confirmation: String? = nil, acceptsVersionMismatch: Bool = false) {
+        self.riskAccepted = riskAccepted
+        self.confirmation = confirmation
+        self.acceptsVersionMismatch = acceptsVersionMismatch
         self.backupID = backupID
         self.target = target
         self.newEnvironment = newEnvironment
@@ -34,6 +44,12 @@ public struct RestoreDialogRequest: Equatable, Sendable {
         self.includeFilestore = includeFilestore
         self.preset = preset
     }
+}
+
+/// How the engine answered a restore request: started, or a question first.
+public enum RestoreStart: Equatable, Sendable {
+    case started(Int64)
+    case needsConfirmation(String)
 }
 
 /// What the dialog knows about a server it may restore onto: free disk where data lives and its
@@ -165,7 +181,9 @@ public struct RestoreDialogState: Equatable, Sendable {
     public var request: RestoreDialogRequest {
         RestoreDialogRequest(backupID: backup.id, target: targetName,
                              newEnvironment: mode == .new ? RestoreNewTarget(type: newType, server: server ?? listed.server) : nil,
-                             safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore, preset: sanitizes ? preset : nil)
+                             safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore, preset: sanitizes ? preset : nil,
+                             riskAccepted: sanitizes && preset == .none && riskAccepted,
+                             confirmation: existingTarget?.isProtected == true ? confirmation.text : nil)
     }
 }
 
@@ -268,6 +286,33 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
     }
     state.overlay = .restoreDialog(dialog)
     return effects
+}
+
+/// The engine asked a question before starting a restore (another Odoo version): the operator
+/// answers it here, and a yes sends the same request with the answer.
+public struct RestoreConfirmationState: Equatable, Sendable {
+    public var request: RestoreDialogRequest
+    public var question: String
+
+    public init(request: RestoreDialogRequest, question: String) {
+        self.request = request
+        self.question = question
+    }
+}
+
+func handleRestoreConfirmation(_ key: Key, _ confirmation: RestoreConfirmationState, _ state: inout DashboardState) -> [Effect] {
+    switch key {
+    case .character("y"), .character("Y"):
+        var request = confirmation.request
+        request.acceptsVersionMismatch = true
+        state.overlay = .none
+        return [.startRestore(request)]
+    case .escape, .character("n"), .character("N"), .character("q"):
+        state.overlay = .none
+        state.toast = Toast(message: "restore not started", kind: .info, expiresAt: state.now + 5)
+    default: break
+    }
+    return []
 }
 
 /// Facts about a server arrived for the dialog.

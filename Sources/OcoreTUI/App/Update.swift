@@ -64,6 +64,10 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.storages = storages
     case .backupRefused(let reason):
         state.toast = Toast(message: "backup not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case .restoreRefused(let reason):
+        state.toast = Toast(message: "restore not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case let .restoreNeedsConfirmation(request, question):
+        state.overlay = .restoreConfirmation(RestoreConfirmationState(request: request, question: question))
     case .cloneRefused(let reason):
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .backupActionFinished(message, ok):
@@ -123,6 +127,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleBackupDialog(key, &dialog, &state)
     case .restoreDialog(var dialog):
         return handleRestoreDialog(key, &dialog, &state)
+    case .restoreConfirmation(let confirmation):
+        return handleRestoreConfirmation(key, confirmation, &state)
     case .deleteBackup(var dialog):
         return handleDeleteBackup(key, &dialog, &state)
     case .exportBackup(var dialog):

@@ -77,7 +77,7 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
     case .new: "‹ as a new environment ›"
     }
     var lines: [(String, Theme.Role, RestoreDialogState.Field?)] = [
-        ("Backup \(b.id) of \(b.environment) · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")", .text, nil),
+        ("Backup \(b.id) of \(b.environment) · Odoo \(b.odooVersion ?? "?") · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")", .text, nil),
         ("Mode      \(modeText)  \(dialog.modeLabel)", .text, .mode),
     ]
     switch dialog.mode {
@@ -172,6 +172,21 @@ func drawRestorePoints(_ state: DashboardState, env: EnvironmentRow, theme: Them
 }
 
 /// Typed confirmation before a backup is deleted from storage.
+/// The engine's question before a restore (another Odoo version), answered with y or Esc.
+func drawRestoreConfirmation(_ c: RestoreConfirmationState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 76), height: min(area.height, 7))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Restore into \(c.request.target)?", style: theme[.danger], titleStyle: theme[.danger]).render(in: rect, symbols: theme.symbols, into: &buffer)
+    let lines: [(String, Theme.Role)] = [
+        (c.question.prefix(1).uppercased() + c.question.dropFirst(), .warning),
+        ("", .text),
+        ("y restore anyway    Esc cancel", .muted),
+    ]
+    for (i, line) in lines.enumerated() where i < inner.height {
+        buffer.put(line.0, x: inner.x + 1, y: inner.y + i, style: theme[line.1], maxWidth: inner.width - 2)
+    }
+}
+
 func drawDeleteBackup(_ dialog: DeleteBackupState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
     let rect = area.centered(width: min(area.width - 4, 70), height: min(area.height, 9))
     buffer.fill(rect, style: theme[.text])

@@ -39,6 +39,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .progress(let modal): drawProgress(modal, now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
     case .backupDialog(let dialog): drawBackupDialog(dialog, now: state.now, theme: theme, in: body, into: &buffer)
     case .restoreDialog(let dialog): drawRestoreDialog(dialog, theme: theme, in: body, into: &buffer)
+    case .restoreConfirmation(let confirmation): drawRestoreConfirmation(confirmation, theme: theme, in: body, into: &buffer)
     case .deleteBackup(let dialog): drawDeleteBackup(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
     case .retention(let view): drawRetention(view, theme: theme, in: body, into: &buffer)
