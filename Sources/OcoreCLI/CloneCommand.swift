@@ -38,47 +38,42 @@ struct CloneCommand: ParsableCommand {
     @Flag(help: "Print the final clone operation as JSON.") var json = false
 
     func run() throws {
-        // Checked here rather than in validate(): a refusal is one line, without the usage text.
         if replace != nil && newName != nil { throw CLIError("give --new NAME or --replace TARGET, not both") }
-        if let replace, confirm != replace {
-            throw CLIError("replacing \(replace) destroys its database and filestore (a verified safety backup is taken first): repeat its name with --confirm \(replace)")
+        let target: CloneRequest.Target
+        if let replace { target = .replace(replace) } else {
+            guard let newName, let type else { throw CLIError("give --new NAME and --type production|staging|development") }
+            target = .new(name: newName, type: type, server: server)
         }
-        guard replace != nil || (newName != nil && type != nil) else { throw CLIError("give --new NAME and --type production|staging|development") }
-        if preset == .none && !understandRisk {
-            throw CLIError("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
-        }
-        if url != nil && domain != nil { throw CLIError("give --url or --domain, not both") }
-        if keepIdentity && preset != .none {
-            throw CLIError("--keep-identity makes a disaster-recovery replica and goes only with --preset none: a sanitized copy always gets a new identity")
-        }
+        if replace != nil && server != nil { throw CLIError("--server does not apply to --replace: the target stays on its server") }
         let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
-        let options = try SanitizationCatalog.resolve(preset: preset, enable: split(enable), disable: split(disable))
+        var request = CloneRequest(source: source, target: target)
+        request.url = url
+        request.domain = domain
+        request.preset = preset
+        request.enable = split(enable)
+        request.disable = split(disable)
+        request.includeFilestore = !noFilestore
+        request.resetPasswordValue = resetPasswordValue
+        request.confirmation = confirm
+        request.riskAccepted = understandRisk
+        request.fastCopy = fastCopy
+        request.keepIdentity = keepIdentity
+        request.sanitizeAfterCopy = sanitizeAfterCopy
+        request.jobs = jobs
+        request.compress = compress
         let store = try global.openStore()
-        let sourceEnv = try store.resolvedEnvironment(named: source)
-        let replaced = try replace.map { try store.resolvedEnvironment(named: $0) }
-        if replaced != nil && server != nil { throw CLIError("--server does not apply to --replace: the target stays on its server") }
-        let target = replace ?? newName!
-        let serverName = replaced?.server.name ?? server ?? sourceEnv.server.name
-        if let domain { try URLRules.validateDomain(domain) }
-        let targetURL = url ?? domain.map { "https://\($0)" } ?? replaced?.environment.url
-        let request = CloneRequest(source: source, target: target, targetType: replaced?.environment.type ?? type!, targetServer: serverName,
-                                   targetURL: targetURL, preset: preset, options: options, includeFilestore: !noFilestore,
-                                   resetPasswordValue: resetPasswordValue, replacing: replaced, jobs: jobs, compress: compress)
-        var parameters = try request.validated(store: store)
-        parameters.keepIdentity = keepIdentity
-        if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
-        if fastCopy {
-            guard serverName == sourceEnv.server.name else { throw CLIError("--fast-copy works on one server only: the copy is made by PostgreSQL itself") }
-            parameters.fastCopy = true
-            FileHandle.standardError.write(Data("ocore: warning: --fast-copy disconnects every session of \(source)'s database while it is copied\n".utf8))
-        }
+        let prepared: CloneRequest.Prepared
+        do { prepared = try request.prepare(store: store) } catch let refusal as CloneRequest.Refusal { throw CLIError(refusal.description) }
+        for warning in prepared.warnings { FileHandle.standardError.write(Data("ocore: warning: \(warning)\n".utf8)) }
+        let (sourceEnv, replaced, options) = (prepared.source, prepared.replacing, prepared.parameters.options)
+        let serverName = prepared.server
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
-            print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(target) (\(request.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
+            print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(prepared.target) (\(prepared.parameters.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
             print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
         }
-        let id = try request.submit(parameters, store: store, home: global.stateHome)
+        let id = try prepared.submit(store: store, home: global.stateHome)
         if detach {
             return print(json ? "{\"id\": \(id), \"status\": \"queued\"}" : "clone queued as job \(id); follow it with `ocore jobs show \(id) --follow`")
         }
@@ -176,49 +171,5 @@ enum CloneOperationJSON {
         if let step = job.errorStep { document["error_step"] = step }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
-    }
-}
-
-/// One clone request, whether it comes from flags or from the dashboard's wizard: the same
-/// validation and the same job (one logic, two faces).
-struct CloneRequest {
-    var source: String
-    var target: String
-    var targetType: EnvironmentType
-    var targetServer: String
-    var targetURL: String?
-    var preset: SanitizationCatalog.Preset
-    var options: [String]
-    var includeFilestore: Bool
-    var resetPasswordValue: String?
-    /// Replace mode: the existing environment whose database and filestore the clone replaces.
-    var replacing: ResolvedEnvironment? = nil
-    var jobs: Int? = nil
-    var compress = false
-
-    func validated(store: SQLiteStateStore) throws -> CloneJob.Parameters {
-        _ = try store.resolvedEnvironment(named: source)
-        try Names.validateInventoryName(target, kind: "environment")
-        if replacing == nil, (try? store.environment(named: target)) != nil { throw StoreError.duplicate(kind: "environment", name: target) }
-        if replacing != nil, target == source { throw CLIError("an environment cannot replace itself") }
-        _ = try store.server(named: targetServer)
-        if let targetURL { try URLRules.validateWebURL(targetURL, field: "URL") }
-        if let jobs, !(1...16).contains(jobs) { throw CLIError("--jobs must be between 1 and 16") }
-        let hash = options.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
-        var parameters = CloneJob.Parameters(source: source, target: target, targetType: targetType, targetServer: targetServer, targetURL: targetURL,
-                                             preset: preset.rawValue, options: options, passwordHash: hash, includeFilestore: includeFilestore)
-        parameters.jobs = jobs
-        parameters.compress = compress ? true : nil
-        if let replacing {
-            parameters.replaceDatabase = replacing.environment.dbName
-            parameters.replaceFilestore = replacing.filestore
-            parameters.safetyBackupID = BackupRecord.newID(at: Date())
-        }
-        return parameters
-    }
-
-    func submit(_ parameters: CloneJob.Parameters, store: SQLiteStateStore, home: StateHome) throws -> Int64 {
-        try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: target, server: targetServer,
-                                               locks: [target, JobLock.shared(source).encoded])
     }
 }

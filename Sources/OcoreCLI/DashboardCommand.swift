@@ -69,11 +69,17 @@ struct DashboardCommand: ParsableCommand {
             return Dictionary(uniqueKeysWithValues: try ImpactPreview(psql: psql).run().map { ($0.key, $0.count) })
         }
         settings.startClone = { r in
-            let request = CloneRequest(source: r.source, target: r.target, targetType: r.targetType, targetServer: r.targetServer,
-                                       targetURL: r.targetURL, preset: r.preset, options: r.options, includeFilestore: r.includeFilestore,
-                                       resetPasswordValue: nil, replacing: r.replace ? try store.resolvedEnvironment(named: r.target) : nil,
-                                       jobs: r.jobs, compress: r.compress)
-            return try request.submit(try request.validated(store: store), store: store, home: home)
+            // The wizard's form as the engine's request: the same rules as `ocore clone`.
+            var request = CloneRequest(source: r.source, target: r.replace ? .replace(r.target) : .new(name: r.target, type: r.targetType, server: r.targetServer))
+            request.url = r.replace ? nil : r.targetURL
+            request.preset = r.preset
+            request.options = r.options
+            request.includeFilestore = r.includeFilestore
+            request.confirmation = r.confirmation
+            request.riskAccepted = r.riskAccepted
+            request.jobs = r.jobs
+            request.compress = r.compress
+            return try request.prepare(store: store).submit(store: store, home: home)
         }
         settings.startBackup = { r in
             try BackupScheduler(store: store, home: home).submit(environment: r.environment, storage: r.storage, type: r.type,

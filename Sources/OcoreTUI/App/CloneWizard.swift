@@ -18,6 +18,9 @@ public struct CloneWizardRequest: Equatable, Sendable {
     public var jobs: Int? = nil
     /// Compress what crosses the network to another server.
     public var compress = false
+    /// The name typed to confirm a replace, and the risk box for preset None: the engine checks both.
+    public var confirmation: String? = nil
+    public var riskAccepted = false
 }
 
 public enum WizardTab: Int, CaseIterable, Sendable {
@@ -142,7 +145,8 @@ public struct CloneWizardState: Equatable, Sendable {
         return CloneWizardRequest(source: source.name, target: target?.name ?? name.text, targetType: target?.type ?? type,
                                   targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text), preset: preset,
                                   options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore,
-                                  replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server)
+                                  replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server,
+                                  confirmation: target != nil ? confirmation.text : nil, riskAccepted: preset == .none && riskAccepted)
     }
 }
 

@@ -1,0 +1,119 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreStore
+
+/// One clone, as the CLI's flags and the dashboard's wizard both describe it, with every rule in
+/// one place: the target (new, or an existing one replaced after its typed name), the URL, the
+/// sanitization options and the risk acknowledgement for none, and the copy's strategy (fast copy
+/// on one server only, a kept identity only without sanitization, UPDATE passes on request).
+public struct CloneRequest: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        case new(name: String, type: EnvironmentType, server: String?)
+        /// An existing environment whose database and filestore are replaced (a verified safety
+        /// backup of it first).
+        case replace(String)
+    }
+
+    public var source: String
+    public var target: Target
+    public var url: String?
+    /// A host name: the URL becomes `https://DOMAIN`.
+    public var domain: String?
+    public var preset = SanitizationCatalog.defaultPreset
+    /// The options exactly (the wizard's ticks); nil: the preset with `enable` and `disable`.
+    public var options: [String]?
+    public var enable: [String] = []
+    public var disable: [String] = []
+    public var includeFilestore = true
+    public var resetPasswordValue: String?
+    /// The target's name, typed to confirm a replace.
+    public var confirmation: String?
+    public var riskAccepted = false
+    public var fastCopy = false
+    public var keepIdentity = false
+    public var sanitizeAfterCopy = false
+    public var jobs: Int?
+    public var compress = false
+
+    public init(source: String, target: Target) {
+        self.source = source
+        self.target = target
+    }
+
+    public struct Refusal: Error, CustomStringConvertible, Equatable {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// What validation hands over: the job's parameters, and what a face shows before it starts.
+    public struct Prepared: Sendable {
+        public var parameters: CloneJob.Parameters
+        public var source: ResolvedEnvironment
+        public var replacing: ResolvedEnvironment?
+        /// Said before the clone starts (e.g. a fast copy disconnects the source's sessions).
+        public var warnings: [String]
+
+        public var target: String { parameters.target }
+        public var server: String { parameters.targetServer }
+
+        public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
+            // The target is the clone's; the source is only read, and held so nothing replaces it meanwhile.
+            try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: parameters.target, server: parameters.targetServer,
+                                                   locks: [parameters.target, JobLock.shared(parameters.source).encoded])
+        }
+    }
+
+    /// Checks every rule and builds the job's parameters; throws ``Refusal`` (or the store's and
+    /// the model's own errors for unknown or invalid names).
+    public func prepare(store: SQLiteStateStore) throws -> Prepared {
+        let sourceEnv = try store.resolvedEnvironment(named: source)
+        var replacing: ResolvedEnvironment?
+        let targetName: String, targetType: EnvironmentType, serverName: String
+        switch target {
+        case .replace(let name):
+            guard confirmation == name else {
+                throw Refusal("replacing \(name) destroys its database and filestore (a verified safety backup is taken first): repeat its name with --confirm \(name)")
+            }
+            guard name != source else { throw Refusal("an environment cannot replace itself") }
+            let r = try store.resolvedEnvironment(named: name)
+            (replacing, targetName, targetType, serverName) = (r, name, r.environment.type, r.server.name)
+        case .new(let name, let type, let server):
+            try Names.validateInventoryName(name, kind: "environment")
+            if (try? store.environment(named: name)) != nil { throw StoreError.duplicate(kind: "environment", name: name) }
+            (targetName, targetType, serverName) = (name, type, server ?? sourceEnv.server.name)
+            _ = try store.server(named: serverName)
+        }
+        if url != nil && domain != nil { throw Refusal("give --url or --domain, not both") }
+        if let domain { try URLRules.validateDomain(domain) }
+        let targetURL = url ?? domain.map { "https://\($0)" } ?? replacing?.environment.url
+        if let targetURL { try URLRules.validateWebURL(targetURL, field: "URL") }
+        if preset == .none && !riskAccepted {
+            throw Refusal("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
+        }
+        if keepIdentity && preset != .none {
+            throw Refusal("--keep-identity makes a disaster-recovery replica and goes only with --preset none: a sanitized copy always gets a new identity")
+        }
+        if fastCopy && serverName != sourceEnv.server.name {
+            throw Refusal("--fast-copy works on one server only: the copy is made by PostgreSQL itself")
+        }
+        if let jobs, !(1...16).contains(jobs) { throw Refusal("--jobs must be between 1 and 16") }
+        let keys = try options ?? SanitizationCatalog.resolve(preset: preset, enable: enable, disable: disable)
+        let hash = keys.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
+        var parameters = CloneJob.Parameters(source: source, target: targetName, targetType: targetType, targetServer: serverName, targetURL: targetURL,
+                                             preset: preset.rawValue, options: keys, passwordHash: hash, includeFilestore: includeFilestore)
+        parameters.jobs = jobs
+        parameters.compress = compress ? true : nil
+        parameters.keepIdentity = keepIdentity ? true : nil
+        if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
+        parameters.fastCopy = fastCopy ? true : nil
+        if let replacing {
+            parameters.replaceDatabase = replacing.environment.dbName
+            parameters.replaceFilestore = replacing.filestore
+            parameters.safetyBackupID = BackupRecord.newID(at: Date())
+        }
+        var warnings: [String] = []
+        if fastCopy { warnings.append("--fast-copy disconnects every session of \(source)'s database while it is copied") }
+        return Prepared(parameters: parameters, source: sourceEnv, replacing: replacing, warnings: warnings)
+    }
+}
