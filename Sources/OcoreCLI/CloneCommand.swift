@@ -94,7 +94,7 @@ struct CloneCommand: ParsableCommand {
         @Option(help: "recommended, minimal, full or none.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
         @Option(help: ArgumentHelp("Options to add to the preset.", valueName: "key[,key…]")) var enable: String?
         @Option(help: ArgumentHelp("Options to remove from the preset.", valueName: "key[,key…]")) var disable: String?
-        @Flag(help: "Print JSON (the seeds' clone-options shape).") var json = false
+        @Flag(help: "Print JSON (the options, presets, impacts, sizes and estimate).") var json = false
 
         func run() throws {
             let split = { (s: String?) in s.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }

@@ -263,11 +263,11 @@ struct CloneTests {
         #expect(try f.target("drifted").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
     }
 
-    @Test("the time estimate starts from the seeds' formula and, once the server has finished clones, comes from their measured speed")
+    @Test("the time estimate starts from typical speeds and, once the server has finished clones, comes from their measured speed")
     func estimateLearnsFromHistory() throws {
         let f = try CloneFixture()
         let before = try f.ocore.jsonObject(["clone", "preview", "production", "--preset", "minimal", "--json"])
-        #expect(before["estimate_basis"] as? String == "the seeds' formula")
+        #expect(before["estimate_basis"] as? String == "an estimate from typical speeds")
         _ = try f.clone("learned", preset: "minimal")
         let after = try f.ocore.jsonObject(["clone", "preview", "production", "--preset", "minimal", "--json"])
         #expect(after["estimate_basis"] as? String == "1 past clone on this server")

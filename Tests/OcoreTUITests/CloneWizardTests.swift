@@ -51,7 +51,7 @@ struct CloneWizardTests {
         #expect(request.replace && request.target == "staging" && request.targetType == .staging)
     }
 
-    @Test("Options and Review show sizes, the estimate (the seeds' formula, then this server's history) and the disk check")
+    @Test("Options and Review show sizes, the estimate (typical speeds, then this server's history) and the disk check")
     func estimateAndDisk() throws {
         var s = wizard()
         var status = EnvironmentStatus(reachability: .reachable)
@@ -66,7 +66,7 @@ struct CloneWizardTests {
         let lines = text.split(separator: "\n").filter { $0.contains("Include") || $0.contains("Estimated") }.joined(separator: " | ")
         #expect(text.contains("Include filestore (1.9 GiB, ~1m40s more; hard links on the same server)"), "\(lines)")
         // 30 s + 1 GB at 10 MB/s + 2 GB at 20 MB/s + 30 s for Recommended.
-        #expect(text.contains("Estimated ~4m20s (the seeds' formula)"), "\(lines)")
+        #expect(text.contains("Estimated ~4m20s (an estimate from typical speeds)"), "\(lines)")
         _ = update(&s, .cloneHistoryLoaded(server: "erp1", CloneHistory(bytesPerSecond: 100_000_000, sanitizationSeconds: ["recommended": 15], samples: 3)))
         #expect(screen(s).text.contains("Estimated ~50s (3 past clones on this server)"), "\(screen(s).text.split(separator: "\n").filter { $0.contains("Estimated") })")
         press(&s, .tab)  // Review
@@ -194,5 +194,16 @@ struct CloneWizardTests {
         #expect(text.contains("Proof: PARTIAL · mail_message.body 3"))
         #expect(text.contains("Verified: tables present · 15 users · 13 modules · 150 files, 0 missing · HTTP 200"))
         #expect(text.contains("✓ anonymize_emails 2000 rows") && text.contains("– disable_oauth  (no auth_oauth_provider table)"))
+    }
+
+    @Test("a clone's summary shows the active users its verification counted")
+    func cloneActiveUsers() {
+        var s = dashboard(rows, width: 100, height: 36)
+        _ = update(&s, .cloneStarted(4))
+        let job = JobRecord(id: 4, kind: "clone", environment: "stg", server: "erp1", lockedEnvironments: [], parameters: "{}", status: .completed,
+                            createdBy: "ops", createdFrom: nil, createdAt: "", progress: 100)
+        _ = update(&s, .jobProgressLoaded(job, [], []))
+        _ = update(&s, .jobResultLoaded(4, #"{"verification": {"key_tables": "present", "active_users": "12"}, "sanitization_result": []}"#))
+        #expect(screen(s).text.contains("Verified: tables present · 12 active users"))
     }
 }

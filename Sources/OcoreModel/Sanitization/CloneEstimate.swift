@@ -17,14 +17,14 @@ public struct CloneHistory: Equatable, Sendable {
     }
 }
 
-/// A clone's expected duration: the seeds' formula until the target server has history, then
+/// A clone's expected duration: an estimate from typical speeds until the target server has history, then
 /// its measured throughput (and, per preset, its measured sanitization time).
 public enum CloneEstimate {
     public static func seconds(databaseBytes: Int64, filestoreBytes: Int64, crossServer: Bool,
                                preset: SanitizationCatalog.Preset, history: CloneHistory?) -> (seconds: Double, basis: String) {
         guard let history, history.samples > 0, let rate = history.bytesPerSecond, rate > 0 else {
             return (SanitizationCatalog.estimatedSeconds(databaseBytes: databaseBytes, filestoreBytes: filestoreBytes,
-                                                         crossServer: crossServer, preset: preset), "the seeds' formula")
+                                                         crossServer: crossServer, preset: preset), "an estimate from typical speeds")
         }
         let copy = Double(databaseBytes + filestoreBytes) / rate
         let sanitize = history.sanitizationSeconds[preset.rawValue]

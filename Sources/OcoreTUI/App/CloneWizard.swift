@@ -125,7 +125,7 @@ public struct CloneWizardState: Equatable, Sendable {
     var databaseBytes: Int64 { statuses[source.name]?.databaseSize ?? 0 }
     var filestoreBytes: Int64 { includeFilestore ? (statuses[source.name]?.filestoreSize ?? 0) : 0 }
 
-    /// Expected duration and where the figure comes from (the seeds' formula, or past clones).
+    /// Expected duration and where the figure comes from (typical speeds, or this server's past clones).
     public var estimate: (seconds: Double, basis: String) {
         CloneEstimate.seconds(databaseBytes: databaseBytes, filestoreBytes: filestoreBytes, crossServer: targetServerName != source.server,
                               preset: preset, history: history[targetServerName])

@@ -141,7 +141,8 @@ func outcomeLines(_ json: String) -> [(String, Theme.Role)] {
     if let v = doc["verification"] as? [String: Any], !v.isEmpty {
         var parts: [String] = []
         if let t = v["key_tables"] { parts.append("tables \(t)") }
-        if let u = v["users"] { parts.append("\(u) users") }
+        // A clone counts the users who can log in; a restore counts them all.
+        if let u = v["active_users"] { parts.append("\(u) active users") } else if let u = v["users"] { parts.append("\(u) users") }
         if let m = v["modules"] { parts.append("\(m) modules") }
         if let a = v["attachments"] { parts.append("\(a) files, \(v["missing_files"] ?? "0") missing") }
         if let h = v["http"] { parts.append("\(h)") }
