@@ -151,7 +151,7 @@ struct CloneWizardTests {
     @Test("the progress modal: bar, steps with marks, log, cancel with confirmation, minimize")
     func progress() {
         var s = dashboard(rows, width: 100, height: 36)
-        #expect(update(&s, .cloneStarted(9)) == [.loadJobProgress(9)])
+        #expect(update(&s, .jobStarted(9)) == [.loadJobProgress(9)])
         let steps = ["Pre-checks", "Validating source", "Creating target", "Copying addons"].enumerated().map {
             JobStepRecord(jobID: 9, position: $0.offset, name: "s\($0.offset)", title: $0.element, weightStart: 0, weightEnd: 1,
                           status: $0.offset < 2 ? .completed : $0.offset == 2 ? .running : .pending, message: $0.offset == 2 ? "12 MiB streamed" : nil)
@@ -179,7 +179,7 @@ struct CloneWizardTests {
     @Test("a finished job's modal shows its outcome: the proof verdict, what verification found, and each sanitization option")
     func outcome() {
         var s = dashboard(rows, width: 100, height: 36)
-        _ = update(&s, .cloneStarted(9))
+        _ = update(&s, .jobStarted(9))
         let steps = [JobStepRecord(jobID: 9, position: 0, name: "verify", title: "Verify", weightStart: 0, weightEnd: 1, status: .completed)]
         let job = JobRecord(id: 9, kind: "restore", environment: "stg", server: "erp1", lockedEnvironments: [], parameters: "{}", status: .completed,
                             createdBy: "ops", createdFrom: nil, createdAt: "", progress: 100)
@@ -199,7 +199,7 @@ struct CloneWizardTests {
     @Test("a clone's summary shows the active users its verification counted")
     func cloneActiveUsers() {
         var s = dashboard(rows, width: 100, height: 36)
-        _ = update(&s, .cloneStarted(4))
+        _ = update(&s, .jobStarted(4))
         let job = JobRecord(id: 4, kind: "clone", environment: "stg", server: "erp1", lockedEnvironments: [], parameters: "{}", status: .completed,
                             createdBy: "ops", createdFrom: nil, createdAt: "", progress: 100)
         _ = update(&s, .jobProgressLoaded(job, [], []))

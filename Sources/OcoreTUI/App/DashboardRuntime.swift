@@ -114,6 +114,13 @@ public final class DashboardRuntime {
         for effect in update(&state, message) { perform(effect, terminal) }
     }
 
+    /// Work that may block (PostgreSQL, SSH, storage, the engine's validation) runs off the UI
+    /// thread; what it found comes back as a message through the inbox.
+    private func inBackground(_ work: @escaping @Sendable () -> Message?) {
+        let inbox = self.inbox
+        Thread.detachNewThread { if let message = work() { inbox.post(message) } }
+    }
+
     private func perform(_ effect: Effect, _ terminal: NcursesTerminal) {
         switch effect {
         case .redrawAll:
@@ -138,33 +145,22 @@ public final class DashboardRuntime {
             terminal.bell()
         case .loadImpacts(let source):
             guard let preview = settings.impactPreview, let env = try? store.resolvedEnvironment(named: source) else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                let impacts = (try? preview(env)) ?? [:]
-                inbox.post(.impactsLoaded(source: source, impacts))
-            }
+            inBackground { .impactsLoaded(source: source, (try? preview(env)) ?? [:]) }
         case .startClone(let request):
             guard let start = settings.startClone else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.cloneRefused("\(error)")) }
-            }
+            inBackground { Result { try start(request) }.map(Message.jobStarted).recover { .cloneRefused("\($0)") } }
         case .startBackup(let request):
             guard let start = settings.startBackup else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                do { inbox.post(.cloneStarted(try start(request))) } catch { inbox.post(.backupRefused("\(error)")) }
-            }
+            inBackground { Result { try start(request) }.map(Message.jobStarted).recover { .backupRefused("\($0)") } }
         case .startRestore(let request):
             guard let start = settings.startRestore else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                do {
-                    switch try start(request) {
-                    case .started(let id): inbox.post(.cloneStarted(id))
-                    case .needsConfirmation(let question): inbox.post(.restoreNeedsConfirmation(request, question: question))
+            inBackground {
+                Result { try start(request) }.map { started -> Message in
+                    switch started {
+                    case .started(let id): .jobStarted(id)
+                    case .needsConfirmation(let question): .restoreNeedsConfirmation(request, question: question)
                     }
-                } catch { inbox.post(.restoreRefused("\(error)")) }
+                }.recover { .restoreRefused("\($0)") }
             }
         case .loadJobProgress(let id):
             if let job = try? store.job(id) {
@@ -173,26 +169,19 @@ public final class DashboardRuntime {
             }
         case .backupAction(let action):
             guard let act = settings.backupAction else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                do { inbox.post(.backupActionFinished(try act(action), ok: true)) } catch { inbox.post(.backupActionFinished("\(error)", ok: false)) }
-            }
+            inBackground { Result { try act(action) }.map { .backupActionFinished($0, ok: true) }.recover { .backupActionFinished("\($0)", ok: false) } }
         case let .loadRetention(environment, sweep):
             guard let plan = settings.retention else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread {
-                do { inbox.post(.retentionLoaded(environment: environment, try plan(environment, sweep), swept: sweep)) } catch {
-                    inbox.post(.backupActionFinished("retention: \(error)", ok: false))
-                }
+            inBackground {
+                Result { try plan(environment, sweep) }.map { .retentionLoaded(environment: environment, $0, swept: sweep) }
+                    .recover { .backupActionFinished("retention: \($0)", ok: false) }
             }
         case .loadCloneHistory(let server):
             guard let load = settings.cloneHistory else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread { if let history = try? load(server) { inbox.post(.cloneHistoryLoaded(server: server, history)) } }
+            inBackground { (try? load(server)).map { .cloneHistoryLoaded(server: server, $0) } }
         case .loadServerFacts(let server):
             guard let facts = settings.serverFacts else { return }
-            let inbox = self.inbox
-            Thread.detachNewThread { inbox.post(.serverFactsLoaded(server: server, facts(server))) }
+            inBackground { .serverFactsLoaded(server: server, facts(server)) }
         case .cancelJob(let id):
             _ = try? store.requestCancel(id, by: getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore")
         }
@@ -275,6 +264,16 @@ final class ProbeScheduler: @unchecked Sendable {
             condition.unlock()
             let status = probe(env)
             inbox.post(.statusUpdated(environment: env.environment.name, status))
+        }
+    }
+}
+
+extension Result where Success == Message {
+    /// The message for either outcome.
+    func recover(_ failure: (Failure) -> Message) -> Message {
+        switch self {
+        case .success(let message): message
+        case .failure(let error): failure(error)
         }
     }
 }

@@ -198,7 +198,8 @@ public enum Message: Equatable, Sendable {
     case jobEnded(JobRecord)
     case storeFailed(String)
     case impactsLoaded(source: String, [String: Int?])
-    case cloneStarted(Int64)
+    /// A clone, backup or restore was queued as this job: its progress modal opens.
+    case jobStarted(Int64)
     case cloneRefused(String)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)

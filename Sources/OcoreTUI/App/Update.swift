@@ -57,7 +57,7 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         wizard.impacts = impacts
         wizard.counting = false
         state.overlay = .cloneWizard(wizard)
-    case .cloneStarted(let id):
+    case .jobStarted(let id):
         state.overlay = .progress(ProgressModalState(jobID: id, openedAt: state.now))
         return [.loadJobProgress(id)]
     case .storagesLoaded(let storages):
