@@ -122,7 +122,10 @@ struct BackupCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
             var checks = report.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
-            if restoreTest && report.ok { checks.append(try RestoreTest(store: store, home: global.stateHome, backupID: id, server: server).run()) }
+            if restoreTest && report.ok {
+                let verdict = try RestoreTest(store: store, home: global.stateHome, backupID: id, server: server).run()
+                checks.append(VerifyJSON.Check(name: "restore test", ok: verdict.ok, detail: verdict.detail))
+            }
             let ok = checks.allSatisfy(\.ok)
             if json {
                 try JSONOutput.print(VerifyJSON(backup: id, ok: ok, checks: checks))
@@ -268,71 +271,3 @@ struct VerifyJSON: Encodable {
     let checks: [Check]
 }
 
-/// Runs the weekly restore tests that policies ask for and that are due, one after another.
-struct ScheduledRestoreTests {
-    let store: SQLiteStateStore
-    let home: StateHome
-
-    /// Returns whether each test that ran passed; `report` gets a line per test.
-    func run(now: Date, report: (String) -> Void) -> [Bool] {
-        let due: [(environment: String, backupID: String)]
-        do { due = try BackupScheduler(store: store, home: home).dueRestoreTests(now: now) } catch {
-            report("restore tests not checked: \(error)")
-            return [false]
-        }
-        return due.map { env, id in
-            do {
-                let check = try RestoreTest(store: store, home: home, backupID: id, server: nil).run()
-                report("restore test of \(env) (backup \(id)): \(check.ok ? "passed" : "FAILED"), \(check.detail)")
-                return check.ok
-            } catch {
-                report("restore test of \(env) (backup \(id)) could not run: \(error)")
-                return false
-            }
-        }
-    }
-}
-
-/// `backup verify --restore-test`: the backup restored into a scratch environment (no safety
-/// backup, no sanitization: nobody uses it), verified like a restore, then removed; the evidence
-/// (when, where, how long, what was checked) is recorded on the backup.
-struct RestoreTest {
-    let store: SQLiteStateStore
-    let home: StateHome
-    let backupID: String
-    let server: String?
-
-    func run() throws -> VerifyJSON.Check {
-        var backup = try store.backup(backupID)
-        let name = "restore-test-\(UUID().uuidString.prefix(8).lowercased())"
-        let serverName = try server ?? store.resolvedEnvironment(named: backup.environment).server.name
-        // A scratch copy nobody uses: no safety backup, no sanitization, any Odoo version.
-        var request = RestoreRequest(backupID: backupID, target: .new(name: name, type: .development, server: serverName, url: nil))
-        request.preset = SanitizationCatalog.Preset.none
-        request.riskAccepted = true
-        request.safetyBackup = false
-        request.acceptsVersionMismatch = true
-        let started = Date()
-        let job = try request.prepare(store: store).submit(store: store, home: home)
-        let status = try JobFollower(store: store, id: job, json: false, quiet: true, home: home).run()
-        let seconds = Date().timeIntervalSince(started)
-        let outcome = (try? store.jobResult(job)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
-        let verification = outcome?["verification"] as? [String: String] ?? [:]
-        // The scratch environment goes, whatever happened (a failed restore already removed its work).
-        if let env = try? store.resolvedEnvironment(named: name) {
-            let executor = Executors.forServer(env.server)
-            try? PSQL(executor: executor, connection: PostgresConnection(env).database("postgres")).execute("DROP DATABASE IF EXISTS \(SQL.identifier(env.environment.dbName)) WITH (FORCE);")
-            try? RemoteFileSystem(executor).removeTree(env.filestore)
-            try? store.removeEnvironment(named: name)
-        }
-        let missing = Int(verification["missing_files"] ?? "") ?? 0
-        let ok = status == .completed && missing == 0
-        let detail = ok ? "restored on \(serverName) in \(Int(seconds)) s: \(verification["users"] ?? "?") users, \(verification["modules"] ?? "?") modules, \(verification["attachments"] ?? "0") attachments, none missing"
-                        : status == .completed ? "restored, but \(missing) attachment file(s) missing" : "the restore failed (job \(job)): \((try? store.job(job).errorMessage) ?? nil ?? "?")"
-        let evidence: [String: Any] = ["at": ISO8601DateFormatter().string(from: started), "server": serverName, "seconds": Int(seconds.rounded()),
-                                       "ok": ok, "job": job, "checks": verification]
-        backup.restoreTest = String(decoding: try JSONSerialization.data(withJSONObject: evidence, options: [.sortedKeys]), as: UTF8.self)
-        try store.updateBackup(backup)
-        return VerifyJSON.Check(name: "restore test", ok: ok, detail: detail)
-    }
-}

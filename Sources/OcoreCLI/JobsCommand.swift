@@ -5,10 +5,6 @@ import OcoreModel
 import OcoreStore
 
 /// Every job kind this build of ocore can run.
-enum JobKinds {
-    static let registry = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob()])
-}
-
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "Follow, cancel and retry long operations (they run in a detached worker).",
@@ -82,7 +78,7 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            let newID = try JobQueue(store: store, home: global.stateHome).retry(id, kinds: JobKinds.registry)
+            let newID = try JobQueue(store: store, home: global.stateHome).retry(id, kinds: .standard)
             print("job \(newID) queued (retry of \(id)); follow it with `ocore jobs show \(newID) --follow`")
         }
     }
@@ -124,7 +120,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         do {
-            try Worker(store: store, home: global.stateHome, kinds: JobKinds.registry, notifier: Notifier(store: store)).run()
+            try Worker(store: store, home: global.stateHome, kinds: .standard, notifier: Notifier(store: store)).run()
         } catch Worker.WorkerError.alreadyRunning(let pid) {
             print("a worker is already running for \(global.stateHome.path)\(pid.map { " (pid \($0))" } ?? "")")
         }
@@ -139,20 +135,7 @@ struct DaemonCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         print("ocore daemon: running jobs and scheduled backups for \(global.stateHome.path) (pid \(getpid()))")
-        let scheduler = BackupScheduler(store: store, home: global.stateHome)
-        let restoreTests = ScheduledRestoreTests(store: store, home: global.stateHome)
-        Thread.detachNewThread {
-            while true {
-                if let pass = try? scheduler.runDueReporting(now: Date()) {
-                    for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
-                    for (env, error) in pass.failed { print("scheduled backup of \(env) not started: \(error)") }
-                }
-                _ = restoreTests.run(now: Date()) { print($0) }
-                Thread.sleep(forTimeInterval: 30)
-            }
-        }
-        try Worker(store: store, home: global.stateHome, kinds: JobKinds.registry,
-                   options: Worker.Options(exitWhenIdle: false), notifier: Notifier(store: store)).run()
+        try Daemon(store: store, home: global.stateHome).run { print($0) }
     }
 }
 

@@ -1,0 +1,36 @@
+import Foundation
+import OcoreStore
+
+/// The job kinds this build of ocore runs.
+extension JobKindRegistry {
+    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob()])
+}
+
+/// `ocore daemon`: the worker in the foreground, never exiting when idle, with the schedules
+/// (backups, weekly restore tests) checked every 30 seconds beside it.
+public struct Daemon: Sendable {
+    public let store: SQLiteStateStore
+    public let home: StateHome
+
+    public init(store: SQLiteStateStore, home: StateHome) {
+        self.store = store
+        self.home = home
+    }
+
+    /// Runs until the process ends; `report` gets a line for each schedule that starts or fails.
+    public func run(report: @escaping @Sendable (String) -> Void) throws {
+        let scheduler = BackupScheduler(store: store, home: home)
+        let restoreTests = ScheduledRestoreTests(store: store, home: home)
+        Thread.detachNewThread {
+            while true {
+                if let pass = try? scheduler.runDueReporting(now: Date()) {
+                    for (env, id) in pass.started { report("scheduled backup of \(env) queued as \(id)") }
+                    for (env, error) in pass.failed { report("scheduled backup of \(env) not started: \(error)") }
+                }
+                _ = restoreTests.run(now: Date()) { report($0) }
+                Thread.sleep(forTimeInterval: 30)
+            }
+        }
+        try Worker(store: store, home: home, kinds: .standard, options: Worker.Options(exitWhenIdle: false), notifier: Notifier(store: store)).run()
+    }
+}
