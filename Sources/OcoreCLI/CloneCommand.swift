@@ -149,27 +149,53 @@ struct CloneCommand: ParsableCommand {
     }
 }
 
-/// The final clone operation as `clone --json` prints it.
-enum CloneOperationJSON {
+/// The final clone operation as `clone --json` prints it: the job, its steps with durations, its
+/// parameters (without the reset password's hash) and its typed outcome.
+struct CloneOperationJSON: Encodable {
+    struct Step: Encodable {
+        let name: String, title: String, status: String
+        let durationMs: Int?
+        enum CodingKeys: String, CodingKey { case name, title, status, durationMs = "duration_ms" }
+    }
+
+    let id: Int64
+    let status: String
+    let steps: [Step]
+    let parameters: CloneJob.Parameters?
+    let outcome: JobOutcome
+    let errorMessage: String?
+    let errorStep: String?
+
+    enum Keys: String, CodingKey {
+        case id, status, steps, parameters, sanitization_result, neutralization, verification, proof, error_message, error_step
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(status, forKey: .status)
+        try c.encode(steps, forKey: .steps)
+        try c.encodeIfPresent(parameters, forKey: .parameters)
+        try c.encode(outcome.sanitizationResult, forKey: .sanitization_result)
+        try c.encode(outcome.neutralization, forKey: .neutralization)
+        try c.encode(outcome.verification, forKey: .verification)
+        try c.encodeNullable(outcome.proof, forKey: .proof)
+        try c.encodeIfPresent(errorMessage, forKey: .error_message)
+        try c.encodeIfPresent(errorStep, forKey: .error_step)
+    }
+
     static func print(store: SQLiteStateStore, id: Int64) throws {
         let job = try store.job(id)
-        let steps = try store.steps(ofJob: id)
-        let outcome = (try? store.jobResult(id)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let stepList: [[String: Any]] = steps.map { s in
-            var entry: [String: Any] = ["name": s.name, "title": s.title, "status": s.status.rawValue]
-            if let a = s.startedAt.flatMap(iso.date), let b = s.endedAt.flatMap(iso.date) { entry["duration_ms"] = Int(b.timeIntervalSince(a) * 1000) }
-            return entry
+        let steps = try store.steps(ofJob: id).map { s in
+            let duration = s.startedAt.flatMap(iso.date).flatMap { a in s.endedAt.flatMap(iso.date).map { Int($0.timeIntervalSince(a) * 1000) } }
+            return Step(name: s.name, title: s.title, status: s.status.rawValue, durationMs: duration)
         }
-        var document: [String: Any] = ["id": id, "status": job.status.rawValue, "steps": stepList,
-                                       "parameters": (try? JSONSerialization.jsonObject(with: Data(job.parameters.utf8))) ?? [:],
-                                       "sanitization_result": outcome["sanitization_result"] ?? [], "neutralization": outcome["neutralization"] ?? [],
-                                       "verification": outcome["verification"] ?? [:], "proof": outcome["proof"] ?? NSNull()]
-        if var params = document["parameters"] as? [String: Any] { params["passwordHash"] = nil; document["parameters"] = params }
-        if let error = job.errorMessage { document["error_message"] = error }
-        if let step = job.errorStep { document["error_step"] = step }
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        var parameters = try? JSONDecoder().decode(CloneJob.Parameters.self, from: Data(job.parameters.utf8))
+        parameters?.passwordHash = nil
+        try JSONOutput.print(CloneOperationJSON(id: id, status: job.status.rawValue, steps: steps, parameters: parameters,
+                                                outcome: JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome(),
+                                                errorMessage: job.errorMessage, errorStep: job.errorStep))
     }
 }

@@ -149,19 +149,47 @@ struct RestoreRun {
         }
         if o.json {
             let point = try store.restorePoints(environment: targetName).first { $0.jobID == id }
-            let outcome = (try? store.jobResult(id)).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any] ?? [:]
             let job = try store.job(id)
-            var doc: [String: Any] = ["job": id, "status": job.status.rawValue, "target": targetName, "mode": mode.rawValue, "preset": preset.rawValue,
-                                      "verification": outcome["verification"] ?? [:], "sanitization_result": outcome["sanitization_result"] ?? [],
-                                      "proof": outcome["proof"] ?? NSNull()]
-            doc["safety_backup_id"] = point?.safetyBackupID ?? NSNull()
-            doc["target_state"] = point?.targetState ?? NSNull()
-            if let e = job.errorMessage { doc["error_message"] = e }
-            if case .success(let b) = registered { doc["registered_backup_id"] = b.id }
-            let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(RestoreJSON(job: id, status: job.status.rawValue, target: targetName, mode: mode.rawValue, preset: preset.rawValue,
+                                             outcome: JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome(),
+                                             safetyBackupID: point?.safetyBackupID, targetState: point?.targetState, errorMessage: job.errorMessage,
+                                             registeredBackupID: { if case .success(let b)? = registered { b.id } else { nil } }()))
         }
         if status != .completed { throw ExitCode(1) }
         if case .failure(let error) = registered { throw CLIError("restored, but not registered as a backup: \(error)") }
+    }
+}
+
+/// `restore --json`: the job, where it went, and its typed outcome.
+struct RestoreJSON: Encodable {
+    let job: Int64
+    let status: String
+    let target: String
+    let mode: String
+    let preset: String
+    let outcome: JobOutcome
+    let safetyBackupID: String?
+    let targetState: String?
+    let errorMessage: String?
+    let registeredBackupID: String?
+
+    enum Keys: String, CodingKey {
+        case job, status, target, mode, preset, verification, sanitization_result, proof, safety_backup_id, target_state, error_message, registered_backup_id
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(job, forKey: .job)
+        try c.encode(status, forKey: .status)
+        try c.encode(target, forKey: .target)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(preset, forKey: .preset)
+        try c.encode(outcome.verification, forKey: .verification)
+        try c.encode(outcome.sanitizationResult, forKey: .sanitization_result)
+        try c.encodeNullable(outcome.proof, forKey: .proof)
+        try c.encodeNullable(safetyBackupID, forKey: .safety_backup_id)
+        try c.encodeNullable(targetState, forKey: .target_state)
+        try c.encodeIfPresent(errorMessage, forKey: .error_message)
+        try c.encodeIfPresent(registeredBackupID, forKey: .registered_backup_id)
     }
 }

@@ -125,7 +125,7 @@ struct PolicyCommand: ParsableCommand {
             print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
             if let day = p.restoreTestWeekday {
                 let last = try store.backups(environment: environment).compactMap { b in b.restoreTestStartedAt.map { (b, $0) } }.max { $0.1 < $1.1 }
-                let evidence = last.map { b, at in "last \(ISO8601DateFormatter().string(from: at)) on \(b.id)\(b.restoreTest?.contains("\"ok\":true") == true ? ", passed" : ", FAILED")" } ?? "none yet"
+                let evidence = last.map { b, at in "last \(ISO8601DateFormatter().string(from: at)) on \(b.id)\(b.restoreTestEvidence?.ok == true ? ", passed" : ", FAILED")" } ?? "none yet"
                 print("  restore test every \(RetentionPolicy.weekdays[day - 1]) at \(p.at) (\(evidence))")
             }
         }

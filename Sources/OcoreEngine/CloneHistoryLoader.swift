@@ -25,7 +25,7 @@ public struct CloneHistoryLoader: Sendable {
             let sanitize = steps.filter { $0.name == "sanitizing" }.compactMap(seconds).reduce(0, +)
             let copy = steps.filter { $0.name != "sanitizing" }.compactMap(seconds).reduce(0, +)
             if bytes > 0, copy > 0 { rates.append(Double(bytes) / copy) }
-            let preset = ((try? JSONSerialization.jsonObject(with: Data(job.parameters.utf8))) as? [String: Any])?["preset"] as? String
+            let preset = (try? JSONDecoder().decode(CloneJob.Parameters.self, from: Data(job.parameters.utf8)))?.preset
             if let preset { sanitizing[preset, default: []].append(sanitize) }
         }
         func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }

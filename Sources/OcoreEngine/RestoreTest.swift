@@ -54,22 +54,12 @@ public struct RestoreTest: Sendable {
         let ok = status == .completed && missing == 0
         let detail = ok ? "restored on \(serverName) in \(Int(seconds)) s: \(verification["users"] ?? "?") users, \(verification["modules"] ?? "?") modules, \(verification["attachments"] ?? "0") attachments, none missing"
                         : status == .completed ? "restored, but \(missing) attachment file(s) missing" : "the restore failed (job \(job)): \((try? store.job(job).errorMessage) ?? nil ?? "?")"
-        let evidence = Evidence(at: ISO8601DateFormatter().string(from: started), server: serverName, seconds: Int(seconds.rounded()), ok: ok, job: job, checks: verification)
+        let evidence = RestoreTestEvidence(at: ISO8601DateFormatter().string(from: started), server: serverName, seconds: Int(seconds.rounded()), ok: ok, job: job, checks: verification)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         backup.restoreTest = String(decoding: try encoder.encode(evidence), as: UTF8.self)
         try store.updateBackup(backup)
         return Verdict(ok: ok, detail: detail)
-    }
-
-    /// What is recorded on the backup.
-    struct Evidence: Codable {
-        var at: String
-        var server: String
-        var seconds: Int
-        var ok: Bool
-        var job: Int64
-        var checks: [String: String]
     }
 }
 

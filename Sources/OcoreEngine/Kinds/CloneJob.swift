@@ -59,14 +59,8 @@ public struct CloneJob: JobKind {
     }
 
     /// What the clone reports when it ends (stored as the job result).
-    public struct Outcome: Codable, Sendable {
-        public var sanitizationResult: [Sanitizer.Result]
-        public var neutralization: [OdooTarget.ModuleResult]
-        public var verification: [String: String]
-        public var proof: SanitizationProof.Report?
-
-        enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification, proof }
-    }
+    /// What a clone (and a restore) records as its result.
+    public typealias Outcome = JobOutcome
 
     public init() {}
 

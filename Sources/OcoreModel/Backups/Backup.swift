@@ -51,9 +51,12 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
 
     /// When the last restore test of this backup started (the evidence's `at`).
     public var restoreTestStartedAt: Date? {
-        guard let json = restoreTest, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let at = object["at"] as? String else { return nil }
-        return ISO8601DateFormatter().date(from: at)
+        restoreTestEvidence.flatMap { ISO8601DateFormatter().date(from: $0.at) }
+    }
+
+    /// The last restore test's evidence, decoded.
+    public var restoreTestEvidence: RestoreTestEvidence? {
+        restoreTest.flatMap { try? JSONDecoder().decode(RestoreTestEvidence.self, from: Data($0.utf8)) }
     }
     public var error: String?
 
@@ -107,5 +110,25 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd-HHmmss"
         return f.string(from: date) + "-" + random
+    }
+}
+
+/// What a restore test recorded on a backup: when, where, how long, whether it passed, the
+/// restore job and what its verification checked.
+public struct RestoreTestEvidence: Codable, Sendable, Equatable {
+    public var at: String
+    public var server: String
+    public var seconds: Int
+    public var ok: Bool
+    public var job: Int64
+    public var checks: [String: String]
+
+    public init(at: String, server: String, seconds: Int, ok: Bool, job: Int64, checks: [String: String]) {
+        self.at = at
+        self.server = server
+        self.seconds = seconds
+        self.ok = ok
+        self.job = job
+        self.checks = checks
     }
 }

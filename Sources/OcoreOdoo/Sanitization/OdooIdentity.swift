@@ -51,11 +51,7 @@ public struct OdooTarget: Sendable {
         try psql.execute(sql + "COMMIT;\n")
     }
 
-    public struct ModuleResult: Sendable, Equatable, Codable {
-        public var module: String
-        public var status: String
-        public var reason: String?
-    }
+    public typealias ModuleResult = NeutralizationResult
 
     /// Runs, for every installed module, the `data/neutralize.sql` found in the addons paths on
     /// the target's server — each module in its own transaction, so one broken file does not

@@ -6,16 +6,8 @@ import OcoreRemote
 /// on the target must be 0, and no sampled customer address of the source may appear in any text
 /// column of the target (when the options promised to remove them).
 public struct SanitizationProof: Sendable {
-    public struct Finding: Codable, Sendable, Equatable {
-        public var location: String
-        public var count: Int
-        public var detail: String
-    }
-
-    public struct Report: Codable, Sendable, Equatable {
-        public var verdict: String
-        public var findings: [Finding]
-    }
+    public typealias Finding = ProofFinding
+    public typealias Report = ProofReport
 
     public let source: PSQL
     public let target: PSQL

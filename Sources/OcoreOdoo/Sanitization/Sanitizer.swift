@@ -6,26 +6,7 @@ import OcoreRemote
 /// transaction: a failing option is reported with its error and the others still apply. Tables
 /// and columns are checked first; what is absent is skipped with the reason.
 public struct Sanitizer: Sendable {
-    public struct Result: Sendable, Equatable, Codable {
-        public enum Status: String, Sendable, Codable { case applied, skipped, failed }
-        public var optionKey: String
-        public var status: Status
-        public var affectedRows: Int
-        public var durationMs: Int
-        public var reason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case optionKey = "option_key", status, affectedRows = "affected_rows", durationMs = "duration_ms", reason
-        }
-
-        public init(optionKey: String, status: Status, affectedRows: Int, durationMs: Int, reason: String?) {
-            self.optionKey = optionKey
-            self.status = status
-            self.affectedRows = affectedRows
-            self.durationMs = durationMs
-            self.reason = reason
-        }
-    }
+    public typealias Result = SanitizationResult
 
     public struct Context: Sendable {
         public var targetURL: String?

@@ -130,32 +130,34 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
 /// A finished clone's or restore's outcome, one line each: the proof verdict, what the
 /// verification found, then each sanitization option (applied with rows, skipped or failed, why).
 func outcomeLines(_ json: String) -> [(String, Theme.Role)] {
-    guard let doc = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [] }
+    guard let outcome = JobOutcome.decode(json) else { return [] }
     var lines: [(String, Theme.Role)] = []
-    if let proof = doc["proof"] as? [String: Any], let verdict = proof["verdict"] as? String {
-        let findings = (proof["findings"] as? [[String: Any]])?.compactMap { f in
-            (f["location"] as? String).map { "\($0) \(f["count"] ?? "")" } } ?? []
-        lines.append(("Proof: \(verdict)\(findings.isEmpty ? "" : " · " + findings.prefix(3).joined(separator: ", "))",
-                      verdict == "NEUTRALIZED" ? .success : verdict == "PARTIAL" ? .warning : .danger))
+    if let proof = outcome.proof {
+        let findings = proof.findings.prefix(3).map { "\($0.location) \($0.count)" }
+        lines.append(("Proof: \(proof.verdict)\(findings.isEmpty ? "" : " · " + findings.joined(separator: ", "))",
+                      proof.verdict == "NEUTRALIZED" ? .success : proof.verdict == "PARTIAL" ? .warning : .danger))
     }
-    if let v = doc["verification"] as? [String: Any], !v.isEmpty {
+    let v = outcome.verification
+    if !v.isEmpty {
         var parts: [String] = []
         if let t = v["key_tables"] { parts.append("tables \(t)") }
         // A clone counts the users who can log in; a restore counts them all.
         if let u = v["active_users"] { parts.append("\(u) active users") } else if let u = v["users"] { parts.append("\(u) users") }
         if let m = v["modules"] { parts.append("\(m) modules") }
         if let a = v["attachments"] { parts.append("\(a) files, \(v["missing_files"] ?? "0") missing") }
-        if let h = v["http"] { parts.append("\(h)") }
-        let missing = Int("\(v["missing_files"] ?? "0")") ?? 0
+        if let h = v["http"] { parts.append(h) }
+        let missing = Int(v["missing_files"] ?? "0") ?? 0
         lines.append(("Verified: " + parts.joined(separator: " · "), missing == 0 ? .success : .warning))
     }
-    for r in (doc["sanitization_result"] as? [[String: Any]]) ?? [] {
-        let key = r["option_key"] as? String ?? "?"
-        let status = r["status"] as? String ?? "?"
-        let rows = (r["affected_rows"] as? Int).map { "\($0) rows" } ?? ""
-        let reason = (r["reason"] as? String).map { " (\($0))" } ?? ""
-        let mark = status == "applied" ? "✓" : status == "skipped" ? "–" : "✗"
-        lines.append(("\(mark) \(key) \(rows)\(reason)", status == "applied" ? .text : status == "skipped" ? .muted : .danger))
+    for r in outcome.sanitizationResult {
+        let rows = r.status == .applied ? "\(r.affectedRows) rows" : ""
+        let reason = r.reason.map { " (\($0))" } ?? ""
+        let (mark, role): (String, Theme.Role) = switch r.status {
+        case .applied: ("✓", .text)
+        case .skipped: ("–", .muted)
+        case .failed: ("✗", .danger)
+        }
+        lines.append(("\(mark) \(r.optionKey) \(rows)\(reason)", role))
     }
     return lines
 }
