@@ -20,6 +20,15 @@ public struct JobOutcome: Codable, Sendable, Equatable {
         self.proof = proof
     }
 
+    /// Each part may be missing (a restore records no neutralization; an older one no proof).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sanitizationResult = try c.decodeIfPresent([SanitizationResult].self, forKey: .sanitizationResult) ?? []
+        neutralization = try c.decodeIfPresent([NeutralizationResult].self, forKey: .neutralization) ?? []
+        verification = try c.decodeIfPresent([String: String].self, forKey: .verification) ?? [:]
+        proof = try c.decodeIfPresent(ProofReport.self, forKey: .proof)
+    }
+
     /// The outcome stored as a job's result, if it is one.
     public static func decode(_ json: String?) -> JobOutcome? {
         json.flatMap { try? JSONDecoder().decode(JobOutcome.self, from: Data($0.utf8)) }

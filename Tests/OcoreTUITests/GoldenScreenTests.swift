@@ -1,0 +1,138 @@
+import Foundation
+import OcoreModel
+@testable import OcoreTUI
+import Testing
+
+/// The whole screen, as text, against `Golden/<name>.txt` beside this file. A difference fails
+/// with the lines that differ, numbered; `OCORE_UPDATE_GOLDEN=1 swift test --filter Golden`
+/// writes the current screens (then read the diff before committing it). Dates are drawn in the
+/// machine's time zone, as the dashboard draws them: the screens here are UTC's, like CI's.
+func expectGolden(_ state: DashboardState, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let actual = screen(state).text + "\n"
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).txt").path
+    if ProcessInfo.processInfo.environment["OCORE_UPDATE_GOLDEN"] == "1" {
+        try? actual.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
+        Issue.record("no golden screen \(name).txt: run with OCORE_UPDATE_GOLDEN=1 to write it", sourceLocation: sourceLocation)
+        return
+    }
+    guard expected != actual else { return }
+    let a = actual.split(separator: "\n", omittingEmptySubsequences: false), e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    var diff: [String] = []
+    for i in 0..<max(a.count, e.count) where (i < a.count ? a[i] : nil) != (i < e.count ? e[i] : nil) {
+        diff.append("line \(i + 1):\n  expected |\(i < e.count ? String(e[i]) : "(none)")|\n  actual   |\(i < a.count ? String(a[i]) : "(none)")|")
+    }
+    let shown = diff.prefix(12).joined(separator: "\n")
+    Issue.record("screen \(name) differs from its golden text:\n\(shown)", sourceLocation: sourceLocation)
+}
+
+/// Every overlay, in its states, as the operator sees it on a 100×32 terminal.
+@Suite("Golden screens: every overlay in each state")
+struct GoldenScreenTests {
+    let rows = [row("production", .production), row("staging"), row("dev", .development)]
+
+    func base(width: Int = 100, height: Int = 32) -> DashboardState {
+        var s = dashboard(rows, width: width, height: height)
+        _ = update(&s, .storagesLoaded([StorageChoice(name: "nas", kind: "dir", isDefault: true), StorageChoice(name: "old", kind: "ftp", isDefault: false, lessSecure: true)]))
+        press(&s, .down)
+        return s
+    }
+
+    func withBackups(_ env: String = "production") -> DashboardState {
+        var s = base()
+        press(&s, .character("2"))
+        var b = backup("b2", env: env, daysAgo: 1, now: s.now)
+        b.odooVersion = "17.0"
+        _ = update(&s, .environmentDetailsLoaded(environment: env, jobs: [], log: [], backups: [b, backup("b1", env: env, daysAgo: 9, now: s.now, tier: .weekly)]))
+        return s
+    }
+
+    @Test("help and the command palette")
+    func helpAndPalette() {
+        var s = base()
+        press(&s, .character("?"))
+        expectGolden(s, "help")
+        press(&s, .escape, .character(":"))
+        expectGolden(s, "palette")
+        type(&s, "back")
+        expectGolden(s, "palette-filtered")
+    }
+
+    @Test("the clone wizard: each tab, counts arriving, and replace mode")
+    func cloneWizard() {
+        var s = base()
+        press(&s, .character("c"))
+        expectGolden(s, "clone-target")
+        _ = update(&s, .impactsLoaded(source: "production", ["anonymize_emails": 2000, "anonymize_phones": 1500, "disable_mail_servers": 3]))
+        press(&s, .tab)
+        expectGolden(s, "clone-sanitization")
+        press(&s, .tab)
+        expectGolden(s, "clone-options")
+        press(&s, .tab)
+        expectGolden(s, "clone-review")
+        press(&s, .tab)
+        for _ in 0..<12 { press(&s, .down) }
+        press(&s, .character(" "), .character(" "))
+        expectGolden(s, "clone-replace")
+    }
+
+    @Test("the progress modal: running with its steps, then finished with the outcome")
+    func progress() {
+        var s = base()
+        _ = update(&s, .jobStarted(7))
+        let steps = [
+            JobStepRecord(jobID: 7, position: 0, name: "pre_checks", title: "Pre-checks", weightStart: 0, weightEnd: 5, status: .completed),
+            JobStepRecord(jobID: 7, position: 1, name: "copy", title: "Database copy", weightStart: 5, weightEnd: 60, status: .running, progress: 0.5),
+            JobStepRecord(jobID: 7, position: 2, name: "verify", title: "Verify", weightStart: 60, weightEnd: 100, status: .pending),
+        ]
+        var j = job(7, env: "staging", progress: 32)
+        j.kind = "clone"
+        _ = update(&s, .jobProgressLoaded(j, steps, []))
+        expectGolden(s, "progress-running")
+        j.status = .completed
+        j.progress = 100
+        _ = update(&s, .jobProgressLoaded(j, steps.map { var x = $0; x.status = .completed; return x }, []))
+        _ = update(&s, .jobResultLoaded(7, #"{"proof": {"verdict": "NEUTRALIZED", "findings": []}, "verification": {"key_tables": "present", "active_users": "12"}, "sanitization_result": [{"option_key": "anonymize_emails", "status": "applied", "affected_rows": 2000, "duration_ms": 40}]}"#))
+        expectGolden(s, "progress-finished")
+    }
+
+    @Test("the backup dialog")
+    func backupDialog() {
+        var s = base()
+        press(&s, .character("b"))
+        expectGolden(s, "backup-dialog")
+    }
+
+    @Test("the restore dialog: a protected target, a new environment, and the engine's version question")
+    func restoreDialog() {
+        var s = withBackups()
+        press(&s, .character("R"))
+        expectGolden(s, "restore-protected")
+        press(&s, .up, .right, .right)  // to the mode, then "as a new environment"
+        expectGolden(s, "restore-new")
+        press(&s, .escape)
+        _ = update(&s, .restoreNeedsConfirmation(RestoreDialogRequest(backupID: "b2", target: "production", safetyBackup: true, includeFilestore: true,
+                                                                      confirmation: "production"),
+                                                 question: "the backup is Odoo 17.0 and production runs Odoo 18.0: restore anyway?"))
+        expectGolden(s, "restore-question")
+    }
+
+    @Test("delete, export and the retention plan")
+    func backupActions() {
+        var s = withBackups("staging")
+        press(&s, .character("d"))
+        expectGolden(s, "backup-delete")
+        press(&s, .escape)
+        _ = backupsTabKey(.character("e"), &s, cwd: "/srv/exports")
+        expectGolden(s, "backup-export")
+        press(&s, .escape, .character("t"))
+        let created = Date(timeIntervalSince1970: s.now)
+        _ = update(&s, .retentionLoaded(environment: "staging", [
+            RetentionLine(backupID: "b2", createdAt: created, tier: .daily, pinned: false, delete: false, reason: "newest verified backup"),
+            RetentionLine(backupID: "b1", createdAt: created, tier: .weekly, pinned: false, delete: true, reason: "weekly, expired 2026-11-01"),
+        ], swept: false))
+        expectGolden(s, "retention-plan")
+    }
+}
