@@ -258,16 +258,17 @@ final class RestoreSession: @unchecked Sendable {
         context.progress(0.99, message: "checking the dump", force: true)
         let refusals: [DumpRefusal]
         let extensions: Set<String>
-        switch source.database {
-        case .plainMember(let name):
-            let scan = try PlainDumpGuard.scan { chunk in try source.zip!.read(name, chunk: chunk) }
+        let plain: (((Data) throws -> Void) throws -> Void)? = switch source.database {
+        case .plainMember(let name): { chunk in try source.zip!.read(name, chunk: chunk) }
+        case .plainFile(let path): { chunk in try readFile(path, chunk: chunk) }
+        default: nil
+        }
+        switch plain {
+        case let read?:
+            let scan = try PlainDumpGuard.scan(read)
             (refusals, extensions) = (scan.refusals, scan.extensions)
             if scan.refusalCount > scan.refusals.count { context.log(.error, "\(scan.refusalCount - scan.refusals.count) more refused lines") }
-        case .plainFile(let path):
-            let scan = try PlainDumpGuard.scan { chunk in try readFile(path, chunk: chunk) }
-            (refusals, extensions) = (scan.refusals, scan.extensions)
-            if scan.refusalCount > scan.refusals.count { context.log(.error, "\(scan.refusalCount - scan.refusals.count) more refused lines") }
-        default:
+        case nil:
             let toc = try RestoreListGuard(listing: tableOfContents(source, context))
             (refusals, extensions) = (toc.refusals, toc.extensions)
         }

@@ -63,12 +63,14 @@ public struct RestoreListGuard: Sendable {
         list = out.joined(separator: "\n")
     }
 
+    /// Every entry type this reader knows, longest first (so `TABLE DATA` is not read as `TABLE`).
+    static let known = (refused.map(\.0) + ignored + allowed + ["EXTENSION"]).sorted { $0.count > $1.count }
+
     /// `215; 1259 16384 TABLE public t odoo` → ("TABLE", "public t odoo").
     static func entry(_ line: Substring) -> (String, String)? {
         let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
         guard parts.count == 4, parts[0].hasSuffix(";"), Int(parts[0].dropLast()) != nil, Int(parts[1]) != nil, Int(parts[2]) != nil else { return nil }
         let rest = String(parts[3])
-        let known = (Self.refused.map(\.0) + Self.ignored + Self.allowed + ["EXTENSION"]).sorted { $0.count > $1.count }
         if let type = known.first(where: { rest == $0 || rest.hasPrefix($0 + " ") }) {
             return (type, String(rest.dropFirst(type.count)).trimmingCharacters(in: .whitespaces))
         }
