@@ -26,6 +26,8 @@ public final class PlainDumpGuard: StreamFilter {
     public static let maxLineLength = 256 << 20
 
     private let prefix: Data?
+    /// False when only reading (the check before anything is dropped): nothing is passed on.
+    private let emitting: Bool
     private var prefixSent = false
     private var pending = Data()
     private var lineNumber = 0
@@ -36,13 +38,14 @@ public final class PlainDumpGuard: StreamFilter {
 
     /// `restrictKey`: when given, the output starts with `\restrict KEY`, which turns every later
     /// backslash command of the stream into an error in psql.
-    public init(restrictKey: String? = nil) {
+    public init(restrictKey: String? = nil, emitting: Bool = true) {
         prefix = restrictKey.map { Data("\\restrict \($0)\n".utf8) }
+        self.emitting = emitting
     }
 
     /// Reads a whole dump and returns the guard with what it found.
     public static func scan(_ read: ((Data) throws -> Void) throws -> Void) throws -> PlainDumpGuard {
-        let guardian = PlainDumpGuard()
+        let guardian = PlainDumpGuard(emitting: false)
         try read { chunk in _ = try chunk.withUnsafeBytes { try guardian.filter($0) } }
         _ = try guardian.finish()
         return guardian
@@ -55,6 +58,14 @@ public final class PlainDumpGuard: StreamFilter {
         var start = 0
         let base = bytes.bindMemory(to: UInt8.self)
         while start < base.count {
+            // Rows of COPY data, the bulk of a dump, pass whole up to the `\.` line: only their
+            // newlines are counted (for the line numbers of what follows).
+            if inCopyData && pending.isEmpty, let rows = copyDataEnd(base, from: start), rows.end > start {
+                lineNumber += rows.lines
+                if emitting { out.append(contentsOf: UnsafeBufferPointer(rebasing: base[start..<rows.end])) }
+                start = rows.end
+                continue
+            }
             guard let nl = memchr(base.baseAddress! + start, 0x0A, base.count - start) else {
                 pending.append(contentsOf: UnsafeBufferPointer(rebasing: base[start...]))
                 if pending.count > Self.maxLineLength {
@@ -65,13 +76,13 @@ public final class PlainDumpGuard: StreamFilter {
             let end = base.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
             let slice = UnsafeBufferPointer(rebasing: base[start...end])  // with its newline
             if pending.isEmpty {
-                if try keep(UnsafeBufferPointer(rebasing: slice.dropLast())) { out.append(contentsOf: slice) }
+                if try keep(UnsafeBufferPointer(rebasing: slice.dropLast())), emitting { out.append(contentsOf: slice) }
             } else {
                 pending.append(contentsOf: slice)
                 let line = pending
                 pending = Data()
                 let kept = try line.withUnsafeBytes { try keep(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).dropLast())) }
-                if kept { out.append(line) }
+                if kept, emitting { out.append(line) }
             }
             start = end + 1
         }
@@ -91,6 +102,23 @@ public final class PlainDumpGuard: StreamFilter {
     }
 
     // MARK: Lines
+
+    /// Where the complete data lines from `start` end (at the `\.` line, or after the chunk's last
+    /// newline when the terminator is not in it), and how many lines that is.
+    private func copyDataEnd(_ base: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, lines: Int)? {
+        let p = base.baseAddress!, count = base.count
+        if count - start >= 3, p[start] == 0x5C, p[start + 1] == 0x2E, p[start + 2] == 0x0A { return (start, 0) }
+        var at = start, lines = 0
+        var end: Int?
+        while at < count, let nl = memchr(p + at, 0x0A, count - at) {
+            let i = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(nl))
+            lines += 1
+            end = i + 1
+            if i + 3 < count, p[i + 1] == 0x5C, p[i + 2] == 0x2E, p[i + 3] == 0x0A { break }
+            at = i + 1
+        }
+        return end.map { ($0, lines) }
+    }
 
     /// Reads one line (without its newline) and says whether it is passed on.
     private func keep(_ line: UnsafeBufferPointer<UInt8>) throws -> Bool {
