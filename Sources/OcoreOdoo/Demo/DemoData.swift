@@ -28,17 +28,18 @@ enum DemoData {
         let m = scale.messages
         let first = array(firstNames), last = array(lastNames), domains = array(mailDomains)
         let words = array(companyWords), suffixes = array(companySuffixes)
-        // Expressions for customer g (g >= 14): deterministic pseudo-random picks.
-        let fn = "(\(first))[1 + ((g * 7919 + \(seed)) % \(firstNames.count))::int]"
-        let ln = "(\(last))[1 + ((g * 104729 + \(seed) * 3) % \(lastNames.count))::int]"
+        // Expressions for customer g (g >= 14): deterministic pseudo-random picks, offset per database.
+        let offset = seed
+        let fn = "(\(first))[1 + ((g * 7919 + \(offset)) % \(firstNames.count))::int]"
+        let ln = "(\(last))[1 + ((g * 104729 + \(offset) * 3) % \(lastNames.count))::int]"
         func companyName(_ v: String) -> String {
-            "(\(words))[1 + ((\(v) * 31 + \(seed)) % \(companyWords.count))::int] || ' ' || (\(suffixes))[1 + ((\(v) * 17) % \(companySuffixes.count))::int]"
+            "(\(words))[1 + ((\(v) * 31 + \(offset)) % \(companyWords.count))::int] || ' ' || (\(suffixes))[1 + ((\(v) * 17) % \(companySuffixes.count))::int]"
         }
         let company = companyName("g")
         // Contacts of companies: every third non-company partner belongs to the company just before it.
         let parent = "CASE WHEN g > 20 AND g % 10 <> 0 AND g % 3 = 0 THEN (g / 10) * 10 END"
         let personalMail = "lower(translate(\(fn), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE')) || '.' || lower(replace(replace(translate(\(ln), 'éèëïöüóáíñçøåäÿÉ', 'eeeiouoaincoaayE'), ' ', ''), '''', '')) || g || '@' || (\(domains))[1 + ((g * 13) % \(mailDomains.count))::int]"
-        let companyMail = "'info' || g || '@' || lower(replace((\(words))[1 + ((g * 31 + \(seed)) % \(companyWords.count))::int], ' ', '')) || '-' || g || '.example.com'"
+        let companyMail = "'info' || g || '@' || lower(replace((\(words))[1 + ((g * 31 + \(offset)) % \(companyWords.count))::int], ' ', '')) || '-' || g || '.example.com'"
         let phone = "'+32 4' || lpad(((g * 7907) % 100)::text, 2, '0') || ' ' || lpad(((g * 131) % 1000)::text, 3, '0') || ' ' || lpad((g % 1000)::text, 3, '0')"
 
         return """

@@ -39,9 +39,10 @@ struct DemoFilestore {
                               mimetype: mime, resModel: "res.partner", resID: 14 + Int(rng.next() % UInt64(max(partners - 13, 1)))))
         }
         // Compiled asset bundles and a view attachment: what `clear_asset_bundles` removes.
+        let variant = seed
         for (name, mime) in [("web.assets_backend.min.js", "application/javascript"), ("web.assets_frontend.min.css", "text/css"),
                              ("web.assets_common.css", "text/css"), ("web.assets_web.js", "application/javascript")] {
-            let body = Array("/* \(name) compiled bundle \(seed) */\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 2048)
+            let body = Array("/* \(name) compiled bundle \(variant) */\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 2048)
             let stored = try store(body[...])
             files.append(File(name: name, storeFname: stored.fname, size: body.count, checksum: stored.sha1, mimetype: mime,
                               resModel: name.hasSuffix("css") || name.hasSuffix("js") ? "ir.ui.view" : nil, resID: nil))
