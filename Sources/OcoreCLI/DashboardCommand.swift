@@ -97,8 +97,8 @@ struct DashboardCommand: ParsableCommand {
             request.acceptsVersionMismatch = r.acceptsVersionMismatch
             do {
                 return .started(try request.prepare(store: store).submit(store: store, home: home))
-            } catch RestoreRequest.Refusal.needsConfirmation(let question) {
-                return .needsConfirmation(question)
+            } catch RestoreRequest.Refusal.needsConfirmation(let fact) {
+                return .needsConfirmation("\(fact): restore anyway?")
             }
         }
         settings.backupAction = { action in

@@ -121,7 +121,7 @@ struct RestoreRun {
 
     func prepare(store: SQLiteStateStore) throws -> RestoreRequest.Prepared {
         do { return try options.request(backupID: backupID, archivePath: archivePath).prepare(store: store) } catch let refusal as RestoreRequest.Refusal {
-            if case .needsConfirmation(let question) = refusal { throw CLIError(question.replacingOccurrences(of: "restore anyway?", with: "add --yes to restore anyway")) }
+            if case .needsConfirmation(let fact) = refusal { throw CLIError("\(fact): add --yes to restore anyway") }
             throw CLIError(refusal.description)
         }
     }

@@ -42,7 +42,8 @@ public struct RestoreRequest: Sendable, Equatable {
     /// Why a request does not start, and whether the operator may say yes to it.
     public enum Refusal: Error, CustomStringConvertible, Equatable {
         case invalid(String)
-        /// A question, not a refusal: the CLI's `--yes`, the dialog's confirmation.
+        /// What the operator may accept (e.g. another Odoo version): each face asks in its own
+        /// way, the CLI with `--yes`, the dialog with a question.
         case needsConfirmation(String)
 
         public var description: String {
@@ -117,7 +118,7 @@ public struct RestoreRequest: Sendable, Equatable {
             if let version = backup?.odooVersion, !acceptsVersionMismatch,
                let current = try? OdooSnapshot.read(PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))).version,
                current != version {
-                throw Refusal.needsConfirmation("the backup is Odoo \(version) and \(name) runs Odoo \(current): restore anyway?")
+                throw Refusal.needsConfirmation("the backup is Odoo \(version) and \(name) runs Odoo \(current)")
             }
         }
         let productionOutside = sourceType == .production && targetType != .production
