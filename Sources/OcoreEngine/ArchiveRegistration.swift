@@ -34,7 +34,7 @@ public struct ArchiveRegistration: Sendable {
             throw Refused(description: "only a ZIP archive can be registered as a backup; \(path) holds \(source.describe)")
         }
         let env = try store.resolvedEnvironment(named: environment)
-        guard let storageName = try storage ?? BackupSession.defaultStorage(store) else { throw BackupScheduler.SchedulerError.noDefaultStorage }
+        guard let storageName = try storage ?? SafetyBackup.defaultStorage(store) else { throw BackupScheduler.SchedulerError.noDefaultStorage }
         let target = try store.storage(named: storageName)
         guard target.encryption == nil else {
             throw Refused(description: "storage \(storageName) encrypts what ocore writes; register the archive on a storage without encryption")

@@ -22,7 +22,7 @@ public struct BackupScheduler: Sendable {
     public func submit(environment: String, storage: String?, type: BackupType, includeFilestore: Bool,
                        tier: RetentionTier?, format: BackupFormat = .odooZip) throws -> (backupID: String, jobID: Int64) {
         let env = try store.resolvedEnvironment(named: environment)
-        guard let storageName = try storage ?? BackupSession.defaultStorage(store) else { throw SchedulerError.noDefaultStorage }
+        guard let storageName = try storage ?? SafetyBackup.defaultStorage(store) else { throw SchedulerError.noDefaultStorage }
         let target = try store.storage(named: storageName)
         let id = BackupRecord.newID(at: Date())
         let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,

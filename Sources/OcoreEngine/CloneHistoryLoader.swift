@@ -15,8 +15,8 @@ public struct CloneHistoryLoader: Sendable {
         var rates: [Double] = []
         var sanitizing: [String: [Double]] = [:]
         for job in try store.finishedJobs(kind: "clone", server: server, limit: limit) {
-            let state = (try? JSONSerialization.jsonObject(with: Data(try store.jobState(job.id).utf8)) as? [String: String]) ?? [:]
-            let bytes = (Int64(state["database_size"] ?? "") ?? 0) + (Int64(state["filestore_size"] ?? "") ?? 0)
+            let state = JobStateRecord.read(CloneState.self, job: job.id, store: store)
+            let bytes = (state.databaseSize ?? 0) + (state.filestoreSize ?? 0)
             let steps = try store.steps(ofJob: job.id)
             func seconds(_ s: JobStepRecord) -> Double? {
                 guard let a = s.startedAt.flatMap(Timestamp.parse), let b = s.endedAt.flatMap(Timestamp.parse) else { return nil }
@@ -26,7 +26,7 @@ public struct CloneHistoryLoader: Sendable {
             let copy = steps.filter { $0.name != "sanitizing" }.compactMap(seconds).reduce(0, +)
             if bytes > 0, copy > 0 { rates.append(Double(bytes) / copy) }
             let preset = (try? JSONDecoder().decode(CloneJob.Parameters.self, from: Data(job.parameters.utf8)))?.preset
-            if let preset { sanitizing[preset, default: []].append(sanitize) }
+            if let preset { sanitizing[preset.rawValue, default: []].append(sanitize) }
         }
         func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }
         return CloneHistory(bytesPerSecond: median(rates), sanitizationSeconds: sanitizing.compactMapValues(median), samples: rates.count)

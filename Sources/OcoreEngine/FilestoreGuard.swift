@@ -9,14 +9,14 @@ import OcoreRemote
 enum FilestoreGuard {
     static func check(_ dir: String, on executor: any Executor, environment: String) throws {
         do { try PathRules.validateDataDirectory(dir, field: "filestore") } catch {
-            throw CloneError.check("filestore path", "\(environment): \(error): nothing was touched")
+            throw StepFailure.check("filestore path", "\(environment): \(error): nothing was touched")
         }
         guard case .present(let real, let fits, let strangers) = try RemoteFileSystem(executor).inspectFilestore(dir) else { return }
         do { try PathRules.validateDataDirectory(real, field: "filestore") } catch {
-            throw CloneError.check("filestore path", "\(environment): \(dir) leads to \(real): \(error): nothing was touched")
+            throw StepFailure.check("filestore path", "\(environment): \(dir) leads to \(real): \(error): nothing was touched")
         }
         guard fits else {
-            throw CloneError.check("filestore path", "\(environment): \(dir) does not look like an Odoo filestore (it holds \(strangers.joined(separator: ", "))…; a filestore holds only two-hex-digit directories): nothing was touched")
+            throw StepFailure.check("filestore path", "\(environment): \(dir) does not look like an Odoo filestore (it holds \(strangers.joined(separator: ", "))…; a filestore holds only two-hex-digit directories): nothing was touched")
         }
     }
 }

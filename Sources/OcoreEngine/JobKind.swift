@@ -9,8 +9,7 @@ import OcoreStore
 /// ``JobCancelled`` when it noticed cancellation). `compensate` is called, newest step first, for
 /// the failing or interrupted step and every step completed before it; it must tolerate partial
 /// or absent work (it may run after a crash, in another process) and must never touch a job's
-/// source. Whatever compensation needs to know is kept in the job state (``StepContext/state``),
-/// which survives a crash.
+/// source. Whatever compensation needs to know is kept in the kind's ``JobState``, which survives a crash.
 public struct StepDefinition: Sendable {
     public var name: String
     public var title: String
@@ -78,14 +77,14 @@ public final class StepContext: @unchecked Sendable {
         try JSONDecoder().decode(type, from: Data(parameters.utf8))
     }
 
-    /// Reads or changes the job's durable state (a JSON object of strings).
-    public var state: [String: String] {
-        let json = (try? store.jobState(jobID)) ?? "{}"
-        return (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
+    /// The kind's durable state, as stored now (see ``JobState``).
+    public func state<S: JobState>(_: S.Type) -> S {
+        JobStateRecord.read(S.self, job: jobID, store: store)
     }
 
-    public func setState(_ key: String, _ value: String?) throws {
-        try store.setJobStateValue(jobID, key: key, value: value)
+    /// Records a change of the kind's durable state before (or as) the thing it describes happens.
+    public func record<S: JobState>(_: S.Type, _ change: (inout S) throws -> Void) throws {
+        try JobStateRecord.update(S.self, job: jobID, store: store, change)
     }
 
     /// Reports progress within the step (0…1). Writes are coalesced to a few per second so the

@@ -44,8 +44,7 @@ struct JobRunner {
                 store.logQuietly(job.id, cancelled ? .warning : .error, cancelled ? "cancelled during \(step.title)" : "\(step.title) failed: \(error)")
                 for later in (position + 1)..<plan.steps.count { try? store.updateStep(job: job.id, position: later, status: .skipped) }
                 // Compensations may record why the job failed (e.g. on a backup row).
-                try? StepContext(jobID: job.id, parameters: job.parameters, store: store, position: position, cancellation: CancellationFlag())
-                    .setState("error", cancelled ? "cancelled" : "\(step.title): \(error)")
+                try? JobStateRecord.update(JobRunState.self, job: job.id, store: store) { $0.error = cancelled ? "cancelled" : "\(step.title): \(error)" }
                 Self.compensate(plan: plan, positions: [position] + completed.reversed(), job: job, store: store)
                 let status: JobStatus = cancelled ? .cancelled : .failed
                 try? store.finishJob(job.id, status: status, errorMessage: cancelled ? "cancelled" : "\(error)", errorStep: step.name)
@@ -82,8 +81,7 @@ struct JobRunner {
         store.logQuietly(job.id, .error, "the worker running this job (pid \(job.workerPID.map(String.init) ?? "?")) died; undoing its work")
         if let current { try? store.updateStep(job: job.id, position: current.position, status: .failed, message: "interrupted") }
         for step in steps where step.status == .pending { try? store.updateStep(job: job.id, position: step.position, status: .skipped) }
-        try? StepContext(jobID: job.id, parameters: job.parameters, store: store, position: 0, cancellation: CancellationFlag())
-            .setState("error", "the worker died during \(current?.title ?? "the job")")
+        try? JobStateRecord.update(JobRunState.self, job: job.id, store: store) { $0.error = "the worker died during \(current?.title ?? "the job")" }
         if let kind = kinds.kind(named: job.kind), let plan = try? kind.plan(parameters: job.parameters) {
             let done = steps.filter { $0.status == .completed }.map(\.position).reversed()
             compensate(plan: plan, positions: (current.map { [$0.position] } ?? []) + done, job: job, store: store)
@@ -112,33 +110,21 @@ enum ProcessTracker {
 
     static func flag(job: Int64, store: SQLiteStateStore) -> CancellationFlag {
         CancellationFlag(processStarted: { pgid in
-            update(job: job, store: store) { $0.insert("\(pgid):\(startTime(of: pgid) ?? 0)") }
+            update(job: job, store: store) { $0.append(JobRunState.RecordedProcess(pgid: pgid, startTime: startTime(of: pgid) ?? 0)) }
         }, processEnded: { pgid in
-            update(job: job, store: store) { set in set = set.filter { !$0.hasPrefix("\(pgid):") } }
+            update(job: job, store: store) { list in list.removeAll { $0.pgid == pgid } }
         })
     }
 
-    private static func update(job: Int64, store: SQLiteStateStore, _ change: (inout Set<String>) -> Void) {
-        // Only this key changes, in one transaction: the steps' own keys are never overwritten.
-        lock.withLock {
-            try? store.updateJobStateValue(job, key: "processes") { current in
-                var set = Set((current ?? "").split(separator: ",").map(String.init))
-                change(&set)
-                return set.sorted().joined(separator: ",")
-            }
-        }
+    private static func update(job: Int64, store: SQLiteStateStore, _ change: (inout [JobRunState.RecordedProcess]) -> Void) {
+        // Only the engine's part changes, in one transaction: the steps' own state is never overwritten.
+        lock.withLock { try? JobStateRecord.update(JobRunState.self, job: job, store: store) { change(&$0.processes) } }
     }
 
     static func killRecorded(job: Int64, store: SQLiteStateStore) {
-        let json = (try? store.jobState(job)) ?? "{}"
-        let state = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
-        for entry in (state["processes"] ?? "").split(separator: ",") {
-            let parts = entry.split(separator: ":")
-            guard parts.count == 2, let pgid = Int32(parts[0]), let started = UInt64(parts[1]) else { continue }
-            if startTime(of: pgid) == started {
-                kill(-pgid, SIGKILL)
-                store.logQuietly(job, .warning, "killed process group \(pgid) left running by the dead worker")
-            }
+        for process in JobStateRecord.read(JobRunState.self, job: job, store: store).processes where startTime(of: process.pgid) == process.startTime {
+            kill(-process.pgid, SIGKILL)
+            store.logQuietly(job, .warning, "killed process group \(process.pgid) left running by the dead worker")
         }
     }
 

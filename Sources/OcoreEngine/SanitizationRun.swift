@@ -8,7 +8,7 @@ import OcoreOdoo
 struct SanitizationRun {
     var target: PSQL
     var addons: [String]
-    var preset: String
+    var preset: SanitizationCatalog.Preset
     var options: [String]
     var targetURL: String?
     var passwordHash: String?
@@ -19,10 +19,10 @@ struct SanitizationRun {
     /// Options already applied while the data was copied (``SanitizedCopy``): not run again.
     var appliedInCopy: [Sanitizer.Result] = []
 
-    func apply(_ context: StepContext) throws -> CloneJob.Outcome {
+    func apply(_ context: StepContext) throws -> JobOutcome {
         let odoo = OdooTarget(psql: target)
-        let neutralizing = preset != "none"
-        let modules = neutralizing ? try odoo.neutralize(addonsPaths: addons, only: preset == "minimal" ? ["base"] : nil) : []
+        let neutralizing = preset != .none
+        let modules = neutralizing ? try odoo.neutralize(addonsPaths: addons, only: preset == .minimal ? ["base"] : nil) : []
         for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
         context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
         if resetIdentity { try odoo.resetIdentity(markNeutralized: neutralizing) }
@@ -40,7 +40,7 @@ struct SanitizationRun {
         var proof: SanitizationProof.Report?
         if let proofSource {
             proof = try SanitizationProof(source: proofSource, target: target)
-                .run(options: preset == "none" ? [] : applied, targetURL: targetURL, passwordHash: passwordHash)
+                .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash)
             context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }
         return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof)

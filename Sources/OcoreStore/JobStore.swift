@@ -117,19 +117,13 @@ extension SQLiteStateStore {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT state FROM job WHERE id = ?", arguments: [id]) ?? "{}" }
     }
 
-    /// Sets one key of the job's state in a single write transaction, so steps and the threads
-    /// they start (or two processes) never lose each other's keys.
-    public func setJobStateValue(_ id: Int64, key: String, value: String?) throws {
-        try updateJobStateValue(id, key: key) { _ in value }
-    }
-
-    /// Changes one key of the job's state from its current value, in one write transaction.
-    public func updateJobStateValue(_ id: Int64, key: String, _ change: (String?) -> String?) throws {
+    /// Changes the job's state document in one write transaction, so steps and the threads they
+    /// start (or two processes) never lose each other's changes.
+    public func updateJobState(_ id: Int64, _ change: (String) throws -> String) throws {
         try write { db in
             let json = try String.fetchOne(db, sql: "SELECT state FROM job WHERE id = ?", arguments: [id]) ?? "{}"
-            var state = (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
-            state[key] = change(state[key])
-            try db.execute(sql: "UPDATE job SET state = ? WHERE id = ?", arguments: [String(decoding: try JSONEncoder().encode(state), as: UTF8.self), id])
+            let changed = try change(json)
+            if changed != json { try db.execute(sql: "UPDATE job SET state = ? WHERE id = ?", arguments: [changed, id]) }
         }
     }
 

@@ -101,7 +101,7 @@ public struct CloneRequest: Sendable, Equatable {
         let keys = try options ?? SanitizationCatalog.resolve(preset: preset, enable: enable, disable: disable)
         let hash = keys.contains("reset_passwords") ? try OdooPassword.hash(resetPasswordValue ?? "staging123") : nil
         var parameters = CloneJob.Parameters(source: source, target: targetName, targetType: targetType, targetServer: serverName, targetURL: targetURL,
-                                             preset: preset.rawValue, options: keys, passwordHash: hash, includeFilestore: includeFilestore)
+                                             preset: preset, options: keys, passwordHash: hash, includeFilestore: includeFilestore)
         parameters.jobs = jobs
         parameters.compress = compress ? true : nil
         parameters.keepIdentity = keepIdentity ? true : nil

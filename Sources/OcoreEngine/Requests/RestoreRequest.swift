@@ -130,7 +130,7 @@ public struct RestoreRequest: Sendable, Equatable {
         let hash = keys.contains("reset_passwords") ? try OdooPassword.hash("staging123") : nil
         let parameters = RestoreJob.Parameters(backupID: backupID, archivePath: archivePath, target: targetName, newEnvironment: newEnv, mode: mode,
                                                includeFilestore: includeFilestore, safetyBackup: safetyBackup, safetyStorage: safetyStorage,
-                                               asMoved: asMoved, preset: preset.rawValue, options: keys, passwordHash: hash)
+                                               asMoved: asMoved, preset: preset, options: keys, passwordHash: hash)
         let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
         return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil)
     }

@@ -66,7 +66,7 @@ public enum SanitizationCatalog {
               category: .automation, priority: .medium, defaultEnabled: false, alwaysOn: false, impactFormat: "%d scheduled message(s) will be deleted"),
     ]
 
-    public enum Preset: String, Sendable, CaseIterable {
+    public enum Preset: String, Codable, Sendable, CaseIterable {
         case recommended, minimal, full, none
 
         public var badge: String {

@@ -33,19 +33,11 @@ final class SanitizedCopy: @unchecked Sendable {
     }
 }
 
-extension CloneJob {
-    /// Whether this clone applies its personal-data options in the copy, and the plan to do it.
-    static func sanitizedCopyPlan(_ p: Parameters, _ sourcePSQL: PSQL) throws -> SanitizedCopyPlan? {
-        guard p.fastCopy != true else { return nil }
-        return SanitizedCopyPlan.make(options: p.sanitizeInCopy ?? true ? p.options : [],
-                                      columns: SanitizedCopyPlan.columns(fromRows: try sourcePSQL.query(SanitizedCopyPlan.columnsQuery)),
-                                      sizes: SanitizedCopyPlan.sizes(fromRows: try sourcePSQL.query(SanitizedCopyPlan.sizesQuery)))
-    }
-
-    /// The "Database dump" step of a sanitized copy: snapshot, schema, then the streams start and
-    /// the other tables' data is dumped (same server, `-Fd -j`) or streamed (across servers).
-    static func startSanitizedCopy(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                                   plan: SanitizedCopyPlan, copy: SanitizedCopy) throws {
+extension CloneRun {
+    /// The first half of a sanitized copy: snapshot, schema, then the streams start and the other
+    /// tables' data is dumped (same server, `-Fd -j`) or streamed (across servers).
+    func startSanitizedCopy(_ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection, plan: SanitizedCopyPlan) throws {
+        let copy = sanitizedCopy
         let snapshot = try ExportedSnapshot.open(executor: sides.fresh().sourceExecutor, connection: source, cancellation: context.cancellation)
         copy.snapshot = snapshot
         context.log(.info, "snapshot \(snapshot.id) exported: the dump and the sanitizing copies read the same data")
@@ -57,38 +49,38 @@ extension CloneJob {
                                                                     environment: target.clientEnvironment),
                                   cancellation: context.cancellation)
         try context.checkCancelled()
-        guard schema.source.succeeded else { throw CloneError.command("pg_dump", schema.source.summary) }
-        guard schema.sink.succeeded else { throw CloneError.command("pg_restore", schema.sink.summary) }
+        guard schema.source.succeeded else { throw StepFailure.command("pg_dump", schema.source.summary) }
+        guard schema.sink.succeeded else { throw StepFailure.command("pg_restore", schema.sink.summary) }
 
         let map = PersonalDataMap()
         if plan.options.contains("anonymize_emails") || plan.options.contains("anonymize_phones") {
             let started = ContinuousClock.now
-            let sql = inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: plan.companiesHavePartners))) TO STDOUT")
+            let sql = Self.inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: plan.companiesHavePartners))) TO STDOUT")
             let errors = CollectingSink(limit: 64 << 10)
-            let loaded = try sides.sourceExecutor.execute(psqlScript(source), stdin: DataSource(Data(sql.utf8)), stdout: PersonalDataMap.Loader(map),
+            let loaded = try sides.sourceExecutor.execute(Self.psqlScript(source), stdin: DataSource(Data(sql.utf8)), stdout: PersonalDataMap.Loader(map),
                                                           stderr: errors, cancellation: context.cancellation)
             try context.checkCancelled()
-            guard loaded == .exited(0) else { throw CloneError.command("psql", CommandResult(termination: loaded, stderr: errors.data).summary) }
+            guard loaded == .exited(0) else { throw StepFailure.command("psql", CommandResult(termination: loaded, stderr: errors.data).summary) }
             context.log(.info, "mapping of this clone: \(map.emailCount) customer address(es), \(map.phoneCount) number(s) (\(Sanitizer.ms(ContinuousClock.now - started)) ms)")
         }
 
         let stop = copy.stop, bytes = copy.bytes, cancellation = context.cancellation
         let tables = plan.tables
-        let width = min(parallelJobs(sides.targetExecutor, p), 4)
+        let width = min(parallelJobs(sides.targetExecutor), 4)
         copy.streams = BackgroundWork {
-            try streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, bytes: bytes, stop: stop,
+            try Self.streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, bytes: bytes, stop: stop,
                              cancellation: cancellation)
         }
         context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) straight into the target, \(width) at a time")
 
         let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
-        let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
+        let expected = max(Double(state(context).databaseSize ?? 1), 1)
         if sides.sameServer {
             let dir = try sides.sourceExecutor.output(Command(["mktemp", "-d", "/tmp/ocore-clone-XXXXXXXX"])).trimmingCharacters(in: .whitespacesAndNewlines)
-            try context.setState("dump_dir", dir)
-            let jobs = parallelJobs(sides.sourceExecutor, p)
+            try record(context) { $0.dumpDir = dir }
+            let jobs = parallelJobs(sides.sourceExecutor)
             // Every section, though only data and post-data are restored from it: the tables' TOC
-            // entries let pg_restore -j order the foreign keys (see buildPostData).
+            // entries let pg_restore -j order the foreign keys (see PostDataBuild).
             let dump = Command(["pg_dump", "-Fd", "-j", String(jobs), "-Z0", "--no-owner", "--no-acl", "--snapshot=" + snapshot.id] + excluded + ["-f", dir + "/db"] + source.clientArguments + ["-d", source.database],
                                environment: source.clientEnvironment)
             let work = BackgroundWork { try sides.sourceExecutor.run(dump, cancellation: cancellation) }
@@ -98,7 +90,7 @@ extension CloneJob {
             }
             let result = try work.wait().get()
             try context.checkCancelled()
-            guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+            guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
             context.log(.info, "other tables dumped with \(jobs) parallel job(s)")
         } else {
             let dump = Command(["pg_dump", "-Fc", p.wireCompression, "--no-owner", "--no-acl", "--section=data", "--snapshot=" + snapshot.id] + excluded
@@ -109,28 +101,28 @@ extension CloneJob {
                 context.progress(min(Double(streamed + bytes.value) / expected, 0.99), message: "\(formatBytes(streamed + bytes.value)) streamed")
             }, cancellation: context.cancellation)
             try context.checkCancelled()
-            guard outcome.source.succeeded else { throw CloneError.command("pg_dump", outcome.source.summary) }
-            guard outcome.sink.succeeded else { throw CloneError.command("pg_restore", outcome.sink.summary) }
+            guard outcome.source.succeeded else { throw StepFailure.command("pg_dump", outcome.source.summary) }
+            guard outcome.sink.succeeded else { throw StepFailure.command("pg_restore", outcome.sink.summary) }
             context.log(.info, "other tables' data streamed (\(formatBytes(outcome.bytes)))")
         }
     }
 
-    /// The "Database restore" step: the other tables load, the streams finish, then indexes and
-    /// constraints are built; the streams' counts become the options' results.
-    static func finishSanitizedCopy(_ p: Parameters, _ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                                    plan: SanitizedCopyPlan, copy: SanitizedCopy) throws {
-        let jobs = parallelJobs(sides.targetExecutor, p)
-        let dir = context.state["dump_dir"].map { $0 + "/db" }
+    /// The second half: the other tables load, the streams finish, then indexes and constraints
+    /// are built; the streams' counts become the options' results.
+    func finishSanitizedCopy(_ context: StepContext, sides: Sides, source: PostgresConnection, target: PostgresConnection, plan: SanitizedCopyPlan) throws {
+        let copy = sanitizedCopy
+        let jobs = parallelJobs(sides.targetExecutor)
+        let dir = state(context).dumpDir.map { $0 + "/db" }
         if let dir {
             context.progress(0.05, message: "other tables: pg_restore with \(jobs) job(s)", force: true)
             let result = try sides.targetExecutor.run(Command(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "-j", String(jobs), "--section=data"]
                                                               + target.clientArguments + ["-d", target.database, dir], environment: target.clientEnvironment),
                                                       cancellation: context.cancellation)
             try context.checkCancelled()
-            guard result.succeeded else { throw CloneError.command("pg_restore", result.summary) }
+            guard result.succeeded else { throw StepFailure.command("pg_restore", result.summary) }
         }
-        guard let streams = copy.streams else { throw CloneError.check("sanitizing copy", "the streams did not start") }
-        let expected = max(Double(context.state["database_size"] ?? "") ?? 1, 1)
+        guard let streams = copy.streams else { throw StepFailure.check("sanitizing copy", "the streams did not start") }
+        let expected = max(Double(state(context).databaseSize ?? 1), 1)
         while !streams.isDone {
             if context.cancellation.isCancelled { copy.stop.cancel() }
             context.progress(min(Double(copy.bytes.value) / expected, 0.6), message: "\(formatBytes(copy.bytes.value)) sanitized and copied")
@@ -150,15 +142,15 @@ extension CloneJob {
                                     durationMs: Sanitizer.ms(touched.reduce(Duration.zero) { $0 + $1.filterTime }),
                                     reason: "applied while copying \(touched.isEmpty ? "res_partner" : touched.map(\.table).joined(separator: ", ")) (no UPDATE pass)")
         }
-        try context.setState("copy_results", String(decoding: try JSONEncoder().encode(results), as: UTF8.self))
+        try record(context) { $0.copyResults = results }
 
         context.progress(0.65, message: "building indexes and constraints with \(jobs) job(s)", force: true)
         if let dir {
             copy.snapshot?.close()
-            try buildPostData(archive: dir, executor: sides.targetExecutor, target: target, jobs: jobs, context: context)
-            try removeDump(p, context)
+            try PostDataBuild.run(archive: dir, executor: sides.targetExecutor, target: target, jobs: jobs, context: context)
+            try removeDump(context)
         } else {
-            try restorePostData(p, context, sides: sides, source: source, target: target, snapshot: copy.snapshot?.id)
+            try restorePostData(context, sides: sides, source: source, target: target, snapshot: copy.snapshot?.id)
             copy.snapshot?.close()
         }
     }
@@ -272,8 +264,8 @@ extension CloneJob {
                                        last.set(n)
                                    }, cancellation: cancellation)
         if cancellation.isCancelled { throw JobCancelled() }
-        guard outcome.source.succeeded else { throw CloneError.command("psql COPY \(table.name) TO STDOUT", outcome.source.summary) }
-        guard outcome.sink.succeeded else { throw CloneError.command("psql COPY \(table.name) FROM STDIN", outcome.sink.summary) }
+        guard outcome.source.succeeded else { throw StepFailure.command("psql COPY \(table.name) TO STDOUT", outcome.source.summary) }
+        guard outcome.sink.succeeded else { throw StepFailure.command("psql COPY \(table.name) FROM STDIN", outcome.sink.summary) }
         return outcome
     }
 }

@@ -103,7 +103,7 @@ final class BackupSession: @unchecked Sendable {
         key = try target.encryption.map { try BackupKey.load($0) }
         let psql = PSQL(executor: executor, connection: PostgresConnection(env))
         do { snapshot = try OdooSnapshot.read(psql) } catch {
-            throw CloneError.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
+            throw StepFailure.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
         }
         let now = Date()
         let earlier = try context.store.backups(environment: p.environment)
@@ -114,9 +114,9 @@ final class BackupSession: @unchecked Sendable {
                               format: format, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
                               expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
                               odooVersion: snapshot.version, neutralized: snapshot.neutralized)
-        try context.setState("backup_id", p.backupID)
+        try context.record(BackupState.self) { $0.backupID = p.backupID }
         try context.store.insertBackup(record)
-        try context.setState("archive_key", record.key)
+        try context.record(BackupState.self) { [key = record.key] in $0.archiveKey = key }
         context.log(.info, "backup \(p.backupID) of \(p.environment) [\(format.rawValue)] (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
         try startUpload(context)
     }
@@ -168,7 +168,7 @@ final class BackupSession: @unchecked Sendable {
         let termination = try executor.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: context.cancellation)
         try context.checkCancelled()
         let result = CommandResult(termination: termination, stderr: err.data)
-        guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+        guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
         dumpMember = try zip.end()
         context.log(.info, "database dumped: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed)")
     }
@@ -191,7 +191,7 @@ final class BackupSession: @unchecked Sendable {
     private func dumpFolder(_ context: StepContext) throws {
         let fs = RemoteFileSystem(executor)
         let staging = try fs.makeTemporaryDirectory(prefix: "ocore-dump")
-        try context.setState("dump_staging", staging)
+        try context.record(BackupState.self) { $0.dumpStaging = staging }
         let connection = PostgresConnection(env)
         let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
         let dump = Command(["pg_dump", "--no-owner", "--format=directory", "--jobs=\(jobs)", "--compress=1", "--file=\(staging)/dump"]
@@ -212,7 +212,7 @@ final class BackupSession: @unchecked Sendable {
             }
             let result = try work.wait().get()
             try context.checkCancelled()
-            guard result.succeeded else { throw CloneError.command("pg_dump", result.summary) }
+            guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
             let size = (try? fs.treeSize(staging + "/dump")) ?? nil ?? 1
             let zipper = FilestoreZipper(zip: zip, prefix: "dump/") { bytes in
                 context.progress(0.8 + 0.2 * min(Double(bytes) / Double(max(size, 1)), 0.99), message: "\(formatBytes(bytes)) of the dump packed")
@@ -222,7 +222,7 @@ final class BackupSession: @unchecked Sendable {
             let termination = try executor.execute(tar, stdin: nil, stdout: zipper, stderr: err, cancellation: context.cancellation)
             try context.checkCancelled()
             let packed = CommandResult(termination: termination, stderr: err.data)
-            guard packed.succeeded, zipper.isComplete else { throw CloneError.command("tar", packed.summary) }
+            guard packed.succeeded, zipper.isComplete else { throw StepFailure.command("tar", packed.summary) }
             dumpFiles = zipper.files
             context.log(.info, "database dumped: dump/ \(zipper.files) files, \(formatBytes(zipper.bytes)) (compressed by pg_dump, stored as-is)")
         } catch {
@@ -231,7 +231,7 @@ final class BackupSession: @unchecked Sendable {
             throw error
         }
         try fs.removeTree(staging)
-        try context.setState("dump_staging", nil)
+        try context.record(BackupState.self) { $0.dumpStaging = nil }
     }
 
     private func streamFilestore(_ context: StepContext, progress: @escaping (Double, String) -> Void) throws {
@@ -266,7 +266,7 @@ final class BackupSession: @unchecked Sendable {
                 else { others.append(line) }
             }
             guard case .exited(let code) = termination, code == 1 || code == 2, others.isEmpty, zipper.isComplete else {
-                throw CloneError.command("tar", result.summary)
+                throw StepFailure.command("tar", result.summary)
             }
             for file in unreadable.prefix(20) { context.log(.error, "filestore file not readable: \(file)") }
         }
@@ -315,7 +315,7 @@ final class BackupSession: @unchecked Sendable {
         record.sha256 = counter.digest
         record.completedAt = Date()
         try context.store.updateBackup(record)
-        try context.setState("stored", "1")
+        try context.record(BackupState.self) { $0.stored = true }
         context.log(.info, "stored \(key.map { "encrypted (key \($0.id)) " } ?? "")\(record.key) (\(formatBytes(stored.size)), sha256 \(counter.digest.prefix(16))…) and its manifest")
     }
 
@@ -351,31 +351,6 @@ final class BackupSession: @unchecked Sendable {
     /// Takes a whole backup inside another job's step (a restore's or a replace's safety backup):
     /// every stage in order; on failure the upload is aborted and what reached storage removed.
     /// Returns only once the backup is stored and verified.
-    static func safetyBackup(_ parameters: BackupJob.Parameters, _ context: StepContext) throws {
-        let session = BackupSession(parameters)
-        context.log(.info, "safety backup \(parameters.backupID) of \(parameters.environment) to \(parameters.storage)…")
-        do {
-            try session.initialize(context)
-            try session.feeding { try session.dumpDatabase(context) }
-            try session.feeding { try session.addFilestore(context) }
-            try session.feeding { try session.addManifest(context) }
-            try session.feeding { try session.package(context) }
-            try session.finishUpload(context)
-            try session.verify(context)
-        } catch {
-            session.abortUpload()
-            try? discard(parameters, context)
-            throw error
-        }
-        context.log(.info, "safety backup \(parameters.backupID) complete and verified")
-    }
-
-    /// The default storage target (or the only one).
-    static func defaultStorage(_ store: SQLiteStateStore) throws -> String? {
-        let targets = try store.storageTargets()
-        return (targets.first(where: \.isDefault) ?? (targets.count == 1 ? targets.first : nil))?.name
-    }
-
     // MARK: Failure
 
     /// Stops an upload in flight so storage aborts it (temporary file removed, multipart aborted).
@@ -389,12 +364,13 @@ final class BackupSession: @unchecked Sendable {
     /// Removes whatever a failed backup left in storage and marks its row failed. Runs after a
     /// crash too (from the job state and the row alone).
     static func discard(_ p: BackupJob.Parameters, _ context: StepContext) throws {
-        if let staging = context.state["dump_staging"], let env = try? context.store.resolvedEnvironment(named: p.environment) {
+        let done = context.state(BackupState.self)
+        if let staging = done.dumpStaging, let env = try? context.store.resolvedEnvironment(named: p.environment) {
             try? RemoteFileSystem(Executors.forServer(env.server)).removeTree(staging)
-            try? context.setState("dump_staging", nil)
+            try? context.record(BackupState.self) { $0.dumpStaging = nil }
         }
-        guard context.state["backup_id"] != nil, var record = try? context.store.backup(p.backupID) else { return }
-        guard record.status == .running || context.state["stored"] != nil else { return }
+        guard done.backupID != nil, var record = try? context.store.backup(p.backupID) else { return }
+        guard record.status == .running || done.stored else { return }
         if let target = try? context.store.storage(named: record.storage), let provider = try? StorageProviders.make(for: target.location) {
             try? provider.delete(key: BackupRecord.manifestKey(forArchive: record.key))
             try? provider.delete(key: record.key)
@@ -402,7 +378,7 @@ final class BackupSession: @unchecked Sendable {
         }
         record.status = .failed
         record.verifiedAt = nil
-        if record.error == nil { record.error = context.state["error"] ?? "the backup did not complete" }
+        if record.error == nil { record.error = context.state(JobRunState.self).error ?? "the backup did not complete" }
         try context.store.updateBackup(record)
         context.log(.info, "removed the incomplete backup \(record.id) from storage")
     }

@@ -1,0 +1,81 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStore
+
+extension CloneRun {
+    /// Creates the target database: empty (the copy fills it), or as a copy of the source made by
+    /// PostgreSQL (`--fast-copy`, whose filestore copy starts beside it). Replace mode first
+    /// takes the target's verified safety backup, then drops it.
+    func createTargetDatabase(_ context: StepContext) throws {
+        let sides = try sides(context)
+        if p.isReplace { try clearReplacedTarget(context, sides: sides) }
+        if p.fastCopy == true { try startFilestoreCopy(context) }
+        try record(context) { $0.createdDatabase = p.targetDatabase }
+        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        if p.fastCopy == true {
+            guard sides.sameServer else { throw StepFailure.check("fast copy", "--fast-copy works on one server only") }
+            // PostgreSQL copies a database file by file, but only while nobody is connected to it.
+            let source = SQL.literal(sides.source.environment.dbName)
+            let ended = try admin.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = \(source) AND pid <> pg_backend_pid()") ?? "0"
+            context.log(.warning, "fast copy: disconnected \(ended) session(s) of \(sides.source.environment.dbName)")
+            try admin.execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) TEMPLATE \(SQL.identifier(sides.source.environment.dbName));")
+            context.log(.info, "copied \(sides.source.environment.dbName) into \(p.targetDatabase) with CREATE DATABASE … TEMPLATE")
+            return
+        }
+        try admin.execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) ENCODING 'UTF8' TEMPLATE template0;")
+        context.log(.info, "created database \(p.targetDatabase) on \(sides.targetServer.name)")
+    }
+
+    /// Replace mode: a verified safety backup of the target first, then its database dropped and
+    /// its filestore set aside (removed once the clone is verified, put back if it fails).
+    func clearReplacedTarget(_ context: StepContext, sides: Sides) throws {
+        guard let safetyID = p.safetyBackupID else { throw StepFailure.check("safety backup", "replace needs a safety backup id") }
+        if state(context).safetyBackupID == nil {
+            guard let storage = try p.safetyStorage ?? SafetyBackup.defaultStorage(context.store) else {
+                throw StepFailure.check("safety backup", "no default storage for the safety backup of \(p.target) (add one, or give --safety-storage)")
+            }
+            try SafetyBackup.take(BackupJob.Parameters(backupID: safetyID, environment: p.target, storage: storage, type: .preReplace,
+                                                       includeFilestore: true, tier: .daily), context)
+            try record(context) { $0.safetyBackupID = safetyID }
+        }
+        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        try FilestoreGuard.check(targetFilestore(sides), on: sides.targetExecutor, environment: p.target)
+        try record(context) { $0.targetDropped = true }
+        try admin.execute("DROP DATABASE IF EXISTS \(SQL.identifier(p.targetDatabase)) WITH (FORCE);")
+        try FilestoreSetAside.move(targetFilestore(sides), suffix: ".ocore-replaced-\(context.jobID)", on: RemoteFileSystem(sides.targetExecutor)) { aside in
+            try record(context) { $0.replacedFilestore = aside }
+        }
+        context.log(.warning, "dropped \(p.targetDatabase) and set its filestore aside (safety backup \(safetyID))")
+    }
+
+    // MARK: Undo (the target only)
+
+    /// Undoes everything this clone created on the target, whichever step it reached: the work
+    /// running beside the steps is stopped first, then the filestore (the replaced one put back),
+    /// the dump directory and the database are removed.
+    func undoTarget(_ context: StepContext) throws {
+        sanitizedCopy.stopAndWait()
+        try undoFilestoreCopy(context)
+        try removeDump(context)
+        try dropTarget(context)
+    }
+
+    func dropTarget(_ context: StepContext) throws {
+        let done = state(context)
+        if p.isReplace, done.targetDropped, let safety = done.safetyBackupID {
+            context.log(.error, "\(p.target) was replaced and the clone failed: it is BROKEN; its verified safety backup is \(safety): `ocore restore \(safety) --to \(p.target) --no-safety-backup --confirm \(p.target)`")
+        }
+        guard let db = done.createdDatabase else { return }
+        let sides = try sides(context)
+        try PSQL(executor: sides.targetExecutor, connection: sides.target).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
+        try record(context) { $0.createdDatabase = nil }
+        context.log(.info, "dropped target database \(db)")
+    }
+
+    func unregister(_ context: StepContext) throws {
+        guard state(context).registered else { return }
+        try? context.store.removeEnvironment(named: p.target)
+    }
+}

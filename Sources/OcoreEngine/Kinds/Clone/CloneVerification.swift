@@ -1,0 +1,56 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStore
+
+extension CloneRun {
+    /// The options not already applied in the copy, Odoo's neutralization, a new identity, and
+    /// the proof read against the source.
+    func sanitize(_ context: StepContext) throws {
+        let sides = try sides(context)
+        let outcome = try SanitizationRun(
+            target: PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides)), addons: sides.source.environment.addons, preset: p.preset,
+            options: p.options, targetURL: p.targetURL, passwordHash: p.passwordHash,
+            proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
+            resetIdentity: !(p.keepIdentity ?? false), appliedInCopy: state(context).copyResults).apply(context)
+        try record(context) { $0.outcome = outcome }
+    }
+
+    /// The copy is checked (key tables, attachment files, the URL when Odoo answers there), then
+    /// the new environment is registered and the outcome recorded as the job's result.
+    func verifyAndRegister(_ context: StepContext) throws {
+        let sides = try sides(context)
+        let psql = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
+        let counts = try DatabaseVerification.keyTables(psql, database: p.targetDatabase, counts: ["SELECT count(*) FROM res_users WHERE active"])
+        var verification = ["key_tables": "present", "active_users": counts.first ?? "?"]
+        if p.includeFilestore {
+            let files = try DatabaseVerification.attachmentFiles(psql, filestore: targetFilestore(sides), on: sides.targetExecutor)
+            verification["attachments"] = String(files.attachments)
+            verification["missing_files"] = String(files.missing)
+            if files.missing > 0 { context.log(.warning, "\(files.missing) attachment file(s) missing in the target filestore") }
+        }
+        if let url = p.targetURL {
+            // A fresh copy usually has no service yet, so silence is a warning, not a failure.
+            let health = HTTPHealth.check(url, waitUpTo: 0, cancellation: context.cancellation)
+            verification["http"] = health.summary
+            context.log(health.ok ? .info : .warning, health.ok ? "\(url) answers: \(health.summary)"
+                                                               : "\(url) does not answer yet (\(health.summary)): start Odoo for \(p.target) there")
+        }
+        let done = state(context)
+        if p.isReplace {
+            if let old = done.replacedFilestore { try? RemoteFileSystem(sides.targetExecutor).removeTree(old) }
+            try record(context) { $0.replacedFilestore = nil }
+        } else {
+            let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
+                                  dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
+                                  filestore: nil, addons: sides.source.environment.addons, url: p.targetURL)
+            try record(context) { $0.registered = true }
+            _ = try context.store.addEnvironment(env)
+        }
+        var outcome = done.outcome ?? JobOutcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
+        outcome.verification = verification
+        try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
+        context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import OcoreArchive
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStorage
+import OcoreStore
+
+extension RestoreRun {
+    func prepareDatabase(_ context: StepContext) throws {
+        step(context, "prepare_database")
+        let t = try target(context)
+        let db = SQL.identifier(t.environment.dbName)
+        let admin = admin(t)
+        let role = try role(context, t)
+        let previousOwner = try admin.scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = \(SQL.literal(t.environment.dbName))")
+        let finalOwner = previousOwner.flatMap { $0.isEmpty || $0.hasPrefix("ocore_load_") ? nil : $0 } ?? admin.connection.user
+        try record(context) { $0.finalOwner = finalOwner }
+        if role.isTemporary {
+            try record(context) { $0.loadRole = role.name }
+            try role.create(admin: admin)
+        }
+        if p.newEnvironment == nil {
+            try ServiceControl.stop(t, context)
+            try record(context) { $0.targetDropped = true }
+            try admin.execute("DROP DATABASE IF EXISTS \(db) WITH (FORCE);")
+            context.log(.warning, "dropped \(t.environment.dbName) on \(t.server.name) (safety backup: \(state(context).safetyBackupID ?? "none"))")
+        } else {
+            try record(context) { $0.createdDatabase = t.environment.dbName }
+        }
+        try admin.execute("CREATE DATABASE \(db) OWNER \(SQL.identifier(role.name)) ENCODING 'UTF8' TEMPLATE template0;")
+        // The dump's extensions are created here, as an administrator: the load role may not.
+        let extensions = Set(state(context).dumpExtensions + ["pg_trgm"])
+        let inDatabase = PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))
+        for name in extensions.sorted() where DumpPolicy.extensions.contains(name) {
+            do { try inDatabase.execute("CREATE EXTENSION IF NOT EXISTS \(SQL.identifier(name));") } catch {
+                context.log(.warning, "extension \(name) could not be created on \(t.server.name): \(error)")
+            }
+        }
+        context.log(.info, "\(t.environment.dbName) created, owned by \(role.name)\(role.isTemporary ? " (a temporary role without superuser rights, for the load)" : "")")
+    }
+
+    func loadDatabase(_ context: StepContext) throws {
+        step(context, "load_database")
+        guard let file = archiveFile(context) else { throw StepFailure.check("archive", "no archive to load") }
+        let source: RestoreSource
+        do { source = try RestoreSource.inspect(file) } catch { throw StepFailure.check("archive", "\(error)") }
+        context.log(.info, "loading \(source.describe)")
+        try startFilestore(context, source)
+        let t = try target(context)
+        let executor = Executors.forServer(t.server)
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
+        let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
+                           environment: role.clientEnvironment(PostgresConnection(t)))
+        // psql refuses every backslash command after `\restrict KEY`; the dump cannot know the key.
+        let restrict = PlainDumpGuard(restrictKey: randomKey())
+        switch source.database {
+        case .plainMember(let name):
+            let zip = source.zip!
+            let total = Double(max(zip.members.first { $0.name == name }?.size ?? 1, 1))
+            let phases = LoadPhases()
+            let result = try streamMember(of: zip, names: [name], filter: restrict, into: psql, on: executor, context: context) { chunk, sent in
+                phases.scan(chunk)
+                context.progress(min(Double(sent) / total, 0.99), message: "\(phases.tables) tables loaded, \(phases.indexes) indexes, \(phases.constraints) constraints")
+            }
+            guard result.succeeded else { throw StepFailure.command("psql", result.summary) }
+            context.log(.info, "database loaded: \(phases.tables) tables, \(phases.indexes) indexes, \(phases.constraints) constraints")
+        case .plainFile(let path):
+            let total = Double(max((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil ?? 1, 1))
+            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor, psql, filter: restrict, progress: { sent in
+                context.progress(min(Double(sent) / total, 0.99), message: "\(formatBytes(sent)) of SQL loaded")
+            }, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard outcome.succeeded else { throw StepFailure.command("psql", (outcome.sink.succeeded ? outcome.source : outcome.sink).summary) }
+            context.log(.info, "database loaded from \((path as NSString).lastPathComponent)")
+        default:
+            try loadWithPgRestore(source, target: t, context: context)
+        }
+    }
+
+    /// A custom- or directory-format dump is loaded by `pg_restore` with parallel jobs, which needs
+    /// it as a file or folder on the target's server: used where it is when that server is this
+    /// host, otherwise (and for ZIP members) unpacked into a staging directory there first.
+    private func loadWithPgRestore(_ source: RestoreSource, target t: ResolvedEnvironment, context: StepContext) throws {
+        let executor = Executors.forServer(t.server)
+        let fs = RemoteFileSystem(executor)
+        let local: Bool = { if case .local = t.server.connection { true } else { false } }()
+        func staging() throws -> String {
+            let dir = try fs.makeTemporaryDirectory(prefix: "ocore-restore")
+            try record(context) { $0.restoreStaging = dir }
+            return dir
+        }
+        let dumpPath: String
+        switch source.database {
+        case .customFile(let path) where local, .directory(let path) where local:
+            dumpPath = path
+        case .customFile(let path):
+            dumpPath = try staging() + "/db.dump"
+            context.progress(0, message: "copying the dump to \(t.server.name)", force: true)
+            let outcome = try Pipe.run(from: LocalExecutor(), Command(["cat", "--", path]), to: executor,
+                                       Command(["dd", "of=\(dumpPath)", "bs=1M", "status=none"]), cancellation: context.cancellation)
+            guard outcome.succeeded else { throw StepFailure.command("copy of the dump", (outcome.sink.succeeded ? outcome.source : outcome.sink).summary) }
+        case .directory(let path):
+            dumpPath = try staging() + "/dump"
+            context.progress(0, message: "copying the dump to \(t.server.name)", force: true)
+            _ = try RemoteFileSystem.copyTree(from: RemoteFileSystem(LocalExecutor()), path, to: fs, dumpPath, cancellation: context.cancellation)
+        case .customMember(let name):
+            let dir = try staging()
+            dumpPath = dir + "/" + name
+            let result = try streamMember(of: source.zip!, names: [name], asTar: true, stripPrefix: "", into: RemoteFileSystem.tarIn(dir),
+                                          on: executor, context: context) { _, _ in }
+            guard result.succeeded else { throw StepFailure.command("tar", result.summary) }
+        case .directoryMembers(let prefix):
+            dumpPath = try staging() + "/dump"
+            try fs.makeDirectory(dumpPath)
+            let names = source.zip!.members.map(\.name).filter { $0.hasPrefix(prefix) }
+            let result = try streamMember(of: source.zip!, names: names, asTar: true, stripPrefix: prefix, into: RemoteFileSystem.tarIn(dumpPath),
+                                          on: executor, context: context) { _, _ in }
+            guard result.succeeded else { throw StepFailure.command("tar", result.summary) }
+        case .plainMember, .plainFile:
+            preconditionFailure("plain dumps are loaded by psql")
+        }
+        try context.checkCancelled()
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
+        let listing = try executor.run(Command(["pg_restore", "-l", dumpPath]), outputLimit: 64 << 20)
+        guard listing.succeeded else { throw StepFailure.command("pg_restore -l", listing.summary) }
+        // What is loaded is the checked list: extensions (created beforehand) and anything refused left out.
+        let toc = RestoreListGuard(listing: listing.stdoutText)
+        if let refused = toc.refusals.first { throw StepFailure.check("dump", "refused: \(refused)") }
+        let listDir = try state(context).restoreStaging ?? staging()
+        let listFile = listDir + "/restore.list"
+        try fs.writeFile(listFile, Data(toc.list.utf8))
+        let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
+        let progress = PgRestoreProgress(total: PgRestoreProgress.countEntries(listing: listing.stdoutText)) { p in
+            context.progress(min(p.fraction, 0.99), message: p.summary)
+        }
+        var environment = role.clientEnvironment(PostgresConnection(t))
+        environment["PGOPTIONS"] = PostgresConnection(t).indexBuildEnvironment(on: executor, jobs: jobs)["PGOPTIONS"]
+        let restore = Command(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--verbose", "--jobs=\(jobs)", "-L", listFile]
+                              + connection.clientArguments + ["-d", connection.database, dumpPath], environment: environment)
+        context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name) as \(role.name)")
+        let termination = try executor.execute(restore, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
+        try context.checkCancelled()
+        guard termination == .exited(0) else {
+            throw StepFailure.command("pg_restore", progress.errors.isEmpty ? "\(termination)" : progress.errors.joined(separator: "; "))
+        }
+        removeStaging(context)
+        context.log(.info, "database loaded: \(progress.summary)")
+    }
+
+    /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
+    func streamMember(of zip: ZipArchiveReader, names: [String], asTar: Bool = false, stripPrefix: String = "filestore/",
+                      filter: (any StreamFilter)? = nil, into command: Command, on executor: any Executor,
+                      context: StepContext, cancellation: CancellationFlag? = nil,
+                      progress: @escaping @Sendable (Data, Int64) -> Void) throws -> CommandResult {
+        let cancellation = cancellation ?? context.cancellation
+        let channel = ByteChannel(capacity: 16)
+        nonisolated(unsafe) let filter = filter  // used by the feeder thread alone
+        let feeder = Thread {
+            do {
+                var sent: Int64 = 0
+                let tar = asTar ? TarStreamWriter(sink: channel.sink) : nil
+                let wanted = Set(names)
+                try zip.readAll(where: { wanted.contains($0) }, begin: { name, size in
+                    try tar?.begin(path: String(name.dropFirst(stripPrefix.count)), size: size)
+                }, chunk: { chunk in
+                    if let tar { try chunk.withUnsafeBytes { try tar.write($0) } }
+                    else if let filter {
+                        let out = try chunk.withUnsafeBytes { try filter.filter($0) }
+                        try out.withUnsafeBytes { try channel.sink.write($0) }
+                    } else { try chunk.withUnsafeBytes { try channel.sink.write($0) } }
+                    sent += Int64(chunk.count)
+                    progress(chunk, sent)
+                })
+                if let rest = try filter?.finish(), !rest.isEmpty { try rest.withUnsafeBytes { try channel.sink.write($0) } }
+                try tar?.finish()
+                channel.finish()
+            } catch is ReceiverGone {
+                channel.fail()  // the command stopped first: its own error says why (a full disk, …)
+            } catch {
+                context.log(.error, "reading the archive failed: \(error)")
+                channel.fail()
+            }
+        }
+        feeder.start()
+        let err = CollectingSink(limit: 64 << 10)
+        let termination: CommandResult.Termination
+        do {
+            termination = try executor.execute(command, stdin: channel.source, stdout: DiscardingSink(), stderr: err, cancellation: cancellation)
+        } catch {
+            channel.abandon()
+            throw error
+        }
+        channel.abandon()
+        try context.checkCancelled()
+        return CommandResult(termination: termination, stderr: err.data)
+    }
+
+}
+
+/// Counts what a plain SQL dump has loaded so far, from the text going by.
+final class LoadPhases: @unchecked Sendable {
+    private(set) var tables = 0
+    private(set) var indexes = 0
+    private(set) var constraints = 0
+    private var tail = Data()
+
+    func scan(_ chunk: Data) {
+        // The end of the previous chunk is scanned again so a marker split across chunks is seen;
+        // only matches that reach into the new chunk count.
+        let text = tail + chunk
+        let fresh = tail.count
+        tables += text.occurrences(of: "\nCOPY ", endingAfter: fresh)
+        indexes += text.occurrences(of: "\nCREATE INDEX ", endingAfter: fresh) + text.occurrences(of: "\nCREATE UNIQUE INDEX ", endingAfter: fresh)
+        constraints += text.occurrences(of: " ADD CONSTRAINT ", endingAfter: fresh)
+        tail = Data(text.suffix(24))
+    }
+}
+
+extension Data {
+    func occurrences(of needle: String, endingAfter offset: Int) -> Int {
+        let n = Data(needle.utf8)
+        var count = 0
+        var start = startIndex
+        while let r = self.range(of: n, in: start..<endIndex) {
+            if r.upperBound - startIndex > offset { count += 1 }
+            start = r.upperBound
+        }
+        return count
+    }
+}
+
