@@ -9,6 +9,7 @@ import OcoreStorage
 import OcoreStore
 
 extension BackupType: ExpressibleByArgument {}
+extension BackupFormat: ExpressibleByArgument {}
 
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,15 +32,19 @@ struct BackupCommand: ParsableCommand {
         @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
         @Option(help: "auto (GFS by date), daily, weekly, monthly, yearly or permanent.") var retention: RetentionChoice = .auto
         @Option(help: "odoo-zip (Odoo's own backup: its database manager and odoo-bin restore it) or folder (a parallel directory-format dump, faster for large databases).")
-        var format: String = BackupFormat.odooZip.rawValue
+        var format: BackupFormat = .odooZip
         @Flag(help: "Queue the backup and return at once.") var detach = false
         @Flag(help: "Print the backup as JSON when it ends.") var json = false
 
         func run() throws {
-            guard let format = BackupFormat(rawValue: format) else { throw CLIError("unknown --format \(format): odoo-zip or folder") }
             let store = try global.openStore()
-            let (id, jobID) = try BackupScheduler(store: store, home: global.stateHome)
-                .submit(environment: environment, storage: storage, type: type, includeFilestore: !noFilestore, tier: retention.tier, format: format)
+            var request = BackupRequest(environment: environment)
+            request.storage = storage
+            request.type = type
+            request.includeFilestore = !noFilestore
+            request.tier = retention.tier
+            request.format = format
+            let (id, jobID) = try request.submit(store: store, home: global.stateHome)
             if detach {
                 return print(json ? "{\"id\": \"\(id)\", \"job\": \(jobID), \"status\": \"queued\"}" : "backup \(id) queued as job \(jobID); follow it with `ocore jobs show \(jobID) --follow`")
             }
@@ -117,16 +122,12 @@ struct BackupCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let store = try global.openStore()
-            let scratch = global.stateHome.path + "/tmp"
-            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
-            var checks = report.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
-            if restoreTest && report.ok {
-                let verdict = try RestoreTest(store: store, home: global.stateHome, backupID: id, server: server).run()
-                checks.append(VerifyJSON.Check(name: "restore test", ok: verdict.ok, detail: verdict.detail))
-            }
-            let ok = checks.allSatisfy(\.ok)
+            var request = VerificationRequest(backupID: id)
+            request.restoreTest = restoreTest
+            request.server = server
+            let result = try request.run(store: try global.openStore(), home: global.stateHome)
+            let checks = result.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
+            let ok = result.ok
             if json {
                 try JSONOutput.print(VerifyJSON(backup: id, ok: ok, checks: checks))
             } else {
@@ -146,9 +147,7 @@ struct BackupCommand: ParsableCommand {
         @Option(help: "Repeat the backup id to confirm.") var confirm: String?
 
         func run() throws {
-            guard confirm == id else { throw CLIError("deleting a backup cannot be undone: repeat its id with --confirm \(id)") }
-            let who = JobQueue.requester()
-            try BackupActions(store: try global.openStore()).delete(id, user: who.user, from: who.from)
+            try BackupActions(store: try global.openStore()).delete(id, confirmation: confirm, by: .current)
             print("backup \(id) deleted")
         }
     }

@@ -82,8 +82,13 @@ struct DashboardCommand: ParsableCommand {
             return try request.prepare(store: store).submit(store: store, home: home)
         }
         settings.startBackup = { r in
-            try BackupScheduler(store: store, home: home).submit(environment: r.environment, storage: r.storage, type: r.type,
-                                                                 includeFilestore: r.includeFilestore, tier: r.tier).jobID
+            // The dialog's form as the engine's request: the same rules as `ocore backup create`.
+            var request = BackupRequest(environment: r.environment)
+            request.storage = r.storage
+            request.type = r.type
+            request.includeFilestore = r.includeFilestore
+            request.tier = r.tier
+            return try request.submit(store: store, home: home).jobID
         }
         settings.startRestore = { r in
             // The dialog's form as the engine's request: the same rules as `ocore restore`.
@@ -105,20 +110,14 @@ struct DashboardCommand: ParsableCommand {
             let actions = BackupActions(store: store)
             switch action {
             case .verify(let id):
-                let scratch = home.path + "/tmp"
-                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                let report = try BackupVerifier(store: store).verify(id, scratch: scratch)
-                guard report.ok else {
-                    let failed = report.checks.filter { !$0.ok }
-                    throw CLIError("backup \(id) FAILED verification: \(failed.prefix(3).map { "\($0.name): \($0.detail)" }.joined(separator: "; "))")
-                }
-                return "backup \(id) verified: \(report.checks.count) checks passed"
+                let result = try VerificationRequest(backupID: id).run(store: store, home: home)
+                guard result.ok else { throw RequestRefusal(result.summary) }
+                return result.summary
             case let .pin(id, pinned):
                 let b = try actions.setPinned(id, pinned)
                 return pinned ? "backup \(id) pinned: retention never removes it" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies"
-            case .delete(let id):
-                let who = JobQueue.requester()
-                try actions.delete(id, user: who.user, from: who.from)
+            case let .delete(id, confirmation):
+                try actions.delete(id, confirmation: confirmation, by: .current)
                 return "backup \(id) deleted from storage"
             case let .export(id, path):
                 let (size, _) = try actions.export(id, to: path, decrypt: false)
@@ -139,7 +138,7 @@ struct DashboardCommand: ParsableCommand {
             }
         }
         settings.retention = { environment, sweep in
-            try RetentionSweeper(store: store).sweep(environment: environment, dryRun: !sweep).map { d in
+            try RetentionSweepRequest(environment: environment, dryRun: !sweep).run(store: store).map { d in
                 RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete,
                               reason: d.failure.map { "NOT removed: \($0)" } ?? d.reason)
             }

@@ -41,21 +41,7 @@ struct EnvCommand: ParsableCommand {
                                   url: url, branch: branch, isProtected: protected,
                                   serviceStop: stopCommand.map(Environment.commandVector), serviceStart: startCommand.map(Environment.commandVector),
                                   filestoreOwner: filestoreOwner)
-            if (stopCommand == nil) != (startCommand == nil) { throw CLIError("give --stop-command and --start-command together") }
-            try env.validate()
-            let store = try global.openStore()
-            let target = try store.server(named: server)
-            // One database (or filestore) is one environment to everything destructive.
-            let sharing = SharedData.sharing(env, among: try store.environments(), servers: try store.servers())
-            if let other = sharing.first, aliasOf == nil || !sharing.contains(where: { $0.name == aliasOf }) {
-                let what = other.dbName == env.dbName ? "database \(env.dbName)" : "filestore \(ResolvedEnvironment(env, on: target).filestore)"
-                throw CLIError("\(what) on \(server) is already environment \(other.name)'s: to register another name for it, add --alias-of \(other.name) (it then shares \(other.name)'s protection and locks)")
-            }
-            if let aliasOf, sharing.isEmpty { throw CLIError("--alias-of \(aliasOf): \(name) does not share \(aliasOf)'s database or filestore") }
-            _ = try store.addEnvironment(env)
-            let protectedBy = SharedData.protectedBy(env, among: try store.environments(), servers: try store.servers())
-            let who = JobQueue.requester()
-            try store.audit(user: who.user, from: who.from, action: "env.add", environment: name, detail: aliasOf.map { "alias of \($0)" })
+            let protectedBy = try EnvironmentRegistration(environment: env, aliasOf: aliasOf).register(store: try global.openStore(), by: .current)
             print("environment \(name) added to project \(project) (\(type.rawValue)\(protectedBy.map { $0 == name ? ", protected" : ", protected as an alias of \($0)" } ?? ""))")
         }
     }
@@ -104,17 +90,7 @@ struct EnvCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Repeat the name to remove a protected environment's record.", valueName: "name")) var confirm: String?
 
         func run() throws {
-            let store = try global.openStore()
-            let env = try store.environment(named: name)
-            if let job = try store.activeJob(locking: name) {
-                throw CLIError("\(name) has job \(job.id) (\(job.kind), \(job.status.rawValue)): wait for it, or cancel it with `ocore jobs cancel \(job.id)`, then remove \(name)")
-            }
-            if let protectedBy = try store.protection(of: name), confirm != name {
-                throw CLIError("\(name) is protected\(protectedBy == name ? "" : " (it shares \(protectedBy)'s data)"): repeat its name with --confirm \(name) to remove its record")
-            }
-            try store.removeEnvironment(named: name)
-            let who = JobQueue.requester()
-            try store.audit(user: who.user, from: who.from, action: "env.rm", environment: name, detail: "database \(env.dbName) left in place")
+            let env = try EnvironmentRemoval(name: name, confirmation: confirm).remove(store: try global.openStore(), by: .current)
             print("environment \(name) removed from the inventory (database \(env.dbName) and its filestore were not touched)")
         }
     }

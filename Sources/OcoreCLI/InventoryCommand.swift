@@ -37,32 +37,8 @@ struct InventoryCommand: ParsableCommand {
                 throw CLIError("cannot read \(file): check the path and its permissions")
             }
             let inventory = try InventoryTOML.decode(text, source: file)
-            let store = try global.openStore()
-            try checkProtection(inventory, store)
-            try store.importInventory(inventory)
-            let who = JobQueue.requester()
-            try store.audit(user: who.user, from: who.from, action: "inventory.import", environment: nil,
-                            detail: "\(file): \(inventory.environments.map(\.name).joined(separator: ", "))")
+            try InventoryImport(inventory: inventory, source: file, confirmed: confirm).apply(store: try global.openStore(), by: .current)
             print("imported \(inventory.servers.count) server(s), \(inventory.environments.count) environment(s), \(inventory.storage.count) storage target(s)")
-        }
-
-        /// A file may not quietly make a protected environment unprotected or change its type, nor
-        /// register a second name for a database or filestore (that is `env add --alias-of`).
-        func checkProtection(_ inventory: Inventory, _ store: SQLiteStateStore) throws {
-            let existing = try store.environments()
-            let servers = try store.servers() + inventory.servers.filter { s in !(try store.servers()).contains { $0.name == s.name } }
-            for env in inventory.environments {
-                if let old = existing.first(where: { $0.name == env.name }), let by = SharedData.protectedBy(old, among: existing, servers: servers),
-                   !env.isProtected || env.type != old.type || env.dbName != old.dbName || env.server != old.server, !confirm.contains(env.name) {
-                    let change = env.type != old.type ? "changes its type from \(old.type.rawValue) to \(env.type.rawValue)"
-                        : env.isProtected ? "points it at another database" : "removes its protection"
-                    throw CLIError("\(file): environment \(env.name) is protected\(by == env.name ? "" : " (it shares \(by)'s data)"); the file \(change): add --confirm \(env.name) to allow it")
-                }
-                let others = existing.filter { $0.name != env.name } + inventory.environments.filter { $0.name != env.name }
-                if let other = SharedData.sharing(env, among: others, servers: servers).first, !existing.contains(where: { $0.name == env.name }) {
-                    throw CLIError("\(file): environment \(env.name) uses the database or filestore of \(other.name) on \(env.server): register another name for it with `ocore env add … --alias-of \(other.name)`")
-                }
-            }
         }
     }
 }

@@ -35,10 +35,7 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var options: RestoreOptions
 
     func run() throws {
-        let store = try global.openStore()
-        let b = try store.backup(backup)
-        guard b.status.isRestorable else { throw CLIError("backup \(backup) is \(b.status.rawValue): it cannot be restored") }
-        try RestoreRun(options: options, backupID: b.id, archivePath: nil).run(store: store, home: global.stateHome)
+        try RestoreInvocation(options: options, backupID: backup, archivePath: nil).run(store: try global.openStore(), home: global.stateHome)
     }
 
     struct Import: ParsableCommand {
@@ -59,7 +56,7 @@ struct RestoreCommand: ParsableCommand {
             guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("cannot read \(file)") }
             if register { try ArchiveRegistration.check(path: path) }
             let store = try global.openStore()
-            var run = RestoreRun(options: options, backupID: nil, archivePath: path)
+            var run = RestoreInvocation(options: options, backupID: nil, archivePath: path)
             run.register = (register, registerStorage)
             try run.run(store: store, home: global.stateHome)
         }
@@ -112,7 +109,9 @@ extension RestoreOptions {
 
 /// Runs a restore from the command line: the engine's request, then the prompt, the job's
 /// progress and the result (text or JSON).
-struct RestoreRun {
+/// One `ocore restore` run: the flags as the engine's request, a question at a terminal, then
+/// the job followed to its end.
+struct RestoreInvocation {
     var options: RestoreOptions
     var backupID: String?
     var archivePath: String?

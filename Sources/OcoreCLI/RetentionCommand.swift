@@ -17,9 +17,7 @@ struct RetentionCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let store = try global.openStore()
-            let sweeper = RetentionSweeper(store: store)
-            let decisions = try environment.map { try sweeper.sweep(environment: $0, dryRun: dryRun) } ?? sweeper.sweepAll(dryRun: dryRun)
+            let decisions = try RetentionSweepRequest(environment: environment, dryRun: dryRun).run(store: try global.openStore())
             let failed = decisions.filter { $0.failure != nil }
             if json {
                 try JSONOutput.print(decisions.map { SweepJSON(id: $0.backup.id, environment: $0.backup.environment, tier: $0.backup.tier.rawValue,
@@ -46,15 +44,8 @@ struct RetentionCommand: ParsableCommand {
         @Option(help: "Days to add.") var days: Int
 
         func run() throws {
-            guard (1...RetentionPolicy.maxDays).contains(days) else { throw CLIError("--days must be 1 to \(RetentionPolicy.maxDays) (at most 100 years)") }
-            let store = try global.openStore()
-            var b = try store.backup(id)
-            guard let expires = b.expiresAt, !b.isPermanent else { throw CLIError("backup \(id) never expires") }
-            b.expiresAt = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: expires)
-            try store.updateBackup(b)
-            let who = JobQueue.requester()
-            try store.audit(user: who.user, from: who.from, action: "retention.extend", environment: b.environment, detail: "\(id) +\(days) days")
-            print("backup \(id) now expires \(ISO8601DateFormatter().string(from: b.expiresAt!))")
+            let expires = try ExpiryExtension(backupID: id, days: days).apply(store: try global.openStore(), by: .current)
+            print("backup \(id) now expires \(ISO8601DateFormatter().string(from: expires))")
         }
     }
 
@@ -88,21 +79,13 @@ struct PolicyCommand: ParsableCommand {
         var restoreTest: String?
 
         func run() throws {
-            let testDay = try restoreTest.map { name in
-                guard let day = RetentionPolicy.weekday(named: name) else { throw CLIError("--restore-test takes sun, mon, tue, wed, thu, fri or sat") }
-                return day
-            }
-            guard BackupScheduler.latestSlot(at: at, before: Date()) != nil else { throw CLIError("--at takes a time of day as HH:MM (e.g. 02:30)") }
-            guard let day = RetentionPolicy.weekday(named: weekday) else { throw CLIError("--weekday takes sun, mon, tue, wed, thu, fri or sat") }
-            let retention = RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day)
-            try retention.validate()
-            let store = try global.openStore()
-            _ = try store.environment(named: environment)
-            if let storage { _ = try store.storage(named: storage) }
-            try store.setBackupPolicy(BackupPolicyRecord(
-                environment: environment, at: at,
-                retention: retention,
-                storage: storage, includeFilestore: !noFilestore, restoreTestWeekday: testDay))
+            var request = BackupPolicyRequest(environment: environment, at: at)
+            request.weeklyWeekday = weekday
+            (request.daily, request.weekly, request.monthly, request.yearly) = (daily, weekly, monthly, yearly)
+            request.storage = storage
+            request.includeFilestore = !noFilestore
+            request.restoreTest = restoreTest
+            try request.save(store: try global.openStore())
             print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
                   + (restoreTest.map { "; restore test every \($0)" } ?? ""))
         }

@@ -16,28 +16,26 @@ public struct ArchiveRegistration: Sendable {
         self.store = store
     }
 
-    public struct Refused: Error, CustomStringConvertible {
-        public let description: String
-    }
+    public typealias Refused = RequestRefusal
 
     /// Refuses, before anything happens, what cannot be registered.
     public static func check(path: String) throws {
         let source: RestoreSource
-        do { source = try RestoreSource.inspect(path) } catch { throw Refused(description: "\(error)") }
-        guard source.zip != nil else { throw Refused(description: "only a ZIP archive can be registered as a backup; \(path) holds \(source.describe)") }
+        do { source = try RestoreSource.inspect(path) } catch { throw Refused("\(error)") }
+        guard source.zip != nil else { throw Refused("only a ZIP archive can be registered as a backup; \(path) holds \(source.describe)") }
     }
 
     public func register(path: String, environment: String, storage: String?) throws -> BackupRecord {
         let source: RestoreSource
-        do { source = try RestoreSource.inspect(path) } catch { throw Refused(description: "\(error)") }
+        do { source = try RestoreSource.inspect(path) } catch { throw Refused("\(error)") }
         guard let zip = source.zip else {
-            throw Refused(description: "only a ZIP archive can be registered as a backup; \(path) holds \(source.describe)")
+            throw Refused("only a ZIP archive can be registered as a backup; \(path) holds \(source.describe)")
         }
         let env = try store.resolvedEnvironment(named: environment)
-        guard let storageName = try storage ?? SafetyBackup.defaultStorage(store) else { throw BackupScheduler.SchedulerError.noDefaultStorage }
+        guard let storageName = try storage ?? SafetyBackup.defaultStorage(store) else { throw Refused("no default storage: give --storage NAME (see `ocore storage list`)") }
         let target = try store.storage(named: storageName)
         guard target.encryption == nil else {
-            throw Refused(description: "storage \(storageName) encrypts what ocore writes; register the archive on a storage without encryption")
+            throw Refused("storage \(storageName) encrypts what ocore writes; register the archive on a storage without encryption")
         }
         let provider = try StorageProviders.make(for: target.location)
 
@@ -56,7 +54,7 @@ public struct ArchiveRegistration: Sendable {
         try store.insertBackup(record)
         do {
             let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw Refused(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw Refused("cannot read \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             let hashing = HashingSource(FileDescriptorSource(fd))
             let stored = try provider.put(key: record.key, from: hashing, progress: nil)
@@ -78,7 +76,7 @@ public struct ArchiveRegistration: Sendable {
             let check = HashingCounter(next: DiscardingSink())
             try provider.get(key: record.key, into: check)
             guard check.count == stored.size, check.digest == hashing.digest else {
-                throw Refused(description: "the stored copy reads back differently (\(check.digest.prefix(16))…)")
+                throw Refused("the stored copy reads back differently (\(check.digest.prefix(16))…)")
             }
             record.verifiedAt = Date()
             try store.updateBackup(record)

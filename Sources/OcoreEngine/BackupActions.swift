@@ -12,13 +12,12 @@ public struct BackupActions: Sendable {
         self.store = store
     }
 
-    public struct Refused: Error, CustomStringConvertible {
-        public let description: String
-        init(_ description: String) { self.description = description }
-    }
+    public typealias Refused = RequestRefusal
 
     /// Deletes the archive and its manifest from storage; the row stays, marked deleted (audit).
-    public func delete(_ id: String, user: String, from: String?) throws {
+    /// It cannot be undone, so the id must be typed again (`--confirm ID`, or in the dialog).
+    public func delete(_ id: String, confirmation: String?, by who: Requester) throws {
+        guard confirmation == id else { throw Refused("deleting a backup cannot be undone: repeat its id with --confirm \(id)") }
         var b = try store.backup(id)
         guard b.status != .deleted && b.status != .expired else { throw Refused("backup \(id) is already \(b.status.rawValue)") }
         guard b.status != .running else { throw Refused("backup \(id) is still running; cancel its job first") }
@@ -28,7 +27,7 @@ public struct BackupActions: Sendable {
         b.status = .deleted
         b.verifiedAt = nil
         try store.updateBackup(b)
-        try store.audit(user: user, from: from, action: "backup.rm", environment: b.environment, detail: id)
+        try store.audit(user: who.user, from: who.from, action: "backup.rm", environment: b.environment, detail: id)
     }
 
     /// Pinned backups are never removed by retention.

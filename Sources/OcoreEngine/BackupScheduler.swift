@@ -2,7 +2,7 @@ import Foundation
 import OcoreModel
 import OcoreStore
 
-/// Queues backups: on request (CLI, dashboard) and on schedule (`ocore daemon`, `backup run-due`).
+/// Runs the schedule (`ocore daemon`, `backup run-due`): the backups and restore tests that are due.
 public struct BackupScheduler: Sendable {
     public let store: SQLiteStateStore
     public let home: StateHome
@@ -10,26 +10,6 @@ public struct BackupScheduler: Sendable {
     public init(store: SQLiteStateStore, home: StateHome) {
         self.store = store
         self.home = home
-    }
-
-    public enum SchedulerError: Error, CustomStringConvertible {
-        case noDefaultStorage
-
-        public var description: String { "no default storage: give --storage NAME (see `ocore storage list`)" }
-    }
-
-    /// Queues one backup; returns its id and its job's.
-    public func submit(environment: String, storage: String?, type: BackupType, includeFilestore: Bool,
-                       tier: RetentionTier?, format: BackupFormat = .odooZip) throws -> (backupID: String, jobID: Int64) {
-        let env = try store.resolvedEnvironment(named: environment)
-        guard let storageName = try storage ?? SafetyBackup.defaultStorage(store) else { throw SchedulerError.noDefaultStorage }
-        let target = try store.storage(named: storageName)
-        let id = BackupRecord.newID(at: Date())
-        let parameters = BackupJob.Parameters(backupID: id, environment: environment, storage: target.name, type: type,
-                                              includeFilestore: includeFilestore, tier: tier, format: format == .odooZip ? nil : format)
-        let job = try JobQueue(store: store, home: home).submit(BackupJob(), parameters: parameters, environment: environment,
-                                                                 server: env.server.name, locks: [JobLock.shared(environment).encoded])
-        return (id, job)
     }
 
     /// The latest scheduled time at or before `now` for a policy's "HH:MM" (local time).
@@ -84,8 +64,11 @@ public struct BackupScheduler: Sendable {
             guard let slot = Self.latestSlot(at: policy.at, before: now) else { continue }
             if let last = policy.lastRunAt, last >= slot { continue }
             do {
-                let (id, _) = try submit(environment: policy.environment, storage: policy.storage, type: .scheduled,
-                                         includeFilestore: policy.includeFilestore, tier: nil)
+                var request = BackupRequest(environment: policy.environment)
+                request.storage = policy.storage
+                request.type = .scheduled
+                request.includeFilestore = policy.includeFilestore
+                let (id, _) = try request.submit(store: store, home: home)
                 try store.markPolicyRun(environment: policy.environment, at: now)
                 started.append((policy.environment, id))
             } catch is JobStoreError {

@@ -66,7 +66,7 @@ public struct BackupVerifier {
 
     public func verify(_ id: String, scratch: String) throws -> Report {
         var backup = try store.backup(id)
-        guard backup.status.isRestorable else { throw CLIStyleError("backup \(id) is \(backup.status.rawValue): nothing to verify") }
+        guard backup.status.isRestorable else { throw RequestRefusal("backup \(id) is \(backup.status.rawValue): nothing to verify") }
         let target = try store.storage(named: backup.storage)
         let provider = try StorageProviders.make(for: target.location)
         var report = Report(backupID: id, checks: [])
@@ -129,10 +129,4 @@ public struct BackupVerifier {
         try store.updateBackup(backup)
         return report
     }
-}
-
-/// An error whose text is the whole message.
-public struct CLIStyleError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -150,7 +150,7 @@ struct BackupActionViewTests {
         #expect(update(&s, .key(.enter)).isEmpty)
         #expect(screen(s).text.contains("type b1 to delete it"))
         type(&s, "b1")
-        #expect(update(&s, .key(.enter)) == [.backupAction(.delete("b1"))])
+        #expect(update(&s, .key(.enter)) == [.backupAction(.delete("b1", confirmation: "b1"))])
         #expect(s.overlay == .none)
         press(&s, .character("d"), .character("b"), .escape)
         #expect(s.overlay == .none)

@@ -41,10 +41,7 @@ public struct CloneRequest: Sendable, Equatable {
         self.target = target
     }
 
-    public struct Refusal: Error, CustomStringConvertible, Equatable {
-        public var description: String
-        init(_ description: String) { self.description = description }
-    }
+    public typealias Refusal = RequestRefusal
 
     /// What validation hands over: the job's parameters, and what a face shows before it starts.
     public struct Prepared: Sendable {

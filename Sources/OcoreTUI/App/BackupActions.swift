@@ -5,7 +5,8 @@ import OcoreModel
 public enum BackupAction: Equatable, Sendable {
     case verify(String)
     case pin(String, Bool)
-    case delete(String)
+    /// The id as the operator typed it: the engine checks it again.
+    case delete(String, confirmation: String)
     case export(String, path: String)
 }
 
@@ -98,7 +99,7 @@ func handleDeleteBackup(_ key: Key, _ dialog: inout DeleteBackupState, _ state: 
             break
         }
         state.overlay = .none
-        return [.backupAction(.delete(dialog.backup.id))]
+        return [.backupAction(.delete(dialog.backup.id, confirmation: dialog.confirmation.text))]
     default:
         _ = dialog.confirmation.handle(key)
         dialog.confirmation.error = nil
