@@ -79,32 +79,49 @@ func openBackupDialog(_ state: inout DashboardState) -> [Effect] {
 
 func handleBackupDialog(_ key: Key, _ dialog: inout BackupDialogState, _ state: inout DashboardState) -> [Effect] {
     let fields = BackupDialogState.Field.allCases
-    func cycle(_ value: inout Int, _ count: Int, _ delta: Int) { value = (value + delta + count) % max(count, 1) }
-    switch key {
-    case .escape:
+    func start() -> [Effect] {
+        guard let request = dialog.request else { return [] }
+        state.overlay = .none
+        return [.startBackup(request)]
+    }
+    switch FormInput.interpret(key, on: dialog.field.control) {
+    case .close:
         state.overlay = .none
         return []
-    case .tab, .down, .character("j"):
-        dialog.field = fields[(dialog.field.rawValue + 1) % fields.count]
-    case .backTab, .up, .character("k"):
-        dialog.field = fields[(dialog.field.rawValue + fields.count - 1) % fields.count]
-    case .left, .right, .character("h"), .character("l"), .character(" "):
-        let delta = [Key.left, .character("h")].contains(key) ? -1 : 1
-        switch dialog.field {
-        case .storage: cycle(&dialog.storage, dialog.storages.count, delta)
-        case .type: cycle(&dialog.type, BackupDialogState.types.count, delta)
-        case .filestore: dialog.includeFilestore.toggle()
-        case .retention: cycle(&dialog.tier, BackupDialogState.tiers.count, delta)
-        case .start: break
-        }
-    case .enter:
-        if dialog.field == .start || dialog.field == .retention, let request = dialog.request {
-            state.overlay = .none
-            return [.startBackup(request)]
-        }
-        dialog.field = fields[(dialog.field.rawValue + 1) % fields.count]
-    default: break
+    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: fields)
+    case .change(let delta): dialog.change(by: delta)
+    case .activate:
+        if dialog.field == .start { return start() }
+        dialog.change(by: 1)
+    case .advance:
+        // The retention tier is the last choice: Enter there starts, as on the button.
+        if dialog.field == .retention { return start() }
+        dialog.field = FormKeys.moved(dialog.field, by: 1, in: fields)
+    case .edit, .none: break
     }
     state.overlay = .backupDialog(dialog)
     return []
+}
+
+extension BackupDialogState.Field {
+    var control: FormControl {
+        switch self {
+        case .storage, .type, .retention: .choice
+        case .filestore: .toggle
+        case .start: .button
+        }
+    }
+}
+
+extension BackupDialogState {
+    /// Steps the focused choice (or flips the toggle).
+    mutating func change(by delta: Int) {
+        switch field {
+        case .storage: storage = FormKeys.stepped(storage, by: delta, count: storages.count)
+        case .type: type = FormKeys.stepped(type, by: delta, count: Self.types.count)
+        case .filestore: includeFilestore.toggle()
+        case .retention: tier = FormKeys.stepped(tier, by: delta, count: Self.tiers.count)
+        case .start: break
+        }
+    }
 }

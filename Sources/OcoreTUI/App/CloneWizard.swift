@@ -150,113 +150,100 @@ public struct CloneWizardState: Equatable, Sendable {
     }
 }
 
-/// The live progress of a job in a modal: bar, ETA, steps, current detail, log, cancel.
-public struct ProgressModalState: Equatable, Sendable {
-    public var jobID: Int64
-    public var job: JobRecord?
-    public var steps: [JobStepRecord] = []
-    public var log: [JobLogLine] = []
-    public var eta = ETAEstimator()
-    public var confirmingCancel = false
-    public var openedAt: Double
-    /// The finished job's outcome (JSON: sanitization per option, proof, verification).
-    public var result: String?
-
-    public init(jobID: Int64, openedAt: Double) {
-        self.jobID = jobID
-        self.openedAt = openedAt
-    }
-}
-
 func handleWizard(_ key: Key, _ wizard: inout CloneWizardState, _ state: inout DashboardState) -> [Effect] {
     let fields = wizard.fields
     let field = wizard.focusedField
-    let editing: TextFieldState? = field == .name ? wizard.name : field == .url ? wizard.url : field == .confirmName ? wizard.confirmation : nil
     wizard.error = nil
-    switch key {
-    case .escape:
+    switch FormInput.interpret(key, on: field?.control, paged: true) {
+    case .close:
         state.overlay = .none
         return []
-    case .tab:
-        wizard.tab = WizardTab(rawValue: (wizard.tab.rawValue + 1) % WizardTab.allCases.count)!
+    case .page(let delta):
+        wizard.tab = WizardTab(rawValue: FormKeys.stepped(wizard.tab.rawValue, by: delta, count: WizardTab.allCases.count))!
         wizard.focus = 0
-    case .backTab:
-        wizard.tab = WizardTab(rawValue: (wizard.tab.rawValue + WizardTab.allCases.count - 1) % WizardTab.allCases.count)!
-        wizard.focus = 0
-    case .down: wizard.focus = min(wizard.focus + 1, fields.count - 1)
-    case .up: wizard.focus = max(wizard.focus - 1, 0)
-    case .character("j") where editing == nil: wizard.focus = min(wizard.focus + 1, fields.count - 1)
-    case .character("k") where editing == nil: wizard.focus = max(wizard.focus - 1, 0)
-    case .character(" ") where editing == nil, .enter:
-        switch field {
-        case .createNew?:
-            wizard.replace = false
+    case .move(let delta): wizard.focus = FormKeys.moved(wizard.focus, by: delta, in: Array(fields.indices))
+    case .change(let delta):
+        if field?.control == .toggle { return activate(field, &wizard, &state) }
+        if field == .parallel { wizard.stepParallel(by: delta) }
+    case .activate: return activate(field, &wizard, &state)
+    case .advance:
+        if wizard.focus + 1 < fields.count, fields[wizard.focus + 1] != .start {
+            wizard.focus += 1
+        } else {
+            wizard.tab = WizardTab(rawValue: min(wizard.tab.rawValue + 1, WizardTab.allCases.count - 1))!
             wizard.focus = 0
-        case .replaceExisting?:
-            guard !wizard.others.isEmpty else {
-                wizard.error = "there is no other environment to replace"
-                break
-            }
-            wizard.replace = true
-            wizard.focus = 0
-        case .replaceTarget(let name)?:
-            wizard.replaceTarget = name
-            wizard.confirmation = TextFieldState()
-        case .destructive?: wizard.destructiveAccepted.toggle()
-        case .type(let t)?: wizard.type = t
-        case .server(let s)?: wizard.server = s
-        case .preset(let p)?:
-            wizard.preset = p
-            wizard.enabled = Set(SanitizationCatalog.keys(for: p))
-        case .risk?: wizard.riskAccepted.toggle()
-        case .option(let key)?:
-            if SanitizationCatalog.option(key)?.alwaysOn == true { wizard.error = "asset bundles are always cleared after a copy" } else if wizard.enabled.contains(key) {
-                wizard.enabled.remove(key)
-            } else { wizard.enabled.insert(key) }
-        case .filestore?: wizard.includeFilestore.toggle()
-        case .compression?:
-            if wizard.targetServerName == wizard.source.server { wizard.error = "nothing crosses a network on one server: compression applies to clones onto another server" } else {
-                wizard.compress.toggle()
-            }
-        case .parallel?:
-            let choices = CloneWizardState.parallelChoices
-            wizard.jobs = choices[((choices.firstIndex(of: wizard.jobs) ?? 0) + 1) % choices.count]
-        case .start?:
-            if let problem = wizard.problem(existing: state.environments.map(\.name)) {
-                wizard.error = problem
-            } else {
-                state.overlay = .none
-                return [.startClone(wizard.request)]
-            }
-        case .name?, .url?, .confirmName?, nil:
-            if key == .enter {
-                wizard.tab = WizardTab(rawValue: min(wizard.tab.rawValue + 1, WizardTab.allCases.count - 1))!
-                wizard.focus = 0
-            }
         }
-    default:
+    case .edit(let key):
         if field == .name { _ = wizard.name.handle(key) } else if field == .url { _ = wizard.url.handle(key) }
         else if field == .confirmName { _ = wizard.confirmation.handle(key) }
+    case .none: break
     }
     state.overlay = .cloneWizard(wizard)
     return []
 }
 
-func handleProgress(_ key: Key, _ modal: inout ProgressModalState, _ state: inout DashboardState) -> [Effect] {
-    if modal.confirmingCancel {
-        modal.confirmingCancel = false
-        state.overlay = .progress(modal)
-        return key == .character("y") ? [.cancelJob(modal.jobID)] : []
+/// Space (or Enter on an option or the button): select, flip or press the focused line.
+private func activate(_ field: WizardField?, _ wizard: inout CloneWizardState, _ state: inout DashboardState) -> [Effect] {
+    switch field {
+    case .createNew?:
+        wizard.replace = false
+        wizard.focus = 0
+    case .replaceExisting?:
+        guard !wizard.others.isEmpty else {
+            wizard.error = "there is no other environment to replace"
+            break
+        }
+        wizard.replace = true
+        wizard.focus = 0
+    case .replaceTarget(let name)?:
+        wizard.replaceTarget = name
+        wizard.confirmation = TextFieldState()
+    case .destructive?: wizard.destructiveAccepted.toggle()
+    case .type(let t)?: wizard.type = t
+    case .server(let s)?: wizard.server = s
+    case .preset(let p)?:
+        wizard.preset = p
+        wizard.enabled = Set(SanitizationCatalog.keys(for: p))
+    case .risk?: wizard.riskAccepted.toggle()
+    case .option(let key)?:
+        if SanitizationCatalog.option(key)?.alwaysOn == true { wizard.error = "asset bundles are always cleared after a copy" } else if wizard.enabled.contains(key) {
+            wizard.enabled.remove(key)
+        } else { wizard.enabled.insert(key) }
+    case .filestore?: wizard.includeFilestore.toggle()
+    case .compression?:
+        if wizard.targetServerName == wizard.source.server { wizard.error = "nothing crosses a network on one server: compression applies to clones onto another server" } else {
+            wizard.compress.toggle()
+        }
+    case .parallel?: wizard.stepParallel(by: 1)
+    case .start?:
+        if let problem = wizard.problem(existing: state.environments.map(\.name)) {
+            wizard.error = problem
+        } else {
+            state.overlay = .none
+            return [.startClone(wizard.request)]
+        }
+    case .name?, .url?, .confirmName?, nil: break
     }
-    switch key {
-    case .escape, .character("m"):
-        state.overlay = .none
-        state.toast = Toast(message: "job \(modal.jobID) keeps running; the strip below shows it", kind: .info, expiresAt: state.now + 5)
-        return []
-    case .character("x") where modal.job?.status.isActive ?? true:
-        modal.confirmingCancel = true
-    default: break
-    }
-    state.overlay = .progress(modal)
+    state.overlay = .cloneWizard(wizard)
     return []
 }
+
+extension WizardField {
+    var control: FormControl {
+        switch self {
+        case .name, .url, .confirmName: .text
+        case .createNew, .replaceExisting, .replaceTarget, .type, .server, .preset: .option
+        case .destructive, .risk, .option, .filestore, .compression: .toggle
+        case .parallel: .choice
+        case .start: .button
+        }
+    }
+}
+
+extension CloneWizardState {
+    mutating func stepParallel(by delta: Int) {
+        let choices = Self.parallelChoices
+        jobs = choices[FormKeys.stepped(choices.firstIndex(of: jobs) ?? 0, by: delta, count: choices.count)]
+    }
+}
+

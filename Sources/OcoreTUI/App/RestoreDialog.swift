@@ -205,84 +205,55 @@ func showRestoreDialog(_ dialog: RestoreDialogState, _ state: inout DashboardSta
 
 func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state: inout DashboardState) -> [Effect] {
     let fields = dialog.fields
-    let index = fields.firstIndex(of: dialog.field) ?? 0
-    let editing: RestoreDialogState.Field? = dialog.field == .confirm || dialog.field == .newName ? dialog.field : nil
-    if let editing, key != .tab, key != .backTab, key != .enter, key != .escape, key != .down, key != .up {
-        if editing == .confirm { _ = dialog.confirmation.handle(key) } else { _ = dialog.newName.handle(key) }
-        dialog.error = nil
-        state.overlay = .restoreDialog(dialog)
-        return []
-    }
     var effects: [Effect] = []
-    switch key {
-    case .escape:
+    var submitting = false
+    switch FormInput.interpret(key, on: dialog.field.control) {
+    case .close:
         state.overlay = .none
         return []
-    case .tab, .down, .character("j"):
-        dialog.field = fields[(index + 1) % fields.count]
-    case .backTab, .up, .character("k"):
-        dialog.field = fields[(index + fields.count - 1) % fields.count]
-    case .left, .right, .character("h"), .character("l"):
-        let step = key == .left || key == .character("h") ? -1 : 1
-        switch dialog.field {
-        case .mode:
-            let modes = RestoreDialogState.Mode.allCases
-            dialog.mode = modes[(dialog.mode.rawValue + step + modes.count) % modes.count]
-            dialog.confirmation = TextFieldState()
-            if dialog.mode == .new { effects = dialog.servers.map { .loadServerFacts($0) } }
-        case .other where !dialog.others.isEmpty:
-            dialog.otherIndex = (dialog.otherIndex + step + dialog.others.count) % dialog.others.count
-            dialog.confirmation = TextFieldState()
-        case .newType:
-            let types = EnvironmentType.allCases
-            dialog.newType = types[((types.firstIndex(of: dialog.newType) ?? 0) + step + types.count) % types.count]
-        case .newServer where !dialog.servers.isEmpty:
-            dialog.serverIndex = (dialog.serverIndex + step + dialog.servers.count) % dialog.servers.count
-        case .preset:
-            let presets = SanitizationCatalog.Preset.allCases
-            dialog.preset = presets[((presets.firstIndex(of: dialog.preset) ?? 0) + step + presets.count) % presets.count]
-            dialog.riskAccepted = false
-        default: break
-        }
-    case .character(" "):
-        if dialog.field == .safety { dialog.safetyBackup.toggle() }
-        if dialog.field == .filestore { dialog.includeFilestore.toggle() }
-        if dialog.field == .risk { dialog.riskAccepted.toggle() }
-    case .enter:
-        guard dialog.field == .start || dialog.field == .confirm else {
-            dialog.field = fields[(index + 1) % fields.count]
-            break
-        }
+    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: fields)
+    case .change(let delta): effects = dialog.change(by: delta)
+    case .activate:
+        if dialog.field == .start { submitting = true } else { effects = dialog.change(by: 1) }
+    case .advance:
+        // From the last field before the button (the typed name, when there is one), Enter starts.
+        let index = fields.firstIndex(of: dialog.field) ?? 0
+        if index + 2 >= fields.count { submitting = true } else { dialog.field = fields[index + 1] }
+    case .edit(let key):
+        if dialog.field == .confirm { _ = dialog.confirmation.handle(key) } else { _ = dialog.newName.handle(key) }
+        dialog.error = nil
+    case .none: break
+    }
+    submit: if submitting {
         if dialog.mode == .other && dialog.others.isEmpty {
             dialog.error = "no other environment in project \(dialog.backup.project)"
-            break
+            break submit
         }
         if dialog.mode == .new {
             let name = dialog.newName.text
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), name.first?.isLetter == true || name.first?.isNumber == true else {
                 dialog.error = "a new environment needs a name of letters, digits, '.', '_' or '-'"
                 dialog.field = .newName
-                break
+                break submit
             }
             guard !dialog.environments.contains(where: { $0.name == name }) else {
                 dialog.error = "an environment named \(name) already exists"
                 dialog.field = .newName
-                break
+                break submit
             }
         }
         if dialog.sanitizes && dialog.preset == .none && !dialog.riskAccepted {
             dialog.error = "preset None keeps real customer data: tick \"I understand the risk\""
             dialog.field = .risk
-            break
+            break submit
         }
         guard dialog.isConfirmed else {
             dialog.error = "type \(dialog.targetName) to confirm"
             dialog.field = .confirm
-            break
+            break submit
         }
         state.overlay = .none
         return [.startRestore(dialog.request)]
-    default: break
     }
     state.overlay = .restoreDialog(dialog)
     return effects
@@ -320,4 +291,45 @@ func serverFactsLoaded(_ state: inout DashboardState, server: String, facts: Ser
     guard case .restoreDialog(var dialog) = state.overlay else { return }
     dialog.serverFacts[server] = facts
     state.overlay = .restoreDialog(dialog)
+}
+
+extension RestoreDialogState.Field {
+    var control: FormControl {
+        switch self {
+        case .mode, .other, .newType, .newServer, .preset: .choice
+        case .safety, .filestore, .risk: .toggle
+        case .newName, .confirm: .text
+        case .start: .button
+        }
+    }
+}
+
+extension RestoreDialogState {
+    /// Steps the focused choice (or flips the toggle); a new mode loads the servers' facts.
+    mutating func change(by step: Int) -> [Effect] {
+        switch field {
+        case .mode:
+            let modes = Mode.allCases
+            mode = modes[FormKeys.stepped(mode.rawValue, by: step, count: modes.count)]
+            confirmation = TextFieldState()
+            if mode == .new { return servers.map { .loadServerFacts($0) } }
+        case .other where !others.isEmpty:
+            otherIndex = FormKeys.stepped(otherIndex, by: step, count: others.count)
+            confirmation = TextFieldState()
+        case .newType:
+            let types = EnvironmentType.allCases
+            newType = types[FormKeys.stepped(types.firstIndex(of: newType) ?? 0, by: step, count: types.count)]
+        case .newServer where !servers.isEmpty:
+            serverIndex = FormKeys.stepped(serverIndex, by: step, count: servers.count)
+        case .preset:
+            let presets = SanitizationCatalog.Preset.allCases
+            preset = presets[FormKeys.stepped(presets.firstIndex(of: preset) ?? 0, by: step, count: presets.count)]
+            riskAccepted = false
+        case .safety: safetyBackup.toggle()
+        case .filestore: includeFilestore.toggle()
+        case .risk: riskAccepted.toggle()
+        default: break
+        }
+        return []
+    }
 }

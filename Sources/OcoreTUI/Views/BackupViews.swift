@@ -39,26 +39,21 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
     let inner = Box(title: "Back up \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
     let storage = dialog.storages[safe: dialog.storage].map { "\($0.name) (\($0.kind)\($0.lessSecure ? ", less secure" : ""))\($0.isDefault ? " [default]" : "")" } ?? "(none)"
     let type = BackupDialogState.types[dialog.type].rawValue.replacingOccurrences(of: "_", with: "-")
-    let filestore = "\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) include filestore (\(bytesText(dialog.filestoreSize)))"
-    let lines: [(String, String, BackupDialogState.Field?)] = [
-        ("Storage", "‹ \(storage) ›", .storage),
-        ("Type", "‹ \(type) ›", .type),
-        ("Database", "always included, dumped online", nil),
-        ("Filestore", filestore, .filestore),
-        ("Retention", "‹ \(BackupDialogState.tierLabel(BackupDialogState.tiers[dialog.tier])) ›", .retention),
-        ("", "", nil),
-        ("", "Verified after upload (read back, SHA-256 compared).", nil),
-        ("", "[ Create backup ]", .start),
+    func focused(_ field: BackupDialogState.Field) -> Bool { dialog.field == field }
+    let lines: [FormLine] = [
+        FormLine(.choice(storage), label: "Storage", focused: focused(.storage)),
+        FormLine(.choice(type), label: "Type", focused: focused(.type)),
+        FormLine(.text("always included, dumped online"), label: "Database"),
+        FormLine(.checkbox("include filestore (\(bytesText(dialog.filestoreSize)))", checked: dialog.includeFilestore), label: "Filestore", focused: focused(.filestore)),
+        FormLine(.choice(BackupDialogState.tierLabel(BackupDialogState.tiers[dialog.tier])), label: "Retention", focused: focused(.retention)),
+        .blank,
+        FormLine(.text("Verified after upload (read back, SHA-256 compared).")),
+        FormLine(.button("Create backup"), focused: focused(.start)),
     ]
-    for (i, line) in lines.enumerated() where i < inner.height {
-        let focused = line.2 == dialog.field
-        let y = inner.y + i
-        if focused { buffer.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: theme[.selection]) }
-        buffer.put(TextWidth.fit(line.0, to: 10), x: inner.x + 1, y: y, style: focused ? theme[.selection] : theme[.muted])
-        buffer.put(line.1, x: inner.x + 12, y: y, style: focused ? theme[.selection] : theme[.text], maxWidth: inner.width - 13)
-    }
+    FormView(lines: lines, inset: 1, labelWidth: 10).render(in: Rect(x: inner.x, y: inner.y, width: inner.width, height: min(inner.height, lines.count)),
+                                                            theme: theme, into: &buffer)
     if inner.height > lines.count {
-        buffer.put("Tab/↑↓ field · ←→ change · Space toggle · Enter start · Esc close", x: inner.x + 1, y: inner.maxY - 1, style: theme[.muted], maxWidth: inner.width - 2)
+        buffer.put(FormKeys.help, x: inner.x + 1, y: inner.maxY - 1, style: theme[.muted], maxWidth: inner.width - 2)
     }
 }
 
@@ -72,51 +67,48 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
     let when = day(dialog.backup.createdAt, time: true)
     let b = dialog.backup
     let modeText: String = switch dialog.mode {
-    case .here: "‹ into \(dialog.listed.name) ›"
-    case .other: "‹ into another environment of \(b.project) ›"
-    case .new: "‹ as a new environment ›"
+    case .here: Choice.text("into \(dialog.listed.name)")
+    case .other: Choice.text("into another environment of \(b.project)")
+    case .new: Choice.text("as a new environment")
     }
-    var lines: [(String, Theme.Role, RestoreDialogState.Field?)] = [
-        ("Backup \(b.id) of \(b.environment) · Odoo \(b.odooVersion ?? "?") · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")", .text, nil),
-        ("Mode      \(modeText)  \(dialog.modeLabel)", .text, .mode),
+    func focused(_ field: RestoreDialogState.Field) -> Bool { dialog.field == field }
+    var lines: [FormLine] = [
+        FormLine(.text("Backup \(b.id) of \(b.environment) · Odoo \(b.odooVersion ?? "?") · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")")),
+        FormLine(.text("Mode      \(modeText)  \(dialog.modeLabel)"), focused: focused(.mode)),
     ]
     switch dialog.mode {
     case .here: break
     case .other:
-        let other = dialog.others[safe: dialog.otherIndex].map { "‹ \($0.name) (\($0.type.rawValue)\($0.isProtected ? ", protected" : "")) ›" } ?? "(no other environment in \(b.project))"
-        lines.append(("Target    \(other)", .text, .other))
+        let other = dialog.others[safe: dialog.otherIndex].map { Choice.text("\($0.name) (\($0.type.rawValue)\($0.isProtected ? ", protected" : ""))") } ?? "(no other environment in \(b.project))"
+        lines.append(FormLine(.text("Target    \(other)"), focused: focused(.other)))
     case .new:
-        lines.append(("Name      \(dialog.newName.text)", .text, .newName))
-        lines.append(("Type      ‹ \(dialog.newType.rawValue) ›", .text, .newType))
-        let server = dialog.server.map { "‹ \($0) › \(dialog.serverVerdict($0))" } ?? "(no server)"
-        lines.append(("Server    \(server)", .text, .newServer))
+        lines.append(FormLine(.text("Name      \(dialog.newName.text)"), focused: focused(.newName)))
+        lines.append(FormLine(.text("Type      \(Choice.text(dialog.newType.rawValue))"), focused: focused(.newType)))
+        let server = dialog.server.map { "\(Choice.text($0)) \(dialog.serverVerdict($0))" } ?? "(no server)"
+        lines.append(FormLine(.text("Server    \(server)"), focused: focused(.newServer)))
     }
     if let target = dialog.existingTarget {
-        lines.append(("All changes to \(target.name) since \(when) will be lost.", .danger, nil))
-        lines.append(("\(dialog.safetyBackup ? theme.symbols.checked : theme.symbols.unchecked) safety backup first (verified before anything is touched)",
-                      dialog.safetyBackup ? .text : .warning, .safety))
+        lines.append(FormLine(.text("All changes to \(target.name) since \(when) will be lost."), role: .danger))
+        lines.append(FormLine(.checkbox("safety backup first (verified before anything is touched)", checked: dialog.safetyBackup),
+                              role: dialog.safetyBackup ? .text : .warning, focused: focused(.safety)))
     } else {
-        lines.append(("Creates \(dialog.newName.text): database, filestore and its record; removed again if the restore fails.", .muted, nil))
+        lines.append(FormLine(.text("Creates \(dialog.newName.text): database, filestore and its record; removed again if the restore fails."), role: .muted))
     }
-    lines.append(("\(dialog.includeFilestore ? theme.symbols.checked : theme.symbols.unchecked) restore the filestore", .text, .filestore))
+    lines.append(FormLine(.checkbox("restore the filestore", checked: dialog.includeFilestore), focused: focused(.filestore)))
     if dialog.sanitizes {
         let count = dialog.counting ? "counting on \(b.environment)…" : dialog.impacts.isEmpty ? "counts unavailable" : "affects ≈\(dialog.affectedRecords) records"
-        lines.append(("Sanitize  ‹ \(dialog.preset.rawValue.capitalized) › \(dialog.preset.badge) · \(count)", dialog.preset == .none ? .warning : .text, .preset))
+        lines.append(FormLine(.text("Sanitize  \(Choice.text(dialog.preset.rawValue.capitalized)) \(dialog.preset.badge) · \(count)"),
+                              role: dialog.preset == .none ? .warning : .text, focused: focused(.preset)))
         if dialog.preset == .none {
-            lines.append(("\(dialog.riskAccepted ? theme.symbols.checked : theme.symbols.unchecked) I understand the risk: real customer data stays", .danger, .risk))
+            lines.append(FormLine(.checkbox("I understand the risk: real customer data stays", checked: dialog.riskAccepted), role: .danger, focused: focused(.risk)))
         }
     }
     if let target = dialog.existingTarget, target.isProtected {
-        lines.append(("Type \(target.name) to confirm: \(dialog.confirmation.text)", .warning, .confirm))
+        lines.append(FormLine(.text("Type \(target.name) to confirm: \(dialog.confirmation.text)"), role: .warning, focused: focused(.confirm)))
     }
-    lines.append(("", .text, nil))
-    lines.append(("[ Restore ]", dialog.isConfirmed ? .title : .muted, .start))
-    for (i, line) in lines.enumerated() where i < inner.height {
-        let focused = line.2 != nil && line.2 == dialog.field
-        let y = inner.y + i
-        if focused { buffer.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: theme[.selection]) }
-        buffer.put(line.0, x: inner.x + 1, y: y, style: focused ? theme[.selection] : theme[line.1], maxWidth: inner.width - 2)
-    }
+    lines.append(.blank)
+    lines.append(FormLine(.button("Restore"), role: dialog.isConfirmed ? .title : .muted, focused: focused(.start)))
+    FormView(lines: lines, inset: 1).render(in: inner, theme: theme, into: &buffer)
     if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
 }
 

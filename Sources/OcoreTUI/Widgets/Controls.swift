@@ -122,10 +122,13 @@ public struct Checkbox {
         self.enabled = enabled
     }
 
+    public static func text(_ label: String, checked: Bool, symbols: Symbols) -> String {
+        "\(checked ? symbols.checked : symbols.unchecked) \(label)"
+    }
+
     public func render(at x: Int, y: Int, width: Int, theme: Theme, into buffer: inout CellBuffer) {
-        let box = checked ? theme.symbols.checked : theme.symbols.unchecked
         let style = !enabled ? theme[.muted] : focused ? theme[.selection] : theme[.text]
-        buffer.put("\(box) \(label)", x: x, y: y, style: style, maxWidth: width)
+        buffer.put(Self.text(label, checked: checked, symbols: theme.symbols), x: x, y: y, style: style, maxWidth: width)
     }
 }
 
@@ -141,10 +144,14 @@ public struct RadioGroup {
         self.focused = focused
     }
 
+    public static func text(_ option: String, selected: Bool, symbols: Symbols) -> String {
+        "\(selected ? symbols.radioOn : symbols.radioOff) \(option)"
+    }
+
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
         for (i, option) in options.enumerated() where i < rect.height {
-            let mark = i == selected ? theme.symbols.radioOn : theme.symbols.radioOff
-            buffer.put("\(mark) \(option)", x: rect.x, y: rect.y + i, style: focused == i ? theme[.selection] : theme[.text], maxWidth: rect.width)
+            buffer.put(Self.text(option, selected: i == selected, symbols: theme.symbols), x: rect.x, y: rect.y + i,
+                       style: focused == i ? theme[.selection] : theme[.text], maxWidth: rect.width)
         }
     }
 }
@@ -159,10 +166,12 @@ public struct ButtonRow {
         self.focused = focused
     }
 
+    public static func text(_ label: String) -> String { "[ \(label) ]" }
+
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
         var x = rect.x
         for (i, label) in labels.enumerated() {
-            x += buffer.put("[ \(label) ]", x: x, y: rect.y, style: focused == i ? theme[.selection] : theme[.title], maxWidth: rect.maxX - x)
+            x += buffer.put(Self.text(label), x: x, y: rect.y, style: focused == i ? theme[.selection] : theme[.title], maxWidth: rect.maxX - x)
             x += 2
         }
     }
