@@ -212,11 +212,12 @@ struct BackupCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            let pass = try BackupScheduler(store: store, home: global.stateHome).runDueReporting(now: Date())
+            let scheduler = BackupScheduler(store: store, home: global.stateHome)
+            let pass = try scheduler.runDueReporting(now: Date())
             if pass.started.isEmpty && pass.failed.isEmpty { print("no scheduled backup is due") }
             for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
             for (env, error) in pass.failed { FileHandle.standardError.write(Data("ocore: scheduled backup of \(env) not started: \(error)\n".utf8)) }
-            let tests = ScheduledRestoreTests(store: store, home: global.stateHome).run(now: Date()) { print($0) }
+            let tests = scheduler.runDueRestoreTests(now: Date()) { print($0) }
             if !pass.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
         }
     }

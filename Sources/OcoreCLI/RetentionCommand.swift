@@ -44,7 +44,7 @@ struct RetentionCommand: ParsableCommand {
         @Option(help: "Days to add.") var days: Int
 
         func run() throws {
-            let expires = try ExpiryExtension(backupID: id, days: days).apply(store: try global.openStore(), by: .current)
+            let expires = try BackupActions(store: try global.openStore()).extendExpiry(id, days: days, by: .current)
             print("backup \(id) now expires \(ISO8601DateFormatter().string(from: expires))")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OcoreArchive
+import OcoreEngine
 import OcoreModel
 import OcoreStorage
 import OcoreStore
@@ -44,9 +45,6 @@ struct StorageCommand: ParsableCommand {
         func run() throws {
             let location: StorageLocation
             if let dir {
-                try PathRules.validateDataDirectory(absolutePath(dir), field: "--dir")
-                // A symlink is judged by where it leads.
-                try PathRules.validateDataDirectory(URL(fileURLWithPath: absolutePath(dir)).resolvingSymlinksInPath().path, field: "--dir")
                 location = .directory(path: absolutePath(dir))
             } else if let sftp {
                 var parsed = try SFTPLocation.parse(sftp)
@@ -59,20 +57,10 @@ struct StorageCommand: ParsableCommand {
                 location = .s3(try S3Location.parse(bucketAndPrefix: s3!, endpoint: endpoint!, region: region!,
                                                     accessKeyEnv: accessKeyEnv!, secretKeyEnv: secretKeyEnv!))
             }
-            if encryptKeyFile != nil && encryptKeyEnv != nil { throw CLIError("give --encrypt-key-file or --encrypt-key-env, not both") }
-            if let file = encryptKeyFile.map(absolutePath), let mode = (try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? Int,
-               mode & 0o077 != 0 {
-                throw CLIError("\(file) can be read by other users (mode \(String(mode, radix: 8))): a backup key must be private; run `chmod 600 \(file)`")
-            }
-            if let variable = encryptKeyEnv, !Environment.isEnvironmentVariableName(variable) {
-                throw CLIError("--encrypt-key-env takes the name of an environment variable, not the key itself")
-            }
             let encryption = (encryptKeyFile != nil || encryptKeyEnv != nil) ? EncryptionKeyRef(file: encryptKeyFile.map(absolutePath), env: encryptKeyEnv) : nil
-            // The key must load now: a typo found at the first backup would be too late.
-            let key = try encryption.map { try BackupKey.load($0) }
-            let target = StorageTarget(name: name, location: location, isDefault: isDefault, encryption: encryption)
-            _ = try global.openStore().addStorage(target)
-            print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")\(key.map { ", encrypted with key \($0.id)" } ?? "")")
+            let keyID = try StorageRegistration(target: StorageTarget(name: name, location: location, isDefault: isDefault, encryption: encryption))
+                .register(store: try global.openStore())
+            print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")\(keyID.map { ", encrypted with key \($0)" } ?? "")")
             if let warning = location.securityWarning { FileHandle.standardError.write(Data("ocore: warning: \(warning); prefer --ftps, SFTP or S3, or add --encrypt-key-file\n".utf8)) }
         }
     }

@@ -60,4 +60,18 @@ public struct BackupActions: Sendable {
             throw error
         }
     }
+
+    /// Keeps a backup longer: its expiry moved by `days` (audited); returns the new expiry.
+    public func extendExpiry(_ id: String, days: Int, by who: Requester) throws -> Date {
+        guard (1...RetentionPolicy.maxDays).contains(days) else { throw Refused("--days must be 1 to \(RetentionPolicy.maxDays) (at most 100 years)") }
+        var b = try store.backup(id)
+        guard let expires = b.expiresAt, !b.isPermanent,
+              let later = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: expires) else {
+            throw Refused("backup \(id) never expires")
+        }
+        b.expiresAt = later
+        try store.updateBackup(b)
+        try store.audit(user: who.user, from: who.from, action: "retention.extend", environment: b.environment, detail: "\(id) +\(days) days")
+        return later
+    }
 }

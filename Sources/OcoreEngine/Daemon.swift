@@ -9,25 +9,22 @@ extension JobKindRegistry {
 /// `ocore daemon`: the worker in the foreground, never exiting when idle, with the schedules
 /// (backups, weekly restore tests) checked every 30 seconds beside it.
 public struct Daemon: Sendable {
-    public let store: SQLiteStateStore
-    public let home: StateHome
+    public let scheduler: BackupScheduler
 
     public init(store: SQLiteStateStore, home: StateHome) {
-        self.store = store
-        self.home = home
+        scheduler = BackupScheduler(store: store, home: home)
     }
 
     /// Runs until the process ends; `report` gets a line for each schedule that starts or fails.
     public func run(report: @escaping @Sendable (String) -> Void) throws {
-        let scheduler = BackupScheduler(store: store, home: home)
-        let restoreTests = ScheduledRestoreTests(store: store, home: home)
+        let (store, home) = (scheduler.store, scheduler.home)
         Thread.detachNewThread {
             while true {
                 if let pass = try? scheduler.runDueReporting(now: Date()) {
                     for (env, id) in pass.started { report("scheduled backup of \(env) queued as \(id)") }
                     for (env, error) in pass.failed { report("scheduled backup of \(env) not started: \(error)") }
                 }
-                _ = restoreTests.run(now: Date()) { report($0) }
+                _ = scheduler.runDueRestoreTests(now: Date()) { report($0) }
                 Thread.sleep(forTimeInterval: 30)
             }
         }

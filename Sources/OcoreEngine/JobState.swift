@@ -7,9 +7,44 @@ import OcoreStore
 ///
 /// Each kind has one such struct; several live side by side in one job's state (a clone's own,
 /// the safety backup it runs, the engine's ``JobRunState``), each owning its keys. Values written
-/// by versions that stored every value as text still decode (see ``LegacyStateDecoding``).
+/// by versions that stored every value as text still decode (see ``valueKinds``).
 public protocol JobState: Codable, Sendable, Equatable {
     init()
+    /// The keys whose values are not text, and what they are: how a document of an earlier
+    /// version (every value text) is read, and what an absent flag or list means.
+    static var valueKinds: [String: StateValueKind] { get }
+}
+
+extension JobState {
+    public static var valueKinds: [String: StateValueKind] { [:] }
+}
+
+/// What a non-text value of a job state is.
+public enum StateValueKind: Sendable {
+    /// true or false; absent is false, and old text ("1", or a name) is true.
+    case flag
+    /// A count of bytes; old text is its digits.
+    case number
+    /// A list of names; absent is empty, old text is comma-separated.
+    case names
+    /// A JSON document; old text held it as a string.
+    case document
+    /// A list of JSON documents; absent is empty, old text held it as a string.
+    case documents
+
+    /// `value` as this kind, reading the text of earlier versions.
+    func normalized(_ value: JSONValue?) -> JSONValue? {
+        switch (self, value) {
+        case (.flag, nil): return .bool(false)
+        case (.names, nil), (.documents, nil): return .array([])
+        case let (.flag, .string(text)?): return .bool(!text.isEmpty && text != "0" && text != "false")
+        case let (.number, .string(text)?): return Double(text).map(JSONValue.number)
+        case let (.names, .string(text)?): return .array(text.split(separator: ",").map { .string(String($0)) })
+        case let (.document, .string(text)?), let (.documents, .string(text)?):
+            return try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        default: return value
+        }
+    }
 }
 
 /// The engine's own part of every job's state.
@@ -59,7 +94,10 @@ public enum JobStateRecord {
     }
 
     public static func decode<S: JobState>(_: S.Type, from json: String) -> S {
-        (try? JSONDecoder().decode(S.self, from: Data(json.utf8))) ?? S()
+        guard var document = try? JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8)) else { return S() }
+        for (key, kind) in S.valueKinds { document[key] = kind.normalized(document[key]) }
+        guard let data = try? JSONEncoder().encode(document) else { return S() }
+        return (try? JSONDecoder().decode(S.self, from: data)) ?? S()
     }
 
     /// Changes `S` in one write transaction: only the keys whose values changed are written, so
@@ -83,24 +121,6 @@ public enum JobStateRecord {
     }
 }
 
-/// Decoding that also reads the states of earlier versions, which kept every value as text
-/// ("1" for a flag, "12345" for a size, a JSON document inside a string).
-public extension KeyedDecodingContainer {
+extension KeyedDecodingContainer {
     func text(_ key: Key) -> String? { try? decodeIfPresent(String.self, forKey: key) }
-
-    func flag(_ key: Key) -> Bool {
-        if let value = try? decodeIfPresent(Bool.self, forKey: key) { return value }
-        // Old states kept "1", or a name (e.g. the environment registered), for a flag that is set.
-        return text(key).map { !$0.isEmpty && $0 != "0" && $0 != "false" } ?? false
-    }
-
-    func number(_ key: Key) -> Int64? {
-        if let value = try? decodeIfPresent(Int64.self, forKey: key) { return value }
-        return text(key).flatMap { Int64($0) }
-    }
-
-    func document<T: Decodable>(_: T.Type, _ key: Key) -> T? {
-        if let value = try? decodeIfPresent(T.self, forKey: key) { return value }
-        return text(key).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
-    }
 }

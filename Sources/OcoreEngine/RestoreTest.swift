@@ -14,13 +14,6 @@ public struct RestoreTest: Sendable {
     /// Where to restore (default: the backup's environment's server).
     public let server: String?
 
-    public init(store: SQLiteStateStore, home: StateHome, backupID: String, server: String?) {
-        self.store = store
-        self.home = home
-        self.backupID = backupID
-        self.server = server
-    }
-
     /// Passed or not, and one line saying what was found.
     public struct Verdict: Sendable, Equatable {
         public var ok: Bool
@@ -63,20 +56,12 @@ public struct RestoreTest: Sendable {
     }
 }
 
-/// Runs the weekly restore tests that policies ask for and that are due, one after another.
-public struct ScheduledRestoreTests: Sendable {
-    public let store: SQLiteStateStore
-    public let home: StateHome
-
-    public init(store: SQLiteStateStore, home: StateHome) {
-        self.store = store
-        self.home = home
-    }
-
+extension BackupScheduler {
+    /// Runs the weekly restore tests that policies ask for and that are due, one after another.
     /// Returns whether each test that ran passed; `report` gets a line per test.
-    public func run(now: Date, report: (String) -> Void) -> [Bool] {
+    public func runDueRestoreTests(now: Date, report: (String) -> Void) -> [Bool] {
         let due: [(environment: String, backupID: String)]
-        do { due = try BackupScheduler(store: store, home: home).dueRestoreTests(now: now) } catch {
+        do { due = try dueRestoreTests(now: now) } catch {
             report("restore tests not checked: \(error)")
             return [false]
         }

@@ -40,28 +40,3 @@ public struct BackupPolicyRequest: Sendable, Equatable {
         return policy
     }
 }
-
-/// Keeps a backup longer: its expiry moved by some days (audited).
-public struct ExpiryExtension: Sendable, Equatable {
-    public var backupID: String
-    public var days: Int
-
-    public init(backupID: String, days: Int) {
-        self.backupID = backupID
-        self.days = days
-    }
-
-    /// Checks and applies the extension; returns the new expiry.
-    public func apply(store: SQLiteStateStore, by who: Requester) throws -> Date {
-        guard (1...RetentionPolicy.maxDays).contains(days) else { throw RequestRefusal("--days must be 1 to \(RetentionPolicy.maxDays) (at most 100 years)") }
-        var b = try store.backup(backupID)
-        guard let expires = b.expiresAt, !b.isPermanent,
-              let later = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: expires) else {
-            throw RequestRefusal("backup \(backupID) never expires")
-        }
-        b.expiresAt = later
-        try store.updateBackup(b)
-        try store.audit(user: who.user, from: who.from, action: "retention.extend", environment: b.environment, detail: "\(backupID) +\(days) days")
-        return later
-    }
-}

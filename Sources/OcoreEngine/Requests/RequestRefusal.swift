@@ -10,11 +10,6 @@ public struct Requester: Sendable, Equatable {
     public var user: String
     public var from: String?
 
-    public init(user: String, from: String?) {
-        self.user = user
-        self.from = from
-    }
-
     /// The operator running this process.
     public static var current: Requester {
         let who = JobQueue.requester()

@@ -6,14 +6,7 @@ public struct StorageChoice: Equatable, Sendable {
     public var kind: String
     public var isDefault: Bool
     /// Set for a provider that sends data in clear (plain FTP): the dialog says "less secure".
-    public var lessSecure: Bool
-
-    public init(name: String, kind: String, isDefault: Bool, lessSecure: Bool = false) {
-        self.name = name
-        self.kind = kind
-        self.isDefault = isDefault
-        self.lessSecure = lessSecure
-    }
+    public var lessSecure = false
 }
 
 /// What the backup dialog asks the runtime to start (the same request as `ocore backup create`).

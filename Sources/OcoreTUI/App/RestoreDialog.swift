@@ -6,11 +6,6 @@ import OcoreModel
 public struct RestoreNewTarget: Equatable, Sendable {
     public var type: EnvironmentType
     public var server: String
-
-    public init(type: EnvironmentType, server: String) {
-        self.type = type
-        self.server = server
-    }
 }
 
 /// What the restore dialog asks the runtime to start: the engine validates it exactly as it
@@ -19,31 +14,18 @@ public struct RestoreDialogRequest: Equatable, Sendable {
     public var backupID: String
     public var target: String
     /// Set when the target is a new environment.
-    public var newEnvironment: RestoreNewTarget?
+    public var newEnvironment: RestoreNewTarget? = nil
     public var safetyBackup: Bool
     public var includeFilestore: Bool
     /// The sanitization preset when production data lands outside production (nil: none applies);
     /// `none` there is only sent once the risk was acknowledged.
-    public var preset: SanitizationCatalog.Preset?
+    public var preset: SanitizationCatalog.Preset? = nil
     /// "I understand the risk" was ticked (preset None for production data).
-    public var riskAccepted: Bool
+    public var riskAccepted = false
     /// The name typed to confirm overwriting a protected target.
-    public var confirmation: String?
+    public var confirmation: String? = nil
     /// The operator answered yes to the engine's question about another Odoo version.
-    public var acceptsVersionMismatch: Bool
-
-    public init(backupID: String, target: String, newEnvironment: RestoreNewTarget? = nil, safetyBackup: Bool, includeFilestore: Bool,
-                preset: SanitizationCatalog.Preset? = nil, riskAccepted: Bool = false, confirmation: String? = nil, acceptsVersionMismatch: Bool = false) {
-        self.riskAccepted = riskAccepted
-        self.confirmation = confirmation
-        self.acceptsVersionMismatch = acceptsVersionMismatch
-        self.backupID = backupID
-        self.target = target
-        self.newEnvironment = newEnvironment
-        self.safetyBackup = safetyBackup
-        self.includeFilestore = includeFilestore
-        self.preset = preset
-    }
+    public var acceptsVersionMismatch = false
 }
 
 /// How the engine answered a restore request: started, or a question first.

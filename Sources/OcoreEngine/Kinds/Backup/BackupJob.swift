@@ -24,17 +24,6 @@ public struct BackupJob: JobKind {
         public var tier: RetentionTier?
         /// nil = Odoo's ZIP.
         public var format: BackupFormat?
-
-        public init(backupID: String, environment: String, storage: String, type: BackupType, includeFilestore: Bool, tier: RetentionTier?,
-                    format: BackupFormat? = nil) {
-            self.backupID = backupID
-            self.environment = environment
-            self.storage = storage
-            self.type = type
-            self.includeFilestore = includeFilestore
-            self.tier = tier
-            self.format = format
-        }
     }
 
     public init() {}

@@ -16,11 +16,5 @@ public struct BackupState: JobState {
         case backupID = "backup_id", archiveKey = "archive_key", dumpStaging = "dump_staging", stored
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        backupID = c.text(.backupID)
-        archiveKey = c.text(.archiveKey)
-        dumpStaging = c.text(.dumpStaging)
-        stored = c.flag(.stored)
-    }
+    public static let valueKinds: [String: StateValueKind] = ["stored": .flag]
 }

@@ -31,18 +31,7 @@ public struct CloneState: JobState {
         case targetDropped = "target_dropped", copyResults = "copy_results", outcome, registered
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        databaseSize = c.number(.databaseSize)
-        filestoreSize = c.number(.filestoreSize)
-        dumpDir = c.text(.dumpDir)
-        createdDatabase = c.text(.createdDatabase)
-        createdFilestore = c.text(.createdFilestore)
-        replacedFilestore = c.text(.replacedFilestore)
-        safetyBackupID = c.text(.safetyBackupID)
-        targetDropped = c.flag(.targetDropped)
-        copyResults = c.document([Sanitizer.Result].self, .copyResults) ?? []
-        outcome = c.document(JobOutcome.self, .outcome)
-        registered = c.flag(.registered)
-    }
+    public static let valueKinds: [String: StateValueKind] = [
+        "database_size": .number, "filestore_size": .number, "target_dropped": .flag, "registered": .flag, "copy_results": .documents, "outcome": .document,
+    ]
 }

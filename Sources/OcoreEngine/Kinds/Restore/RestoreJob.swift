@@ -20,15 +20,6 @@ public struct RestoreJob: JobKind {
         public var url: String?
         public var addons: [String]
         public var pgPasswordEnv: String?
-
-        public init(project: String, type: EnvironmentType, server: String, url: String?, addons: [String], pgPasswordEnv: String?) {
-            self.project = project
-            self.type = type
-            self.server = server
-            self.url = url
-            self.addons = addons
-            self.pgPasswordEnv = pgPasswordEnv
-        }
     }
 
     public struct Parameters: Codable, Sendable {

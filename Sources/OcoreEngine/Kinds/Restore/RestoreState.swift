@@ -37,26 +37,7 @@ public struct RestoreState: JobState {
         case createdFilestore = "created_filestore", outcome, registered
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        step = c.text(.step)
-        manifest = c.document(BackupManifest.self, .manifest)
-        archiveInPlace = c.text(.archiveInPlace)
-        archiveFile = c.text(.archiveFile)
-        safetyBackupID = c.text(.safetyBackupID)
-        if let list = try? c.decodeIfPresent([String].self, forKey: .dumpExtensions) {
-            dumpExtensions = list
-        } else {
-            dumpExtensions = (c.text(.dumpExtensions) ?? "").split(separator: ",").map(String.init)
-        }
-        finalOwner = c.text(.finalOwner)
-        loadRole = c.text(.loadRole)
-        targetDropped = c.flag(.targetDropped)
-        createdDatabase = c.text(.createdDatabase)
-        restoreStaging = c.text(.restoreStaging)
-        movedFilestore = c.text(.movedFilestore)
-        createdFilestore = c.text(.createdFilestore)
-        outcome = c.document(JobOutcome.self, .outcome)
-        registered = c.flag(.registered)
-    }
+    public static let valueKinds: [String: StateValueKind] = [
+        "manifest": .document, "dump_extensions": .names, "target_dropped": .flag, "outcome": .document, "registered": .flag,
+    ]
 }

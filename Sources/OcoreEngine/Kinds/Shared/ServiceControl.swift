@@ -9,9 +9,7 @@ public struct ServiceState: JobState {
 
     enum CodingKeys: String, CodingKey { case serviceStopped = "service_stopped" }
 
-    public init(from decoder: Decoder) throws {
-        serviceStopped = try decoder.container(keyedBy: CodingKeys.self).flag(.serviceStopped)
-    }
+    public static let valueKinds: [String: StateValueKind] = ["service_stopped": .flag]
 }
 
 /// Stops and starts an environment's Odoo service with the commands configured for it, so
