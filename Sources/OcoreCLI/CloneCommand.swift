@@ -69,7 +69,7 @@ struct CloneCommand: ParsableCommand {
         let serverName = prepared.server
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
             print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(prepared.target) (\(prepared.parameters.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
-            print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes")")
+            print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes"); URL: \(prepared.parameters.targetURL ?? "derived from \(source)'s web.base.url")")
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
         }

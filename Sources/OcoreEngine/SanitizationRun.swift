@@ -10,7 +10,11 @@ struct SanitizationRun {
     var addons: [String]
     var preset: SanitizationCatalog.Preset
     var options: [String]
+    /// The copy's own base URL (given, or derived: see ``BaseURL``); nil keeps the source's (a
+    /// disaster-recovery replica, or a move).
     var targetURL: String?
+    /// The source's host: no system parameter of a sanitized copy may still name it.
+    var sourceHost: String? = nil
     var passwordHash: String?
     /// Where the proof samples the real addresses from; nil skips the proof.
     var proofSource: PSQL?
@@ -26,6 +30,10 @@ struct SanitizationRun {
         for m in modules where m.status == "failed" { context.log(.warning, "neutralize.sql of \(m.module) failed: \(m.reason ?? "")") }
         context.progress(0.3, message: "Odoo's neutralization: \(modules.filter { $0.status == "applied" }.count) module(s)", force: true)
         if resetIdentity { try odoo.resetIdentity(markNeutralized: neutralizing) }
+        if let targetURL {
+            try odoo.setBaseURL(targetURL)
+            context.log(.info, "web.base.url is \(targetURL) (frozen, so Odoo keeps it)")
+        }
         let copied = Dictionary(appliedInCopy.map { ($0.optionKey, $0) }, uniquingKeysWith: { a, _ in a })
         let updated = try Sanitizer(psql: target).apply(options.filter { copied[$0] == nil }, context: Sanitizer.Context(
             // 600,000 PBKDF2 rounds take a noticeable fraction of a second: only when passwords are reset.
@@ -40,7 +48,7 @@ struct SanitizationRun {
         var proof: SanitizationProof.Report?
         if let proofSource {
             proof = try SanitizationProof(source: proofSource, target: target)
-                .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash)
+                .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost)
             context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }
         return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof)

@@ -83,7 +83,10 @@ public struct CloneRequest: Sendable, Equatable {
         }
         if url != nil && domain != nil { throw Refusal("give --url or --domain, not both") }
         if let domain { try URLRules.validateDomain(domain) }
+        // Never production's URL: one given, the replaced environment's own, or one derived from
+        // the source's (from the source database's web.base.url at run time when it has none).
         let targetURL = url ?? domain.map { "https://\($0)" } ?? replacing?.environment.url
+            ?? (keepIdentity ? nil : sourceEnv.environment.url.flatMap { BaseURL.derived(from: $0, for: targetName) })
         if let targetURL { try URLRules.validateWebURL(targetURL, field: "URL") }
         if preset == .none && !riskAccepted {
             throw Refusal("--preset none copies real customer data and live credentials: add --i-understand-the-risk")
@@ -110,6 +113,9 @@ public struct CloneRequest: Sendable, Equatable {
             parameters.safetyBackupID = BackupRecord.newID(at: Date())
         }
         var warnings: [String] = []
+        if url == nil && domain == nil && replacing?.environment.url == nil && !keepIdentity {
+            warnings.append("no --url given: \(targetName) gets \(targetURL ?? "a URL derived from \(source)'s web.base.url") (its links never point at \(source))")
+        }
         if fastCopy { warnings.append("--fast-copy disconnects every session of \(source)'s database while it is copied") }
         return Prepared(parameters: parameters, source: sourceEnv, replacing: replacing, warnings: warnings)
     }

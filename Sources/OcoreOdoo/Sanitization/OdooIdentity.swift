@@ -51,6 +51,25 @@ public struct OdooTarget: Sendable {
         try psql.execute(sql + "COMMIT;\n")
     }
 
+    /// Makes `url` this copy's base URL and freezes it, so Odoo does not put back the URL of
+    /// whoever logs in first as an administrator.
+    public func setBaseURL(_ url: String) throws {
+        try psql.execute("""
+            BEGIN;
+            INSERT INTO ir_config_parameter (key, value, create_date, write_date) VALUES ('web.base.url', \(SQL.literal(url)), now(), now())
+                ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_date = now();
+            INSERT INTO ir_config_parameter (key, value, create_date, write_date) VALUES ('web.base.url.freeze', 'True', now(), now())
+                ON CONFLICT (key) DO UPDATE SET value = 'True', write_date = now();
+            COMMIT;
+
+            """)
+    }
+
+    /// The base URL the database holds (a copy's is still its source's until it is set).
+    public func baseURL() throws -> String? {
+        try psql.scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     public typealias ModuleResult = NeutralizationResult
 
     /// Runs, for every installed module, the `data/neutralize.sql` found in the addons paths on

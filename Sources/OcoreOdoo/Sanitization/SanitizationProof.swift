@@ -48,7 +48,8 @@ public struct SanitizationProof: Sendable {
     }
 
     /// `options` empty (preset None) gives NONE without looking.
-    public func run(options: [String], targetURL: String?, passwordHash: String?, sample: Int = 50) throws -> Report {
+    /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
+    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil, sample: Int = 50) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
         let schema = try target.query("""
@@ -75,6 +76,14 @@ public struct SanitizationProof: Sendable {
             for ((key, check), value) in zip(checks, counts) {
                 let count = Int(value) ?? 0
                 if count > 0 { findings.append(Finding(location: check.table, count: count, detail: "\(key): \(count) row(s) still live")) }
+            }
+        }
+        if let host = sourceHost, columns["ir_config_parameter"]?.isSuperset(of: ["key", "value"]) == true,
+           targetURL.flatMap(BaseURL.host(of:)) != host {
+            let named = try target.query("SELECT key FROM ir_config_parameter WHERE position(\(SQL.literal(host)) IN lower(value)) > 0 ORDER BY key").map { $0[0] }
+            if !named.isEmpty {
+                findings.append(Finding(location: "ir_config_parameter", count: named.count,
+                                        detail: "\(named.count) system parameter(s) still name \(host), the source's host: \(named.prefix(5).joined(separator: ", "))"))
             }
         }
         var addresses: [String] = [], phones: [String] = []

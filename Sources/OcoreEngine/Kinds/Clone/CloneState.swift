@@ -22,13 +22,15 @@ public struct CloneState: JobState {
     /// The sanitization's outcome, completed by the verification.
     public var outcome: JobOutcome?
     public var registered = false
+    /// The copy's base URL, as set in its database and registered with it.
+    public var baseURL: String?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case databaseSize = "database_size", filestoreSize = "filestore_size", dumpDir = "dump_dir", createdDatabase = "created_database"
         case createdFilestore = "created_filestore", replacedFilestore = "replaced_filestore", safetyBackupID = "safety_backup_id"
-        case targetDropped = "target_dropped", copyResults = "copy_results", outcome, registered
+        case targetDropped = "target_dropped", copyResults = "copy_results", outcome, registered, baseURL = "base_url"
     }
 
     public static let valueKinds: [String: StateValueKind] = [

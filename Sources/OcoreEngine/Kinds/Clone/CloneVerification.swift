@@ -9,11 +9,18 @@ extension CloneRun {
     /// the proof read against the source.
     func sanitize(_ context: StepContext) throws {
         let sides = try sides(context)
+        let target = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
+        // The copy still holds the source's base URL: the source's host, and what a URL is derived from.
+        let copied = try? OdooTarget(psql: target).baseURL()
+        let replica = p.keepIdentity ?? false
+        let url = replica ? nil : p.targetURL ?? copied.flatMap { BaseURL.derived(from: $0, for: p.target) }
+        if !replica && url == nil { context.log(.warning, "neither \(p.target) nor \(p.source)'s database has a base URL: web.base.url is left unset") }
+        try record(context) { $0.baseURL = url }
         let outcome = try SanitizationRun(
-            target: PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides)), addons: sides.source.environment.addons, preset: p.preset,
-            options: p.options, targetURL: p.targetURL, passwordHash: p.passwordHash,
+            target: target, addons: sides.source.environment.addons, preset: p.preset, options: p.options, targetURL: url,
+            sourceHost: (sides.source.environment.url ?? copied).flatMap(BaseURL.host(of:)), passwordHash: p.passwordHash,
             proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
-            resetIdentity: !(p.keepIdentity ?? false), appliedInCopy: state(context).copyResults).apply(context)
+            resetIdentity: !replica, appliedInCopy: state(context).copyResults).apply(context)
         try record(context) { $0.outcome = outcome }
     }
 
@@ -30,7 +37,7 @@ extension CloneRun {
             verification["missing_files"] = String(files.missing)
             if files.missing > 0 { context.log(.warning, "\(files.missing) attachment file(s) missing in the target filestore") }
         }
-        if let url = p.targetURL {
+        if let url = state(context).baseURL ?? p.targetURL {
             // A fresh copy usually has no service yet, so silence is a warning, not a failure.
             let health = HTTPHealth.check(url, waitUpTo: 0, cancellation: context.cancellation)
             verification["http"] = health.summary
@@ -44,7 +51,7 @@ extension CloneRun {
         } else {
             let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
                                   dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
-                                  filestore: nil, addons: sides.source.environment.addons, url: p.targetURL)
+                                  filestore: nil, addons: sides.source.environment.addons, url: done.baseURL ?? p.targetURL)
             try record(context) { $0.registered = true }
             _ = try context.store.addEnvironment(env)
         }
