@@ -33,6 +33,11 @@ struct CloneCommand: ParsableCommand {
     @Flag(name: .customLong("sanitize-after-copy"), help: "Anonymize with UPDATEs after the copy instead of while copying (slower; the real values reach the target's disk first).") var sanitizeAfterCopy = false
     @Flag(name: .customLong("keep-identity"), help: "Keep database.uuid and database.secret (a disaster-recovery replica; only with --preset none).") var keepIdentity = false
     @Flag(name: .customLong("i-understand-the-risk"), help: "Required with --preset none: the copy keeps real customer data and credentials.") var understandRisk = false
+    @Option(name: .customLong("stop-command"), help: ArgumentHelp("The new environment's Odoo service: stops it before a restore or replace into it (words split on blanks, no shell).", valueName: "command"))
+    var stopCommand: String?
+    @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
+    @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of the new filestore's files (default on the same server: the source's).", valueName: "user[:group]"))
+    var filestoreOwner: String?
     @Flag(help: "Queue the clone and return at once.") var detach = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
     @Flag(help: "Print the final clone operation as JSON.") var json = false
@@ -56,6 +61,9 @@ struct CloneCommand: ParsableCommand {
         request.resetPasswordValue = resetPasswordValue
         request.confirmation = confirm
         request.riskAccepted = understandRisk
+        request.serviceStop = stopCommand.map(Environment.commandVector)
+        request.serviceStart = startCommand.map(Environment.commandVector)
+        request.filestoreOwner = filestoreOwner
         request.fastCopy = fastCopy
         request.keepIdentity = keepIdentity
         request.sanitizeAfterCopy = sanitizeAfterCopy

@@ -78,6 +78,13 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     }
 
+    /// "user" or "user:group", as `chown` takes it (and nothing it could read as an option).
+    public static func validateFilestoreOwner(_ owner: String) throws(ModelError) {
+        if owner.isEmpty || owner.hasPrefix("-") || owner.contains(where: { !($0.isLetter || $0.isNumber || "._:-".contains($0)) }) {
+            throw .invalidValue(field: "--filestore-owner", value: owner, reason: "expected user or user:group")
+        }
+    }
+
     public func validate() throws(ModelError) {
         try Names.validateInventoryName(name, kind: "environment")
         try Names.validateInventoryName(project, kind: "project")
@@ -89,9 +96,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         for dir in addons where !dir.hasPrefix("/") {
             throw .invalidValue(field: "--addons", value: dir, reason: "must be an absolute path on the server")
         }
-        if let owner = filestoreOwner, owner.isEmpty || owner.hasPrefix("-") || owner.contains(where: { !($0.isLetter || $0.isNumber || "._:-".contains($0)) }) {
-            throw .invalidValue(field: "--filestore-owner", value: owner, reason: "expected user or user:group")
-        }
+        if let owner = filestoreOwner { try Self.validateFilestoreOwner(owner) }
         if let variable = pgPasswordEnv, !Self.isEnvironmentVariableName(variable) {
             throw .invalidValue(field: "--pg-password-env", value: variable,
                                 reason: "must be the name of an environment variable (letters, digits, '_')")

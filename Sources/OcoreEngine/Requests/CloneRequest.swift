@@ -35,6 +35,12 @@ public struct CloneRequest: Sendable, Equatable {
     public var sanitizeAfterCopy = false
     public var jobs: Int?
     public var compress = false
+    /// A new environment's Odoo service (stopped and started around restores and replaces into it)
+    /// and its filestore's owner (default: the source's owner on the same server). A replaced
+    /// environment keeps its own.
+    public var serviceStop: [String]?
+    public var serviceStart: [String]?
+    public var filestoreOwner: String?
 
     public init(source: String, target: Target) {
         self.source = source
@@ -107,6 +113,20 @@ public struct CloneRequest: Sendable, Equatable {
         parameters.keepIdentity = keepIdentity ? true : nil
         if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
         parameters.fastCopy = fastCopy ? true : nil
+        if url == nil && domain == nil && replacing?.environment.url == nil { parameters.urlDerived = true }
+        if let replacing {
+            if serviceStop != nil || serviceStart != nil || filestoreOwner != nil {
+                throw Refusal("a replaced environment keeps its own service commands and filestore owner: change them with `ocore env set \(replacing.environment.name)`")
+            }
+            parameters.filestoreOwner = replacing.environment.filestoreOwner
+        } else {
+            if (serviceStop == nil) != (serviceStart == nil) { throw Refusal("give --stop-command and --start-command together") }
+            // Never the source's service commands: on the same server they would stop production.
+            parameters.serviceStop = serviceStop
+            parameters.serviceStart = serviceStart
+            parameters.filestoreOwner = filestoreOwner ?? (serverName == sourceEnv.server.name ? sourceEnv.environment.filestoreOwner : nil)
+            if let owner = parameters.filestoreOwner { try Environment.validateFilestoreOwner(owner) }
+        }
         if let replacing {
             parameters.replaceDatabase = replacing.environment.dbName
             parameters.replaceFilestore = replacing.filestore

@@ -137,6 +137,14 @@ public struct CloneWizardState: Equatable, Sendable {
         Int64(Double(databaseBytes + (targetServerName == source.server ? 0 : filestoreBytes)) * 1.2)
     }
 
+    /// The URL the copy gets when none is typed (the engine derives the same): never the source's.
+    public var urlShown: String {
+        if let target = replaced { return target.url.map { "\($0) (its own)" } ?? "derived from \(source.name)'s web.base.url" }
+        if !url.text.isEmpty { return url.text }
+        return source.url.flatMap { BaseURL.derived(from: $0, for: name.text) }.map { "\($0) (derived from \(source.name)'s)" }
+            ?? "derived from \(source.name)'s web.base.url"
+    }
+
     /// The environment replace mode would overwrite.
     public var replaced: EnvironmentRow? { replace ? others.first { $0.name == replaceTarget } : nil }
 

@@ -48,7 +48,7 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
             case .server(let s):
                 if case .server = fields[i - 1] {} else { lines.append(FormLine(.text("Server"), role: .muted)) }
                 lines.append(FormLine(.radio(s, selected: wizard.server == s), focused: focused(field), indent: 2))
-            case .url: lines.append(FormLine(.text("URL     \(wizard.url.text.isEmpty ? "(none)" : wizard.url.text)"), focused: focused(field)))
+            case .url: lines.append(FormLine(.text("URL     \(wizard.urlShown)"), focused: focused(field)))
             default: break
             }
         }
@@ -95,7 +95,7 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
         let r = wizard.request
         lines += [FormLine(.text("Source       \(r.source) (\(wizard.source.type.rawValue), \(wizard.source.server))")),
                   FormLine(.text("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)"), role: r.replace ? .danger : .text),
-                  FormLine(.text("URL          \(r.targetURL ?? "(none)")")),
+                  FormLine(.text("URL          \(wizard.urlShown)")),
                   FormLine(.text("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records")),
                   FormLine(.text("Filestore    \(r.includeFilestore ? "yes" : "no") · \(r.jobs.map { "\($0) parallel job(s)" } ?? "parallel jobs auto")\(r.compress ? " · compressed in transit" : "")"))]
         let e = wizard.estimate

@@ -46,7 +46,12 @@ extension CloneRun {
         if try targetFS.stat(target) != nil { throw StepFailure.check("target filestore", "\(target) already exists on \(sides.targetServer.name)") }
         try record(context) { $0.createdFilestore = target }
         try targetFS.makeDirectory((target as NSString).deletingLastPathComponent)
-        if sides.sameServer {
+        // Hard links share their owner with the source's files: for another owner, a real copy.
+        if sides.sameServer, p.filestoreOwner.map({ !FilestoreOwner.owns($0, source, on: sides.sourceExecutor) }) == true {
+            let result = try sides.targetExecutor.run(Command(["cp", "-a", "--", source, target]), cancellation: cancellation)
+            guard result.succeeded else { throw StepFailure.command("cp", result.summary) }
+            context.log(.info, "filestore copied into \(target) (not hard-linked: its files belong to \(p.filestoreOwner ?? "?"), the source's do not)")
+        } else if sides.sameServer {
             let result = try sides.targetExecutor.run(Command(["cp", "-al", "--", source, target]), cancellation: cancellation)
             if !result.succeeded {
                 context.log(.warning, "hard links failed (\(result.summary)); copying instead")
@@ -61,11 +66,16 @@ extension CloneRun {
         }
     }
 
-    /// The copy is on the target: its size against the source's, as measured before the copy.
+    /// The copy is on the target, given to the target's owner: its size against the source's, as
+    /// measured before the copy.
     func checkFilestore(_ context: StepContext) throws {
         guard p.includeFilestore else { return }
         let sides = try sides(context)
         let target = targetFilestore(sides)
+        if let owner = p.filestoreOwner, try RemoteFileSystem(sides.targetExecutor).stat(target) != nil,
+           !FilestoreOwner.owns(owner, target, on: sides.targetExecutor) {
+            try FilestoreOwner.give(target, to: owner, on: sides.targetExecutor, context)
+        }
         let size = try RemoteFileSystem(sides.targetExecutor).treeSize(target)
         let expected = state(context).filestoreSize
         context.log(.info, "filestore at \(target): \(size.map(formatBytes) ?? "absent")\(expected.map { " (the source's: \(formatBytes($0)))" } ?? "")")

@@ -37,6 +37,13 @@ public struct CloneJob: JobKind {
         public var jobs: Int?
         /// Compress what crosses the network between servers (`pg_dump -Z1`, gzip'd filestore tar).
         public var compress: Bool?
+        /// The URL was derived from the source's, not given: nothing answers there yet.
+        public var urlDerived: Bool?
+        /// Who the target's filestore files belong to (the replaced environment's, or the new one's).
+        public var filestoreOwner: String?
+        /// A new environment's own Odoo service commands, registered with it.
+        public var serviceStop: [String]?
+        public var serviceStart: [String]?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {
@@ -89,7 +96,7 @@ public struct CloneJob: JobKind {
                            compensate: run.undoFilestoreCopy),
             StepDefinition(name: "restoring_database", title: "Loading data, building indexes", run: run.finishDatabaseCopy,
                            compensate: run.undoTarget),
-            StepDefinition(name: "restoring_filestore", title: "Checking the filestore", run: run.checkFilestore),
+            StepDefinition(name: "restoring_filestore", title: "Checking the filestore and its owner", run: run.checkFilestore),
             StepDefinition(name: "sanitizing", title: "Sanitizing", run: run.sanitize),
             StepDefinition(name: "verifying", title: "Verifying and registering", run: run.verifyAndRegister, compensate: run.unregister),
         ]

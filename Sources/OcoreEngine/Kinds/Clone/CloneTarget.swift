@@ -42,6 +42,8 @@ extension CloneRun {
         }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         try FilestoreGuard.check(targetFilestore(sides), on: sides.targetExecutor, environment: p.target)
+        // Nothing may write to the database while it is replaced: its Odoo service stops first.
+        try ServiceControl.stop(try context.store.resolvedEnvironment(named: p.target), context)
         try record(context) { $0.targetDropped = true }
         try admin.execute("DROP DATABASE IF EXISTS \(SQL.identifier(p.targetDatabase)) WITH (FORCE);")
         try FilestoreSetAside.move(targetFilestore(sides), suffix: ".ocore-replaced-\(context.jobID)", on: RemoteFileSystem(sides.targetExecutor)) { aside in
@@ -60,6 +62,10 @@ extension CloneRun {
         try undoFilestoreCopy(context)
         try removeDump(context)
         try dropTarget(context)
+        // A replaced target's Odoo service is started again whatever happened.
+        if p.isReplace, let target = try? context.store.resolvedEnvironment(named: p.target) {
+            do { try ServiceControl.startIfStopped(target, context) } catch { context.log(.error, "the Odoo service of \(p.target) did not start again: \(error)") }
+        }
     }
 
     func dropTarget(_ context: StepContext) throws {

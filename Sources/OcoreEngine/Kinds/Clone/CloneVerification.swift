@@ -37,27 +37,39 @@ extension CloneRun {
             verification["missing_files"] = String(files.missing)
             if files.missing > 0 { context.log(.warning, "\(files.missing) attachment file(s) missing in the target filestore") }
         }
-        if let url = state(context).baseURL ?? p.targetURL {
-            // A fresh copy usually has no service yet, so silence is a warning, not a failure.
-            let health = HTTPHealth.check(url, waitUpTo: 0, cancellation: context.cancellation)
-            verification["http"] = health.summary
-            context.log(health.ok ? .info : .warning, health.ok ? "\(url) answers: \(health.summary)"
-                                                               : "\(url) does not answer yet (\(health.summary)): start Odoo for \(p.target) there")
-        }
         let done = state(context)
         if p.isReplace {
             if let old = done.replacedFilestore { try? RemoteFileSystem(sides.targetExecutor).removeTree(old) }
             try record(context) { $0.replacedFilestore = nil }
+            let restarted = try ServiceControl.startIfStopped(try context.store.resolvedEnvironment(named: p.target), context)
+            if let url = p.targetURL { verification["http"] = checkHealth(url, restarted: restarted, context) }
         } else {
             let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
                                   dbName: p.targetDatabase, postgres: PostgresSettings(), pgPasswordEnv: sides.source.environment.pgPasswordEnv,
-                                  filestore: nil, addons: sides.source.environment.addons, url: done.baseURL ?? p.targetURL)
+                                  filestore: nil, addons: sides.source.environment.addons, url: done.baseURL ?? p.targetURL,
+                                  serviceStop: p.serviceStop, serviceStart: p.serviceStart, filestoreOwner: p.filestoreOwner)
             try record(context) { $0.registered = true }
             _ = try context.store.addEnvironment(env)
+            if let url = p.targetURL, p.urlDerived != true { verification["http"] = checkHealth(url, restarted: false, context) }
         }
         var outcome = done.outcome ?? JobOutcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         outcome.verification = verification
         try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
         context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")
+    }
+
+    /// Whether Odoo answers at `url`. A service ocore restarted is waited for (a copy that does not
+    /// answer is reported, not undone: undoing would leave the target without a database); a new
+    /// copy usually has no service yet, so silence there is only a warning.
+    func checkHealth(_ url: String, restarted: Bool, _ context: StepContext) -> String {
+        let health = HTTPHealth.check(url, waitUpTo: restarted ? 60 : 0, cancellation: context.cancellation)
+        if health.ok {
+            context.log(.info, "\(url) answers\(restarted ? " after the restart" : ""): \(health.summary)")
+        } else if restarted {
+            context.log(.error, "\(url) does not answer after the restart (\(health.summary)): look at the Odoo service of \(p.target)")
+        } else {
+            context.log(.warning, "\(url) does not answer yet (\(health.summary)): start Odoo for \(p.target) there")
+        }
+        return health.summary
     }
 }

@@ -70,11 +70,7 @@ extension RestoreRun {
         let summary = try work.wait().get()
         try context.checkCancelled()
         let t = try target(context)
-        if let owner = t.environment.filestoreOwner {
-            let chown = try Executors.forServer(t.server).run(Command(["chown", "-R", "--", owner, t.filestore]), cancellation: context.cancellation)
-            guard chown.succeeded else { throw StepFailure.command("chown \(owner)", chown.summary) }
-            context.log(.info, "filestore files now belong to \(owner)")
-        }
+        if let owner = t.environment.filestoreOwner { try FilestoreOwner.give(t.filestore, to: owner, on: Executors.forServer(t.server), context) }
         if let aside = state(context).movedFilestore {
             try RemoteFileSystem(Executors.forServer(t.server)).removeTree(aside)
             try record(context) { $0.movedFilestore = nil }

@@ -27,6 +27,8 @@ public struct RestoreState: JobState {
     public var createdFilestore: String?
     public var outcome: JobOutcome?
     public var registered = false
+    /// A copy's own base URL, as set in its database.
+    public var baseURL: String?
 
     public init() {}
 
@@ -34,7 +36,7 @@ public struct RestoreState: JobState {
         case step, manifest, archiveInPlace = "archive_in_place", archiveFile = "archive_file", safetyBackupID = "safety_backup_id"
         case dumpExtensions = "dump_extensions", finalOwner = "final_owner", loadRole = "load_role", targetDropped = "target_dropped"
         case createdDatabase = "created_database", restoreStaging = "restore_staging", movedFilestore = "moved_filestore"
-        case createdFilestore = "created_filestore", outcome, registered
+        case createdFilestore = "created_filestore", outcome, registered, baseURL = "base_url"
     }
 
     public static let valueKinds: [String: StateValueKind] = [

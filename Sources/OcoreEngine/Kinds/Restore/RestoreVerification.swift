@@ -13,6 +13,10 @@ extension RestoreRun {
         let psql = try targetPSQL(context, t)
         let copy = !p.asMoved && p.mode != .original
         var outcome = JobOutcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
+        // A copy gets its own base URL (never its source's): the target's, or one derived from the backup's.
+        let restored = try? OdooTarget(psql: psql).baseURL()
+        let url = copy ? t.environment.url ?? restored.flatMap { BaseURL.derived(from: $0, for: p.target) } : nil
+        if copy { try record(context) { $0.baseURL = url } }
         if p.preset != .none {
             let source = manifest(context).flatMap { m in try? context.store.resolvedEnvironment(named: m.ocore.environment) }
             if source == nil {
@@ -21,13 +25,14 @@ extension RestoreRun {
                 let impacts = (try? ImpactPreview(psql: psql).run(keys: p.options)) ?? []
                 for impact in impacts { context.log(.info, "will \(impact.key): \(impact.text)") }
             }
-            outcome = try SanitizationRun(target: psql, addons: t.environment.addons, preset: p.preset, options: p.options, targetURL: t.environment.url,
-                                          passwordHash: p.passwordHash,
+            outcome = try SanitizationRun(target: psql, addons: t.environment.addons, preset: p.preset, options: p.options, targetURL: url,
+                                          sourceHost: copy ? restored.flatMap(BaseURL.host(of:)) : nil, passwordHash: p.passwordHash,
                                           proofSource: source.map { PSQL(executor: Executors.forServer($0.server), connection: PostgresConnection($0)) },
                                           resetIdentity: copy).apply(context)
         } else if copy {
             try OdooTarget(psql: psql).resetIdentity(markNeutralized: false)
-            context.log(.info, "new database.uuid and database.secret (a copy, not a move)")
+            if let url { try OdooTarget(psql: psql).setBaseURL(url) }
+            context.log(.info, "new database.uuid and database.secret (a copy, not a move)\(url.map { "; web.base.url is \($0)" } ?? "")")
         } else {
             context.log(.info, p.asMoved ? "identity kept (--as-moved)" : "identity kept (restored in place)")
         }
@@ -63,7 +68,9 @@ extension RestoreRun {
         try handOver(context, t)
         if p.newEnvironment != nil {
             try record(context) { $0.registered = true }
-            _ = try context.store.addEnvironment(t.environment)
+            var env = t.environment
+            env.url = env.url ?? state(context).baseURL
+            _ = try context.store.addEnvironment(env)
         }
         var outcome = state(context).outcome
             ?? JobOutcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)

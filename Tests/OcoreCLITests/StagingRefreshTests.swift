@@ -1,0 +1,138 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreTestSupport
+import Testing
+
+/// A stand-in for an Odoo service on the target: started and stopped by real scripts, it holds a
+/// connection to its database (as Odoo's workers do) and answers `/web/health`. Each start and
+/// stop is written to its log with what it saw of the database at that moment.
+struct StandInOdoo {
+    let dir = TestDirectories.make("stand-in-odoo", worldTraversable: true)
+    let port = freeLoopbackPort()
+    let database: String
+
+    init(database: String) throws {
+        self.database = database
+        let pg = TestPostgres.cluster
+        let psql = "psql -X -h \(pg.socketDirectory) -p \(pg.port) -U \(pg.superuser) -d postgres -tA"
+        try FileManager.default.createDirectory(atPath: dir + "/www/web", withIntermediateDirectories: true)
+        try "ok".write(toFile: dir + "/www/web/health", atomically: true, encoding: .utf8)
+        try """
+            exists=$(\(psql) -c "SELECT count(*) FROM pg_database WHERE datname = '\(database)'")
+            url=$(psql -X -h \(pg.socketDirectory) -p \(pg.port) -U \(pg.superuser) -d \(database) -tA -c "SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'" 2>/dev/null)
+            echo "start db=$exists url=$url" >> \(dir)/events
+            setsid -f psql -X -h \(pg.socketDirectory) -p \(pg.port) -U \(pg.superuser) -d \(database) -c "SELECT pg_sleep(600) -- stand-in-odoo-\(port)" > /dev/null 2>&1 < /dev/null
+            setsid -f python3 -m http.server \(port) --bind 127.0.0.1 --directory \(dir)/www > /dev/null 2>&1 < /dev/null
+            """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
+        try """
+            exists=$(\(psql) -c "SELECT count(*) FROM pg_database WHERE datname = '\(database)'")
+            echo "stop db=$exists" >> \(dir)/events
+            pkill -f 'http.server \(port)' || true
+            pkill -f 'stand-in-odoo-\(port)' || true
+            """.write(toFile: dir + "/stop.sh", atomically: true, encoding: .utf8)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var flags: [String] { ["--stop-command", "sh \(dir)/stop.sh", "--start-command", "sh \(dir)/start.sh"] }
+    var events: [String] { ((try? String(contentsOfFile: dir + "/events", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+
+    func start() throws { _ = try LocalExecutor().output(Command(["sh", dir + "/start.sh"])) }
+
+    func stopQuietly() {
+        _ = try? LocalExecutor().run(Command(["pkill", "-f", "http.server \(port)"]))
+        _ = try? LocalExecutor().run(Command(["pkill", "-f", "stand-in-odoo-\(port)"]))
+    }
+}
+
+@Suite("Staging refresh: a running Odoo behind the target, its own URL, never production's")
+struct StagingRefreshTests {
+    @Test("a clone without --url gets a URL derived from production's (frozen, registered, said beforehand); its proof is NEUTRALIZED")
+    func derivedURL() throws {
+        let f = try CloneFixture()
+        let result = try f.ocore.run(["clone", "production", "--new", "stg-url", "--type", "staging", "--preset", "recommended", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(result.stderrText.contains("no --url given: stg-url gets a URL derived from production's web.base.url"))
+        let doc = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED", "\(doc["proof"] ?? "")")
+        let t = f.target("stg-url")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://stg-url.acme.example")
+        #expect(try t.scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url.freeze'") == "True")
+        #expect(try f.ocore.jsonObject(["env", "show", "stg-url", "--json"])["url"] as? String == "https://stg-url.acme.example")
+        #expect(try TestPostgres.psql(f.source).scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://erp.acme.example")
+    }
+
+    @Test("production's host left in a system parameter the options do not clear: the proof says PARTIAL and names the parameter")
+    func productionHostLeft() throws {
+        let f = try CloneFixture()
+        try TestPostgres.psql(f.source).execute("""
+            INSERT INTO ir_config_parameter (key, value, create_date, write_date) VALUES ('report.url', 'https://erp.acme.example/report', now(), now());
+            """)
+        let doc = try f.clone("stg-host", preset: "recommended")
+        let proof = try #require(doc["proof"] as? [String: Any])
+        #expect(proof["verdict"] as? String == "PARTIAL")
+        let findings = (proof["findings"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+        #expect(findings.contains { $0.contains("still name erp.acme.example") && $0.contains("report.url") }, "\(findings)")
+    }
+
+    @Test("a new environment restored from production's backup without a URL gets a derived one, never production's")
+    func restoreDerivesURL() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        let id = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--no-filestore", "--json"])["id"] as? String)
+        let result = try f.ocore.run(["restore", id, "--new", "qa-restored", "--type", "staging", "--no-filestore", "--yes", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(try f.target("qa-restored").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://qa-restored.acme.example")
+        #expect(try f.ocore.jsonObject(["env", "show", "qa-restored", "--json"])["url"] as? String == "https://qa-restored.acme.example")
+    }
+
+    @Test("replace into a staging whose Odoo runs: stopped (its database still there) after the safety backup, started on the new copy, which keeps the target's URL; files belong to its owner")
+    func serviceAwareReplace() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        let odoo = try StandInOdoo(database: "stg-svc")
+        defer { odoo.stopQuietly() }
+        // A clone made to run: its own service commands and filestore owner, kept on its record.
+        _ = try f.clone("stg-svc", preset: "minimal", extra: odoo.flags + ["--filestore-owner", "nobody:nogroup"])
+        let env = try f.ocore.jsonObject(["env", "show", "stg-svc", "--json"])
+        #expect(env["stop_command"] as? [String] == ["sh", odoo.dir + "/stop.sh"] && env["filestore_owner"] as? String == "nobody:nogroup")
+        try odoo.start()
+        let result = try f.ocore.run(["clone", "production", "--replace", "stg-svc", "--confirm", "stg-svc", "--preset", "recommended", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        let ownURL = "https://stg-svc.acme.example"
+        #expect(odoo.events == ["start db=1 url=\(ownURL)", "stop db=1", "start db=1 url=\(ownURL)"], "\(odoo.events)")
+        #expect(try f.target("stg-svc").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == ownURL)
+        let filestore = try #require(try f.ocore.jsonObject(["env", "show", "stg-svc", "--json"])["filestore"] as? String)
+        let file = try #require(try FileManager.default.subpathsOfDirectory(atPath: filestore).first { !$0.hasSuffix("/") && $0.contains("/") })
+        #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + file)[.ownerAccountName] as? String == "nobody")
+        // Production's own files were not given away: hard links would have carried the owner over.
+        let source = f.dataDir + "/filestore/" + f.source + "/" + file
+        #expect(try FileManager.default.attributesOfItem(atPath: source)[.ownerAccountName] as? String != "nobody")
+        #expect(doc["status"] as? String == "completed")
+    }
+
+    @Test("the worker killed in the middle of a replace: the next worker undoes the copy and starts the target's Odoo again, and the log says how to put it back")
+    func killedReplaceRestartsService() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        let odoo = try StandInOdoo(database: "stg-kill")
+        defer { odoo.stopQuietly() }
+        _ = try f.clone("stg-kill", preset: "minimal", extra: odoo.flags)
+        try odoo.start()
+        // Enough rows that the database copy takes a few seconds.
+        try TestPostgres.psql(f.source).execute("CREATE TABLE bulk AS SELECT g, md5(g::text) AS h FROM generate_series(1, 1500000) g;")
+        let queued = try f.ocore.jsonObject(["clone", "production", "--replace", "stg-kill", "--confirm", "stg-kill", "--preset", "minimal", "--detach", "--json"])
+        let job = try #require(queued["id"] as? Int)
+        _ = try f.ocore.waitForJob(job, "the database copy") { stepStatus($0, 4) == "running" }
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        _ = try f.ocore.ok(["worker"])
+        #expect(try f.ocore.job(job)["status"] as? String == "interrupted")
+        #expect(odoo.events.first == "start db=1 url=https://stg-kill.acme.example" && odoo.events.dropFirst().first == "stop db=1", "\(odoo.events)")
+        #expect(odoo.events.last?.hasPrefix("start") == true && odoo.events.count == 3, "\(odoo.events)")
+        let log = try f.ocore.ok(["jobs", "show", String(job)])
+        #expect(log.contains("it is BROKEN; its verified safety backup is") && log.contains("--confirm stg-kill"), "\(log)")
+    }
+}
