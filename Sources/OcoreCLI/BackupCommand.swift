@@ -207,7 +207,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct RunDue: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run-due", abstract: "Start the scheduled backups that are due (one pass, for cron).")
+        static let configuration = CommandConfiguration(commandName: "run-due", abstract: "Start the scheduled backups, refreshes and restore tests that are due (one pass, for cron).")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -217,8 +217,11 @@ struct BackupCommand: ParsableCommand {
             if pass.started.isEmpty && pass.failed.isEmpty { print("no scheduled backup is due") }
             for (env, id) in pass.started { print("scheduled backup of \(env) queued as \(id)") }
             for (env, error) in pass.failed { FileHandle.standardError.write(Data("ocore: scheduled backup of \(env) not started: \(error)\n".utf8)) }
+            let refreshes = try scheduler.runDueRefreshes(now: Date())
+            for (target, job) in refreshes.started { print("scheduled refresh of \(target) queued as job \(job)") }
+            for (target, error) in refreshes.failed { FileHandle.standardError.write(Data("ocore: scheduled refresh of \(target) not started: \(error)\n".utf8)) }
             let tests = scheduler.runDueRestoreTests(now: Date()) { print($0) }
-            if !pass.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
+            if !pass.failed.isEmpty || !refreshes.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
         }
     }
 }

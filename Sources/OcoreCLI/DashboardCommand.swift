@@ -106,6 +106,22 @@ struct DashboardCommand: ParsableCommand {
                 return .needsConfirmation("\(fact): restore anyway?")
             }
         }
+        settings.destroyEnvironment = { r in
+            // The dialog's form as the engine's request: the same rules as `ocore env destroy`.
+            var request = EnvironmentDestruction(name: r.environment, confirmation: r.confirmation)
+            request.backup = r.backup
+            request.productionConfirmed = r.productionConfirmed
+            return try request.submit(store: store, home: home)
+        }
+        settings.runRefresh = { target in
+            guard let schedule = try store.refreshSchedule(target: target) else { throw RequestRefusal("\(target) has no refresh schedule") }
+            return try BackupScheduler(store: store, home: home).startRefresh(schedule)
+        }
+        settings.refreshSchedules = {
+            Dictionary(uniqueKeysWithValues: try store.refreshSchedules().map { s in
+                (s.target, s.summary + "; last run " + (s.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never"))
+            })
+        }
         settings.backupAction = { action in
             let actions = BackupActions(store: store)
             switch action {

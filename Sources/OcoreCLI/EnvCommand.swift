@@ -9,7 +9,7 @@ extension EnvironmentType: ExpressibleByArgument {}
 struct EnvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "env", abstract: "Register the Odoo environments (database + filestore + addons) of your projects.",
-        subcommands: [Add.self, List.self, Show.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Set.self, Remove.self, Destroy.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an environment. Production environments are protected by default.")
@@ -92,6 +92,57 @@ struct EnvCommand: ParsableCommand {
         func run() throws {
             let env = try EnvironmentRemoval(name: name, confirmation: confirm).remove(store: try global.openStore(), by: .current)
             print("environment \(name) removed from the inventory (database \(env.dbName) and its filestore were not touched)")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change an environment's record: URL, type, service commands, filestore owner, protection.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: "Public URL (empty to remove).") var url: String?
+        @Option(help: "production, staging or development.") var type: EnvironmentType?
+        @Option(name: .customLong("stop-command"), help: ArgumentHelp("Stops its Odoo service (empty to remove).", valueName: "command")) var stopCommand: String?
+        @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again (empty to remove).", valueName: "command")) var startCommand: String?
+        @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of its filestore's files (empty to remove).", valueName: "user[:group]")) var filestoreOwner: String?
+        @Flag(inversion: .prefixedNo, help: "Require typed confirmation for destructive actions.") var protect: Bool?
+        @Option(help: ArgumentHelp("Repeat the name to lower a protected environment's protection or change its type.", valueName: "name")) var confirm: String?
+
+        func run() throws {
+            var change = EnvironmentChange(name: name)
+            change.url = url
+            change.type = type
+            change.serviceStop = stopCommand.map(Environment.commandVector)
+            change.serviceStart = startCommand.map(Environment.commandVector)
+            change.filestoreOwner = filestoreOwner
+            change.protected = protect
+            change.confirmation = confirm
+            let env = try change.apply(store: try global.openStore(), by: .current)
+            print("environment \(name): \(env.type.rawValue), \(env.url ?? "no URL")\(env.isProtected ? ", protected" : "")\(env.serviceStop != nil ? ", service commands set" : "")")
+        }
+    }
+
+    struct Destroy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop an environment's database and filestore (after a verified backup) and remove its record.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: ArgumentHelp("Repeat the name to confirm.", valueName: "name")) var confirm: String?
+        @Flag(name: .customLong("no-backup"), help: "Do not back it up first: it cannot be brought back.") var noBackup = false
+        @Option(help: "Storage for the backup taken first (default: the default storage).") var storage: String?
+        @Flag(name: .customLong("i-am-sure-this-is-production"), help: "Required to destroy a protected environment.") var sure = false
+        @Flag(help: "Queue the job and return at once.") var detach = false
+
+        func run() throws {
+            var request = EnvironmentDestruction(name: name, confirmation: confirm)
+            request.backup = !noBackup
+            request.storage = storage
+            request.productionConfirmed = sure
+            let store = try global.openStore()
+            let id = try request.submit(store: store, home: global.stateHome)
+            if detach { return print("destroy of \(name) queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
+            print("destroy of \(name) queued as job \(id)")
+            let status = try JobFollower(store: store, id: id, json: false, home: global.stateHome).run()
+            if status != .completed { throw ExitCode(1) }
         }
     }
 }

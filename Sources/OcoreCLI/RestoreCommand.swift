@@ -13,6 +13,7 @@ struct RestoreOptions: ParsableArguments {
     @Option(help: "Type of the new environment: production, staging or development.") var type: EnvironmentType?
     @Option(help: "Server of the new environment (default: the backup's).") var server: String?
     @Option(help: ArgumentHelp("Public URL of the new environment.", valueName: "url")) var url: String?
+    @Option(help: "Project of the new environment (default: the backup's environment's, or the only one).") var project: String?
     @Flag(name: .customLong("no-filestore"), help: "Restore the database only; the filestore is left as it is.") var noFilestore = false
     @Flag(name: .customLong("no-safety-backup"), help: "Do not back up the target first (it is overwritten without a way back).") var noSafetyBackup = false
     @Option(name: .customLong("safety-storage"), help: "Storage for the safety backup (default: the backup's, else the default).") var safetyStorage: String?
@@ -103,6 +104,7 @@ extension RestoreOptions {
         r.riskAccepted = understandRisk
         r.confirmation = confirm
         r.acceptsVersionMismatch = yes
+        r.project = project
         return r
     }
 }

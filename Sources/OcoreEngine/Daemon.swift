@@ -3,11 +3,11 @@ import OcoreStore
 
 /// The job kinds this build of ocore runs.
 extension JobKindRegistry {
-    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob()])
+    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob(), DestroyJob()])
 }
 
 /// `ocore daemon`: the worker in the foreground, never exiting when idle, with the schedules
-/// (backups, weekly restore tests) checked every 30 seconds beside it.
+/// (backups, weekly refreshes, weekly restore tests) checked every 30 seconds beside it.
 public struct Daemon: Sendable {
     public let scheduler: BackupScheduler
 
@@ -23,6 +23,10 @@ public struct Daemon: Sendable {
                 if let pass = try? scheduler.runDueReporting(now: Date()) {
                     for (env, id) in pass.started { report("scheduled backup of \(env) queued as \(id)") }
                     for (env, error) in pass.failed { report("scheduled backup of \(env) not started: \(error)") }
+                }
+                if let refreshes = try? scheduler.runDueRefreshes(now: Date()) {
+                    for (target, job) in refreshes.started { report("scheduled refresh of \(target) queued as job \(job)") }
+                    for (target, error) in refreshes.failed { report("scheduled refresh of \(target) not started: \(error)") }
                 }
                 _ = scheduler.runDueRestoreTests(now: Date()) { report($0) }
                 Thread.sleep(forTimeInterval: 30)

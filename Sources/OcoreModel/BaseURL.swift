@@ -4,14 +4,18 @@ import Foundation
 /// A copy must never keep production's: without one given, it is derived from the source's by
 /// replacing the first label of the host with the copy's name (`https://erp.acme.com` for
 /// `staging-2` gives `https://staging-2.acme.com`); a host with nothing to replace (an IP
-/// address, a single label) gives `<name>.invalid`, a name reserved never to resolve.
+/// address, a single label) gives `<name>.invalid`, a name reserved never to resolve; a copy
+/// named like the source's first label gets `<name>-copy`.
 public enum BaseURL {
     public static func derived(from sourceURL: String, for name: String) -> String? {
         guard let url = URLComponents(string: sourceURL), let scheme = url.scheme, let host = url.host, !host.isEmpty else { return nil }
         let label = dnsLabel(name)
         let labels = host.split(separator: ".")
         let isAddress = host.contains(":") || labels.allSatisfy { $0.allSatisfy(\.isNumber) }
-        let newHost = isAddress || labels.count < 2 ? "\(label).invalid" : ([label] + labels.dropFirst().map(String.init)).joined(separator: ".")
+        let rest = labels.dropFirst().map(String.init)
+        // A copy named like the source's first label still gets a host of its own.
+        let first = label == labels.first.map({ $0.lowercased() }) ? label + "-copy" : label
+        let newHost = isAddress || labels.count < 2 ? "\(label).invalid" : ([first] + rest).joined(separator: ".")
         return "\(scheme)://\(newHost)\(url.port.map { ":\($0)" } ?? "")"
     }
 

@@ -123,6 +123,17 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
         }
     }
 
+    /// Changes a registered environment's record (found by name).
+    public func updateEnvironment(_ environment: Environment) throws {
+        try environment.validate()
+        try write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM environment WHERE name = ?", arguments: [environment.name]) != nil else {
+                throw StoreError.notFound(kind: "environment", name: environment.name)
+            }
+            try Self.upsertEnvironment(db, environment)
+        }
+    }
+
     public func removeEnvironment(named name: String) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM environment WHERE name = ?", arguments: [name])

@@ -240,6 +240,15 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v10-refresh-schedule") { db in
+            // A weekly refresh of an environment from another (a scheduled replace).
+            try db.execute(sql: """
+                CREATE TABLE refresh_schedule (
+                    target TEXT PRIMARY KEY, source TEXT NOT NULL, weekday INTEGER NOT NULL, at TEXT NOT NULL,
+                    preset TEXT NOT NULL, last_run_at TEXT
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -135,4 +135,35 @@ struct StagingRefreshTests {
         let log = try f.ocore.ok(["jobs", "show", String(job)])
         #expect(log.contains("it is BROKEN; its verified safety backup is") && log.contains("--confirm stg-kill"), "\(log)")
     }
+
+    @Test("a weekly refresh: refused for production and without the typed name; run once for a slot that has come, not again; run-now on demand")
+    func weeklyRefresh() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        _ = try f.clone("stg-weekly", preset: "minimal")
+        let today = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][Calendar(identifier: .gregorian).component(.weekday, from: Date()) - 1]
+        expectCleanFailure(try f.ocore.run(["refresh", "set", "stg-weekly", "--from", "production", "--weekday", today, "--at", "00:00"]),
+                           mentions: "--confirm stg-weekly")
+        expectCleanFailure(try f.ocore.run(["refresh", "set", "production", "--from", "stg-weekly", "--weekday", today, "--at", "00:00", "--confirm", "production"]),
+                           mentions: "production is protected")
+        _ = try f.ocore.ok(["refresh", "set", "stg-weekly", "--from", "production", "--weekday", today, "--at", "00:00", "--confirm", "stg-weekly"])
+        #expect(try f.ocore.ok(["refresh", "show"]).contains("stg-weekly: every \(today) at 00:00 from production (recommended); last run never"))
+        try f.target("stg-weekly").execute("CREATE TABLE made_on_staging (x int);")
+
+        let first = try f.ocore.run(["backup", "run-due"])
+        #expect(first.succeeded, "\(first.stdoutText) \(first.stderrText)")
+        let line = try #require(first.stdoutText.split(separator: "\n").first { $0.hasPrefix("scheduled refresh of stg-weekly queued as job ") })
+        let job = try #require(Int(line.split(separator: " ").last ?? ""))
+        let done = try f.ocore.waitForJob(job, "the refresh", timeout: .seconds(180)) { ($0["status"] as? String).map { ["completed", "failed"].contains($0) } ?? false }
+        #expect(done["status"] as? String == "completed", "\(done)")
+        #expect(try f.target("stg-weekly").scalar("SELECT to_regclass('made_on_staging') IS NULL") == "t", "the refresh replaced staging's database")
+        #expect(try f.target("stg-weekly").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://stg-weekly.acme.example")
+        let second = try f.ocore.run(["backup", "run-due"])
+        #expect(!second.stdoutText.contains("scheduled refresh"), "\(second.stdoutText)")
+
+        let now = try f.ocore.run(["refresh", "run-now", "stg-weekly"])
+        #expect(now.succeeded, "\(now.stderrText)")
+        _ = try f.ocore.ok(["refresh", "rm", "stg-weekly"])
+        #expect(try f.ocore.ok(["refresh", "show"]).contains("no refresh schedule"))
+    }
 }

@@ -105,6 +105,14 @@ struct GoldenScreenTests {
         expectGolden(s, "backup-dialog")
     }
 
+    @Test("the destroy dialog: a protected environment asks for the typed name and the production box")
+    func destroyDialog() {
+        var s = base()
+        press(&s, .character("D"))
+        type(&s, "production")
+        expectGolden(s, "destroy-protected")
+    }
+
     @Test("the restore dialog: a protected target, a new environment, and the engine's version question")
     func restoreDialog() {
         var s = withBackups()

@@ -60,3 +60,89 @@ public struct EnvironmentRemoval: Sendable, Equatable {
         return env
     }
 }
+
+/// An environment's record edited in place (`ocore env set`): its URL, type, service commands,
+/// filestore owner, protection. A protected environment's protection is lowered, or its type
+/// changed, only with its name typed again.
+public struct EnvironmentChange: Sendable, Equatable {
+    public var name: String
+    public var url: String?
+    public var type: EnvironmentType?
+    public var serviceStop: [String]?
+    public var serviceStart: [String]?
+    public var filestoreOwner: String?
+    public var protected: Bool?
+    public var confirmation: String?
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    /// Checks and applies the change (audited); returns the environment as it now is.
+    @discardableResult
+    public func apply(store: SQLiteStateStore, by who: Requester) throws -> Environment {
+        var env = try store.environment(named: name)
+        let before = env
+        if let url { env.url = url.isEmpty ? nil : url }
+        if let type { env.type = type }
+        if let serviceStop { env.serviceStop = serviceStop.isEmpty ? nil : serviceStop }
+        if let serviceStart { env.serviceStart = serviceStart.isEmpty ? nil : serviceStart }
+        if let filestoreOwner { env.filestoreOwner = filestoreOwner.isEmpty ? nil : filestoreOwner }
+        if let protected { env.isProtected = protected }
+        if (env.serviceStop == nil) != (env.serviceStart == nil) { throw RequestRefusal("an environment has both --stop-command and --start-command, or neither") }
+        if before.isProtected, !env.isProtected || env.type != before.type, confirmation != name {
+            throw RequestRefusal("\(name) is protected: \(env.type != before.type ? "changing its type" : "removing its protection") needs its name typed again: add --confirm \(name)")
+        }
+        guard env != before else { return env }
+        try store.updateEnvironment(env)
+        try store.audit(user: who.user, from: who.from, action: "env.set", environment: name, detail: Self.changes(before, env).joined(separator: ", "))
+        return env
+    }
+
+    static func changes(_ a: Environment, _ b: Environment) -> [String] {
+        var out: [String] = []
+        if a.url != b.url { out.append("url \(b.url ?? "none")") }
+        if a.type != b.type { out.append("type \(b.type.rawValue)") }
+        if a.serviceStop != b.serviceStop || a.serviceStart != b.serviceStart { out.append("service commands") }
+        if a.filestoreOwner != b.filestoreOwner { out.append("filestore owner \(b.filestoreOwner ?? "none")") }
+        if a.isProtected != b.isProtected { out.append(b.isProtected ? "protected" : "unprotected") }
+        return out
+    }
+}
+
+/// An environment destroyed (`ocore env destroy`): its database and filestore dropped after a
+/// verified backup, its record removed. Its name must be typed again; a protected one also needs
+/// `--i-am-sure-this-is-production`; one whose data another name shares is refused.
+public struct EnvironmentDestruction: Sendable, Equatable {
+    public var name: String
+    public var confirmation: String?
+    public var backup = true
+    public var storage: String?
+    public var productionConfirmed = false
+
+    public init(name: String, confirmation: String?) {
+        self.name = name
+        self.confirmation = confirmation
+    }
+
+    /// Checks every rule and queues the destroy job; returns its id.
+    public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
+        let env = try store.resolvedEnvironment(named: name)
+        guard confirmation == name else {
+            throw RequestRefusal("destroying \(name) drops its database and filestore: repeat its name with --confirm \(name)")
+        }
+        if let protectedBy = try store.protection(of: name), !productionConfirmed {
+            throw RequestRefusal("\(name) is protected\(protectedBy == name ? "" : " (it shares \(protectedBy)'s data)"): destroying it also needs --i-am-sure-this-is-production")
+        }
+        let sharing = try store.environmentsSharingData(with: name)
+        if !sharing.isEmpty {
+            throw RequestRefusal("\(name)'s database or filestore is also \(sharing.map(\.name).joined(separator: ", ")): destroying it would destroy theirs; remove the other record first (`ocore env rm`)")
+        }
+        if let storage { _ = try store.storage(named: storage) }
+        if backup, try storage ?? SafetyBackup.defaultStorage(store) == nil {
+            throw RequestRefusal("no default storage for the backup taken first: give --storage NAME, or --no-backup")
+        }
+        let parameters = DestroyJob.Parameters(environment: name, backupID: backup ? BackupRecord.newID(at: Date()) : nil, storage: storage)
+        return try JobQueue(store: store, home: home).submit(DestroyJob(), parameters: parameters, environment: name, server: env.server.name, locks: [name])
+    }
+}

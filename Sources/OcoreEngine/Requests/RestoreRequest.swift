@@ -26,6 +26,8 @@ public struct RestoreRequest: Sendable, Equatable {
     /// Keep `database.uuid` and `database.secret` (the database moved; a copy gets new ones).
     public var asMoved = false
     /// nil: Recommended when production data lands outside production, else none.
+    /// The project of a new environment (default: the backup's environment's, or the only one).
+    public var project: String?
     public var preset: SanitizationCatalog.Preset?
     public var riskAccepted = false
     /// The target's name, typed to confirm overwriting it.
@@ -89,8 +91,9 @@ public struct RestoreRequest: Sendable, Equatable {
             }
             _ = try store.server(named: serverName)
             let projects = try store.projects()
-            guard let project = origin?.environment.project ?? (projects.count == 1 ? projects.first?.name : nil) else {
-                throw Refusal.invalid("the new environment's project is unknown: import into an existing environment with --to")
+            if let project { try Names.validateInventoryName(project, kind: "project") }
+            guard let project = project ?? origin?.environment.project ?? (projects.count == 1 ? projects.first?.name : nil) else {
+                throw Refusal.invalid("the new environment's project is unknown: give --project NAME (or import into an existing environment with --to)")
             }
             newEnv = RestoreJob.NewEnvironment(project: project, type: type, server: serverName, url: url, addons: origin?.environment.addons ?? [],
                                                pgPasswordEnv: origin?.environment.pgPasswordEnv)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a backup was taken (the seeds' types).
 public enum BackupType: String, Sendable, Codable, CaseIterable {
-    case manual, preRestore = "pre_restore", preUpgrade = "pre_upgrade", preReplace = "pre_replace", scheduled
+    case manual, preRestore = "pre_restore", preUpgrade = "pre_upgrade", preReplace = "pre_replace", scheduled, preDestroy = "pre_destroy"
 }
 
 /// How a backup is laid out in storage.

@@ -18,6 +18,10 @@ public struct DashboardSettings: Sendable {
     public var startBackup: (@Sendable (BackupDialogRequest) throws -> Int64)?
     /// Queues a restore exactly as `ocore restore` does; returns the job id.
     public var startRestore: (@Sendable (RestoreDialogRequest) throws -> RestoreStart)?
+    public var destroyEnvironment: (@Sendable (DestroyDialogRequest) throws -> Int64)?
+    /// Refreshes an environment now from its schedule's source; the schedules, one line each.
+    public var runRefresh: (@Sendable (String) throws -> Int64)?
+    public var refreshSchedules: (@Sendable () throws -> [String: String])?
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
@@ -60,6 +64,7 @@ public final class DashboardRuntime {
     private var state: DashboardState
     private var lastDataVersion: Int?
     private var lastInventoryVersion: Int?
+    private var lastRefreshes: [String: String]?
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
@@ -152,6 +157,12 @@ public final class DashboardRuntime {
         case .startBackup(let request):
             guard let start = settings.startBackup else { return }
             inBackground { Result { try start(request) }.map(Message.jobStarted).recover { .backupRefused("\($0)") } }
+        case .runRefresh(let target):
+            guard let run = settings.runRefresh else { return }
+            inBackground { Result { try run(target) }.map(Message.jobStarted).recover { .refreshRefused("\($0)") } }
+        case .destroyEnvironment(let request):
+            guard let destroy = settings.destroyEnvironment else { return }
+            inBackground { Result { try destroy(request) }.map(Message.jobStarted).recover { .destroyRefused("\($0)") } }
         case .startRestore(let request):
             guard let start = settings.startRestore else { return }
             inBackground {
@@ -202,6 +213,10 @@ public final class DashboardRuntime {
                 apply(.environmentsLoaded(EnvironmentRow.rows(resolved)), terminal)
                 apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault,
                                                                                                   lessSecure: $0.location.securityWarning != nil) }), terminal)
+            }
+            if let load = settings.refreshSchedules, let refreshes = try? load(), refreshes != lastRefreshes {
+                lastRefreshes = refreshes
+                apply(.refreshesLoaded(refreshes), terminal)
             }
             let active = try store.jobs(includeFinished: false)
             let activeIDs = Set(active.map(\.id))

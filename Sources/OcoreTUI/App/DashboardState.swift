@@ -93,6 +93,7 @@ public enum Overlay: Equatable, Sendable {
     case restoreDialog(RestoreDialogState)
     case restoreConfirmation(RestoreConfirmationState)
     case deleteBackup(DeleteBackupState)
+    case destroyEnvironment(DestroyDialogState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
 }
@@ -111,6 +112,8 @@ public struct DashboardState: Equatable, Sendable {
     public var timelineState = TimelineState()
     public var backupsList = ListState()
     public var storages: [StorageChoice] = []
+    /// Each refreshed environment's schedule, as one line ("every sun at 03:00 from production (recommended); last …").
+    public var refreshes: [String: String] = [:]
     public var jobLog: [JobLogLine] = []
     public var collapsed: Set<String> = []
     public var tree = ListState()
@@ -190,6 +193,8 @@ public enum Message: Equatable, Sendable {
     case jobsLoaded(active: [JobRecord])
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
+    case refreshesLoaded([String: String])
+    case refreshRefused(String)
     case backupRefused(String)
     /// The engine asks before this restore starts (another Odoo version).
     case restoreNeedsConfirmation(RestoreDialogRequest, question: String)
@@ -201,6 +206,7 @@ public enum Message: Equatable, Sendable {
     /// A clone, backup or restore was queued as this job: its progress modal opens.
     case jobStarted(Int64)
     case cloneRefused(String)
+    case destroyRefused(String)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)
     case restorePointsLoaded(environment: String, [RestorePointRecord])
@@ -221,6 +227,8 @@ public enum Effect: Equatable, Sendable {
     case startClone(CloneWizardRequest)
     case startBackup(BackupDialogRequest)
     case startRestore(RestoreDialogRequest)
+    case destroyEnvironment(DestroyDialogRequest)
+    case runRefresh(String)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
     case backupAction(BackupAction)

@@ -62,6 +62,10 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return [.loadJobProgress(id)]
     case .storagesLoaded(let storages):
         state.storages = storages
+    case .refreshesLoaded(let refreshes):
+        state.refreshes = refreshes
+    case .refreshRefused(let reason):
+        state.toast = Toast(message: "refresh not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .backupRefused(let reason):
         state.toast = Toast(message: "backup not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .restoreRefused(let reason):
@@ -70,6 +74,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.overlay = .restoreConfirmation(RestoreConfirmationState(request: request, question: question))
     case .cloneRefused(let reason):
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case .destroyRefused(let reason):
+        state.toast = Toast(message: "destroy not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .backupActionFinished(message, ok):
         state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
         return detailsEffect(state)
@@ -131,6 +137,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleRestoreConfirmation(key, confirmation, &state)
     case .deleteBackup(var dialog):
         return handleDeleteBackup(key, &dialog, &state)
+    case .destroyEnvironment(var dialog):
+        return handleDestroyDialog(key, &dialog, &state)
     case .exportBackup(var dialog):
         return handleExportBackup(key, &dialog, &state)
     case .retention(var view):
@@ -152,6 +160,15 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .control("l"): effects.append(.redrawAll)
     case .character("c"): return openCloneWizard(&state)
     case .character("b"): return openBackupDialog(&state)
+    case .character("D"): return openDestroyDialog(&state)
+    case .character("F"):
+        guard let env = state.focusedEnvironment else { break }
+        guard state.refreshes[env.name] != nil else {
+            state.toast = Toast(message: "\(env.name) has no refresh schedule: `ocore refresh set \(env.name) --from SOURCE --weekday sun --at 03:00 --confirm \(env.name)`",
+                                kind: .info, expiresAt: state.now + 10)
+            break
+        }
+        effects.append(.runRefresh(env.name))
     case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
     case .tab: state.focus = state.focus == .tree ? .details : .tree
     case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!

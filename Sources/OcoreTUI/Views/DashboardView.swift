@@ -41,6 +41,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .restoreDialog(let dialog): drawRestoreDialog(dialog, theme: theme, in: body, into: &buffer)
     case .restoreConfirmation(let confirmation): drawRestoreConfirmation(confirmation, theme: theme, in: body, into: &buffer)
     case .deleteBackup(let dialog): drawDeleteBackup(dialog, theme: theme, in: body, into: &buffer)
+    case .destroyEnvironment(let dialog): drawDestroyDialog(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
     case .retention(let view): drawRetention(view, theme: theme, in: body, into: &buffer)
     }
@@ -120,7 +121,8 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
     switch state.tab {
     case .overview:
         let last = state.environmentBackups.first { $0.status.isRestorable }
-        drawOverview(env, status: state.statuses[env.name], lastBackup: last, now: state.now, theme: theme, in: content, into: &buffer)
+        drawOverview(env, status: state.statuses[env.name], lastBackup: last, refresh: state.refreshes[env.name], now: state.now, theme: theme, in: content,
+                     into: &buffer)
     case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
     case .restores: drawRestorePoints(state, env: env, theme: theme, in: content, into: &buffer)
     case .jobs: drawJobs(state, theme: theme, in: content, into: &buffer)
@@ -157,7 +159,7 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, now: Double, theme: Theme, in rect: Rect,
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: String?, now: Double, theme: Theme, in rect: Rect,
                           into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
     case .reachable?: ("\(env.database) · \(bytesText(status?.databaseSize)) · reachable", .success)
@@ -188,7 +190,7 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, las
              b.status == .partial || !b.isVerified ? Theme.Role.warning : now - b.createdAt.timeIntervalSince1970 > 2 * 86_400 ? .warning : .success)
         } ?? ("never", .warning)),
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
-    ]
+    ] + (refresh.map { [("Refresh", ("\($0) · F runs it now", Theme.Role.text))] } ?? [])
     // Long values (an error, a deep path) wrap under themselves rather than being cut.
     var y = rect.y
     for (label, value) in rows {
