@@ -51,12 +51,13 @@ struct EnvironmentLifecycleTests {
         let dump = external.dir + "/fresh.dump"
         try external.pgDump(["--format=custom"], to: dump)
         let fresh = OcoreBinary()
+        let name = "imp-\(UUID().uuidString.prefix(6).lowercased())"  // the cluster is shared with other tests
         try fresh.addLocalServer()
-        expectCleanFailure(try fresh.run(["restore", "import", dump, "--new", "imported", "--type", "staging", "--yes"]), mentions: "give --project NAME")
-        let result = try fresh.run(["restore", "import", dump, "--new", "imported", "--type", "staging", "--project", "acme", "--yes", "--json"])
-        #expect(result.succeeded, "\(result.stderrText)")
-        let env = try fresh.jsonObject(["env", "show", "imported", "--json"])
+        expectCleanFailure(try fresh.run(["restore", "import", dump, "--new", name, "--type", "staging", "--yes"]), mentions: "give --project NAME")
+        let result = try fresh.run(["restore", "import", dump, "--new", name, "--type", "staging", "--project", "acme", "--yes", "--json"])
+        #expect(result.succeeded, "\(result.stderrText) \(result.stdoutText)")
+        let env = try fresh.jsonObject(["env", "show", name, "--json"])
         #expect(env["project"] as? String == "acme" && env["type"] as? String == "staging")
-        #expect(try TestPostgres.psql("imported").scalar("SELECT count(*) > 0 FROM res_partner") == "t")
+        #expect(try TestPostgres.psql(name).scalar("SELECT count(*) > 0 FROM res_partner") == "t")
     }
 }

@@ -13,10 +13,4 @@ public struct MouseEvent: Equatable, Hashable, Sendable {
     public var kind: Kind
     public var x: Int
     public var y: Int
-
-    public init(kind: Kind, x: Int, y: Int) {
-        self.kind = kind
-        self.x = x
-        self.y = y
-    }
 }

@@ -80,12 +80,6 @@ public struct TextField {
     public var label: String
     public var focused: Bool
 
-    public init(state: TextFieldState, label: String, focused: Bool) {
-        self.state = state
-        self.label = label
-        self.focused = focused
-    }
-
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
         let used = buffer.put(label, x: rect.x, y: rect.y, style: theme[.title])
         let fieldX = rect.x + used

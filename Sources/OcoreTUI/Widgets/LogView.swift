@@ -56,12 +56,6 @@ public struct Toast: Equatable, Sendable {
     public var kind: Kind
     public var expiresAt: Double
 
-    public init(message: String, kind: Kind, expiresAt: Double) {
-        self.message = message
-        self.kind = kind
-        self.expiresAt = expiresAt
-    }
-
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
         let style: Style = switch kind {
         case .info: theme[.statusBar]
