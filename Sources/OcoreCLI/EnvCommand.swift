@@ -9,7 +9,7 @@ extension EnvironmentType: ExpressibleByArgument {}
 struct EnvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "env", abstract: "Register the Odoo environments (database + filestore + addons) of your projects.",
-        subcommands: [Add.self, List.self, Show.self, Set.self, Remove.self, Destroy.self])
+        subcommands: [Add.self, List.self, Show.self, Set.self, Config.self, Remove.self, Destroy.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an environment. Production environments are protected by default.")
@@ -31,6 +31,8 @@ struct EnvCommand: ParsableCommand {
         @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
         @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of the filestore's files, set on what a restore writes (e.g. odoo:odoo).", valueName: "user[:group]"))
         var filestoreOwner: String?
+        @Option(name: .customLong("odoo-conf"), help: ArgumentHelp("Its odoo.conf on the server (shown and edited by `ocore env config`).", valueName: "path"))
+        var odooConf: String?
         @Option(name: .customLong("alias-of"), help: ArgumentHelp("Another name for this environment's database and filestore: it shares that environment's protection and locks.", valueName: "env"))
         var aliasOf: String?
 
@@ -40,7 +42,7 @@ struct EnvCommand: ParsableCommand {
                                   addons: addons.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
                                   url: url, branch: branch, isProtected: protected,
                                   serviceStop: stopCommand.map(Environment.commandVector), serviceStart: startCommand.map(Environment.commandVector),
-                                  filestoreOwner: filestoreOwner)
+                                  filestoreOwner: filestoreOwner, odooConf: odooConf)
             let protectedBy = try EnvironmentRegistration(environment: env, aliasOf: aliasOf).register(store: try global.openStore(), by: .current)
             print("environment \(name) added to project \(project) (\(type.rawValue)\(protectedBy.map { $0 == name ? ", protected" : ", protected as an alias of \($0)" } ?? ""))")
         }
@@ -104,6 +106,7 @@ struct EnvCommand: ParsableCommand {
         @Option(name: .customLong("stop-command"), help: ArgumentHelp("Stops its Odoo service (empty to remove).", valueName: "command")) var stopCommand: String?
         @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again (empty to remove).", valueName: "command")) var startCommand: String?
         @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of its filestore's files (empty to remove).", valueName: "user[:group]")) var filestoreOwner: String?
+        @Option(name: .customLong("odoo-conf"), help: ArgumentHelp("Its odoo.conf on the server (empty to forget it).", valueName: "path")) var odooConf: String?
         @Flag(inversion: .prefixedNo, help: "Require typed confirmation for destructive actions.") var protect: Bool?
         @Option(help: ArgumentHelp("Repeat the name to lower a protected environment's protection or change its type.", valueName: "name")) var confirm: String?
 
@@ -115,6 +118,7 @@ struct EnvCommand: ParsableCommand {
             change.serviceStart = startCommand.map(Environment.commandVector)
             change.filestoreOwner = filestoreOwner
             change.protected = protect
+            change.odooConf = odooConf
             change.confirmation = confirm
             let env = try change.apply(store: try global.openStore(), by: .current)
             print("environment \(name): \(env.type.rawValue), \(env.url ?? "no URL")\(env.isProtected ? ", protected" : "")\(env.serviceStop != nil ? ", service commands set" : "")")
@@ -155,7 +159,7 @@ struct EnvironmentJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case name, project, type, server, db_name, pg_host, pg_port, pg_user, pg_password_env, filestore, addons, url, branch, protected
-        case stop_command, start_command, filestore_owner
+        case stop_command, start_command, filestore_owner, odoo_conf
     }
 
     func encode(to encoder: Encoder) throws {
@@ -178,6 +182,7 @@ struct EnvironmentJSON: Encodable {
         try c.encodeNullable(e.serviceStop, forKey: .stop_command)
         try c.encodeNullable(e.serviceStart, forKey: .start_command)
         try c.encodeNullable(e.filestoreOwner, forKey: .filestore_owner)
+        try c.encodeNullable(e.odooConf, forKey: .odoo_conf)
     }
 
     var fields: [(String, String)] {
@@ -188,5 +193,38 @@ struct EnvironmentJSON: Encodable {
                 ("addons", e.addons.isEmpty ? "(none)" : e.addons.joined(separator: ", ")), ("url", e.url ?? "(none)"),
                 ("branch", e.branch ?? "(none)"), ("protected", e.isProtected ? "yes" : "no"),
                 ("service", e.serviceStop.map { "stop: \($0.joined(separator: " ")); start: \(e.serviceStart?.joined(separator: " ") ?? "-")" } ?? "(not managed)")]
+    }
+}
+
+extension EnvCommand {
+    /// `ocore env config NAME [set KEY=VALUE…] [--restart]`.
+    struct Config: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an environment's odoo.conf (workers, limits, db_maxconn, proxy_mode, …), or set keys in it.",
+            discussion: "`ocore env config staging set workers=4 limit_time_real=600 --restart` edits the file in place (comments and order kept, the old one beside it as .bak); Odoo reads it when it restarts. Secrets (admin_passwd, db_password) are never printed.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Argument(help: ArgumentHelp("`set` and KEY=VALUE pairs.", valueName: "set KEY=VALUE")) var assignments: [String] = []
+        @Flag(help: "Restart Odoo with the environment's service commands after a change.") var restart = false
+
+        func run() throws {
+            var request = OdooConfigRequest(environment: name)
+            if !assignments.isEmpty {
+                guard assignments.first == "set", assignments.count > 1 else { throw CLIError("give `set KEY=VALUE…`, e.g. `ocore env config \(name) set workers=4`") }
+                request.changes = try assignments.dropFirst().map { pair in
+                    guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw CLIError("\(pair): expected KEY=VALUE") }
+                    return (String(pair[..<eq]), String(pair[pair.index(after: eq)...]))
+                }
+            }
+            request.restart = restart
+            let result = try request.run(store: try global.openStore(), by: .current)
+            if result.changed.isEmpty {
+                print("\(result.path):")
+                for e in result.file.shownEntries { print("  \(e.key.padding(toLength: 20, withPad: " ", startingAt: 0)) \(e.shown)") }
+            } else {
+                print("\(result.path): \(result.changed.joined(separator: ", ")) set (previous file kept as \(result.path).bak)")
+                print(result.restarted ? "Odoo restarted with the new settings" : "restart required: Odoo reads odoo.conf when it starts (add --restart, or restart it yourself)")
+            }
+        }
     }
 }

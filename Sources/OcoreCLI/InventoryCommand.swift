@@ -83,6 +83,7 @@ enum InventoryTOML {
         var stop_command: [String]?
         var start_command: [String]?
         var filestore_owner: String?
+        var odoo_conf: String?
     }
 
     struct StorageEntry: Codable {
@@ -123,7 +124,7 @@ enum InventoryTOML {
                                  pg_host: e.postgres.host, pg_port: e.postgres.port, pg_user: e.postgres.user,
                                  pg_password_env: e.pgPasswordEnv, filestore: e.filestore, addons: e.addons, url: e.url,
                                  branch: e.branch, protected: e.isProtected, stop_command: e.serviceStop, start_command: e.serviceStart,
-                                 filestore_owner: e.filestoreOwner)
+                                 filestore_owner: e.filestoreOwner, odoo_conf: e.odooConf)
             },
             storage: inventory.storage.map { t in
                 var entry = StorageEntry(name: t.name, default: t.isDefault)
@@ -187,7 +188,8 @@ enum InventoryTOML {
                 name: e.name, project: e.project, type: type, server: e.server, dbName: e.db,
                 postgres: PostgresSettings(host: e.pg_host, port: e.pg_port, user: e.pg_user), pgPasswordEnv: e.pg_password_env,
                 filestore: e.filestore, addons: e.addons ?? [], url: e.url, branch: e.branch, isProtected: e.protected,
-                serviceStop: e.stop_command, serviceStart: e.start_command, filestoreOwner: e.filestore_owner))
+                serviceStop: e.stop_command, serviceStart: e.start_command, filestoreOwner: e.filestore_owner,
+                odooConf: e.odoo_conf))
         }
         for t in file.storage ?? [] {
             let location: StorageLocation

@@ -48,11 +48,14 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
     /// `user[:group]` the filestore's files belong to (Odoo's service user); a restore sets it
     /// on what it extracts, since the extraction runs as ocore's own user.
     public var filestoreOwner: String?
+    /// Where its `odoo.conf` is on its server (workers, limits, db_name, …), when ocore may read and edit it.
+    public var odooConf: String?
 
     public init(id: Int64? = nil, name: String, project: String, type: EnvironmentType, server: String,
                 dbName: String, postgres: PostgresSettings = PostgresSettings(), pgPasswordEnv: String? = nil,
                 filestore: String? = nil, addons: [String] = [], url: String? = nil, branch: String? = nil,
-                isProtected: Bool? = nil, serviceStop: [String]? = nil, serviceStart: [String]? = nil, filestoreOwner: String? = nil) {
+                isProtected: Bool? = nil, serviceStop: [String]? = nil, serviceStart: [String]? = nil, filestoreOwner: String? = nil,
+                odooConf: String? = nil) {
         self.id = id
         self.name = name
         self.project = project
@@ -70,6 +73,7 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
         self.serviceStop = serviceStop.flatMap { $0.isEmpty ? nil : $0 }
         self.serviceStart = serviceStart.flatMap { $0.isEmpty ? nil : $0 }
         self.filestoreOwner = filestoreOwner
+        self.odooConf = odooConf
     }
 
     /// Splits an operator's command line into an argument vector on blanks (no shell: no
@@ -97,6 +101,9 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
             throw .invalidValue(field: "--addons", value: dir, reason: "must be an absolute path on the server")
         }
         if let owner = filestoreOwner { try Self.validateFilestoreOwner(owner) }
+        if let conf = odooConf, !conf.hasPrefix("/") || conf.contains("/../") || conf.hasSuffix("/..") || conf.contains(where: \.isNewline) {
+            throw .invalidValue(field: "--odoo-conf", value: conf, reason: "must be an absolute path on the server, without '..'")
+        }
         if let variable = pgPasswordEnv, !Self.isEnvironmentVariableName(variable) {
             throw .invalidValue(field: "--pg-password-env", value: variable,
                                 reason: "must be the name of an environment variable (letters, digits, '_')")

@@ -85,6 +85,14 @@ extension RemoteFileSystem {
         return path
     }
 
+    /// Reads a small file (a configuration) on the server; more than `limit` bytes is an error.
+    public func readFile(_ path: String, limit: Int) throws -> Data {
+        let result = try executor.run(Command(["cat", "--", path]), outputLimit: limit + 1)
+        guard result.succeeded else { throw ExecutionError.io("cannot read \(path) on \(executor.hostDescription): \(result.summary)") }
+        guard result.stdout.count <= limit else { throw ExecutionError.io("\(path) on \(executor.hostDescription) is larger than \(limit) bytes") }
+        return result.stdout
+    }
+
     /// Writes a small file (a list, a note) on the server, replacing it.
     public func writeFile(_ path: String, _ data: Data) throws {
         let result = try executor.run(Command(["dd", "of=\(path)", "status=none"]), input: data)

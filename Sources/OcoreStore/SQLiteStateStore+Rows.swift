@@ -42,17 +42,17 @@ extension SQLiteStateStore {
         let addons = String(decoding: try JSONEncoder().encode(e.addons), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO environment (name, project_id, type, server_id, db_name, pg_host, pg_port, pg_user,
-                                     pg_password_env, filestore, addons, url, branch, protected, service_stop, service_start, filestore_owner)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     pg_password_env, filestore, addons, url, branch, protected, service_stop, service_start, filestore_owner, odoo_conf)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET project_id = excluded.project_id, type = excluded.type,
                 server_id = excluded.server_id, db_name = excluded.db_name, pg_host = excluded.pg_host,
                 pg_port = excluded.pg_port, pg_user = excluded.pg_user, pg_password_env = excluded.pg_password_env,
                 filestore = excluded.filestore, addons = excluded.addons, url = excluded.url,
                 branch = excluded.branch, protected = excluded.protected, service_stop = excluded.service_stop,
-                service_start = excluded.service_start, filestore_owner = excluded.filestore_owner
+                service_start = excluded.service_start, filestore_owner = excluded.filestore_owner, odoo_conf = excluded.odoo_conf
             """, arguments: [e.name, projectID, e.type.rawValue, serverID, e.dbName, e.postgres.host, e.postgres.port,
                              e.postgres.user, e.pgPasswordEnv, e.filestore, addons, e.url, e.branch, e.isProtected,
-                             try e.serviceStop.map(json), try e.serviceStart.map(json), e.filestoreOwner])
+                             try e.serviceStop.map(json), try e.serviceStart.map(json), e.filestoreOwner, e.odooConf])
     }
 
     private static func json(_ argv: [String]) throws -> String { String(decoding: try JSONEncoder().encode(argv), as: UTF8.self) }
@@ -76,7 +76,7 @@ extension SQLiteStateStore {
                            pgPasswordEnv: row["pg_password_env"], filestore: row["filestore"], addons: addons,
                            url: row["url"], branch: row["branch"], isProtected: row["protected"],
                            serviceStop: vector(row["service_stop"]), serviceStart: vector(row["service_start"]),
-                           filestoreOwner: row["filestore_owner"])
+                           filestoreOwner: row["filestore_owner"], odooConf: row["odoo_conf"])
     }
 
     static func upsertStorage(_ db: Database, _ t: StorageTarget) throws {

@@ -249,6 +249,9 @@ enum Schema {
                 )
                 """)
         }
+        migrator.registerMigration("v11-odoo-conf") { db in
+            try db.execute(sql: "ALTER TABLE environment ADD COLUMN odoo_conf TEXT")
+        }
         return migrator
     }
 }

@@ -166,4 +166,29 @@ struct StagingRefreshTests {
         _ = try f.ocore.ok(["refresh", "rm", "stg-weekly"])
         #expect(try f.ocore.ok(["refresh", "show"]).contains("no refresh schedule"))
     }
+
+    @Test("odoo.conf: shown without its secrets, edited in place with a .bak and a restart notice; a replace points a conf that names production's database at the target's")
+    func odooConf() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        _ = try f.clone("stg-conf", preset: "minimal")
+        let dir = TestDirectories.make("odoo-conf")
+        let conf = dir + "/odoo.conf"
+        // Copied from production's, as staging servers often start: it still names production's database.
+        try "; staging\n[options]\nadmin_passwd = master-s3cret\ndb_name = \(f.source)\ndbfilter = ^\(f.source)$\nworkers = 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        expectCleanFailure(try f.ocore.run(["env", "config", "stg-conf"]), mentions: "--odoo-conf")
+        _ = try f.ocore.ok(["env", "set", "stg-conf", "--odoo-conf", conf])
+        let shown = try f.ocore.ok(["env", "config", "stg-conf"])
+        #expect(shown.contains("workers") && shown.contains("********") && !shown.contains("master-s3cret"), "\(shown)")
+        let set = try f.ocore.ok(["env", "config", "stg-conf", "set", "workers=4", "limit_time_real=600"])
+        #expect(set.contains("restart required"))
+        let text = try String(contentsOfFile: conf, encoding: .utf8)
+        #expect(text.hasPrefix("; staging\n[options]\nadmin_passwd = master-s3cret\n") && text.contains("workers = 4\nlimit_time_real = 600"), "\(text)")
+        #expect(try String(contentsOfFile: conf + ".bak", encoding: .utf8).contains("workers = 2"))
+
+        let result = try f.ocore.run(["clone", "production", "--replace", "stg-conf", "--confirm", "stg-conf", "--preset", "minimal"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        let after = OdooConfigFile(text: try String(contentsOfFile: conf, encoding: .utf8))
+        #expect(after.value("db_name") == "stg-conf" && after.value("dbfilter") == "^stg-conf$" && after.value("workers") == "4")
+    }
 }

@@ -72,6 +72,7 @@ public struct EnvironmentChange: Sendable, Equatable {
     public var serviceStart: [String]?
     public var filestoreOwner: String?
     public var protected: Bool?
+    public var odooConf: String?
     public var confirmation: String?
 
     public init(name: String) {
@@ -89,6 +90,7 @@ public struct EnvironmentChange: Sendable, Equatable {
         if let serviceStart { env.serviceStart = serviceStart.isEmpty ? nil : serviceStart }
         if let filestoreOwner { env.filestoreOwner = filestoreOwner.isEmpty ? nil : filestoreOwner }
         if let protected { env.isProtected = protected }
+        if let odooConf { env.odooConf = odooConf.isEmpty ? nil : odooConf }
         if (env.serviceStop == nil) != (env.serviceStart == nil) { throw RequestRefusal("an environment has both --stop-command and --start-command, or neither") }
         if before.isProtected, !env.isProtected || env.type != before.type, confirmation != name {
             throw RequestRefusal("\(name) is protected: \(env.type != before.type ? "changing its type" : "removing its protection") needs its name typed again: add --confirm \(name)")
@@ -106,6 +108,7 @@ public struct EnvironmentChange: Sendable, Equatable {
         if a.serviceStop != b.serviceStop || a.serviceStart != b.serviceStart { out.append("service commands") }
         if a.filestoreOwner != b.filestoreOwner { out.append("filestore owner \(b.filestoreOwner ?? "none")") }
         if a.isProtected != b.isProtected { out.append(b.isProtected ? "protected" : "unprotected") }
+        if a.odooConf != b.odooConf { out.append("odoo.conf \(b.odooConf ?? "none")") }
         return out
     }
 }

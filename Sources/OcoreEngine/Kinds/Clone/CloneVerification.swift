@@ -41,7 +41,9 @@ extension CloneRun {
         if p.isReplace {
             if let old = done.replacedFilestore { try? RemoteFileSystem(sides.targetExecutor).removeTree(old) }
             try record(context) { $0.replacedFilestore = nil }
-            let restarted = try ServiceControl.startIfStopped(try context.store.resolvedEnvironment(named: p.target), context)
+            let target = try context.store.resolvedEnvironment(named: p.target)
+            _ = try OdooConfigRequest.pointAtOwnDatabase(target, sourceDatabase: sides.source.environment.dbName, context)
+            let restarted = try ServiceControl.startIfStopped(target, context)
             if let url = p.targetURL { verification["http"] = checkHealth(url, restarted: restarted, context) }
         } else {
             let env = Environment(name: p.target, project: sides.source.environment.project, type: p.targetType, server: p.targetServer,
