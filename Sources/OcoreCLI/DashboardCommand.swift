@@ -122,6 +122,10 @@ struct DashboardCommand: ParsableCommand {
                 (s.target, s.summary + "; last run " + (s.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never"))
             })
         }
+        settings.odooConfig = { name in
+            guard try store.environment(named: name).odooConf != nil else { return nil }
+            return try OdooConfigRequest(environment: name).run(store: store, by: .current).summary
+        }
         settings.backupAction = { action in
             let actions = BackupActions(store: store)
             switch action {

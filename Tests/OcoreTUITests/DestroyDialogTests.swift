@@ -46,3 +46,15 @@ struct RefreshInDashboardTests {
         #expect(s.toast?.message.contains("production has no refresh schedule") == true)
     }
 }
+
+@Suite("An environment's odoo.conf in the dashboard")
+struct OdooConfigInDashboardTests {
+    @Test("the Overview shows the tuning keys of its odoo.conf as they arrive")
+    func configLine() {
+        var s = dashboard([row("production", .production), row("staging")], width: 110, height: 30)
+        press(&s, .down)
+        #expect(!screen(s).text.contains("Config "), "nothing before it is read")
+        _ = update(&s, .odooConfigLoaded(environment: "production", "workers 4 · limit_time_real 600 · /etc/odoo/odoo.conf"))
+        #expect(screen(s).text.contains("Config       workers 4 · limit_time_real 600 · /etc/odoo/odoo.conf"))
+    }
+}

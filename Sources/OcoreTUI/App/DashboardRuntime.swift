@@ -22,6 +22,8 @@ public struct DashboardSettings: Sendable {
     /// Refreshes an environment now from its schedule's source; the schedules, one line each.
     public var runRefresh: (@Sendable (String) throws -> Int64)?
     public var refreshSchedules: (@Sendable () throws -> [String: String])?
+    /// An environment's odoo.conf in one line (nil when it has none known).
+    public var odooConfig: (@Sendable (String) throws -> String?)?
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
@@ -134,6 +136,13 @@ public final class DashboardRuntime {
         case .reloadStore:
             reloadStore(terminal, force: false)
         case let .loadDetails(environment, job):
+            if let read = settings.odooConfig {
+                inBackground {
+                    let summary: String?
+                    do { summary = try read(environment) } catch { summary = "cannot be read: \(error)" }
+                    return summary.map { .odooConfigLoaded(environment: environment, $0) }
+                }
+            }
             do {
                 let jobs = try store.jobs(forEnvironment: environment, limit: 50)
                 let chosen = job.flatMap { id in jobs.first { $0.id == id } } ?? jobs.first

@@ -114,6 +114,8 @@ public struct DashboardState: Equatable, Sendable {
     public var storages: [StorageChoice] = []
     /// Each refreshed environment's schedule, as one line ("every sun at 03:00 from production (recommended); last …").
     public var refreshes: [String: String] = [:]
+    /// Each environment's odoo.conf, as read last (its tuning keys, secrets masked; or why it could not be read).
+    public var odooConfigs: [String: String] = [:]
     public var jobLog: [JobLogLine] = []
     public var collapsed: Set<String> = []
     public var tree = ListState()
@@ -194,6 +196,7 @@ public enum Message: Equatable, Sendable {
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: String])
+    case odooConfigLoaded(environment: String, String)
     case refreshRefused(String)
     case backupRefused(String)
     /// The engine asks before this restore starts (another Odoo version).

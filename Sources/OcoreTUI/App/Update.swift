@@ -64,6 +64,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.storages = storages
     case .refreshesLoaded(let refreshes):
         state.refreshes = refreshes
+    case let .odooConfigLoaded(environment, summary):
+        state.odooConfigs[environment] = summary
     case .refreshRefused(let reason):
         state.toast = Toast(message: "refresh not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .backupRefused(let reason):

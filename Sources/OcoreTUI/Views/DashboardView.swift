@@ -121,7 +121,8 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
     switch state.tab {
     case .overview:
         let last = state.environmentBackups.first { $0.status.isRestorable }
-        drawOverview(env, status: state.statuses[env.name], lastBackup: last, refresh: state.refreshes[env.name], now: state.now, theme: theme, in: content,
+        drawOverview(env, status: state.statuses[env.name], lastBackup: last, refresh: state.refreshes[env.name],
+                     config: state.odooConfigs[env.name], now: state.now, theme: theme, in: content,
                      into: &buffer)
     case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
     case .restores: drawRestorePoints(state, env: env, theme: theme, in: content, into: &buffer)
@@ -159,7 +160,8 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: String?, now: Double, theme: Theme, in rect: Rect,
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: String?, config: String?, now: Double,
+                          theme: Theme, in rect: Rect,
                           into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
     case .reachable?: ("\(env.database) · \(bytesText(status?.databaseSize)) · reachable", .success)
@@ -191,6 +193,7 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, las
         } ?? ("never", .warning)),
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
     ] + (refresh.map { [("Refresh", ("\($0) · F runs it now", Theme.Role.text))] } ?? [])
+      + (config.map { [("Config", ($0, Theme.Role.text))] } ?? [])
     // Long values (an error, a deep path) wrap under themselves rather than being cut.
     var y = rect.y
     for (label, value) in rows {
