@@ -123,6 +123,12 @@ public final class DashboardRuntime {
 
     /// Work that may block (PostgreSQL, SSH, storage, the engine's validation) runs off the UI
     /// thread; what it found comes back as a message through the inbox.
+    /// Asks the engine to start a job off the main loop: the job's modal opens, or the refusal is shown.
+    private func startJob<R: Sendable>(_ start: (@Sendable (R) throws -> Int64)?, _ request: R, refused: @escaping @Sendable (String) -> Message) {
+        guard let start else { return }
+        inBackground { Result { try start(request) }.map(Message.jobStarted).recover { refused("\($0)") } }
+    }
+
     private func inBackground(_ work: @escaping @Sendable () -> Message?) {
         let inbox = self.inbox
         Thread.detachNewThread { if let message = work() { inbox.post(message) } }
@@ -161,17 +167,13 @@ public final class DashboardRuntime {
             guard let preview = settings.impactPreview, let env = try? store.resolvedEnvironment(named: source) else { return }
             inBackground { .impactsLoaded(source: source, (try? preview(env)) ?? [:]) }
         case .startClone(let request):
-            guard let start = settings.startClone else { return }
-            inBackground { Result { try start(request) }.map(Message.jobStarted).recover { .cloneRefused("\($0)") } }
+            startJob(settings.startClone, request, refused: Message.cloneRefused)
         case .startBackup(let request):
-            guard let start = settings.startBackup else { return }
-            inBackground { Result { try start(request) }.map(Message.jobStarted).recover { .backupRefused("\($0)") } }
+            startJob(settings.startBackup, request, refused: Message.backupRefused)
         case .runRefresh(let target):
-            guard let run = settings.runRefresh else { return }
-            inBackground { Result { try run(target) }.map(Message.jobStarted).recover { .refreshRefused("\($0)") } }
+            startJob(settings.runRefresh, target, refused: Message.refreshRefused)
         case .destroyEnvironment(let request):
-            guard let destroy = settings.destroyEnvironment else { return }
-            inBackground { Result { try destroy(request) }.map(Message.jobStarted).recover { .destroyRefused("\($0)") } }
+            startJob(settings.destroyEnvironment, request, refused: Message.destroyRefused)
         case .startRestore(let request):
             guard let start = settings.startRestore else { return }
             inBackground {
