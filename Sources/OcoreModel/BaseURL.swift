@@ -16,8 +16,14 @@ public enum BaseURL {
         // A copy named like the source's first label still gets a host of its own.
         let first = label == labels.first.map({ $0.lowercased() }) ? label + "-copy" : label
         let newHost = isAddress || labels.count < 2 ? "\(label).invalid" : ([first] + rest).joined(separator: ".")
-        return "\(scheme)://\(newHost)\(url.port.map { ":\($0)" } ?? "")"
+        let derived = "\(scheme)://\(newHost)\(url.port.map { ":\($0)" } ?? "")"
+        // What a database holds is outside input: a URL that is not a plain web URL gives none.
+        return (try? URLRules.validateWebURL(derived, field: "URL")) != nil && ["http", "https"].contains(scheme.lowercased()) ? derived : nil
     }
+
+    /// A URL for a copy whose source has none to derive from (or only one that is not a plain
+    /// web URL): under `.invalid`, so nothing it links to resolves, and never the source's.
+    public static func placeholder(for name: String) -> String { "https://\(dnsLabel(name)).invalid" }
 
     /// The host of a URL, lower-cased ("erp.acme.com").
     public static func host(of url: String) -> String? {

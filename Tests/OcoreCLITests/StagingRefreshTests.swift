@@ -191,4 +191,14 @@ struct StagingRefreshTests {
         let after = OdooConfigFile(text: try String(contentsOfFile: conf, encoding: .utf8))
         #expect(after.value("db_name") == "stg-conf" && after.value("dbfilter") == "^stg-conf$" && after.value("workers") == "4")
     }
+
+    @Test("a source whose web.base.url is not a plain web URL: the copy gets a placeholder under .invalid, never that value")
+    func hostileBaseURL() throws {
+        let f = try CloneFixture()
+        try TestPostgres.psql(f.source).execute("UPDATE ir_config_parameter SET value = 'javascript://x/%0Aalert(1)' WHERE key = 'web.base.url';")
+        let result = try f.ocore.run(["clone", "production", "--new", "stg-odd", "--type", "staging", "--preset", "minimal", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(try f.target("stg-odd").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://stg-odd.invalid")
+        #expect(try f.ocore.jsonObject(["env", "show", "stg-odd", "--json"])["url"] as? String == "https://stg-odd.invalid")
+    }
 }

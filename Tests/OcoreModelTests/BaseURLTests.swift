@@ -18,3 +18,15 @@ struct BaseURLTests {
         #expect(BaseURL.host(of: "https://ERP.acme.com/web") == "erp.acme.com")
     }
 }
+
+@Suite("A base URL read from a database is outside input")
+struct HostileBaseURLTests {
+    @Test("a value that is not a plain web URL gives no derived URL (the copy then keeps none rather than a made-up one)")
+    func hostile() {
+        #expect(BaseURL.derived(from: "javascript://erp.acme.com/%0Aalert(1)", for: "stg") == nil)
+        #expect(BaseURL.derived(from: "https://erp.acme.com\nX-Injected: 1", for: "stg") == nil)
+        #expect(BaseURL.derived(from: "file:///etc/passwd", for: "stg") == nil)
+        #expect(BaseURL.derived(from: "https://erp.acme.com'; DROP TABLE res_users; --", for: "stg") == nil)
+        #expect(BaseURL.placeholder(for: "Stg 2") == "https://stg-2.invalid", "what such a copy gets instead")
+    }
+}

@@ -13,8 +13,8 @@ extension CloneRun {
         // The copy still holds the source's base URL: the source's host, and what a URL is derived from.
         let copied = try? OdooTarget(psql: target).baseURL()
         let replica = p.keepIdentity ?? false
-        let url = replica ? nil : p.targetURL ?? copied.flatMap { BaseURL.derived(from: $0, for: p.target) }
-        if !replica && url == nil { context.log(.warning, "neither \(p.target) nor \(p.source)'s database has a base URL: web.base.url is left unset") }
+        let url = replica ? nil : p.targetURL ?? copied.flatMap { BaseURL.derived(from: $0, for: p.target) } ?? BaseURL.placeholder(for: p.target)
+        if let url, url.hasSuffix(".invalid") { context.log(.warning, "no URL to derive \(p.target)'s from: web.base.url is \(url) until you set one (`ocore env set \(p.target) --url …`)") }
         try record(context) { $0.baseURL = url }
         let outcome = try SanitizationRun(
             target: target, addons: sides.source.environment.addons, preset: p.preset, options: p.options, targetURL: url,

@@ -15,7 +15,7 @@ extension RestoreRun {
         var outcome = JobOutcome(sanitizationResult: [], neutralization: [], verification: [:], proof: nil)
         // A copy gets its own base URL (never its source's): the target's, or one derived from the backup's.
         let restored = try? OdooTarget(psql: psql).baseURL()
-        let url = copy ? t.environment.url ?? restored.flatMap { BaseURL.derived(from: $0, for: p.target) } : nil
+        let url = copy ? t.environment.url ?? restored.flatMap { BaseURL.derived(from: $0, for: p.target) } ?? BaseURL.placeholder(for: p.target) : nil
         if copy { try record(context) { $0.baseURL = url } }
         if p.preset != .none {
             let source = manifest(context).flatMap { m in try? context.store.resolvedEnvironment(named: m.ocore.environment) }
