@@ -97,13 +97,14 @@ struct StagingRefreshTests {
         _ = try f.clone("stg-svc", preset: "minimal", extra: odoo.flags + ["--filestore-owner", "nobody:nogroup"])
         let env = try f.ocore.jsonObject(["env", "show", "stg-svc", "--json"])
         #expect(env["stop_command"] as? [String] == ["sh", odoo.dir + "/stop.sh"] && env["filestore_owner"] as? String == "nobody:nogroup")
+        _ = try f.ocore.ok(["env", "set", "stg-svc", "--url", odoo.url])  // where its Odoo answers
         try odoo.start()
         let result = try f.ocore.run(["clone", "production", "--replace", "stg-svc", "--confirm", "stg-svc", "--preset", "recommended", "--json"])
         #expect(result.succeeded, "\(result.stderrText)")
         let doc = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
-        let ownURL = "https://stg-svc.acme.example"
-        #expect(odoo.events == ["start db=1 url=\(ownURL)", "stop db=1", "start db=1 url=\(ownURL)"], "\(odoo.events)")
-        #expect(try f.target("stg-svc").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == ownURL)
+        #expect(odoo.events == ["start db=1 url=https://stg-svc.acme.example", "stop db=1", "start db=1 url=\(odoo.url)"], "\(odoo.events)")
+        #expect(try f.target("stg-svc").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == odoo.url)
+        #expect(((doc["verification"] as? [String: Any])?["http"] as? String)?.contains("HTTP 200") == true, "the restarted service was waited for: \(doc)")
         let filestore = try #require(try f.ocore.jsonObject(["env", "show", "stg-svc", "--json"])["filestore"] as? String)
         let file = try #require(try FileManager.default.subpathsOfDirectory(atPath: filestore).first { !$0.hasSuffix("/") && $0.contains("/") })
         #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + file)[.ownerAccountName] as? String == "nobody")
@@ -200,5 +201,32 @@ struct StagingRefreshTests {
         #expect(result.succeeded, "\(result.stderrText)")
         #expect(try f.target("stg-odd").scalar("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'") == "https://stg-odd.invalid")
         #expect(try f.ocore.jsonObject(["env", "show", "stg-odd", "--json"])["url"] as? String == "https://stg-odd.invalid")
+    }
+
+    @Test("over SSH: a staging on another server is replaced with its Odoo stopped and started there, its files given to its owner, its URL kept")
+    func serviceAwareReplaceOverSSH() throws {
+        let sshd = TestSSHD.shared
+        let f = try CloneFixture()
+        let pg = TestPostgres.cluster
+        let farData = TestDirectories.make("ocore-far-server")
+        _ = try f.ocore.ok(["server", "add", "far", "--ssh", "\(sshd.user)@127.0.0.3:\(sshd.port)", "--identity", sshd.identity, "--known-hosts", sshd.knownHosts,
+                            "--pg-host", pg.socketDirectory, "--pg-port", String(pg.port), "--data-dir", farData])
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        let odoo = try StandInOdoo(database: "stg-far")
+        defer { odoo.stopQuietly() }
+        _ = try f.clone("stg-far", preset: "minimal", extra: ["--server", "far", "--filestore-owner", "nobody:nogroup"] + odoo.flags)
+        _ = try f.ocore.ok(["env", "set", "stg-far", "--url", odoo.url])
+        try odoo.start()
+        let result = try f.ocore.run(["clone", "production", "--replace", "stg-far", "--confirm", "stg-far", "--preset", "minimal", "--json"])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(odoo.events == ["start db=1 url=https://stg-far.acme.example", "stop db=1", "start db=1 url=\(odoo.url)"], "\(odoo.events)")
+        let verification = (try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])?["verification"] as? [String: Any]
+        #expect((verification?["http"] as? String)?.contains("HTTP 200") == true, "\(verification ?? [:])")
+        let filestore = farData + "/filestore/stg-far"
+        let file = try #require(try FileManager.default.subpathsOfDirectory(atPath: filestore).first { $0.contains("/") })
+        #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + file)[.ownerAccountName] as? String == "nobody")
+        let job = try #require((try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])?["id"] as? Int)
+        let log = try f.ocore.ok(["jobs", "show", String(job)])
+        #expect(log.contains("Odoo service of stg-far stopped") && log.contains("Odoo service of stg-far started"), "\(log)")
     }
 }
