@@ -38,6 +38,8 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .customLong("start-command"), help: ArgumentHelp("Starts it again afterwards.", valueName: "command")) var startCommand: String?
     @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of the new filestore's files (default on the same server: the source's).", valueName: "user[:group]"))
     var filestoreOwner: String?
+    @Option(name: .customLong("keep-users"), help: ArgumentHelp("With --replace: these logins keep the passwords they have on the target.", valueName: "login[,login…]"))
+    var keepUsers: String?
     @Flag(help: "Queue the clone and return at once.") var detach = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
     @Flag(help: "Print the final clone operation as JSON.") var json = false
@@ -64,6 +66,7 @@ struct CloneCommand: ParsableCommand {
         request.serviceStop = stopCommand.map(Environment.commandVector)
         request.serviceStart = startCommand.map(Environment.commandVector)
         request.filestoreOwner = filestoreOwner
+        request.keepUsers = split(keepUsers)
         request.fastCopy = fastCopy
         request.keepIdentity = keepIdentity
         request.sanitizeAfterCopy = sanitizeAfterCopy

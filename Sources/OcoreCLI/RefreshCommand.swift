@@ -18,12 +18,15 @@ struct RefreshCommand: ParsableCommand {
         @Option(help: "Weekday (sun…sat).") var weekday: String
         @Option(help: ArgumentHelp("Local time of day.", valueName: "HH:MM")) var at: String
         @Option(help: "recommended, minimal or full.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
+        @Option(name: .customLong("keep-users"), help: ArgumentHelp("Logins that keep their passwords on the target through every refresh.", valueName: "login[,login…]"))
+        var keepUsers: String?
         @Option(help: ArgumentHelp("Repeat the target's name: every refresh replaces it.", valueName: "target")) var confirm: String?
 
         func run() throws {
             var request = RefreshScheduleRequest(target: target, source: from, weekday: weekday, at: at)
             request.preset = preset
             request.confirmation = confirm
+            request.keepUsers = (keepUsers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let schedule = try request.save(store: try global.openStore(), by: .current)
             print("\(target): refreshed \(schedule.summary)")
         }

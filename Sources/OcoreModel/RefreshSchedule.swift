@@ -11,18 +11,23 @@ public struct RefreshSchedule: Equatable, Sendable {
     /// Local time of day, "HH:MM".
     public var at: String
     public var preset: SanitizationCatalog.Preset
+    /// Logins whose passwords on the target survive each refresh (QA and admin accounts).
+    public var keepUsers: [String]
     public var lastRunAt: Date?
 
-    public init(target: String, source: String, weekday: Int, at: String, preset: SanitizationCatalog.Preset, lastRunAt: Date? = nil) {
+    public init(target: String, source: String, weekday: Int, at: String, preset: SanitizationCatalog.Preset, keepUsers: [String] = [],
+                lastRunAt: Date? = nil) {
         self.target = target
         self.source = source
         self.weekday = weekday
         self.at = at
         self.preset = preset
+        self.keepUsers = keepUsers
         self.lastRunAt = lastRunAt
     }
 
     public var summary: String {
-        "every \(RetentionPolicy.weekdays[max(0, min(6, weekday - 1))]) at \(at) from \(source) (\(preset.rawValue))"
+        "every \(RetentionPolicy.weekdays[max(0, min(6, weekday - 1))]) at \(at) from \(source) (\(preset.rawValue)"
+            + (keepUsers.isEmpty ? ")" : "; keeps the passwords of \(keepUsers.joined(separator: ", ")))")
     }
 }

@@ -6,9 +6,10 @@ extension SQLiteStateStore {
     public func setRefreshSchedule(_ r: RefreshSchedule) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO refresh_schedule (target, source, weekday, at, preset, last_run_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(target) DO UPDATE SET source = excluded.source, weekday = excluded.weekday, at = excluded.at, preset = excluded.preset
-                """, arguments: [r.target, r.source, r.weekday, r.at, r.preset.rawValue, r.lastRunAt.map(Self.iso)])
+                INSERT INTO refresh_schedule (target, source, weekday, at, preset, keep_users, last_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(target) DO UPDATE SET source = excluded.source, weekday = excluded.weekday, at = excluded.at, preset = excluded.preset,
+                    keep_users = excluded.keep_users
+                """, arguments: [r.target, r.source, r.weekday, r.at, r.preset.rawValue, r.keepUsers.joined(separator: ","), r.lastRunAt.map(Self.iso)])
         }
     }
 
@@ -33,6 +34,7 @@ extension SQLiteStateStore {
 
     static func refresh(from row: Row) -> RefreshSchedule {
         RefreshSchedule(target: row["target"], source: row["source"], weekday: row["weekday"], at: row["at"],
-                        preset: SanitizationCatalog.Preset(rawValue: row["preset"]) ?? .recommended, lastRunAt: date(row["last_run_at"]))
+                        preset: SanitizationCatalog.Preset(rawValue: row["preset"]) ?? .recommended,
+                        keepUsers: ((row["keep_users"] as String?) ?? "").split(separator: ",").map(String.init), lastRunAt: date(row["last_run_at"]))
     }
 }

@@ -245,7 +245,7 @@ enum Schema {
             try db.execute(sql: """
                 CREATE TABLE refresh_schedule (
                     target TEXT PRIMARY KEY, source TEXT NOT NULL, weekday INTEGER NOT NULL, at TEXT NOT NULL,
-                    preset TEXT NOT NULL, last_run_at TEXT
+                    preset TEXT NOT NULL, keep_users TEXT NOT NULL DEFAULT '', last_run_at TEXT
                 )
                 """)
         }

@@ -229,4 +229,20 @@ struct StagingRefreshTests {
         let log = try f.ocore.ok(["jobs", "show", String(job)])
         #expect(log.contains("Odoo service of stg-far stopped") && log.contains("Odoo service of stg-far started"), "\(log)")
     }
+
+    @Test("--keep-users: a replace with every password reset still leaves the named logins the passwords they had on the target")
+    func keepUsers() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("refresh-backups"), "--default"])
+        _ = try f.clone("stg-keep", preset: "minimal")
+        let logins = try f.target("stg-keep").query("SELECT login FROM res_users WHERE active AND password IS NOT NULL ORDER BY id LIMIT 2").map { $0[0] }
+        try #require(logins.count == 2)
+        try f.target("stg-keep").execute("UPDATE res_users SET password = 'staging-own-hash' WHERE login IN (\(logins.map(SQL.literal).joined(separator: ", ")));")
+        expectCleanFailure(try f.ocore.run(["clone", "production", "--new", "stg-x", "--type", "staging", "--keep-users", logins[0]]), mentions: "goes with --replace")
+        let result = try f.ocore.run(["clone", "production", "--replace", "stg-keep", "--confirm", "stg-keep", "--preset", "full", "--keep-users", logins[0]])
+        #expect(result.succeeded, "\(result.stderrText)")
+        #expect(try f.target("stg-keep").scalar("SELECT password FROM res_users WHERE login = \(SQL.literal(logins[0]))") == "staging-own-hash")
+        let other = try f.target("stg-keep").scalar("SELECT password FROM res_users WHERE login = \(SQL.literal(logins[1]))")
+        #expect(other != "staging-own-hash" && other?.hasPrefix("$pbkdf2-sha512$") == true, "every other password is reset: \(other ?? "nil")")
+    }
 }

@@ -41,6 +41,8 @@ public struct CloneRequest: Sendable, Equatable {
     public var serviceStop: [String]?
     public var serviceStart: [String]?
     public var filestoreOwner: String?
+    /// Replace mode: logins whose passwords on the target survive (QA and admin accounts of a staging).
+    public var keepUsers: [String] = []
 
     public init(source: String, target: Target) {
         self.source = source
@@ -119,7 +121,14 @@ public struct CloneRequest: Sendable, Equatable {
                 throw Refusal("a replaced environment keeps its own service commands and filestore owner: change them with `ocore env set \(replacing.environment.name)`")
             }
             parameters.filestoreOwner = replacing.environment.filestoreOwner
+            if !keepUsers.isEmpty {
+                for login in keepUsers where login.isEmpty || login.contains(where: { $0.isNewline || $0 == "," }) {
+                    throw Refusal("--keep-users takes logins separated by commas, not \"\(login)\"")
+                }
+                parameters.keepUsers = keepUsers
+            }
         } else {
+            if !keepUsers.isEmpty { throw Refusal("--keep-users goes with --replace: a new environment has no users of its own to keep") }
             if (serviceStop == nil) != (serviceStart == nil) { throw Refusal("give --stop-command and --start-command together") }
             // Never the source's service commands: on the same server they would stop production.
             parameters.serviceStop = serviceStop

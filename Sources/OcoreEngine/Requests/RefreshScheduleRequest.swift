@@ -11,6 +11,7 @@ public struct RefreshScheduleRequest: Sendable, Equatable {
     public var weekday: String
     public var at: String
     public var preset = SanitizationCatalog.defaultPreset
+    public var keepUsers: [String] = []
     /// The target's name typed again: each run replaces its database and filestore.
     public var confirmation: String?
 
@@ -35,7 +36,7 @@ public struct RefreshScheduleRequest: Sendable, Equatable {
         guard confirmation == target else {
             throw RequestRefusal("every refresh replaces \(target)'s database and filestore (a verified safety backup first): repeat its name with --confirm \(target)")
         }
-        let schedule = RefreshSchedule(target: target, source: source, weekday: day, at: at, preset: preset)
+        let schedule = RefreshSchedule(target: target, source: source, weekday: day, at: at, preset: preset, keepUsers: keepUsers)
         try store.setRefreshSchedule(schedule)
         try store.audit(user: who.user, from: who.from, action: "refresh.set", environment: target, detail: schedule.summary)
         return schedule
@@ -48,6 +49,7 @@ extension BackupScheduler {
         var request = CloneRequest(source: schedule.source, target: .replace(schedule.target))
         request.preset = schedule.preset
         request.confirmation = schedule.target
+        request.keepUsers = schedule.keepUsers
         return try request.prepare(store: store).submit(store: store, home: home)
     }
 

@@ -44,6 +44,8 @@ public struct CloneJob: JobKind {
         /// A new environment's own Odoo service commands, registered with it.
         public var serviceStop: [String]?
         public var serviceStart: [String]?
+        /// Replace mode: logins whose passwords on the replaced target survive the copy.
+        public var keepUsers: [String]?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {

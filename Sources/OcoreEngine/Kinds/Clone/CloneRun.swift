@@ -14,6 +14,9 @@ final class CloneRun: @unchecked Sendable {
     let sanitizedCopy = SanitizedCopy()
     /// Chosen when the database copy starts; read by the step that finishes it.
     var strategy: DatabaseCopyStrategy?
+    /// Replace mode: the kept logins' password hashes, read from the target before it is dropped.
+    /// Held in memory only (never in the job state): a run after a crash has none to put back.
+    var keptPasswords: [(login: String, hash: String)] = []
     private let lock = NSLock()
     private var resolved: Sides?
 

@@ -42,6 +42,14 @@ extension CloneRun {
         }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         try FilestoreGuard.check(targetFilestore(sides), on: sides.targetExecutor, environment: p.target)
+        if let logins = p.keepUsers, !logins.isEmpty {
+            var old = sides.target
+            old.database = p.targetDatabase
+            let rows = try PSQL(executor: sides.targetExecutor, connection: old)
+                .query("SELECT login, password FROM res_users WHERE password IS NOT NULL AND login IN (\(logins.map(SQL.literal).joined(separator: ", ")))")
+            keptPasswords = rows.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+            context.log(.info, "passwords of \(keptPasswords.map(\.login).joined(separator: ", ")) kept from \(p.target)")
+        }
         // Nothing may write to the database while it is replaced: its Odoo service stops first.
         try ServiceControl.stop(try context.store.resolvedEnvironment(named: p.target), context)
         try record(context) { $0.targetDropped = true }

@@ -22,6 +22,10 @@ extension CloneRun {
             proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
             resetIdentity: !replica, appliedInCopy: state(context).copyResults).apply(context)
         try record(context) { $0.outcome = outcome }
+        for (login, hash) in keptPasswords {
+            let changed = try target.executeCountingRows("UPDATE res_users SET password = \(SQL.literal(hash)) WHERE login = \(SQL.literal(login))")
+            context.log(changed > 0 ? .info : .warning, changed > 0 ? "\(login) keeps its password from before the replace" : "\(login) is not a user of the copy: nothing kept")
+        }
     }
 
     /// The copy is checked (key tables, attachment files, the URL when Odoo answers there), then
