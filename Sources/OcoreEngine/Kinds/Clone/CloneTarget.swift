@@ -76,16 +76,25 @@ extension CloneRun {
         }
     }
 
+    /// Drops what the clone created; a replaced target whose database was dropped is then put back
+    /// from its verified safety backup (its filestore was put back before), or, if that fails,
+    /// said to be broken with the command that puts it back.
     func dropTarget(_ context: StepContext) throws {
         let done = state(context)
-        if p.isReplace, done.targetDropped, let safety = done.safetyBackupID {
-            context.log(.error, "\(p.target) was replaced and the clone failed: it is BROKEN; its verified safety backup is \(safety): `ocore restore \(safety) --to \(p.target) --no-safety-backup --confirm \(p.target)`")
+        if let db = done.createdDatabase {
+            let sides = try sides(context)
+            try PSQL(executor: sides.targetExecutor, connection: sides.target).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
+            try record(context) { $0.createdDatabase = nil }
+            context.log(.info, "dropped target database \(db)")
         }
-        guard let db = done.createdDatabase else { return }
-        let sides = try sides(context)
-        try PSQL(executor: sides.targetExecutor, connection: sides.target).execute("DROP DATABASE IF EXISTS \(SQL.identifier(db)) WITH (FORCE);")
-        try record(context) { $0.createdDatabase = nil }
-        context.log(.info, "dropped target database \(db)")
+        guard p.isReplace, done.targetDropped, let safety = done.safetyBackupID else { return }
+        do {
+            try RestoreRun.putBack(p.target, from: safety, context)
+            try record(context) { $0.targetDropped = false }
+            context.log(.warning, "\(p.target) was put back as it was before the replace, from its verified safety backup \(safety)")
+        } catch {
+            context.log(.error, "\(p.target) was replaced and the clone failed: it is BROKEN (putting it back failed: \(error)); its verified safety backup is \(safety): `ocore restore \(safety) --to \(p.target) --no-safety-backup --confirm \(p.target)`")
+        }
     }
 
     func unregister(_ context: StepContext) throws {

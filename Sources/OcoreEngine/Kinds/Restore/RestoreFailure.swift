@@ -48,13 +48,19 @@ extension RestoreRun {
     /// same download, checks and load, as the same kind of role, without sanitizing (it is the
     /// target's own data) and without another safety backup.
     func putBackSafetyBackup(_ id: String, _ context: StepContext) throws {
-        context.log(.info, "putting \(p.target) back from its safety backup \(id)…")
         removeDownload(context)
         try record(context) { $0.archiveInPlace = nil }
+        try Self.putBack(p.target, from: id, context)
+    }
+
+    /// Loads an environment's database back from its verified safety backup, in place: shared by a
+    /// failed in-place restore and a failed replace (a clone over an existing environment).
+    static func putBack(_ target: String, from id: String, _ context: StepContext) throws {
+        context.log(.info, "putting \(target) back from its safety backup \(id)…")
         let back = RestoreRun(RestoreJob.Parameters(
-            backupID: id, archivePath: nil, target: p.target, newEnvironment: nil, mode: .original, includeFilestore: false,
+            backupID: id, archivePath: nil, target: target, newEnvironment: nil, mode: .original, includeFilestore: false,
             safetyBackup: false, safetyStorage: nil, asMoved: true, preset: .none, options: [], passwordHash: nil))
-        let t = try target(context)
+        let t = try back.target(context)
         defer { back.removeDownload(context) }
         try back.fetchAndCheckArchive(context)
         try back.prepareDatabase(context)

@@ -17,7 +17,7 @@ public struct ServiceState: JobState {
 /// target in place.
 enum ServiceControl {
     static func stop(_ t: ResolvedEnvironment, _ context: StepContext) throws {
-        guard let stop = t.environment.serviceStop else { return }
+        guard let stop = t.environment.serviceStop, !context.state(ServiceState.self).serviceStopped else { return }
         let result = try Executors.forServer(t.server).run(Command(stop, timeout: .seconds(300)), outputLimit: 64 << 10, cancellation: context.cancellation)
         guard result.succeeded else { throw StepFailure.command("stop command (\(stop.joined(separator: " ")))", result.summary) }
         try context.record(ServiceState.self) { $0.serviceStopped = true }
