@@ -113,6 +113,18 @@ struct DashboardCommand: ParsableCommand {
             request.productionConfirmed = r.productionConfirmed
             return try request.submit(store: store, home: home)
         }
+        settings.editEnvironment = { r in
+            // The dialog's form as the engine's change: the same rules as `ocore env set`.
+            var change = EnvironmentChange(name: r.environment)
+            change.url = r.url
+            change.filestoreOwner = r.filestoreOwner
+            change.serviceStop = Environment.commandVector(r.serviceStop)
+            change.serviceStart = Environment.commandVector(r.serviceStart)
+            change.protected = r.protected
+            change.confirmation = r.confirmation
+            let env = try change.apply(store: store, by: .current)
+            return "\(env.name) saved: \(env.url ?? "no URL")\(env.isProtected ? ", protected" : ", not protected")"
+        }
         settings.runRefresh = { target in
             guard let schedule = try store.refreshSchedule(target: target) else { throw RequestRefusal("\(target) has no refresh schedule") }
             return try BackupScheduler(store: store, home: home).startRefresh(schedule)

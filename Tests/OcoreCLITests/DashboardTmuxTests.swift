@@ -233,4 +233,26 @@ struct DashboardTmuxTests {
         #expect(try f.ocore.jsonObject(["backup", "show", f.backupID, "--json"])["status"] as? String == "deleted")
         try tmux.keys("q")
     }
+
+    @Test("E edits an environment in the real dashboard: the change reaches the store, as `ocore env set` would make it")
+    func editEnvironment() throws {
+        let ocore = OcoreBinary()
+        try ocore.addLocalServer()
+        _ = try ocore.ok(["env", "add", "qa-edit", "--project", "acme", "--type", "staging", "--server", "local", "--db", "qa_edit_db"])
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("qa-edit") }
+        try tmux.keys("j", "E")
+        _ = try tmux.waitFor("the edit dialog") { $0.contains("Edit qa-edit") }
+        try tmux.keys("-l", "https://qa.acme.example")
+        try tmux.keys("Down")
+        try tmux.keys("-l", "odoo:odoo")
+        try tmux.keys("Down", "Down", "Down", "Down", "Enter")
+        _ = try tmux.waitFor("the save") { $0.contains("qa-edit saved: https://qa.acme.example") }
+        let env = try ocore.jsonObject(["env", "show", "qa-edit", "--json"])
+        #expect(env["url"] as? String == "https://qa.acme.example" && env["filestore_owner"] as? String == "odoo:odoo")
+        #expect(try ocore.ok(["audit"]).contains("env.set"))
+        try tmux.keys("q")
+    }
 }

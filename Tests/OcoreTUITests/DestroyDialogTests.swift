@@ -58,3 +58,40 @@ struct OdooConfigInDashboardTests {
         #expect(screen(s).text.contains("Config       workers 4 · limit_time_real 600 · /etc/odoo/odoo.conf"))
     }
 }
+
+@Suite("Editing an environment from the dashboard")
+struct EditEnvironmentTests {
+    @Test("E edits the URL and the service commands in place; Enter from the last field saves exactly that")
+    func edit() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .down, .character("E"))
+        guard case .editEnvironment = s.overlay else { Issue.record("no dialog"); return }
+        press(&s, .control("u"))
+        type(&s, "https://qa.acme.example")
+        press(&s, .down, .down)
+        type(&s, "systemctl stop odoo-qa")
+        #expect(update(&s, .key(.enter)).isEmpty)  // on to the start command
+        type(&s, "systemctl start odoo-qa")
+        press(&s, .down, .down)
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(EnvironmentEditRequest(environment: "staging", url: "https://qa.acme.example", filestoreOwner: "",
+                                                                                     serviceStop: "systemctl stop odoo-qa", serviceStart: "systemctl start odoo-qa",
+                                                                                     protected: false, confirmation: nil))])
+    }
+
+    @Test("removing production's protection asks for its typed name first; one service command without the other is refused")
+    func protection() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .character("E"), .down, .down, .down, .down, .character(" "))  // untick protected
+        #expect(screen(s).text.contains("Type production to confirm"))
+        press(&s, .down, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("type production to remove its protection"))
+        type(&s, "production")
+        let effects = update(&s, .key(.enter))
+        guard case .editEnvironment(let request)? = effects.first else { Issue.record("nothing saved: \(effects)"); return }
+        #expect(request.protected == false && request.confirmation == "production")
+        press(&s, .character("E"), .down, .down)
+        type(&s, "systemctl stop odoo")
+        press(&s, .down, .down, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("give both service commands, or neither"))
+    }
+}

@@ -21,6 +21,8 @@ public struct DashboardSettings: Sendable {
     public var destroyEnvironment: (@Sendable (DestroyDialogRequest) throws -> Int64)?
     /// Refreshes an environment now from its schedule's source; the schedules, one line each.
     public var runRefresh: (@Sendable (String) throws -> Int64)?
+    /// Applies the edit dialog's changes; returns what changed, in a sentence.
+    public var editEnvironment: (@Sendable (EnvironmentEditRequest) throws -> String)?
     public var refreshSchedules: (@Sendable () throws -> [String: String])?
     /// An environment's odoo.conf in one line (nil when it has none known).
     public var odooConfig: (@Sendable (String) throws -> String?)?
@@ -170,6 +172,9 @@ public final class DashboardRuntime {
             startJob(settings.startClone, request, refused: Message.cloneRefused)
         case .startBackup(let request):
             startJob(settings.startBackup, request, refused: Message.backupRefused)
+        case .editEnvironment(let request):
+            guard let edit = settings.editEnvironment else { return }
+            inBackground { Result { try edit(request) }.map { .environmentEdited($0, ok: true) }.recover { .environmentEdited("\(request.environment) not changed: \($0)", ok: false) } }
         case .runRefresh(let target):
             startJob(settings.runRefresh, target, refused: Message.refreshRefused)
         case .destroyEnvironment(let request):

@@ -12,6 +12,10 @@ public struct EnvironmentRow: Equatable, Sendable {
     public var url: String?
     public var isProtected: Bool
     public var isRemote: Bool
+    /// What the edit dialog starts from (commands as typed: words separated by blanks).
+    public var serviceStop: String? = nil
+    public var serviceStart: String? = nil
+    public var filestoreOwner: String? = nil
 
     public init(project: String, name: String, type: EnvironmentType, server: String, serverLabel: String = "", database: String,
                 filestore: String = "", url: String? = nil, isProtected: Bool, isRemote: Bool = false) {
@@ -33,6 +37,9 @@ public struct EnvironmentRow: Equatable, Sendable {
         self.init(project: env.environment.project, name: env.environment.name, type: env.environment.type, server: env.server.name,
                   serverLabel: "\(env.server.name) (\(env.server.kindLabel))", database: env.environment.dbName, filestore: env.filestore,
                   url: env.environment.url, isProtected: env.environment.isProtected, isRemote: isRemote)
+        serviceStop = env.environment.serviceStop?.joined(separator: " ")
+        serviceStart = env.environment.serviceStart?.joined(separator: " ")
+        filestoreOwner = env.environment.filestoreOwner
     }
 }
 
@@ -94,6 +101,7 @@ public enum Overlay: Equatable, Sendable {
     case restoreConfirmation(RestoreConfirmationState)
     case deleteBackup(DeleteBackupState)
     case destroyEnvironment(DestroyDialogState)
+    case editEnvironment(EditEnvironmentState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
 }
@@ -210,6 +218,7 @@ public enum Message: Equatable, Sendable {
     case jobStarted(Int64)
     case cloneRefused(String)
     case destroyRefused(String)
+    case environmentEdited(String, ok: Bool)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)
     case restorePointsLoaded(environment: String, [RestorePointRecord])
@@ -232,6 +241,7 @@ public enum Effect: Equatable, Sendable {
     case startRestore(RestoreDialogRequest)
     case destroyEnvironment(DestroyDialogRequest)
     case runRefresh(String)
+    case editEnvironment(EnvironmentEditRequest)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
     case backupAction(BackupAction)

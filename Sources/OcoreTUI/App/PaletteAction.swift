@@ -35,6 +35,7 @@ public enum KeyHelp {
         ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-5", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
         ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"),
         ("D", "destroy it: database and filestore, after a backup (typed name)"),
+        ("E", "edit its URL, filestore owner, service commands, protection"),
         ("F", "refresh it now from its scheduled source (a safety backup first)"),
         ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"),
         ("Restore points tab", "Enter/R restore · f type filter · g tier filter · u restore the safety backup after a failed restore"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
@@ -52,6 +53,7 @@ public enum KeyHelp {
         case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
         case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
+        case .editEnvironment: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
         case .destroyEnvironment: return [("type the name", "confirm"), ("Space", "toggle"), ("Enter", "destroy"), ("Esc", "keep it")]
         case .exportBackup: return [("Enter", "download"), ("Esc", "close")]
         case .retention(let view): return view.confirming ? [("y", "sweep now"), ("any key", "cancel")] : [("↑↓", "move"), ("S", "sweep"), ("Esc", "close")]

@@ -76,6 +76,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.overlay = .restoreConfirmation(RestoreConfirmationState(request: request, question: question))
     case .cloneRefused(let reason):
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
+    case let .environmentEdited(message, ok):
+        state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
     case .destroyRefused(let reason):
         state.toast = Toast(message: "destroy not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .backupActionFinished(message, ok):
@@ -141,6 +143,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleDeleteBackup(key, &dialog, &state)
     case .destroyEnvironment(var dialog):
         return handleDestroyDialog(key, &dialog, &state)
+    case .editEnvironment(var dialog):
+        return handleEditDialog(key, &dialog, &state)
     case .exportBackup(var dialog):
         return handleExportBackup(key, &dialog, &state)
     case .retention(var view):
@@ -163,6 +167,7 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("c"): return openCloneWizard(&state)
     case .character("b"): return openBackupDialog(&state)
     case .character("D"): return openDestroyDialog(&state)
+    case .character("E"): return openEditDialog(&state)
     case .character("F"):
         guard let env = state.focusedEnvironment else { break }
         guard state.refreshes[env.name] != nil else {

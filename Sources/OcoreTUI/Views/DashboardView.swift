@@ -42,6 +42,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .restoreConfirmation(let confirmation): drawRestoreConfirmation(confirmation, theme: theme, in: body, into: &buffer)
     case .deleteBackup(let dialog): drawDeleteBackup(dialog, theme: theme, in: body, into: &buffer)
     case .destroyEnvironment(let dialog): drawDestroyDialog(dialog, theme: theme, in: body, into: &buffer)
+    case .editEnvironment(let dialog): drawEditDialog(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
     case .retention(let view): drawRetention(view, theme: theme, in: body, into: &buffer)
     }
