@@ -20,6 +20,9 @@ struct EnvironmentLifecycleTests {
         _ = try f.ocore.ok(["env", "set", "production", "--no-protect", "--confirm", "production"])
         #expect(try f.ocore.jsonObject(["env", "show", "production", "--json"])["protected"] as? Bool == false)
         #expect(try f.ocore.ok(["audit"]).contains("env.set"))
+        _ = try f.ocore.ok(["env", "add", "dr", "--project", "acme", "--type", "development", "--server", "local", "--db", "dr_db"])
+        _ = try f.ocore.ok(["env", "set", "dr", "--type", "production"])
+        #expect(try f.ocore.jsonObject(["env", "show", "dr", "--json"])["protected"] as? Bool == true, "made production, it is protected")
     }
 
     @Test("env destroy: the typed name, a verified backup first, then the database, the filestore and the record are gone; production needs more")

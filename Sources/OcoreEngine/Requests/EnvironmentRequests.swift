@@ -85,7 +85,11 @@ public struct EnvironmentChange: Sendable, Equatable {
         var env = try store.environment(named: name)
         let before = env
         if let url { env.url = url.isEmpty ? nil : url }
-        if let type { env.type = type }
+        if let type {
+            env.type = type
+            // Production is protected by default, whatever it was before (unless said otherwise here).
+            if type == .production && before.type != .production && protected == nil { env.isProtected = true }
+        }
         if let serviceStop { env.serviceStop = serviceStop.isEmpty ? nil : serviceStop }
         if let serviceStart { env.serviceStart = serviceStart.isEmpty ? nil : serviceStart }
         if let filestoreOwner { env.filestoreOwner = filestoreOwner.isEmpty ? nil : filestoreOwner }
