@@ -12,18 +12,11 @@ public struct RefreshSchedule: Equatable, Sendable {
     public var at: String
     public var preset: SanitizationCatalog.Preset
     /// Logins whose passwords on the target survive each refresh (QA and admin accounts).
-    public var keepUsers: [String]
+    public var keepUsers: [String] = []
     public var lastRunAt: Date?
 
-    public init(target: String, source: String, weekday: Int, at: String, preset: SanitizationCatalog.Preset, keepUsers: [String] = [],
-                lastRunAt: Date? = nil) {
-        self.target = target
-        self.source = source
-        self.weekday = weekday
-        self.at = at
-        self.preset = preset
-        self.keepUsers = keepUsers
-        self.lastRunAt = lastRunAt
+    public init(target: String, source: String, weekday: Int, at: String, preset: SanitizationCatalog.Preset) {
+        (self.target, self.source, self.weekday, self.at, self.preset) = (target, source, weekday, at, preset)
     }
 
     public var summary: String {

@@ -33,8 +33,10 @@ extension SQLiteStateStore {
     }
 
     static func refresh(from row: Row) -> RefreshSchedule {
-        RefreshSchedule(target: row["target"], source: row["source"], weekday: row["weekday"], at: row["at"],
-                        preset: SanitizationCatalog.Preset(rawValue: row["preset"]) ?? .recommended,
-                        keepUsers: ((row["keep_users"] as String?) ?? "").split(separator: ",").map(String.init), lastRunAt: date(row["last_run_at"]))
+        var schedule = RefreshSchedule(target: row["target"], source: row["source"], weekday: row["weekday"], at: row["at"],
+                                       preset: SanitizationCatalog.Preset(rawValue: row["preset"]) ?? .recommended)
+        schedule.keepUsers = ((row["keep_users"] as String?) ?? "").split(separator: ",").map(String.init)
+        schedule.lastRunAt = date(row["last_run_at"])
+        return schedule
     }
 }

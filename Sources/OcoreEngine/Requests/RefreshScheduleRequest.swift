@@ -36,7 +36,8 @@ public struct RefreshScheduleRequest: Sendable, Equatable {
         guard confirmation == target else {
             throw RequestRefusal("every refresh replaces \(target)'s database and filestore (a verified safety backup first): repeat its name with --confirm \(target)")
         }
-        let schedule = RefreshSchedule(target: target, source: source, weekday: day, at: at, preset: preset, keepUsers: keepUsers)
+        var schedule = RefreshSchedule(target: target, source: source, weekday: day, at: at, preset: preset)
+        schedule.keepUsers = keepUsers
         try store.setRefreshSchedule(schedule)
         try store.audit(user: who.user, from: who.from, action: "refresh.set", environment: target, detail: schedule.summary)
         return schedule

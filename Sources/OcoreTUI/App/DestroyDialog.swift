@@ -38,12 +38,6 @@ extension DestroyDialogState.Field {
     }
 }
 
-func openDestroyDialog(_ state: inout DashboardState) -> [Effect] {
-    guard let env = state.focusedEnvironment else { return [] }
-    state.overlay = .destroyEnvironment(DestroyDialogState(environment: env))
-    return []
-}
-
 func handleDestroyDialog(_ key: Key, _ dialog: inout DestroyDialogState, _ state: inout DashboardState) -> [Effect] {
     var submitting = false
     switch FormInput.interpret(key, on: dialog.field.control) {

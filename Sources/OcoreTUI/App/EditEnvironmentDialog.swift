@@ -55,12 +55,6 @@ extension EditEnvironmentState.Field {
     }
 }
 
-func openEditDialog(_ state: inout DashboardState) -> [Effect] {
-    guard let env = state.focusedEnvironment else { return [] }
-    state.overlay = .editEnvironment(EditEnvironmentState(environment: env))
-    return []
-}
-
 func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state: inout DashboardState) -> [Effect] {
     var saving = false
     switch FormInput.interpret(key, on: dialog.field.control) {

@@ -166,8 +166,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .control("l"): effects.append(.redrawAll)
     case .character("c"): return openCloneWizard(&state)
     case .character("b"): return openBackupDialog(&state)
-    case .character("D"): return openDestroyDialog(&state)
-    case .character("E"): return openEditDialog(&state)
+    case .character("D"): if let env = state.focusedEnvironment { state.overlay = .destroyEnvironment(DestroyDialogState(environment: env)) }
+    case .character("E"): if let env = state.focusedEnvironment { state.overlay = .editEnvironment(EditEnvironmentState(environment: env)) }
     case .character("F"):
         guard let env = state.focusedEnvironment else { break }
         guard state.refreshes[env.name] != nil else {
