@@ -87,9 +87,8 @@ func handleBackupDialog(_ key: Key, _ dialog: inout BackupDialogState, _ state: 
         if dialog.field == .start { return start() }
         dialog.change(by: 1)
     case .advance:
-        // The retention tier is the last choice: Enter there starts, as on the button.
-        if dialog.field == .retention { return start() }
-        dialog.field = FormKeys.moved(dialog.field, by: 1, in: fields)
+        guard let next = FormKeys.advanced(dialog.field, in: fields) else { return start() }
+        dialog.field = next
     case .edit, .none: break
     }
     state.overlay = .backupDialog(dialog)

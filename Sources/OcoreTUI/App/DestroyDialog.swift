@@ -50,7 +50,7 @@ func handleDestroyDialog(_ key: Key, _ dialog: inout DestroyDialogState, _ state
         if dialog.field == .sure { dialog.sure.toggle() }
     case .activate: submitting = true
     case .advance:
-        if dialog.field == .confirm { submitting = true } else { dialog.field = FormKeys.moved(dialog.field, by: 1, in: dialog.fields) }
+        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { submitting = true }
     case .edit(let key):
         _ = dialog.confirmation.handle(key)
         dialog.error = nil

@@ -67,9 +67,7 @@ func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state:
         dialog.confirmation = TextFieldState()
     case .activate: saving = dialog.field == .save
     case .advance:
-        let fields = dialog.fields
-        let index = fields.firstIndex(of: dialog.field) ?? 0
-        if index + 2 >= fields.count { saving = true } else { dialog.field = fields[index + 1] }
+        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { saving = true }
     case .edit(let key):
         switch dialog.field {
         case .url: _ = dialog.url.handle(key)

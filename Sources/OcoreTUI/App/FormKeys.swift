@@ -67,6 +67,13 @@ public enum FormKeys {
         return fields[min(max(index + delta, 0), fields.count - 1)]
     }
 
+    /// Where Enter goes from `current` in a one-page form whose last field is its button: the next
+    /// field, or nil — start — from the last field before the button.
+    static func advanced<F: Equatable>(_ current: F, in fields: [F]) -> F? {
+        let index = fields.firstIndex(of: current) ?? 0
+        return index + 2 >= fields.count ? nil : fields[index + 1]
+    }
+
     /// `value` stepped by `delta` among `count` values, wrapping around.
     static func stepped(_ value: Int, by delta: Int, count: Int) -> Int {
         count > 0 ? (value + delta % count + count) % count : value

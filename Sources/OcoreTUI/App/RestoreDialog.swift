@@ -198,9 +198,7 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
     case .activate:
         if dialog.field == .start { submitting = true } else { effects = dialog.change(by: 1) }
     case .advance:
-        // From the last field before the button (the typed name, when there is one), Enter starts.
-        let index = fields.firstIndex(of: dialog.field) ?? 0
-        if index + 2 >= fields.count { submitting = true } else { dialog.field = fields[index + 1] }
+        if let next = FormKeys.advanced(dialog.field, in: fields) { dialog.field = next } else { submitting = true }
     case .edit(let key):
         if dialog.field == .confirm { _ = dialog.confirmation.handle(key) } else { _ = dialog.newName.handle(key) }
         dialog.error = nil
