@@ -113,30 +113,54 @@ struct DashboardCommand: ParsableCommand {
             request.productionConfirmed = r.productionConfirmed
             return try request.submit(store: store, home: home)
         }
-        settings.editEnvironment = { r in
-            // The dialog's form as the engine's change: the same rules as `ocore env set`.
-            var change = EnvironmentChange(name: r.environment)
-            change.url = r.url
-            change.filestoreOwner = r.filestoreOwner
-            change.serviceStop = Environment.commandVector(r.serviceStop)
-            change.serviceStart = Environment.commandVector(r.serviceStart)
-            change.protected = r.protected
-            change.confirmation = r.confirmation
-            let env = try change.apply(store: store, by: .current)
-            return "\(env.name) saved: \(env.url ?? "no URL")\(env.isProtected ? ", protected" : ", not protected")"
+        settings.editEnvironment = { edit in
+            // Each dialog's form as the engine's request: the same rules as the CLI's.
+            switch edit {
+            case .settings(let r):
+                var change = EnvironmentChange(name: r.environment)
+                change.type = r.type
+                change.url = r.url
+                change.filestoreOwner = r.filestoreOwner
+                change.serviceStop = Environment.commandVector(r.serviceStop)
+                change.serviceStart = Environment.commandVector(r.serviceStart)
+                change.odooConf = r.odooConf
+                change.protected = r.protected
+                change.confirmation = r.confirmation
+                let env = try change.apply(store: store, by: .current)
+                return "\(env.name) saved: \(env.type.rawValue), \(env.url ?? "no URL")\(env.isProtected ? ", protected" : ", not protected")"
+            case .refreshSchedule(let form):
+                var request = RefreshScheduleRequest(target: form.target, source: form.source, weekday: form.weekday, at: form.at)
+                request.preset = form.preset
+                request.keepUsers = form.keepUsers
+                request.confirmation = form.confirmation
+                let schedule = try request.save(store: store, by: .current)
+                return "\(form.target): refreshed \(schedule.summary)"
+            case .removeRefreshSchedule(let target):
+                try RefreshScheduleRemoval(target: target).apply(store: store, by: .current)
+                return "\(target) is no longer refreshed"
+            case .odooConfig(let edit):
+                var request = OdooConfigRequest(environment: edit.environment)
+                request.changes = edit.changes.map { ($0.key, $0.value) }
+                request.restart = edit.restart
+                let result = try request.run(store: store, by: .current)
+                let changed = result.changed.isEmpty ? "nothing changed" : result.changed.joined(separator: ", ") + " set in \(result.path)"
+                return changed + (result.restarted ? "; Odoo restarted" : result.changed.isEmpty ? "" : "; restart required")
+            }
         }
         settings.runRefresh = { target in
             guard let schedule = try store.refreshSchedule(target: target) else { throw RequestRefusal("\(target) has no refresh schedule") }
             return try BackupScheduler(store: store, home: home).startRefresh(schedule)
         }
-        settings.refreshSchedules = {
-            Dictionary(uniqueKeysWithValues: try store.refreshSchedules().map { s in
-                (s.target, s.summary + "; last run " + (s.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never"))
-            })
-        }
         settings.odooConfig = { name in
-            guard try store.environment(named: name).odooConf != nil else { return nil }
-            return try OdooConfigRequest(environment: name).run(store: store, by: .current).summary
+            guard let path = try store.environment(named: name).odooConf else { return nil }
+            do {
+                let file = try OdooConfigRequest(environment: name).run(store: store, by: .current).file
+                return OdooConfigSummary(path: path, tuning: OdooConfigFile.tuningKeys.map { key in
+                    OdooConfigSummary.Value(key: key, value: file.shownEntries.last { $0.key == key }?.shown)
+                })
+            } catch {
+                return OdooConfigSummary(path: path, tuning: [], error: "\(error)")
+            }
         }
         settings.backupAction = { action in
             let actions = BackupActions(store: store)

@@ -54,9 +54,7 @@ struct RefreshCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            try store.removeRefreshSchedule(target: target)
-            let who = Requester.current
-            try store.audit(user: who.user, from: who.from, action: "refresh.rm", environment: target, detail: nil)
+            try RefreshScheduleRemoval(target: target).apply(store: store, by: .current)
             print("\(target) is no longer refreshed")
         }
     }

@@ -24,7 +24,8 @@ struct Tmux {
         }
     }
 
-    func keys(_ keys: String...) throws { _ = try local.output(Command(["tmux", "-L", session, "send-keys", "-t", session] + keys)) }
+    func keys(_ keys: String...) throws { try self.keys(contentsOf: keys) }
+    func keys(contentsOf keys: [String]) throws { _ = try local.output(Command(["tmux", "-L", session, "send-keys", "-t", session] + keys)) }
     func resize(width: Int, height: Int) throws {
         _ = try local.output(Command(["tmux", "-L", session, "resize-window", "-t", session, "-x", String(width), "-y", String(height)]))
     }
@@ -234,25 +235,54 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
-    @Test("E edits an environment in the real dashboard: the change reaches the store, as `ocore env set` would make it")
+    @Test("E, C and F in the real dashboard: the edit, the odoo.conf change and the weekly refresh reach the store and the server, as the CLI would make them")
     func editEnvironment() throws {
         let ocore = OcoreBinary()
         try ocore.addLocalServer()
         _ = try ocore.ok(["env", "add", "qa-edit", "--project", "acme", "--type", "staging", "--server", "local", "--db", "qa_edit_db"])
+        _ = try ocore.ok(["env", "add", "qa-src", "--project", "acme", "--type", "staging", "--server", "local", "--db", "qa_src_db"])
+        let conf = TestDirectories.make("tmux-odoo-conf") + "/odoo.conf"
+        try "[options]\n; tuned for 4 cores\nworkers = 2\nadmin_passwd = s3cret-master\n".write(toFile: conf, atomically: true, encoding: .utf8)
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 110, height: 36)
         _ = try tmux.waitFor("the tree") { $0.contains("qa-edit") }
         try tmux.keys("j", "E")
         _ = try tmux.waitFor("the edit dialog") { $0.contains("Edit qa-edit") }
+        try tmux.keys("Down")
         try tmux.keys("-l", "https://qa.acme.example")
         try tmux.keys("Down")
         try tmux.keys("-l", "odoo:odoo")
-        try tmux.keys("Down", "Down", "Down", "Down", "Enter")
-        _ = try tmux.waitFor("the save") { $0.contains("qa-edit saved: https://qa.acme.example") }
+        try tmux.keys("Down", "Down", "Down")
+        try tmux.keys("-l", conf)
+        try tmux.keys("Down", "Down", "Enter")
+        _ = try tmux.waitFor("the save") { $0.contains("qa-edit saved: staging, https://qa.acme.example") }
         let env = try ocore.jsonObject(["env", "show", "qa-edit", "--json"])
         #expect(env["url"] as? String == "https://qa.acme.example" && env["filestore_owner"] as? String == "odoo:odoo")
         #expect(try ocore.ok(["audit"]).contains("env.set"))
+
+        // C: the odoo.conf just named, read from the server, edited in place.
+        _ = try tmux.waitFor("the Config line") { $0.contains("workers 2") }
+        try tmux.keys("C")
+        _ = try tmux.waitFor("the config dialog") { $0.contains("odoo.conf of qa-edit") }
+        try tmux.keys("C-u")
+        try tmux.keys("-l", "6")
+        try tmux.keys(contentsOf: Array(repeating: "Down", count: 11) + ["Enter"])
+        let saved = try tmux.waitFor("the config save") { $0.contains("workers set in") }
+        #expect(!saved.contains("s3cret"), "a secret of odoo.conf on screen: \(saved)")
+        let text = try String(contentsOfFile: conf, encoding: .utf8)
+        #expect(text == "[options]\n; tuned for 4 cores\nworkers = 6\nadmin_passwd = s3cret-master\n", "\(text)")
+        #expect(try String(contentsOfFile: conf + ".bak", encoding: .utf8).contains("workers = 2"))
+
+        // F: a weekly refresh set up with the typed name.
+        try tmux.keys("F")
+        _ = try tmux.waitFor("the refresh dialog") { $0.contains("Weekly refresh of qa-edit") && $0.contains("‹ qa-src ›") }
+        try tmux.keys("Down", "Down", "Down", "Down", "Down")
+        try tmux.keys("-l", "qa-edit")
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the schedule") { $0.contains("qa-edit: refreshed every sun at 03:00 from qa-src") }
+        #expect(try ocore.ok(["refresh", "show", "qa-edit"]).contains("every sun at 03:00 from qa-src (recommended)"))
+        _ = try tmux.waitFor("the Refresh line") { $0.contains("Refresh") && $0.contains("F to change") }
         try tmux.keys("q")
     }
 }

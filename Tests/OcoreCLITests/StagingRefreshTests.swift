@@ -206,7 +206,7 @@ struct StagingRefreshTests {
         #expect(try f.ocore.jsonObject(["env", "show", "stg-odd", "--json"])["url"] as? String == "https://stg-odd.invalid")
     }
 
-    @Test("over SSH: a staging on another server is replaced with its Odoo stopped and started there, its files given to its owner, its URL kept")
+    @Test("over SSH: a staging on another server is replaced, by hand and by its weekly refresh, with its Odoo stopped and started there, its files given to its owner, its URL kept")
     func serviceAwareReplaceOverSSH() throws {
         let sshd = TestSSHD.shared
         let f = try CloneFixture()
@@ -231,6 +231,18 @@ struct StagingRefreshTests {
         let job = try #require((try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])?["id"] as? Int)
         let log = try f.ocore.ok(["jobs", "show", String(job)])
         #expect(log.contains("Odoo service of stg-far stopped") && log.contains("Odoo service of stg-far started"), "\(log)")
+
+        // The same replace as a weekly refresh whose slot has come, run by the scheduler.
+        let today = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][Calendar(identifier: .gregorian).component(.weekday, from: Date()) - 1]
+        _ = try f.ocore.ok(["refresh", "set", "stg-far", "--from", "production", "--weekday", today, "--at", "00:00", "--preset", "minimal", "--confirm", "stg-far"])
+        let due = try f.ocore.run(["backup", "run-due"])
+        let line = try #require(due.stdoutText.split(separator: "\n").first { $0.hasPrefix("scheduled refresh of stg-far queued as job ") }, "\(due.stdoutText)")
+        let refresh = try #require(Int(line.split(separator: " ").last ?? ""))
+        let done = try f.ocore.waitForJob(refresh, "the refresh", timeout: .seconds(180)) { ($0["status"] as? String).map { ["completed", "failed"].contains($0) } ?? false }
+        #expect(done["status"] as? String == "completed", "\(done)")
+        #expect(odoo.events.suffix(2) == ["stop db=1", "start db=1 url=\(odoo.url)"] && odoo.events.count == 5, "\(odoo.events)")
+        let refreshed = try #require(try FileManager.default.subpathsOfDirectory(atPath: filestore).first { $0.contains("/") })
+        #expect(try FileManager.default.attributesOfItem(atPath: filestore + "/" + refreshed)[.ownerAccountName] as? String == "nobody")
     }
 
     @Test("--keep-users: a replace with every password reset still leaves the named logins the passwords they had on the target")

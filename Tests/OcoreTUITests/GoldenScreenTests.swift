@@ -105,6 +105,31 @@ struct GoldenScreenTests {
         expectGolden(s, "backup-dialog")
     }
 
+    @Test("the environment's dialogs: edit (a protected one changing type), its weekly refresh, its odoo.conf")
+    func environmentDialogs() {
+        var s = base()
+        press(&s, .character("E"), .right)
+        type(&s, "prod")
+        expectGolden(s, "edit-protected")
+        press(&s, .escape, .down, .character("F"))
+        expectGolden(s, "refresh-new")
+        var schedule = RefreshSchedule(target: "staging", source: "production", weekday: 1, at: "03:00", preset: .recommended)
+        schedule.lastRunAt = Date(timeIntervalSince1970: 999_000)
+        _ = update(&s, .refreshesLoaded(["staging": schedule]))
+        press(&s, .escape, .character("F"))
+        expectGolden(s, "refresh-existing")
+        press(&s, .escape, .up)
+        var production = rows[0]
+        production.odooConf = "/etc/odoo/odoo.conf"
+        _ = update(&s, .environmentsLoaded([production] + rows.dropFirst()))
+        _ = update(&s, .odooConfigLoaded(environment: "production", OdooConfigSummary(path: "/etc/odoo/odoo.conf", tuning: [
+            .init(key: "workers", value: "4"), .init(key: "max_cron_threads", value: nil), .init(key: "limit_time_real", value: "600"),
+            .init(key: "db_name", value: "db_production")])))
+        press(&s, .character("C"))
+        type(&s, "8")
+        expectGolden(s, "odoo-config")
+    }
+
     @Test("the destroy dialog: a protected environment asks for the typed name and the production box")
     func destroyDialog() {
         var s = base()

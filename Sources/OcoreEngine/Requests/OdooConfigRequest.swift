@@ -21,12 +21,6 @@ public struct OdooConfigRequest: Sendable {
         public var file: OdooConfigFile
         public var changed: [String]
         public var restarted: Bool
-
-        /// The tuning keys in one line, for the dashboard's Overview (secrets never appear).
-        public var summary: String {
-            let tuning = file.shownEntries.filter { OdooConfigFile.tuningKeys.contains($0.key) }.map { "\($0.key) \($0.shown)" }
-            return (tuning.isEmpty ? ["no tuning keys set"] : tuning).joined(separator: " · ") + " · \(path)"
-        }
     }
 
     /// A copy's odoo.conf that still names its source's database (copied from production's) is

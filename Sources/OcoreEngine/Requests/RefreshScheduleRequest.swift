@@ -44,6 +44,19 @@ public struct RefreshScheduleRequest: Sendable, Equatable {
     }
 }
 
+/// A weekly refresh stopped (`ocore refresh rm`): the schedule goes, the environment stays as it is.
+public struct RefreshScheduleRemoval: Sendable, Equatable {
+    public var target: String
+
+    public init(target: String) { self.target = target }
+
+    public func apply(store: SQLiteStateStore, by who: Requester) throws {
+        guard try store.refreshSchedule(target: target) != nil else { throw RequestRefusal("\(target) has no refresh schedule") }
+        try store.removeRefreshSchedule(target: target)
+        try store.audit(user: who.user, from: who.from, action: "refresh.rm", environment: target, detail: nil)
+    }
+}
+
 extension BackupScheduler {
     /// Starts one refresh now: the replace a schedule describes, with every rule of `ocore clone --replace`.
     public func startRefresh(_ schedule: RefreshSchedule) throws -> Int64 {

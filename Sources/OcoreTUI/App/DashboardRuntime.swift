@@ -19,13 +19,13 @@ public struct DashboardSettings: Sendable {
     /// Queues a restore exactly as `ocore restore` does; returns the job id.
     public var startRestore: (@Sendable (RestoreDialogRequest) throws -> RestoreStart)?
     public var destroyEnvironment: (@Sendable (DestroyDialogRequest) throws -> Int64)?
-    /// Refreshes an environment now from its schedule's source; the schedules, one line each.
+    /// Refreshes an environment now from its schedule's source.
     public var runRefresh: (@Sendable (String) throws -> Int64)?
-    /// Applies the edit dialog's changes; returns what changed, in a sentence.
-    public var editEnvironment: (@Sendable (EnvironmentEditRequest) throws -> String)?
-    public var refreshSchedules: (@Sendable () throws -> [String: String])?
-    /// An environment's odoo.conf in one line (nil when it has none known).
-    public var odooConfig: (@Sendable (String) throws -> String?)?
+    /// Applies a dialog's change to an environment (settings, refresh schedule, odoo.conf);
+    /// returns what changed, in a sentence.
+    public var editEnvironment: (@Sendable (EnvironmentEdit) throws -> String)?
+    /// An environment's odoo.conf, read from its server (nil when it has none known).
+    public var odooConfig: (@Sendable (String) throws -> OdooConfigSummary?)?
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
@@ -68,7 +68,7 @@ public final class DashboardRuntime {
     private var state: DashboardState
     private var lastDataVersion: Int?
     private var lastInventoryVersion: Int?
-    private var lastRefreshes: [String: String]?
+    private var lastRefreshes: [String: RefreshSchedule]?
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
@@ -146,8 +146,8 @@ public final class DashboardRuntime {
         case let .loadDetails(environment, job):
             if let read = settings.odooConfig {
                 inBackground {
-                    let summary: String?
-                    do { summary = try read(environment) } catch { summary = "cannot be read: \(error)" }
+                    let summary: OdooConfigSummary?
+                    do { summary = try read(environment) } catch { summary = OdooConfigSummary(path: "odoo.conf", tuning: [], error: "\(error)") }
                     return summary.map { .odooConfigLoaded(environment: environment, $0) }
                 }
             }
@@ -230,7 +230,8 @@ public final class DashboardRuntime {
                 apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault,
                                                                                                   lessSecure: $0.location.securityWarning != nil) }), terminal)
             }
-            if let load = settings.refreshSchedules, let refreshes = try? load(), refreshes != lastRefreshes {
+            let refreshes = Dictionary(try store.refreshSchedules().map { ($0.target, $0) }) { first, _ in first }
+            if refreshes != lastRefreshes {
                 lastRefreshes = refreshes
                 apply(.refreshesLoaded(refreshes), terminal)
             }

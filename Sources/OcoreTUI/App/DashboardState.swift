@@ -16,6 +16,8 @@ public struct EnvironmentRow: Equatable, Sendable {
     public var serviceStop: String? = nil
     public var serviceStart: String? = nil
     public var filestoreOwner: String? = nil
+    /// Where the environment's odoo.conf is on its server, when known.
+    public var odooConf: String? = nil
 
     public init(project: String, name: String, type: EnvironmentType, server: String, serverLabel: String = "", database: String,
                 filestore: String = "", url: String? = nil, isProtected: Bool, isRemote: Bool = false) {
@@ -40,6 +42,7 @@ public struct EnvironmentRow: Equatable, Sendable {
         serviceStop = env.environment.serviceStop?.joined(separator: " ")
         serviceStart = env.environment.serviceStart?.joined(separator: " ")
         filestoreOwner = env.environment.filestoreOwner
+        odooConf = env.environment.odooConf
     }
 }
 
@@ -102,6 +105,8 @@ public enum Overlay: Equatable, Sendable {
     case deleteBackup(DeleteBackupState)
     case destroyEnvironment(DestroyDialogState)
     case editEnvironment(EditEnvironmentState)
+    case refreshDialog(RefreshDialogState)
+    case odooConfig(OdooConfigDialogState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
 }
@@ -120,10 +125,10 @@ public struct DashboardState: Equatable, Sendable {
     public var timelineState = TimelineState()
     public var backupsList = ListState()
     public var storages: [StorageChoice] = []
-    /// Each refreshed environment's schedule, as one line ("every sun at 03:00 from production (recommended); last …").
-    public var refreshes: [String: String] = [:]
-    /// Each environment's odoo.conf, as read last (its tuning keys, secrets masked; or why it could not be read).
-    public var odooConfigs: [String: String] = [:]
+    /// Each refreshed environment's weekly schedule, by target.
+    public var refreshes: [String: RefreshSchedule] = [:]
+    /// Each environment's odoo.conf, as read last (its tuning keys; or why it could not be read).
+    public var odooConfigs: [String: OdooConfigSummary] = [:]
     public var jobLog: [JobLogLine] = []
     public var collapsed: Set<String> = []
     public var tree = ListState()
@@ -203,8 +208,8 @@ public enum Message: Equatable, Sendable {
     case jobsLoaded(active: [JobRecord])
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
-    case refreshesLoaded([String: String])
-    case odooConfigLoaded(environment: String, String)
+    case refreshesLoaded([String: RefreshSchedule])
+    case odooConfigLoaded(environment: String, OdooConfigSummary)
     case refreshRefused(String)
     case backupRefused(String)
     /// The engine asks before this restore starts (another Odoo version).
@@ -241,7 +246,7 @@ public enum Effect: Equatable, Sendable {
     case startRestore(RestoreDialogRequest)
     case destroyEnvironment(DestroyDialogRequest)
     case runRefresh(String)
-    case editEnvironment(EnvironmentEditRequest)
+    case editEnvironment(EnvironmentEdit)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
     case backupAction(BackupAction)

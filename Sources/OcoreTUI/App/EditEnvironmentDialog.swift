@@ -1,54 +1,82 @@
 import OcoreModel
 
-/// What the edit dialog asks the runtime to change (the engine checks it as it checks `ocore env set`).
-/// An empty text removes the value.
+/// A change the dashboard's dialogs ask of an environment; the runtime hands each to the engine's
+/// request for it (the same as `ocore env set`, `ocore refresh set|rm` and `ocore env config set`),
+/// so the rules are checked once, there.
+public enum EnvironmentEdit: Equatable, Sendable {
+    case settings(EnvironmentEditRequest)
+    case refreshSchedule(RefreshScheduleForm)
+    case removeRefreshSchedule(target: String)
+    case odooConfig(OdooConfigEdit)
+
+    public var environment: String {
+        switch self {
+        case .settings(let r): r.environment
+        case .refreshSchedule(let r): r.target
+        case .removeRefreshSchedule(let target): target
+        case .odooConfig(let r): r.environment
+        }
+    }
+}
+
+/// What the edit dialog asks the runtime to change. An empty text removes the value.
 public struct EnvironmentEditRequest: Equatable, Sendable {
     public var environment: String
+    public var type: EnvironmentType
     public var url: String
     public var filestoreOwner: String
     public var serviceStop: String
     public var serviceStart: String
+    public var odooConf: String
     public var protected: Bool
     public var confirmation: String?
 }
 
-/// `E` on an environment: its URL, filestore owner, service commands and protection, edited in
-/// place. Lowering a protected environment's protection needs its name typed.
+/// `E` on an environment: its type, URL, filestore owner, service commands, odoo.conf path and
+/// protection, edited in place. On a protected environment, lowering the protection or changing
+/// the type needs its name typed.
 public struct EditEnvironmentState: Equatable, Sendable {
-    public enum Field: Equatable, Sendable { case url, owner, stop, start, protect, confirm, save }
+    public enum Field: Equatable, Sendable { case type, url, owner, stop, start, odooConf, protect, confirm, save }
 
     public var environment: EnvironmentRow
+    public var type: EnvironmentType
     public var url: TextFieldState
     public var owner: TextFieldState
     public var stop: TextFieldState
     public var start: TextFieldState
+    public var odooConf: TextFieldState
     public var protected: Bool
     public var confirmation = TextFieldState()
-    public var field = Field.url
+    public var field = Field.type
     public var error: String?
 
     public init(environment: EnvironmentRow) {
         self.environment = environment
+        type = environment.type
         url = TextFieldState(text: environment.url ?? "")
         owner = TextFieldState(text: environment.filestoreOwner ?? "")
         stop = TextFieldState(text: environment.serviceStop ?? "")
         start = TextFieldState(text: environment.serviceStart ?? "")
+        odooConf = TextFieldState(text: environment.odooConf ?? "")
         protected = environment.isProtected
     }
 
     var lowersProtection: Bool { environment.isProtected && !protected }
-    public var fields: [Field] { [.url, .owner, .stop, .start, .protect] + (lowersProtection ? [.confirm] : []) + [.save] }
+    var needsConfirmation: Bool { environment.isProtected && (!protected || type != environment.type) }
+    public var fields: [Field] { [.type, .url, .owner, .stop, .start, .odooConf, .protect] + (needsConfirmation ? [.confirm] : []) + [.save] }
 
     public var request: EnvironmentEditRequest {
-        EnvironmentEditRequest(environment: environment.name, url: url.text, filestoreOwner: owner.text, serviceStop: stop.text, serviceStart: start.text,
-                               protected: protected, confirmation: lowersProtection ? confirmation.text : nil)
+        EnvironmentEditRequest(environment: environment.name, type: type, url: url.text, filestoreOwner: owner.text, serviceStop: stop.text,
+                               serviceStart: start.text, odooConf: odooConf.text, protected: protected,
+                               confirmation: needsConfirmation ? confirmation.text : nil)
     }
 }
 
 extension EditEnvironmentState.Field {
     var control: FormControl {
         switch self {
-        case .url, .owner, .stop, .start, .confirm: .text
+        case .url, .owner, .stop, .start, .odooConf, .confirm: .text
+        case .type: .choice
         case .protect: .toggle
         case .save: .button
         }
@@ -62,6 +90,10 @@ func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state:
         state.overlay = .none
         return []
     case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: dialog.fields)
+    case .change(let delta) where dialog.field == .type:
+        stepType(&dialog, by: delta)
+    case .activate where dialog.field == .type:
+        stepType(&dialog, by: 1)
     case .change where dialog.field == .protect, .activate where dialog.field == .protect:
         dialog.protected.toggle()
         dialog.confirmation = TextFieldState()
@@ -74,8 +106,9 @@ func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state:
         case .owner: _ = dialog.owner.handle(key)
         case .stop: _ = dialog.stop.handle(key)
         case .start: _ = dialog.start.handle(key)
+        case .odooConf: _ = dialog.odooConf.handle(key)
         case .confirm: _ = dialog.confirmation.handle(key)
-        case .protect, .save: break
+        case .type, .protect, .save: break
         }
         dialog.error = nil
     case .change, .none: break
@@ -83,14 +116,23 @@ func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state:
     if saving {
         if dialog.stop.text.isEmpty != dialog.start.text.isEmpty {
             dialog.error = "give both service commands, or neither"
-        } else if dialog.lowersProtection && dialog.confirmation.text != dialog.environment.name {
-            dialog.error = "type \(dialog.environment.name) to remove its protection"
+        } else if dialog.needsConfirmation && dialog.confirmation.text != dialog.environment.name {
+            dialog.error = "type \(dialog.environment.name) to \(dialog.lowersProtection ? "remove its protection" : "change its type")"
             dialog.field = .confirm
         } else {
             state.overlay = .none
-            return [.editEnvironment(dialog.request)]
+            return [.editEnvironment(.settings(dialog.request))]
         }
     }
     state.overlay = .editEnvironment(dialog)
     return []
+}
+
+/// The next type; choosing production turns protection on, as the CLI does.
+private func stepType(_ dialog: inout EditEnvironmentState, by delta: Int) {
+    let all = EnvironmentType.allCases
+    let index = all.firstIndex(of: dialog.type) ?? 0
+    dialog.type = all[FormKeys.stepped(index, by: delta, count: all.count)]
+    if dialog.type == .production && dialog.environment.type != .production { dialog.protected = true }
+    dialog.confirmation = TextFieldState()
 }

@@ -35,8 +35,9 @@ public enum KeyHelp {
         ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-5", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
         ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"),
         ("D", "destroy it: database and filestore, after a backup (typed name)"),
-        ("E", "edit its URL, filestore owner, service commands, protection"),
-        ("F", "refresh it now from its scheduled source (a safety backup first)"),
+        ("E", "edit its type, URL, filestore owner, service commands, odoo.conf path, protection"),
+        ("F", "its weekly refresh: set up, change, run now or stop (a safety backup first)"),
+        ("C", "edit its odoo.conf tuning keys (workers, limits…), restart optional"),
         ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"),
         ("Restore points tab", "Enter/R restore · f type filter · g tier filter · u restore the safety backup after a failed restore"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
         ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
@@ -53,7 +54,8 @@ public enum KeyHelp {
         case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
         case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
-        case .editEnvironment: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
+        case .editEnvironment, .odooConfig: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
+        case .refreshDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("type the name", "confirm"), ("Enter", "save"), ("Esc", "close")]
         case .destroyEnvironment: return [("type the name", "confirm"), ("Space", "toggle"), ("Enter", "destroy"), ("Esc", "keep it")]
         case .exportBackup: return [("Enter", "download"), ("Esc", "close")]
         case .retention(let view): return view.confirming ? [("y", "sweep now"), ("any key", "cancel")] : [("↑↓", "move"), ("S", "sweep"), ("Esc", "close")]

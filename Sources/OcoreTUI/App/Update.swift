@@ -78,6 +78,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.toast = Toast(message: "clone not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .environmentEdited(message, ok):
         state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
+        // What was saved shows at once (an odoo.conf is read again from its server).
+        return [.reloadStore] + detailsEffect(state)
     case .destroyRefused(let reason):
         state.toast = Toast(message: "destroy not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .backupActionFinished(message, ok):
@@ -145,6 +147,10 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleDestroyDialog(key, &dialog, &state)
     case .editEnvironment(var dialog):
         return handleEditDialog(key, &dialog, &state)
+    case .refreshDialog(var dialog):
+        return handleRefreshDialog(key, &dialog, &state)
+    case .odooConfig(var dialog):
+        return handleOdooConfigDialog(key, &dialog, &state)
     case .exportBackup(var dialog):
         return handleExportBackup(key, &dialog, &state)
     case .retention(var view):
@@ -170,12 +176,23 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("E"): if let env = state.focusedEnvironment { state.overlay = .editEnvironment(EditEnvironmentState(environment: env)) }
     case .character("F"):
         guard let env = state.focusedEnvironment else { break }
-        guard state.refreshes[env.name] != nil else {
-            state.toast = Toast(message: "\(env.name) has no refresh schedule: `ocore refresh set \(env.name) --from SOURCE --weekday sun --at 03:00 --confirm \(env.name)`",
-                                kind: .info, expiresAt: state.now + 10)
+        if state.refreshes[env.name] == nil, env.isProtected {
+            state.toast = Toast(message: "\(env.name) is protected: a weekly refresh would replace it; refresh an unprotected environment", kind: .info, expiresAt: state.now + 10)
             break
         }
-        effects.append(.runRefresh(env.name))
+        state.overlay = .refreshDialog(RefreshDialogState(target: env, existing: state.refreshes[env.name], environments: state.environments))
+    case .character("C"):
+        guard let env = state.focusedEnvironment else { break }
+        guard env.odooConf != nil else {
+            state.toast = Toast(message: "\(env.name) has no odoo.conf known: give its path with E", kind: .info, expiresAt: state.now + 10)
+            break
+        }
+        guard let config = state.odooConfigs[env.name], config.error == nil else {
+            let why = state.odooConfigs[env.name]?.line ?? "odoo.conf is still being read"
+            state.toast = Toast(message: why, kind: .error, expiresAt: state.now + 10)
+            break
+        }
+        state.overlay = .odooConfig(OdooConfigDialogState(environment: env, config: config))
     case .character("r"), .function(5): if let env = state.focusedEnvironment { effects.append(.probe(environment: env.name)) }
     case .tab: state.focus = state.focus == .tree ? .details : .tree
     case .backTab: state.tab = DetailTab(rawValue: (state.tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!

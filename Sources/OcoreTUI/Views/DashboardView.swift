@@ -43,6 +43,8 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .deleteBackup(let dialog): drawDeleteBackup(dialog, theme: theme, in: body, into: &buffer)
     case .destroyEnvironment(let dialog): drawDestroyDialog(dialog, theme: theme, in: body, into: &buffer)
     case .editEnvironment(let dialog): drawEditDialog(dialog, theme: theme, in: body, into: &buffer)
+    case .refreshDialog(let dialog): drawRefreshDialog(dialog, theme: theme, in: body, into: &buffer)
+    case .odooConfig(let dialog): drawOdooConfigDialog(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
     case .retention(let view): drawRetention(view, theme: theme, in: body, into: &buffer)
     }
@@ -161,7 +163,7 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: String?, config: String?, now: Double,
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: RefreshSchedule?, config: OdooConfigSummary?, now: Double,
                           theme: Theme, in rect: Rect,
                           into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
@@ -193,8 +195,8 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, las
              b.status == .partial || !b.isVerified ? Theme.Role.warning : now - b.createdAt.timeIntervalSince1970 > 2 * 86_400 ? .warning : .success)
         } ?? ("never", .warning)),
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
-    ] + (refresh.map { [("Refresh", ("\($0) · F runs it now", Theme.Role.text))] } ?? [])
-      + (config.map { [("Config", ($0, Theme.Role.text))] } ?? [])
+    ] + (refresh.map { [("Refresh", ("\($0.summary); last run \(lastRun($0.lastRunAt)) · F to change or run it", Theme.Role.text))] } ?? [])
+      + (config.map { [("Config", ($0.line + " · C to edit", $0.error == nil ? Theme.Role.text : .warning))] } ?? [])
     // Long values (an error, a deep path) wrap under themselves rather than being cut.
     var y = rect.y
     for (label, value) in rows {

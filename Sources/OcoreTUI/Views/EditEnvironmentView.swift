@@ -1,18 +1,20 @@
-/// The edit dialog: the environment's URL, owner, service commands and protection.
+/// The edit dialog: the environment's type, URL, owner, service commands, odoo.conf and protection.
 func drawEditDialog(_ dialog: EditEnvironmentState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 13))
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 15))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Edit \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
     func focused(_ field: EditEnvironmentState.Field) -> Bool { dialog.field == field }
     var lines: [FormLine] = [
+        FormLine(.choice(dialog.type.rawValue), label: "Type", role: dialog.type == .production ? .danger : .text, focused: focused(.type)),
         FormLine(.text(dialog.url.text), label: "URL", focused: focused(.url)),
         FormLine(.text(dialog.owner.text), label: "Owner", focused: focused(.owner)),
         FormLine(.text(dialog.stop.text), label: "Stop with", focused: focused(.stop)),
         FormLine(.text(dialog.start.text), label: "Start with", focused: focused(.start)),
+        FormLine(.text(dialog.odooConf.text), label: "odoo.conf", focused: focused(.odooConf)),
         FormLine(.checkbox("protected (destructive actions need the typed name)", checked: dialog.protected), label: "Protection",
                  role: dialog.lowersProtection ? .warning : .text, focused: focused(.protect)),
     ]
-    if dialog.lowersProtection {
+    if dialog.needsConfirmation {
         lines.append(FormLine(.text("Type \(dialog.environment.name) to confirm: \(dialog.confirmation.text)"), role: .warning, focused: focused(.confirm)))
     }
     lines += [.blank, FormLine(.button("Save"), role: .title, focused: focused(.save))]

@@ -1,0 +1,158 @@
+import OcoreModel
+@testable import OcoreTUI
+import Testing
+
+private func schedule(_ target: String, from source: String) -> RefreshSchedule {
+    var s = RefreshSchedule(target: target, source: source, weekday: 1, at: "03:00", preset: .recommended)
+    s.keepUsers = ["admin"]
+    return s
+}
+
+private func config(_ values: [String: String]) -> OdooConfigSummary {
+    OdooConfigSummary(path: "/etc/odoo/odoo.conf", tuning: ["workers", "limit_time_real", "db_name"].map { OdooConfigSummary.Value(key: $0, value: values[$0]) })
+}
+
+@Suite("A scheduled refresh in the dashboard")
+struct RefreshInDashboardTests {
+    @Test("the Overview shows the environment's refresh schedule and how to change it")
+    func refreshLine() {
+        var s = dashboard([row("production", .production), row("staging")], width: 170, height: 30)
+        _ = update(&s, .refreshesLoaded(["staging": schedule("staging", from: "production")]))
+        press(&s, .down, .down)
+        let text = screen(s).text
+        #expect(text.contains("Refresh      every sun at 03:00 from production (recommended; keeps the passwords of admin); last run never · F to change"), "\(text)")
+    }
+
+    @Test("F on an environment with no schedule sets one up: production is offered as the source, saving needs the typed name")
+    func setUp() {
+        var s = dashboard([row("production", .production), row("staging"), row("dev", .development)])
+        press(&s, .down, .down, .character("F"))
+        guard case .refreshDialog(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.fields.last == .save, "no Run now or Stop refreshing before there is a schedule")
+        #expect(screen(s).text.contains("‹ production ›"))
+        press(&s, .down, .right, .right)  // every tue
+        press(&s, .down, .control("u"))
+        type(&s, "22:30")
+        press(&s, .down, .right)  // preset minimal
+        press(&s, .down)
+        type(&s, "admin, qa@acme.example")
+        press(&s, .down, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("every refresh replaces staging: type its name to save"))
+        type(&s, "staging")
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.refreshSchedule(RefreshScheduleForm(
+            target: "staging", source: "production", weekday: "tue", at: "22:30", preset: .minimal, keepUsers: ["admin", "qa@acme.example"],
+            confirmation: "staging")))])
+        #expect(s.overlay == .none)
+    }
+
+    @Test("with a schedule, the dialog starts from it and runs it now or stops it; a protected environment is not offered one")
+    func existing() {
+        var s = dashboard([row("production", .production), row("staging")])
+        _ = update(&s, .refreshesLoaded(["staging": schedule("staging", from: "production")]))
+        press(&s, .down, .down, .character("F"))
+        guard case .refreshDialog(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.form.keepUsers == ["admin"] && dialog.form.at == "03:00" && dialog.form.weekday == "sun")
+        #expect(screen(s).text.contains("Now: every sun at 03:00 from production"))
+        press(&s, .down, .down, .down, .down, .down, .down, .down)  // Run now
+        #expect(update(&s, .key(.enter)) == [.runRefresh("staging")])
+        press(&s, .character("F"), .down, .down, .down, .down, .down, .down, .down, .down)  // Stop refreshing
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.removeRefreshSchedule(target: "staging"))])
+        press(&s, .up)
+        #expect(update(&s, .key(.character("F"))).isEmpty && s.overlay == .none)
+        #expect(s.toast?.message.contains("production is protected") == true)
+    }
+}
+
+@Suite("An environment's odoo.conf in the dashboard")
+struct OdooConfigInDashboardTests {
+    @Test("the Overview shows the tuning keys of its odoo.conf as they arrive")
+    func configLine() {
+        var s = dashboard([row("production", .production), row("staging")], width: 170, height: 30)
+        press(&s, .down)
+        #expect(!screen(s).text.contains("Config "), "nothing before it is read")
+        _ = update(&s, .odooConfigLoaded(environment: "production", config(["workers": "4", "limit_time_real": "600"])))
+        #expect(screen(s).text.contains("Config       workers 4 · limit_time_real 600 · /etc/odoo/odoo.conf · C to edit"))
+    }
+
+    @Test("C edits the tuning keys: only what changed is written, restart is asked for; emptying a key is refused")
+    func edit() {
+        var production = row("production", .production)
+        production.odooConf = "/etc/odoo/odoo.conf"
+        production.serviceStop = "systemctl stop odoo"
+        production.serviceStart = "systemctl start odoo"
+        var s = dashboard([production, row("staging")])
+        press(&s, .down, .character("C"))
+        #expect(s.overlay == .none && s.toast?.message.contains("still being read") == true)
+        _ = update(&s, .odooConfigLoaded(environment: "production", config(["workers": "4", "limit_time_real": "600"])))
+        press(&s, .character("C"))
+        guard case .odooConfig = s.overlay else { Issue.record("no dialog"); return }
+        press(&s, .control("u"))
+        type(&s, "8")
+        press(&s, .down, .down)
+        type(&s, "prod_db")
+        press(&s, .down, .character(" "), .down)  // restart
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.odooConfig(OdooConfigEdit(
+            environment: "production", changes: [.init(key: "workers", value: "8"), .init(key: "db_name", value: "prod_db")], restart: true)))])
+        press(&s, .character("C"), .down, .control("u"), .down, .down, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("limit_time_real cannot be emptied here"))
+    }
+
+    @Test("without a known odoo.conf, C says where to give its path")
+    func unknown() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .down, .character("C"))
+        #expect(s.overlay == .none && s.toast?.message == "staging has no odoo.conf known: give its path with E")
+    }
+}
+
+@Suite("Editing an environment from the dashboard")
+struct EditEnvironmentTests {
+    @Test("E edits the URL, the service commands and the odoo.conf path in place; Enter from the last field saves exactly that")
+    func edit() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .down, .character("E"), .down)
+        guard case .editEnvironment = s.overlay else { Issue.record("no dialog"); return }
+        press(&s, .control("u"))
+        type(&s, "https://qa.acme.example")
+        press(&s, .down, .down)
+        type(&s, "systemctl stop odoo-qa")
+        #expect(update(&s, .key(.enter)).isEmpty)  // on to the start command
+        type(&s, "systemctl start odoo-qa")
+        press(&s, .down)
+        type(&s, "/etc/odoo/qa.conf")
+        press(&s, .down)
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.settings(EnvironmentEditRequest(
+            environment: "staging", type: .staging, url: "https://qa.acme.example", filestoreOwner: "", serviceStop: "systemctl stop odoo-qa",
+            serviceStart: "systemctl start odoo-qa", odooConf: "/etc/odoo/qa.conf", protected: false, confirmation: nil)))])
+    }
+
+    @Test("making an environment production ticks its protection, as the CLI does")
+    func typeProduction() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .down, .character("E"), .left)  // staging → production
+        guard case .editEnvironment(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.type == .production && dialog.protected && !dialog.needsConfirmation)
+        #expect(dialog.request.type == .production && dialog.request.protected)
+    }
+
+    @Test("removing production's protection or changing its type asks for its typed name first; one service command without the other is refused")
+    func protection() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down, .character("E"), .down, .down, .down, .down, .down, .down, .character(" "))  // untick protected
+        #expect(screen(s).text.contains("Type production to confirm"))
+        press(&s, .down, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("type production to remove its protection"))
+        type(&s, "production")
+        let effects = update(&s, .key(.enter))
+        guard case .editEnvironment(.settings(let request))? = effects.first else { Issue.record("nothing saved: \(effects)"); return }
+        #expect(request.protected == false && request.confirmation == "production")
+        press(&s, .character("E"), .right)  // production → staging, still protected
+        #expect(screen(s).text.contains("Type production to confirm"))
+        press(&s, .up, .down, .down, .down)
+        type(&s, "systemctl stop odoo")
+        press(&s, .down, .down, .down, .down)  // to the typed name
+        type(&s, "production")
+        press(&s, .down)
+        #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("give both service commands, or neither"))
+    }
+}
