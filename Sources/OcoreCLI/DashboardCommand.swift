@@ -147,6 +147,8 @@ struct DashboardCommand: ParsableCommand {
                 return changed + (result.restarted ? "; Odoo restarted" : result.changed.isEmpty ? "" : "; restart required")
             }
         }
+        settings.retryJob = { id in try JobQueue(store: store, home: home).retry(id, kinds: .standard) }
+        settings.noticeDeadWorker = { JobQueue(store: store, home: home).noticeDeadWorker() }
         settings.runRefresh = { target in
             guard let schedule = try store.refreshSchedule(target: target) else { throw RequestRefusal("\(target) has no refresh schedule") }
             return try BackupScheduler(store: store, home: home).startRefresh(schedule)

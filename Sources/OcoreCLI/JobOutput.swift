@@ -8,10 +8,12 @@ struct JobJSON: Encodable {
     let job: JobRecord
     let steps: [JobStepRecord]?
     let logs: [JobLogLine]?
+    /// Still recorded as running, but its worker died: a new worker is recovering it.
+    var workerGone = false
 
     enum Keys: String, CodingKey {
         case id, kind, environment, server, status, progress, created_by, created_from, created_at, started_at, ended_at
-        case error_message, error_step, worker_pid, cancel_requested, retry_of, locked_environments, steps, logs
+        case error_message, error_step, worker_pid, cancel_requested, retry_of, locked_environments, steps, logs, worker_gone
     }
     enum StepKeys: String, CodingKey { case position, name, title, status, progress, started_at, ended_at, message, weight_start, weight_end }
     enum LogKeys: String, CodingKey { case id, at, level, message }
@@ -35,6 +37,7 @@ struct JobJSON: Encodable {
         try c.encode(job.cancelRequested, forKey: .cancel_requested)
         try c.encodeNullable(job.retryOf, forKey: .retry_of)
         try c.encode(job.lockedEnvironments, forKey: .locked_environments)
+        if workerGone { try c.encode(true, forKey: .worker_gone) }
         if let steps {
             var list = c.nestedUnkeyedContainer(forKey: .steps)
             for s in steps {
@@ -65,8 +68,14 @@ struct JobJSON: Encodable {
 }
 
 enum JobText {
-    static func header(_ job: JobRecord) -> String {
-        var text = "job \(job.id)  \(job.kind)  \(job.environment.map { "on \($0)  " } ?? "")\(job.status.rawValue)  \(String(format: "%.0f%%", job.progress))"
+    /// The status as a person reads it: a running job whose worker died is shown as what it is.
+    static func status(_ job: JobRecord, workerGone: Bool) -> String {
+        workerGone && job.status == .running ? "interrupted (worker gone)" : job.status.rawValue
+    }
+
+    static func header(_ job: JobRecord, workerGone: Bool = false) -> String {
+        var text = "job \(job.id)  \(job.kind)  \(job.environment.map { "on \($0)  " } ?? "")\(status(job, workerGone: workerGone))  \(String(format: "%.0f%%", job.progress))"
+        if workerGone && job.status == .running { text += "\n  its worker is gone (killed, or the host restarted): a new worker is undoing its work now" }
         text += "\n  by \(job.createdBy) from \(job.createdFrom ?? "?") at \(job.createdAt)"
         if let error = job.errorMessage { text += "\n  error\(job.errorStep.map { " in \($0)" } ?? ""): \(error)" }
         return text

@@ -18,13 +18,14 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
+            let gone = Set(JobQueue(store: store, home: global.stateHome).noticeDeadWorker())
             let jobs = try store.jobs(includeFinished: all)
-            if json { return try JSONOutput.print(jobs.map { JobJSON(job: $0, steps: nil, logs: nil) }) }
+            if json { return try JSONOutput.print(jobs.map { JobJSON(job: $0, steps: nil, logs: nil, workerGone: gone.contains($0.id)) }) }
             guard !jobs.isEmpty else { return print(all ? "no jobs yet" : "no running or queued jobs (`ocore jobs --all` lists finished ones)") }
             var table = TextTable(header: ["ID", "KIND", "ENVIRONMENT", "STATUS", "PROGRESS", "BY", "CREATED"])
             for j in jobs {
-                table.rows.append([String(j.id), j.kind, j.environment ?? "-", j.status.rawValue, String(format: "%3.0f%%", j.progress),
-                                   j.createdBy, j.createdAt])
+                table.rows.append([String(j.id), j.kind, j.environment ?? "-", JobText.status(j, workerGone: gone.contains(j.id)),
+                                   String(format: "%3.0f%%", j.progress), j.createdBy, j.createdAt])
             }
             print(table.render())
         }
@@ -44,11 +45,12 @@ struct JobsCommand: ParsableCommand {
                 if status != .completed { throw ExitCode(1) }
                 return
             }
+            let gone = JobQueue(store: store, home: global.stateHome).noticeDeadWorker().contains(id)
             let job = try store.job(id)
             let steps = try store.steps(ofJob: id)
             let logs = try store.logs(ofJob: id)
-            if json { return try JSONOutput.print(JobJSON(job: job, steps: steps, logs: logs)) }
-            print(JobText.header(job))
+            if json { return try JSONOutput.print(JobJSON(job: job, steps: steps, logs: logs, workerGone: gone)) }
+            print(JobText.header(job, workerGone: gone))
             for step in steps { print(JobText.step(step)) }
             if !logs.isEmpty { print("log:") }
             for line in logs.suffix(40) { print("  \(line.at) \(line.level.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)) \(line.message)") }

@@ -66,6 +66,18 @@ public struct JobQueue: Sendable {
         return try submit(kind, json: job.parameters, environment: job.environment, server: job.server, locks: job.lockedEnvironments, retryOf: id)
     }
 
+    /// A worker that died (kill -9, the OOM killer, a reboot of the ops host) leaves its jobs
+    /// "running" with half-made targets on disk. Whoever reads jobs calls this: when a job runs
+    /// but no worker holds the lock, a new worker is started at once, which marks those jobs
+    /// interrupted and undoes their work. Returns the ids of the jobs whose worker is gone.
+    @discardableResult
+    public func noticeDeadWorker() -> [Int64] {
+        guard !Worker.isRunning(home: home) else { return [] }
+        let orphans = ((try? store.jobs(includeFinished: false)) ?? []).filter { $0.status == .running }.map(\.id)
+        if !orphans.isEmpty { try? ensureWorker() }
+        return orphans
+    }
+
     /// Starts a detached worker (new session, survives the terminal) unless one holds the lock.
     public func ensureWorker() throws {
         guard !Worker.isRunning(home: home) else { return }

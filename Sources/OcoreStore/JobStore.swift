@@ -330,9 +330,15 @@ extension SQLiteStateStore {
         }
     }
 
+    /// The jobs of an environment, newest first: those filed under it and those that lock it (a
+    /// clone is listed under its target and its source).
     public func jobs(forEnvironment name: String, limit: Int = 50) throws -> [JobRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE environment = ? ORDER BY id DESC LIMIT ?", arguments: [name, limit]).map(Self.job(from:))
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM job WHERE environment = ?1
+                   OR instr(locked_environments, json_quote(?1)) > 0 OR instr(locked_environments, json_quote('read:' || ?1)) > 0
+                ORDER BY id DESC LIMIT ?2
+                """, arguments: [name, limit]).map(Self.job(from:))
         }
     }
 }

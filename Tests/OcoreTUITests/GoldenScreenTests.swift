@@ -82,18 +82,30 @@ struct GoldenScreenTests {
     func progress() {
         var s = base()
         _ = update(&s, .jobStarted(7))
-        let steps = [
-            JobStepRecord(jobID: 7, position: 0, name: "pre_checks", title: "Pre-checks", weightStart: 0, weightEnd: 5, status: .completed),
-            JobStepRecord(jobID: 7, position: 1, name: "copy", title: "Database copy", weightStart: 5, weightEnd: 60, status: .running, progress: 0.5),
+        // s.now is 1970-01-12T13:46:40Z: the job started 40 s ago, its copy 35 s ago.
+        var steps = [
+            JobStepRecord(jobID: 7, position: 0, name: "pre_checks", title: "Pre-checks", weightStart: 0, weightEnd: 5, status: .completed,
+                          startedAt: "1970-01-12T13:46:00.000Z", endedAt: "1970-01-12T13:46:05.000Z"),
+            JobStepRecord(jobID: 7, position: 1, name: "copy", title: "Database copy", weightStart: 5, weightEnd: 60, status: .running,
+                          startedAt: "1970-01-12T13:46:05.000Z", progress: 0.5),
             JobStepRecord(jobID: 7, position: 2, name: "verify", title: "Verify", weightStart: 60, weightEnd: 100, status: .pending),
         ]
         var j = job(7, env: "staging", progress: 32)
         j.kind = "clone"
+        j.startedAt = "1970-01-12T13:46:00.000Z"
         _ = update(&s, .jobProgressLoaded(j, steps, []))
         expectGolden(s, "progress-running")
+        // Its end comes 10 s later: the elapsed time stays at 40 s however long the modal stays open.
+        _ = update(&s, .tick(now: s.now + 10))
         j.status = .completed
         j.progress = 100
-        _ = update(&s, .jobProgressLoaded(j, steps.map { var x = $0; x.status = .completed; return x }, []))
+        j.endedAt = "1970-01-12T13:46:40.000Z"
+        steps[1].status = .completed
+        steps[1].endedAt = "1970-01-12T13:46:35.000Z"
+        steps[2].status = .completed
+        steps[2].startedAt = "1970-01-12T13:46:35.000Z"
+        steps[2].endedAt = "1970-01-12T13:46:40.000Z"
+        _ = update(&s, .jobProgressLoaded(j, steps, []))
         _ = update(&s, .jobResultLoaded(7, #"{"proof": {"verdict": "NEUTRALIZED", "findings": []}, "verification": {"key_tables": "present", "active_users": "12"}, "sanitization_result": [{"option_key": "anonymize_emails", "status": "applied", "affected_rows": 2000, "duration_ms": 40}]}"#))
         expectGolden(s, "progress-finished")
     }

@@ -21,9 +21,16 @@ public struct DashboardSettings: Sendable {
     public var destroyEnvironment: (@Sendable (DestroyDialogRequest) throws -> Int64)?
     /// Refreshes an environment now from its schedule's source.
     public var runRefresh: (@Sendable (String) throws -> Int64)?
+    /// Queues a job again with its parameters, as `ocore jobs retry` does; returns the new job's id.
+    public var retryJob: (@Sendable (Int64) throws -> Int64)?
     /// Applies a dialog's change to an environment (settings, refresh schedule, odoo.conf);
     /// returns what changed, in a sentence.
     public var editEnvironment: (@Sendable (EnvironmentEdit) throws -> String)?
+    /// Who runs the dashboard: a running job of theirs opens its modal at start.
+    public var user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore"
+    /// Checks that the worker of the running jobs is alive; when it is gone, starts the worker
+    /// that recovers them and returns their ids (`JobQueue.noticeDeadWorker`).
+    public var noticeDeadWorker: (@Sendable () -> [Int64])?
     /// An environment's odoo.conf, read from its server (nil when it has none known).
     public var odooConfig: (@Sendable (String) throws -> OdooConfigSummary?)?
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
@@ -72,6 +79,7 @@ public final class DashboardRuntime {
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
+    private var lastWorkerCheck = ContinuousClock.now - .seconds(60)
 
     public init(store: SQLiteStateStore, settings: DashboardSettings) {
         self.store = store
@@ -87,6 +95,7 @@ public final class DashboardRuntime {
         state.now = Date().timeIntervalSince1970
         apply(.resize(width: size.width, height: size.height), terminal)
         reloadStore(terminal, force: true)
+        apply(.startedWithJobs(active: state.activeJobs, user: settings.user), terminal)
         probes?.start(inbox: inbox)
         var dirty = true
         var lastTick = ContinuousClock.now
@@ -108,9 +117,19 @@ public final class DashboardRuntime {
             if ContinuousClock.now - lastTick >= .milliseconds(500) {
                 lastTick = ContinuousClock.now
                 apply(.tick(now: Date().timeIntervalSince1970), terminal)
+                checkWorker()
             }
             if state != before { dirty = true }
         }
+    }
+
+    /// A killed worker moves nothing in the store, so nothing else would notice: every 2 s while
+    /// a job runs, the worker's lock is checked (off the UI thread).
+    private func checkWorker() {
+        guard let notice = settings.noticeDeadWorker, state.activeJobs.contains(where: { $0.status == .running }),
+              ContinuousClock.now - lastWorkerCheck >= .seconds(2) else { return }
+        lastWorkerCheck = ContinuousClock.now
+        inBackground { .workerChecked(gone: notice()) }
     }
 
     private func draw(_ terminal: NcursesTerminal) {
@@ -175,6 +194,10 @@ public final class DashboardRuntime {
         case .editEnvironment(let request):
             guard let edit = settings.editEnvironment else { return }
             inBackground { Result { try edit(request) }.map { .environmentEdited($0, ok: true) }.recover { .environmentEdited("\(request.environment) not changed: \($0)", ok: false) } }
+        case .loadAllJobs:
+            if let jobs = try? store.jobs(includeFinished: true, limit: 2000) { apply(.allJobsLoaded(jobs), terminal) }
+        case .retryJob(let id):
+            startJob(settings.retryJob, id, refused: Message.retryRefused)
         case .runRefresh(let target):
             startJob(settings.runRefresh, target, refused: Message.refreshRefused)
         case .destroyEnvironment(let request):

@@ -106,6 +106,7 @@ public enum Overlay: Equatable, Sendable {
     case destroyEnvironment(DestroyDialogState)
     case editEnvironment(EditEnvironmentState)
     case refreshDialog(RefreshDialogState)
+    case jobs(JobsViewState)
     case odooConfig(OdooConfigDialogState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
@@ -116,6 +117,8 @@ public struct DashboardState: Equatable, Sendable {
     public var environments: [EnvironmentRow] = []
     public var statuses: [String: EnvironmentStatus] = [:]
     public var activeJobs: [JobRecord] = []
+    /// Jobs still recorded as running whose worker died; a new worker is recovering them.
+    public var workerGone: Set<Int64> = []
     /// Jobs of the selected environment, newest first, and the log of the one chosen in the Jobs tab.
     public var environmentJobs: [JobRecord] = []
     /// Backups of the selected environment, newest first (expired and deleted ones left out).
@@ -206,6 +209,12 @@ public enum Message: Equatable, Sendable {
     case tick(now: Double)
     case environmentsLoaded([EnvironmentRow])
     case jobsLoaded(active: [JobRecord])
+    /// The running jobs whose worker is gone (empty when the worker is alive).
+    case workerChecked(gone: [Int64])
+    /// Every job, newest first, for the Jobs view.
+    case allJobsLoaded([JobRecord])
+    /// Right after start: the jobs running now, and who runs the dashboard (a job of theirs opens its modal).
+    case startedWithJobs(active: [JobRecord], user: String)
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: RefreshSchedule])
@@ -223,6 +232,7 @@ public enum Message: Equatable, Sendable {
     case jobStarted(Int64)
     case cloneRefused(String)
     case destroyRefused(String)
+    case retryRefused(String)
     case environmentEdited(String, ok: Bool)
     case jobProgressLoaded(JobRecord, [JobStepRecord], [JobLogLine])
     case backupActionFinished(String, ok: Bool)
@@ -249,6 +259,10 @@ public enum Effect: Equatable, Sendable {
     case editEnvironment(EnvironmentEdit)
     case loadJobProgress(Int64)
     case cancelJob(Int64)
+    /// Queue a failed, cancelled or interrupted job again with its parameters (`ocore jobs retry`).
+    case retryJob(Int64)
+    /// Every job (the Jobs view).
+    case loadAllJobs
     case backupAction(BackupAction)
     /// The environment's retention plan (dry run), or, with `sweep`, carry it out.
     case loadRetention(environment: String, sweep: Bool)
@@ -286,5 +300,29 @@ public struct DashboardLayout: Equatable, Sendable {
             if x >= start && x < start + TextWidth.of(label) { return tab }
         }
         return nil
+    }
+}
+
+extension DashboardState {
+    /// A job's status as the operator should read it: a running job whose worker died is not running.
+    public func shownStatus(_ job: JobRecord) -> String {
+        job.status == .running && workerGone.contains(job.id) ? "interrupted (worker gone)" : job.status.rawValue
+    }
+}
+
+extension DashboardState {
+    /// Selects an environment in the tree (its project opened, the filter cleared if it hides it);
+    /// false when there is no such environment.
+    public mutating func select(environment name: String) -> Bool {
+        guard let env = environments.first(where: { $0.name == name }) else { return false }
+        collapsed.remove(env.project)
+        func index() -> Int? { treeRows.firstIndex { if case .environment(let e) = $0 { e.name == name } else { false } } }
+        if index() == nil { filter = TextFieldState() }
+        guard let found = index() else { return false }
+        tree.selected = found
+        tree.clamp(count: treeRows.count, visible: treeVisibleRows)
+        focus = .tree
+        tab = .overview
+        return true
     }
 }

@@ -1,6 +1,6 @@
 /// Every dashboard action by name, for the `:` palette (with completion) and the help overlay.
 public enum PaletteAction: String, CaseIterable, Sendable {
-    case clone, backup, overview, backups, jobs, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
+    case clone, backup, overview, backups, jobs, allJobs = "all jobs", log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
 
     public var summary: String {
         switch self {
@@ -9,6 +9,7 @@ public enum PaletteAction: String, CaseIterable, Sendable {
         case .overview: "show the Overview tab"
         case .backups: "show the Backups tab"
         case .jobs: "show the Jobs tab"
+        case .allJobs: "every job of every environment (J)"
         case .log: "show the Log tab"
         case .refresh: "re-check the selected environment now"
         case .filter: "filter environments by name"
@@ -32,15 +33,17 @@ public enum PaletteAction: String, CaseIterable, Sendable {
 /// Key bindings, by context, for the help overlay and the hint bar.
 public enum KeyHelp {
     public static let global: [(String, String)] = [
-        ("↑↓ j k", "move"), ("Tab", "switch pane"), ("1-5", "tabs"), ("h l ← →", "collapse/expand, previous/next tab"),
-        ("Enter", "open"), ("Esc", "back"), ("c", "clone the environment"), ("b", "back up the environment"),
-        ("D", "destroy it: database and filestore, after a backup (typed name)"),
-        ("E", "edit its type, URL, filestore owner, service commands, odoo.conf path, protection"),
-        ("F", "its weekly refresh: set up, change, run now or stop (a safety backup first)"),
-        ("C", "edit its odoo.conf tuning keys (workers, limits…), restart optional"),
-        ("Backups tab", "Enter/R restore · v verify · e download · p pin/unpin · d delete · t retention plan"),
-        ("Restore points tab", "Enter/R restore · f type filter · g tier filter · u restore the safety backup after a failed restore"), ("/", "filter (search in Log)"), (":", "command palette"), ("r F5", "refresh status"),
-        ("? F1", "help"), ("^L", "redraw"), ("q F10", "quit (jobs keep running)"),
+        ("↑↓ j k", "move · h l ← → collapse/expand, previous/next tab"), ("Tab 1-5", "switch pane · choose a tab"),
+        ("Enter Esc", "open · back"), ("c b", "clone · back up the environment"),
+        ("D", "destroy it: database and filestore, a backup first (typed name)"),
+        ("E", "edit type, URL, owner, service commands, odoo.conf, protection"),
+        ("F", "weekly refresh: set up, change, run now or stop"),
+        ("C", "edit odoo.conf's tuning keys (workers, limits…)"),
+        ("J w", "every job (Enter opens its progress) · watch the running job"),
+        ("Backups", "R restore · v verify · e download · p pin · d delete · t plan"),
+        ("Restores", "R restore · f type · g tier · u undo a failed restore"),
+        ("/ :", "filter (search in Log) · command palette"), ("r F5", "refresh status"),
+        ("? F1 ^L", "help · redraw"), ("q F10", "quit (jobs keep running)"),
     ]
 
     public static func hints(_ state: DashboardState) -> [(String, String)] {
@@ -48,13 +51,17 @@ public enum KeyHelp {
         switch state.overlay {
         case .help: return [("Esc ?", "close")]
         case .cloneWizard: return [("Tab", "next tab"), ("↑↓", "move"), ("Space", "choose"), ("Enter", "next/start"), ("Esc", "close")]
-        case .progress: return [("x", "cancel"), ("m Esc", "minimize")]
+        case .progress(let modal):
+            if modal.job?.status.isActive ?? true { return [("x", "cancel"), ("o", "open its environment"), ("m Esc", "minimize")] }
+            return (modal.isRetryable ? [("R", "retry")] : []) + [("o", "open its environment"), ("Esc", "close")]
         case .palette: return [("Tab", "complete"), ("↑↓", "choose"), ("Enter", "run"), ("Esc", "close")]
         case .backupDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "start"), ("Esc", "close")]
         case .restoreDialog: return [("Tab ↑↓", "field"), ("Space", "toggle"), ("Enter", "restore"), ("Esc", "close")]
         case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
         case .editEnvironment, .odooConfig: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
+        case .jobs(let view):
+            return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("s", "state"), ("Esc", "close")]
         case .refreshDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("type the name", "confirm"), ("Enter", "save"), ("Esc", "close")]
         case .destroyEnvironment: return [("type the name", "confirm"), ("Space", "toggle"), ("Enter", "destroy"), ("Esc", "keep it")]
         case .exportBackup: return [("Enter", "download"), ("Esc", "close")]

@@ -29,7 +29,34 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return detailsEffect(state)
     case .jobsLoaded(let active):
         state.activeJobs = active
+        state.workerGone.formIntersection(active.filter { $0.status == .running }.map(\.id))
+        if case .jobs = state.overlay { return detailsEffect(state) + [.loadAllJobs] }
         return detailsEffect(state)
+    case .allJobsLoaded(let jobs):
+        guard case .jobs(var view) = state.overlay else { return [] }
+        let selected = view.shown.indices.contains(view.list.selected) ? view.shown[view.list.selected].id : nil
+        view.jobs = jobs
+        view.loaded = true
+        // The selection stays on its job as new ones arrive above it.
+        if let selected, let index = view.shown.firstIndex(where: { $0.id == selected }) { view.list.selected = index }
+        view.list.clamp(count: view.shown.count, visible: max(state.bodyHeight - 5, 1))
+        state.overlay = .jobs(view)
+    case let .startedWithJobs(active, user):
+        // Reopening ocore shows the job it was left watching: the user's running job, or the only one.
+        let running = active.filter { $0.status == .running || $0.status == .queued }
+        let mine = running.filter { $0.createdBy == user }
+        guard state.overlay == .none, let job = mine.count == 1 ? mine.first : running.count == 1 ? running.first : mine.first else { return [] }
+        state.overlay = .progress(ProgressModalState(jobID: job.id, openedAt: state.now))
+        state.toast = Toast(message: "job #\(job.id) was running: m or Esc minimizes it to the strip, J lists every job", kind: .info, expiresAt: state.now + 8)
+        return [.loadJobProgress(job.id)]
+    case .workerChecked(let gone):
+        let new = Set(gone).subtracting(state.workerGone)
+        state.workerGone = Set(gone)
+        if !new.isEmpty {
+            let ids = new.sorted().map { "#\($0)" }.joined(separator: ", ")
+            state.toast = Toast(message: "the worker running job \(ids) is gone (killed, or the host restarted): a new worker is undoing its work",
+                                kind: .error, expiresAt: state.now + 15)
+        }
     case let .environmentDetailsLoaded(environment, jobs, log, backups):
         guard environment == state.focusedEnvironment?.name else { return [] }
         state.environmentJobs = jobs
@@ -80,6 +107,8 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
         // What was saved shows at once (an odoo.conf is read again from its server).
         return [.reloadStore] + detailsEffect(state)
+    case .retryRefused(let reason):
+        state.toast = Toast(message: "retry not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case .destroyRefused(let reason):
         state.toast = Toast(message: "destroy not started: \(reason)", kind: .error, expiresAt: state.now + 10)
     case let .backupActionFinished(message, ok):
@@ -149,6 +178,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleEditDialog(key, &dialog, &state)
     case .refreshDialog(var dialog):
         return handleRefreshDialog(key, &dialog, &state)
+    case .jobs(var view):
+        return handleJobsView(key, &view, &state)
     case .odooConfig(var dialog):
         return handleOdooConfigDialog(key, &dialog, &state)
     case .exportBackup(var dialog):
@@ -173,6 +204,16 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("c"): return openCloneWizard(&state)
     case .character("b"): return openBackupDialog(&state)
     case .character("D"): if let env = state.focusedEnvironment { state.overlay = .destroyEnvironment(DestroyDialogState(environment: env)) }
+    case .character("J"):
+        state.overlay = .jobs(JobsViewState())
+        return [.loadAllJobs]
+    case .character("w"):
+        guard let job = state.activeJobs.first else {
+            state.toast = Toast(message: "no job is running: J lists every job", kind: .info, expiresAt: state.now + 5)
+            break
+        }
+        state.overlay = .progress(ProgressModalState(jobID: job.id, openedAt: state.now))
+        return [.loadJobProgress(job.id)]
     case .character("E"): if let env = state.focusedEnvironment { state.overlay = .editEnvironment(EditEnvironmentState(environment: env)) }
     case .character("F"):
         guard let env = state.focusedEnvironment else { break }
@@ -375,6 +416,9 @@ private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> 
         state.filtering = true
         state.focus = .tree
     case .help: state.overlay = .help
+    case .allJobs:
+        state.overlay = .jobs(JobsViewState())
+        return [.loadAllJobs]
     case .collapseAll: state.collapsed = Set(state.environments.map(\.project))
     case .expandAll: state.collapsed = []
     case .redraw: return [.redrawAll]

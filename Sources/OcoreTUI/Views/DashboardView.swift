@@ -36,7 +36,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .help: drawHelp(state, theme: theme, in: body, into: &buffer)
     case .palette(let palette): drawPalette(palette, theme: theme, in: body, into: &buffer)
     case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), theme: theme, in: body, into: &buffer)
-    case .progress(let modal): drawProgress(modal, now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
+    case .progress(let modal): drawProgress(modal, status: modal.job.map(state.shownStatus), now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
     case .backupDialog(let dialog): drawBackupDialog(dialog, now: state.now, theme: theme, in: body, into: &buffer)
     case .restoreDialog(let dialog): drawRestoreDialog(dialog, theme: theme, in: body, into: &buffer)
     case .restoreConfirmation(let confirmation): drawRestoreConfirmation(confirmation, theme: theme, in: body, into: &buffer)
@@ -44,6 +44,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .destroyEnvironment(let dialog): drawDestroyDialog(dialog, theme: theme, in: body, into: &buffer)
     case .editEnvironment(let dialog): drawEditDialog(dialog, theme: theme, in: body, into: &buffer)
     case .refreshDialog(let dialog): drawRefreshDialog(dialog, theme: theme, in: body, into: &buffer)
+    case .jobs(let view): drawJobsView(view, state: state, theme: theme, in: body, into: &buffer)
     case .odooConfig(let dialog): drawOdooConfigDialog(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
     case .retention(let view): drawRetention(view, theme: theme, in: body, into: &buffer)
@@ -233,18 +234,26 @@ private func drawJobsStrip(_ state: DashboardState, theme: Theme, in rect: Rect,
     for (i, job) in state.activeJobs.prefix(rect.height).enumerated() {
         let y = rect.y + i
         buffer.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), style: theme[.header])
-        let spinner = job.status == .running ? theme.symbols.spinner[state.spinnerFrame % theme.symbols.spinner.count] : theme.symbols.pending
-        let label = "\(spinner) #\(job.id) \(job.kind)\(job.environment.map { " \($0)" } ?? "") \(job.status.rawValue) "
-        let used = buffer.put(label, x: rect.x + 1, y: y, style: theme[.header], maxWidth: rect.width / 2)
+        let gone = state.workerGone.contains(job.id)
+        let spinner = job.status == .running && !gone ? theme.symbols.spinner[state.spinnerFrame % theme.symbols.spinner.count] : theme.symbols.pending
+        let label = "\(spinner) #\(job.id) \(job.kind)\(job.environment.map { " \($0)" } ?? "") \(state.shownStatus(job)) "
+        let used = buffer.put(label, x: rect.x + 1, y: y, style: gone ? theme[.danger] : theme[.header], maxWidth: rect.width / 2)
         ProgressBar(percent: job.progress).render(in: Rect(x: rect.x + 1 + used, y: y, width: max(rect.width - used - 2, 0), height: 1),
                                                  theme: theme, into: &buffer)
     }
 }
 
 private func drawHelp(_ state: DashboardState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    var lines: [(String, Theme.Role)] = KeyHelp.global.map { (TextWidth.fit($0.0, to: 10) + " " + $0.1, .text) }
-    lines.append(("", .text))
-    lines.append(("The palette (:) runs every action by name: type to narrow, Tab completes, Enter runs.", .muted))
+    // A description too long for the line wraps under itself: no key's help is ever cut.
+    let room = max(min(area.width - 6, 100) - 11, 20)
+    var lines: [(String, Theme.Role)] = []
+    for (key, what) in KeyHelp.global {
+        for (i, piece) in wrap(what, width: room).enumerated() { lines.append(((i == 0 ? TextWidth.fit(key, to: 10) : String(repeating: " ", count: 10)) + " " + piece, .text)) }
+    }
+    if lines.count + 4 <= area.height {
+        lines.append(("", .text))
+        lines += wrap("The palette (:) runs every action by name: type to narrow, Tab completes, Enter runs.", width: room + 11).map { ($0, .muted) }
+    }
     ModalDialog(title: "Keys", lines: lines, buttons: [], focusedButton: nil).render(in: area, theme: theme, into: &buffer)
 }
 

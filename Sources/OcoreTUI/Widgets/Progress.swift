@@ -28,10 +28,20 @@ public struct ProgressBar {
 public struct StepList {
     public var steps: [JobStepRecord]
     public var spinnerFrame: Int
+    /// With the time, each started step shows how long it took (a running one, so far) at the right.
+    public var now: Double?
 
-    public init(steps: [JobStepRecord], spinnerFrame: Int) {
+    public init(steps: [JobStepRecord], spinnerFrame: Int, now: Double? = nil) {
         self.steps = steps
         self.spinnerFrame = spinnerFrame
+        self.now = now
+    }
+
+    /// How long a step took, or has taken so far while it runs.
+    public static func duration(_ step: JobStepRecord, now: Double) -> Double? {
+        guard let start = step.startedAt.flatMap(Timestamp.parse)?.timeIntervalSince1970 else { return nil }
+        let end = step.endedAt.flatMap(Timestamp.parse)?.timeIntervalSince1970 ?? (step.status == .running ? now : nil)
+        return end.map { max($0 - start, 0) }
     }
 
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
@@ -47,7 +57,10 @@ public struct StepList {
             var text = "\(mark) \(step.title)"
             if step.status == .running { text += String(format: " (%.0f%%)", step.progress * 100) }
             if let m = step.message, !m.isEmpty, step.status != .completed { text += " — " + m }
-            buffer.put(text, x: rect.x, y: rect.y + i, style: style, maxWidth: rect.width)
+            let took = now.flatMap { Self.duration(step, now: $0) }.map { Duration.seconds($0).shortText } ?? ""
+            let room = took.isEmpty ? rect.width : max(rect.width - took.count - 1, 0)
+            buffer.put(text, x: rect.x, y: rect.y + i, style: style, maxWidth: room)
+            if !took.isEmpty { buffer.put(took, x: rect.maxX - took.count, y: rect.y + i, style: theme[.muted]) }
         }
     }
 }

@@ -1,0 +1,85 @@
+import OcoreModel
+@testable import OcoreTUI
+import Testing
+
+private func clone(_ id: Int64, from source: String, to target: String, status: JobStatus, by user: String = "ops") -> JobRecord {
+    var j = job(id, env: target, status: status)
+    j.kind = "clone"
+    j.lockedEnvironments = [target, "read:" + source]
+    j.createdBy = user
+    return j
+}
+
+@Suite("Jobs everywhere: the Jobs view, reopening a running job, a dead worker")
+struct JobsViewTests {
+    let rows = [row("production", .production), row("staging"), row("dev", .development)]
+
+    @Test("J lists every job newest first with its environments; s narrows by state, / by text; Enter opens the job's modal")
+    func jobsView() {
+        var s = dashboard(rows, width: 120, height: 30)
+        #expect(update(&s, .key(.character("J"))) == [.loadAllJobs])
+        #expect(screen(s).text.contains("loading…"))
+        let jobs = [clone(12, from: "production", to: "staging", status: .running), job(11, env: "dev", status: .failed),
+                    job(10, env: "production", status: .completed)]
+        _ = update(&s, .allJobsLoaded(jobs))
+        var text = screen(s).text
+        #expect(text.contains("Jobs · 3 of 3") && text.contains("staging ← production"), "\(text)")
+        let lines = text.split(separator: "\n").map(String.init)
+        let order = [12, 11, 10].compactMap { id in lines.firstIndex { $0.contains("│ \(id) ") } }
+        #expect(order.count == 3 && order == order.sorted(), "newest first: \(order)")
+        press(&s, .character("s"))  // active
+        #expect(screen(s).text.contains("Jobs · 1 of 3"))
+        press(&s, .character("s"))  // failed
+        text = screen(s).text
+        #expect(text.contains("Jobs · 1 of 3") && text.contains("failed"))
+        press(&s, .character("s"), .character("s"), .character("/"))  // all, then filter
+        type(&s, "production")
+        press(&s, .enter)
+        #expect(screen(s).text.contains("Jobs · 2 of 3"), "the clone reads production, job 10 is on it")
+        press(&s, .down)
+        #expect(update(&s, .key(.enter)) == [.loadJobProgress(10)])
+        guard case .progress(let modal) = s.overlay else { Issue.record("no modal"); return }
+        #expect(modal.jobID == 10)
+    }
+
+    @Test("starting the dashboard while the user's job runs opens its modal, with how to minimize it; another user's job alongside does not")
+    func reopensRunningJob() {
+        var s = dashboard(rows)
+        let active = [clone(5, from: "production", to: "staging", status: .running, by: "alice"), clone(4, from: "production", to: "dev", status: .running, by: "bob")]
+        _ = update(&s, .jobsLoaded(active: active))
+        #expect(update(&s, .startedWithJobs(active: active, user: "bob")) == [.loadJobProgress(4)])
+        #expect(s.toast?.message.contains("m or Esc minimizes it") == true)
+        var t = dashboard(rows)
+        #expect(update(&t, .startedWithJobs(active: active, user: "carol")).isEmpty, "two jobs of others: which one is not ours to guess")
+        #expect(update(&t, .startedWithJobs(active: [active[0]], user: "carol")) == [.loadJobProgress(5)], "the only job running opens")
+    }
+
+    @Test("w opens the running job from the strip; o in its modal opens its environment")
+    func stripAndOpen() {
+        var s = dashboard(rows)
+        let running = clone(5, from: "production", to: "dev", status: .running)
+        _ = update(&s, .jobsLoaded(active: [running]))
+        #expect(update(&s, .key(.character("w"))) == [.loadJobProgress(5)])
+        _ = update(&s, .jobProgressLoaded(running, [], []))
+        #expect(update(&s, .key(.character("o"))) == [.loadDetails(environment: "dev", job: 5)])
+        #expect(s.overlay == .none && s.focusedEnvironment?.name == "dev")
+    }
+
+    @Test("a job whose worker is gone reads interrupted (worker gone) in the strip and its modal, and says so once")
+    func workerGone() {
+        var s = dashboard(rows, width: 100, height: 30)
+        let running = clone(5, from: "production", to: "staging", status: .running)
+        _ = update(&s, .jobsLoaded(active: [running]))
+        _ = update(&s, .workerChecked(gone: [5]))
+        #expect(screen(s).text.contains("#5 clone staging interrupted (worker gone)"))
+        #expect(s.toast?.message.contains("the worker running job #5 is gone") == true)
+        s.toast = nil
+        _ = update(&s, .workerChecked(gone: [5]))
+        #expect(s.toast == nil, "said once")
+        press(&s, .character("w"))
+        _ = update(&s, .jobProgressLoaded(running, [], []))
+        #expect(screen(s).text.contains("clone #5 · interrupted (worker gone)"))
+        _ = update(&s, .jobsLoaded(active: []))  // the new worker has marked it interrupted
+        #expect(s.workerGone.isEmpty)
+    }
+}
