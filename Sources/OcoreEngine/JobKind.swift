@@ -33,6 +33,13 @@ public protocol JobKind: Sendable {
     /// The name stored in the job row.
     var name: String { get }
     func plan(parameters: String) throws -> JobPlan
+    /// The parameters a retry runs with: the same, but for what each run must have of its own
+    /// (a backup's id). Most kinds retry with exactly what they were given.
+    func retryParameters(_ parameters: String) throws -> String
+}
+
+extension JobKind {
+    public func retryParameters(_ parameters: String) throws -> String { parameters }
 }
 
 public struct JobPlan: Sendable {

@@ -63,7 +63,8 @@ public struct JobQueue: Sendable {
         let job = try store.job(id)
         guard [.failed, .cancelled, .interrupted].contains(job.status) else { throw JobStoreError.notRetryable(id, job.status) }
         guard let kind = kinds.kind(named: job.kind) else { throw JobStoreError.noSuchJob(id) }
-        return try submit(kind, json: job.parameters, environment: job.environment, server: job.server, locks: job.lockedEnvironments, retryOf: id)
+        return try submit(kind, json: try kind.retryParameters(job.parameters), environment: job.environment, server: job.server,
+                          locks: job.lockedEnvironments, retryOf: id)
     }
 
     /// A worker that died (kill -9, the OOM killer, a reboot of the ops host) leaves its jobs

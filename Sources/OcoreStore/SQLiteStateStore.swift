@@ -214,7 +214,7 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
                 return result!
             }
         } catch let error as DatabaseError {
-            throw StoreError.unavailable(path: path, reason: error.message ?? "\(error)")
+            throw StoreError.refused(path: path, reason: error.message ?? "\(error)")
         }
     }
 

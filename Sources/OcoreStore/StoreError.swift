@@ -4,6 +4,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     case duplicate(kind: String, name: String)
     case inUse(kind: String, name: String, usedBy: [String])
     case unavailable(path: String, reason: String)
+    /// The store is there but refused a change (a constraint, a full disk).
+    case refused(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
             "\(kind) \"\(name)\" is still used by \(usedBy.joined(separator: ", ")): remove those first"
         case let .unavailable(path, reason):
             "cannot open the state store at \(path): \(reason)"
+        case let .refused(path, reason):
+            "the state store at \(path) refused the change: \(reason)"
         }
     }
 

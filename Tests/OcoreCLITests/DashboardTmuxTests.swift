@@ -285,4 +285,62 @@ struct DashboardTmuxTests {
         _ = try tmux.waitFor("the Refresh line") { $0.contains("Refresh") && $0.contains("F to change") }
         try tmux.keys("q")
     }
+
+    @Test("jobs in the real dashboard: a detached job opens at start, a killed worker is noticed and undone with no other command, J reopens a failed job and R retries it to completion")
+    func jobsEverywhere() throws {
+        let f = try CloneFixture()
+        // A storage whose directory is not there (a NAS not mounted): the first backup fails.
+        let nas = TestDirectories.make("tmux-nas") + "/mount"
+        try FileManager.default.createDirectory(atPath: nas, withIntermediateDirectories: true)
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nas, "--default"])
+        try FileManager.default.removeItem(atPath: nas)
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: nas))
+        let failed = try #require(try JSONSerialization.jsonObject(with: try f.ocore.run(["backup", "create", "production", "--json"]).stdout) as? [String: Any])
+        #expect(failed["status"] as? String == "failed", "\(failed)")
+        let backupJob = try #require(failed["job_id"] as? Int)
+
+        // A long job started from the CLI, left running.
+        let scratch = f.ocore.home + "/scratch"
+        let id = try f.ocore.diagnose(["--steps", "2", "--seconds", "30"], scratch: scratch)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, !FileManager.default.fileExists(atPath: scratch + "/step-1.partial") { usleep(20_000) }
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
+        let opened = try tmux.waitFor("the running job's modal at start") { $0.contains("diagnostic #\(id) · running") }
+        #expect(opened.contains("Diagnostic step 1 of 2") && opened.contains("m or Esc minimizes it"), "\(opened)")
+
+        // The worker dies; the dashboard alone notices, and a new worker undoes the job's work.
+        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        _ = try tmux.waitFor("the job interrupted", timeout: .seconds(10)) { $0.contains("diagnostic #\(id) · interrupted") }
+        let db = f.ocore.home + "/ocore.db"
+        let undone = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < undone, !(files(in: scratch).isEmpty && (try? sqliteValue(db, "SELECT status FROM job WHERE id = \(id)")) == "interrupted") { usleep(50_000) }
+        #expect(try sqliteValue(db, "SELECT status FROM job WHERE id = \(id)") == "interrupted")
+        #expect(files(in: scratch).isEmpty, "the step's work was undone: \(files(in: scratch))")
+
+        // The NAS is back: the failed backup, found in the Jobs view, is retried with R.
+        try FileManager.default.removeItem(atPath: nas)
+        try FileManager.default.createDirectory(atPath: nas, withIntermediateDirectories: true)
+        try tmux.keys("Escape", "J")
+        _ = try tmux.waitFor("the Jobs view") { $0.contains("Jobs · 2 of 2") }
+        try tmux.keys("/")
+        try tmux.keys("-l", "backup")
+        try tmux.keys("Enter", "Enter")
+        _ = try tmux.waitFor("the failed backup's modal") { $0.contains("backup #\(backupJob) · failed") && $0.contains("R retries it") }
+        try tmux.keys("R")
+        _ = try tmux.waitFor("the retry question") { $0.contains("Retry job \(backupJob)?") }
+        try tmux.keys("y")
+        let retried = try tmux.waitFor("the retry to complete", timeout: .seconds(60)) { $0.contains("backup #") && $0.contains("· completed") }
+        #expect(!retried.contains("backup #\(backupJob) ·"), "the retry is a new job: \(retried)")
+        #expect(try sqliteValue(db, "SELECT count(*) FROM job WHERE retry_of = \(backupJob) AND status = 'completed'") == "1")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: nas).contains { $0.hasSuffix(".zip") }, "the retried backup is on the NAS")
+        try tmux.keys("q")
+    }
+}
+
+/// One value read straight from the state store, without running `ocore` (which would itself
+/// notice a dead worker).
+func sqliteValue(_ db: String, _ sql: String) throws -> String {
+    try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", db, sql])).trimmingCharacters(in: .whitespacesAndNewlines)
 }

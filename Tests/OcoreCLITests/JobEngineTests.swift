@@ -101,6 +101,25 @@ struct JobEngineTests {
         #expect(processCount(matching: "sleep \(seconds)") == 0, "recovery kills the orphaned child")
     }
 
+    @Test("a killed worker is noticed by whoever reads jobs: `ocore jobs` says interrupted (worker gone), and a new worker undoes the job with no `ocore worker` run")
+    func deadWorkerNoticed() throws {
+        let ocore = OcoreBinary()
+        let scratch = ocore.home + "/scratch"
+        let id = try ocore.diagnose(["--steps", "2", "--seconds", "30"], scratch: scratch)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !FileManager.default.fileExists(atPath: scratch + "/step-1.partial") { usleep(20_000) }
+        kill(try #require(try ocore.workerPID()), SIGKILL)
+        let listed = try ocore.ok(["jobs"])
+        #expect(listed.contains("interrupted (worker gone)"), "\(listed)")
+        let db = ocore.home + "/ocore.db"
+        let undone = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < undone, !(files(in: scratch).isEmpty && (try? sqliteValue(db, "SELECT status FROM job WHERE id = \(id)")) == "interrupted") { usleep(50_000) }
+        #expect(try sqliteValue(db, "SELECT status FROM job WHERE id = \(id)") == "interrupted")
+        #expect(files(in: scratch).isEmpty, "the new worker undid the step: \(files(in: scratch))")
+        let shown = try ocore.ok(["jobs", "show", String(id)])
+        #expect(shown.contains("interrupted") && !shown.contains("worker gone"), "once recovered it is plainly interrupted: \(shown)")
+    }
+
     @Test("killing the worker at a step boundary is recovered the same way", arguments: [2, 3])
     func killAtBoundary(step: Int) throws {
         let ocore = OcoreBinary()

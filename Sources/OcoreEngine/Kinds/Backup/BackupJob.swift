@@ -30,6 +30,15 @@ public struct BackupJob: JobKind {
 
     public var name: String { "backup" }
 
+    /// A retry is a new backup: the failed attempt keeps its id and its failed record.
+    public func retryParameters(_ parameters: String) throws -> String {
+        var p = try JSONDecoder().decode(Parameters.self, from: Data(parameters.utf8))
+        p.backupID = BackupRecord.newID(at: Date())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(p), as: UTF8.self)
+    }
+
     /// The seeds' stages: initialize 10 %, dump 10–50 %, filestore 50–70 %, manifest 70 %,
     /// package 70–80 %, upload 80–95 %, verify 95–100 %.
     public static let markers: [Double] = [10, 50, 70, 71, 80, 95, 100]
