@@ -13,6 +13,7 @@ struct DashboardOptions: ParsableArguments {
     @Option(help: "Theme from the themes/ folder: default, light, high-contrast, mono (NO_COLOR selects mono).") var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Flag(help: "Use the mouse: click to select and switch tabs, wheel to scroll.") var mouse = false
+    @Flag(help: "Show everything, change nothing (also `readonly = true` in the state home's config.toml).") var readonly = false
 
     /// The chosen theme; a missing or broken theme file falls back to the built-in one with a warning.
     func resolvedTheme(environment: [String: String] = ProcessInfo.processInfo.environment) -> (Theme, warning: String?) {
@@ -48,6 +49,7 @@ struct DashboardCommand: ParsableCommand {
     }
 
     static func openDashboard(global: GlobalOptions, options: DashboardOptions) throws {
+        let readOnly = try options.readonly || HomeConfig.load(global.stateHome).readOnly
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw CLIError("the dashboard needs a terminal; use the commands (`ocore env list`, …) in scripts")
         }
@@ -200,6 +202,20 @@ struct DashboardCommand: ParsableCommand {
                 RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete,
                               reason: d.failure.map { "NOT removed: \($0)" } ?? d.reason)
             }
+        }
+        if readOnly {
+            // Beside the dashboard's own refusals: nothing that changes something is even wired.
+            settings.readOnly = true
+            settings.startClone = nil
+            settings.startBackup = nil
+            settings.startRestore = nil
+            settings.destroyEnvironment = nil
+            settings.editEnvironment = nil
+            settings.runRefresh = nil
+            settings.retryJob = nil
+            settings.backupAction = nil
+            let plan = settings.retention
+            settings.retention = { environment, _ in try plan?(environment, false) ?? [] }  // the plan, never the sweep
         }
         try DashboardRuntime(store: store, settings: settings).run()
     }

@@ -286,6 +286,27 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
+    @Test("read-only for people who watch: readonly = true in the home's config.toml shows READ-ONLY, refuses c, b and D with a reason, and nothing is queued")
+    func readOnly() throws {
+        let ocore = try inventory()
+        try "# watchers' home\nreadonly = true\n".write(toFile: ocore.home + "/config.toml", atomically: true, encoding: .utf8)
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the read-only header") { $0.contains("READ-ONLY") && $0.contains("production") }
+        try tmux.keys("j", "c")
+        _ = try tmux.waitFor("the refusal of c") { $0.contains("read-only: cloning is not done here") }
+        try tmux.keys("b")
+        _ = try tmux.waitFor("the refusal of b") { $0.contains("read-only: a backup is not done here") }
+        try tmux.keys("D")
+        let screen = try tmux.waitFor("the refusal of D") { $0.contains("read-only: destroying an environment") }
+        #expect(!screen.contains("Destroy production"))
+        #expect(try ocore.jsonArray(["jobs", "--all", "--json"]).isEmpty)
+        try tmux.keys("q")
+        try "readonly = \"yes\"\n".write(toFile: ocore.home + "/config.toml", atomically: true, encoding: .utf8)
+        expectCleanFailure(try ocore.run(["dashboard"]), mentions: "readonly takes true or false")
+    }
+
     @Test("jobs in the real dashboard: a detached job opens at start, a killed worker is noticed and undone with no other command, J reopens a failed job and R retries it to completion")
     func jobsEverywhere() throws {
         let f = try CloneFixture()

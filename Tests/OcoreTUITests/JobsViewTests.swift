@@ -83,3 +83,46 @@ struct JobsViewTests {
         #expect(s.workerGone.isEmpty)
     }
 }
+
+@Suite("Read-only mode: everything shown, nothing changed")
+struct ReadOnlyTests {
+    @Test("the header says READ-ONLY; c, b, D, E and a backup's delete are refused with a reason before any dialog opens")
+    func refusesChanges() {
+        var s = dashboard([row("production", .production), row("staging")])
+        s.readOnly = true
+        #expect(screen(s).text.split(separator: "\n").first?.contains("READ-ONLY") == true)
+        press(&s, .down)
+        for key in ["c", "b", "D", "E", "F"] {
+            #expect(update(&s, .key(.character(Character(key)))).isEmpty, "\(key)")
+            #expect(s.overlay == .none && s.toast?.message.hasPrefix("read-only:") == true, "\(key): \(s.toast?.message ?? "no reason")")
+        }
+        _ = update(&s, .environmentDetailsLoaded(environment: "production", jobs: [], log: [], backups: [backup("b1", env: "production", daysAgo: 1, now: s.now)]))
+        press(&s, .character("2"))
+        #expect(update(&s, .key(.character("d"))).isEmpty && s.overlay == .none)
+        #expect(update(&s, .key(.enter)).isEmpty && s.overlay == .none, "no restore dialog")
+        press(&s, .character("J"))
+        guard case .jobs = s.overlay else { Issue.record("the Jobs view is for watching: it opens"); return }
+    }
+
+    @Test("whatever path a key takes, an effect that changes something never leaves update")
+    func effectGuard() {
+        var s = dashboard([row("production", .production), row("staging")])
+        s.readOnly = true
+        var running = job(4, env: "staging")
+        running.kind = "clone"
+        _ = update(&s, .jobStarted(4))
+        _ = update(&s, .jobProgressLoaded(running, [], []))
+        #expect(update(&s, .key(.character("x"))).isEmpty && s.toast?.message.contains("cancelling a job") == true)
+        // The palette's actions are refused the same way as their keys.
+        s.overlay = .palette(PaletteState())
+        type(&s, "backup")
+        #expect(update(&s, .key(.enter)).isEmpty)
+        guard case .palette = s.overlay else { Issue.record("no backup dialog opens: \(s.overlay)"); return }
+        // And should a dialog ask for a change anyway, the effect never leaves update.
+        var edit = EditEnvironmentState(environment: row("staging"))
+        edit.field = .save
+        s.overlay = .editEnvironment(edit)
+        let effects = update(&s, .key(.enter))
+        #expect(effects.allSatisfy { !$0.isChange } && s.overlay == .none && s.toast?.message.hasPrefix("read-only") == true, "\(effects)")
+    }
+}

@@ -26,6 +26,8 @@ public struct DashboardSettings: Sendable {
     /// Applies a dialog's change to an environment (settings, refresh schedule, odoo.conf);
     /// returns what changed, in a sentence.
     public var editEnvironment: (@Sendable (EnvironmentEdit) throws -> String)?
+    /// Read-only: shows everything, refuses every change.
+    public var readOnly = false
     /// Who runs the dashboard: a running job of theirs opens its modal at start.
     public var user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore"
     /// Checks that the worker of the running jobs is alive; when it is gone, starts the worker
@@ -85,6 +87,7 @@ public final class DashboardRuntime {
         self.store = store
         self.settings = settings
         self.state = DashboardState(storePath: store.path)
+        self.state.readOnly = settings.readOnly
         self.probes = settings.probe.map { ProbeScheduler(probe: $0, inbox: Inbox()) }
     }
 

@@ -117,6 +117,8 @@ public struct DashboardState: Equatable, Sendable {
     public var environments: [EnvironmentRow] = []
     public var statuses: [String: EnvironmentStatus] = [:]
     public var activeJobs: [JobRecord] = []
+    /// Shows everything, changes nothing (`ocore --readonly`).
+    public var readOnly = false
     /// Jobs still recorded as running whose worker died; a new worker is recovering them.
     public var workerGone: Set<Int64> = []
     /// Jobs of the selected environment, newest first, and the log of the one chosen in the Jobs tab.

@@ -3,6 +3,21 @@ import OcoreModel
 
 /// The dashboard's one state transition: pure, so every behaviour is testable without a terminal.
 public func update(_ state: inout DashboardState, _ message: Message) -> [Effect] {
+    guard state.readOnly else { return apply(message, to: &state) }
+    if case .key(let key) = message, let action = ReadOnly.refusedAction(key, in: state) {
+        state.toast = Toast(message: ReadOnly.reason(action), kind: .error, expiresAt: state.now + 6)
+        return []
+    }
+    var effects = apply(message, to: &state)
+    if effects.contains(where: \.isChange) {
+        effects.removeAll(where: \.isChange)
+        state.overlay = .none
+        state.toast = Toast(message: ReadOnly.reason("that change"), kind: .error, expiresAt: state.now + 6)
+    }
+    return effects
+}
+
+private func apply(_ message: Message, to state: inout DashboardState) -> [Effect] {
     switch message {
     case .key(let key):
         return handleKey(key, &state)

@@ -55,7 +55,8 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
 private func drawTitle(_ state: DashboardState, theme: Theme, in rect: Rect, into buffer: inout CellBuffer) {
     buffer.fill(rect, style: theme[.statusBar])
     let used = buffer.put(" ocore ", x: rect.x, y: rect.y, style: theme[.statusBar].adding(.bold))
-    buffer.put("environments", x: rect.x + used, y: rect.y, style: theme[.statusBar])
+    let title = buffer.put("environments", x: rect.x + used, y: rect.y, style: theme[.statusBar])
+    if state.readOnly { buffer.put("  READ-ONLY", x: rect.x + used + title, y: rect.y, style: theme[.statusBar].adding(.bold)) }
     var right = "\(state.environments.count) environment\(state.environments.count == 1 ? "" : "s")"
     if !state.activeJobs.isEmpty { right += " · \(state.activeJobs.count) job\(state.activeJobs.count == 1 ? "" : "s") running" }
     right += " "
