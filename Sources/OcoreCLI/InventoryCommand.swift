@@ -14,9 +14,11 @@ struct InventoryCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the inventory to a TOML file (secrets are references only).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("Destination file, or - for stdout.", valueName: "file.toml")) var file: String
+        @Flag(help: "Write JSON (the same tables and keys) instead of TOML.") var json = false
 
         func run() throws {
-            let text = try InventoryTOML.encode(try global.openStore().exportInventory())
+            let inventory = try global.openStore().exportInventory()
+            let text = json ? try InventoryTOML.json(inventory) : try InventoryTOML.encode(inventory)
             if file == "-" { return print(text, terminator: "") }
             try text.write(toFile: absolutePath(file), atomically: true, encoding: .utf8)
             print("inventory written to \(file)")
@@ -30,6 +32,7 @@ struct InventoryCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("Inventory file.", valueName: "file.toml")) var file: String
         @Option(help: ArgumentHelp("Allow the file to lower this protected environment's protection or change its type (repeat per environment).", valueName: "name"))
         var confirm: [String] = []
+        @Flag(help: "Print what was imported as JSON.") var json = false
 
         func run() throws {
             let path = absolutePath(file)
@@ -38,6 +41,7 @@ struct InventoryCommand: ParsableCommand {
             }
             let inventory = try InventoryTOML.decode(text, source: file)
             try InventoryImport(inventory: inventory, source: file, confirmed: confirm).apply(store: try global.openStore(), by: .current)
+            if json { return try JSONOutput.print(["servers": inventory.servers.count, "environments": inventory.environments.count, "storage": inventory.storage.count]) }
             print("imported \(inventory.servers.count) server(s), \(inventory.environments.count) environment(s), \(inventory.storage.count) storage target(s)")
         }
     }
@@ -107,7 +111,20 @@ enum InventoryTOML {
     }
 
     static func encode(_ inventory: Inventory) throws -> String {
-        let file = File(
+        let table: TOMLTable = try TOMLEncoder().encode(file(inventory))
+        return "# ocore inventory. Secrets are references (key files, environment variable names), never values.\n"
+            + table.convert(to: .toml) + "\n"
+    }
+
+    /// The same tables as JSON, for scripts (`inventory export --json`).
+    static func json(_ inventory: Inventory) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(file(inventory)), as: UTF8.self) + "\n"
+    }
+
+    static func file(_ inventory: Inventory) -> File {
+        File(
             servers: inventory.servers.map { s in
                 var entry = ServerEntry(name: s.name, pg_host: s.postgres.host, pg_port: s.postgres.port, pg_user: s.postgres.user,
                                         data_dir: s.dataDir, max_jobs: s.maxConcurrentJobs)
@@ -150,9 +167,6 @@ enum InventoryTOML {
                 }
                 return entry
             })
-        let table: TOMLTable = try TOMLEncoder().encode(file)
-        return "# ocore inventory. Secrets are references (key files, environment variable names), never values.\n"
-            + table.convert(to: .toml) + "\n"
     }
 
     static func decode(_ text: String, source: String) throws -> Inventory {

@@ -61,10 +61,15 @@ struct JobsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a job: it stops, its commands are terminated, and its partial work on the target is undone.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
+        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let store = try global.openStore()
             let status = try store.requestCancel(id, by: JobQueue.requester().user)
+            if json, status == .cancelled || status == .running {
+                struct Cancelled: Encodable { let id: Int64; let status: String }
+                return try JSONOutput.print(Cancelled(id: id, status: status == .cancelled ? "cancelled" : "cancel_requested"))
+            }
             switch status {
             case .cancelled: print("job \(id) cancelled")
             case .running: print("job \(id): cancellation requested; follow it with `ocore jobs show \(id) --follow`")
@@ -77,10 +82,12 @@ struct JobsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Queue a failed, cancelled or interrupted job again with the same parameters.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
+        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let store = try global.openStore()
             let newID = try JobQueue(store: store, home: global.stateHome).retry(id, kinds: .standard)
+            if json { return try JSONOutput.print(["job_id": newID, "retry_of": id]) }
             print("job \(newID) queued (retry of \(id)); follow it with `ocore jobs show \(newID) --follow`")
         }
     }

@@ -44,9 +44,16 @@ struct NotifyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a project's notification settings.")
         @OptionGroup var global: GlobalOptions
         @Argument var project: String
+        @Flag(help: "Print JSON (secrets never: the webhook redacted, the password's variable only).") var json = false
 
         func run() throws {
-            guard let s = try global.openStore().notificationSetting(project: project) else { return print("no notifications for project \(project)") }
+            let setting = try global.openStore().notificationSetting(project: project)
+            if json {
+                return try JSONOutput.print(NotifyJSON(project: project, webhook: setting?.webhookURL.map(CurlHTTP.redacted), email_to: setting?.smtpTo,
+                                                       smtp: setting?.smtpURL.flatMap(SMTPAddressRules.withoutPassword), smtp_from: setting?.smtpFrom,
+                                                       smtp_password_env: setting?.smtpPasswordEnv))
+            }
+            guard let s = setting else { return print("no notifications for project \(project)") }
             let password = s.smtpPasswordEnv.map { ", password from $\($0)" } ?? ""
             print("webhook  \(s.webhookURL.map(CurlHTTP.redacted) ?? "(none)")\ne-mail   \(s.smtpTo.map { "\($0) via \(s.smtpURL.flatMap(SMTPAddressRules.withoutPassword) ?? "")\(password)" } ?? "(none)")")
         }
@@ -65,5 +72,27 @@ struct NotifyCommand: ParsableCommand {
             guard failures.isEmpty else { throw CLIError(failures.joined(separator: "; ")) }
             print("test notification sent for project \(project)")
         }
+    }
+}
+
+/// `ocore notify show --json`; a project without notifications has every channel null.
+struct NotifyJSON: Encodable {
+    let project: String
+    let webhook: String?
+    let email_to: String?
+    let smtp: String?
+    let smtp_from: String?
+    let smtp_password_env: String?
+
+    enum CodingKeys: String, CodingKey { case project, webhook, email_to, smtp, smtp_from, smtp_password_env }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(project, forKey: .project)
+        try c.encodeNullable(webhook, forKey: .webhook)
+        try c.encodeNullable(email_to, forKey: .email_to)
+        try c.encodeNullable(smtp, forKey: .smtp)
+        try c.encodeNullable(smtp_from, forKey: .smtp_from)
+        try c.encodeNullable(smtp_password_env, forKey: .smtp_password_env)
     }
 }

@@ -42,9 +42,11 @@ struct RetentionCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Option(help: "Days to add.") var days: Int
+        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let expires = try BackupActions(store: try global.openStore()).extendExpiry(id, days: days, by: .current)
+            if json { return try JSONOutput.print(["id": id, "expires_at": ISO8601DateFormatter().string(from: expires)]) }
             print("backup \(id) now expires \(ISO8601DateFormatter().string(from: expires))")
         }
     }
@@ -95,10 +97,12 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an environment's backup schedule and retention.")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
+        @Flag(help: "Print JSON (policy null when there is no schedule).") var json = false
 
         func run() throws {
             let store = try global.openStore()
             _ = try store.environment(named: environment)
+            if json { return try JSONOutput.print(PolicyJSON(environment: environment, policy: try store.backupPolicy(environment: environment))) }
             guard let p = try store.backupPolicy(environment: environment) else {
                 return print("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`); retention defaults: 7 days, 4 weeks, 12 months, 2 years")
             }
@@ -112,5 +116,33 @@ struct PolicyCommand: ParsableCommand {
                 print("  restore test every \(RetentionPolicy.weekdays[day - 1]) at \(p.at) (\(evidence))")
             }
         }
+    }
+}
+
+/// `ocore policy show --json`: the schedule, its retention tiers and restore test.
+struct PolicyJSON: Encodable {
+    let environment: String
+    let policy: BackupPolicyRecord?
+
+    enum Keys: String, CodingKey { case environment, policy }
+    enum PolicyKeys: String, CodingKey { case at, storage, include_filestore, retention, restore_test_weekday, last_run_at }
+    enum RetentionKeys: String, CodingKey { case daily_days, weekly_weeks, weekly_weekday, monthly_months, yearly_years }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(environment, forKey: .environment)
+        guard let p = policy else { return try c.encodeNil(forKey: .policy) }
+        var pc = c.nestedContainer(keyedBy: PolicyKeys.self, forKey: .policy)
+        try pc.encode(p.at, forKey: .at)
+        try pc.encodeNullable(p.storage, forKey: .storage)
+        try pc.encode(p.includeFilestore, forKey: .include_filestore)
+        try pc.encodeNullable(p.restoreTestWeekday.map { RetentionPolicy.weekdays[$0 - 1] }, forKey: .restore_test_weekday)
+        try pc.encodeNullable(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .last_run_at)
+        var rc = pc.nestedContainer(keyedBy: RetentionKeys.self, forKey: .retention)
+        try rc.encode(p.retention.dailyDays, forKey: .daily_days)
+        try rc.encode(p.retention.weeklyWeeks, forKey: .weekly_weeks)
+        try rc.encode(RetentionPolicy.weekdays[p.retention.weeklyWeekday - 1], forKey: .weekly_weekday)
+        try rc.encode(p.retention.monthlyMonths, forKey: .monthly_months)
+        try rc.encode(p.retention.yearlyYears, forKey: .yearly_years)
     }
 }

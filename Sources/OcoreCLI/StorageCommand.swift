@@ -87,11 +87,16 @@ struct StorageCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write, read back, list and delete a probe object on a storage target.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
+        @Flag(help: "Print JSON (a failure is still an error on stderr, exit status 1).") var json = false
 
         func run() throws {
             let target = try global.openStore().storage(named: name)
             let provider = try StorageProviders.make(for: target.location)
             let report = try StorageProbe(provider: provider).run()
+            if json {
+                struct Tested: Encodable { let name: String; let location: String; let ok: Bool; let steps: [String] }
+                return try JSONOutput.print(Tested(name: name, location: target.location.summary, ok: true, steps: report.map { "\($0)" }))
+            }
             for step in report { print("✓ \(step)") }
             print("storage \(name) works (\(target.location.summary))")
         }
