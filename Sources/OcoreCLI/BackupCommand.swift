@@ -167,7 +167,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     static func setPinned(_ id: String, _ pinned: Bool, _ global: GlobalOptions) throws {
-        let b = try BackupActions(store: try global.openStore()).setPinned(id, pinned)
+        let b = try BackupActions(store: try global.openStore()).setPinned(id, pinned, by: .current)
         print(pinned ? "backup \(id) pinned: it is never removed by retention" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies")
     }
 

@@ -174,7 +174,7 @@ struct DashboardCommand: ParsableCommand {
                 guard result.ok else { throw RequestRefusal(result.summary) }
                 return result.summary
             case let .pin(id, pinned):
-                let b = try actions.setPinned(id, pinned)
+                let b = try actions.setPinned(id, pinned, by: .current)
                 return pinned ? "backup \(id) pinned: retention never removes it" : "backup \(id) unpinned: \(b.tier.rawValue) retention applies"
             case let .delete(id, confirmation):
                 try actions.delete(id, confirmation: confirmation, by: .current)

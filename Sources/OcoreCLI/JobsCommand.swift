@@ -152,16 +152,38 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who asked for what, from where, on which environment, and how it ended.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "How many records.") var limit = 50
+    @Option(help: ArgumentHelp("Only records whose action, environment, user, detail or result contain every word.", valueName: "words")) var filter = ""
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let records = try global.openStore().auditLog(limit: limit)
-        if json { return try JSONOutput.print(records) }
-        var table = TextTable(header: ["AT", "USER", "FROM", "ACTION", "ENVIRONMENT", "JOB", "RESULT"])
+        let records = try global.openStore().auditLog(limit: limit, matching: filter)
+        if json { return try JSONOutput.print(records.map(AuditJSON.init)) }
+        var table = TextTable(header: ["AT", "USER", "FROM", "ACTION", "ENVIRONMENT", "JOB", "RESULT", "DETAIL"])
         for r in records {
-            table.rows.append([r["at"] ?? "", r["os_user"] ?? "", r["ssh_client"] ?? "", r["action"] ?? "", r["environment"] ?? "-",
-                               r["job_id"] ?? "-", r["result"] ?? ""])
+            table.rows.append([r.at, r.user, r.from ?? "", r.action, r.environment ?? "-", r.jobID.map(String.init) ?? "-", r.result ?? "",
+                               r.detail ?? ""])
         }
         print(records.isEmpty ? "no audit records yet" : table.render())
+    }
+}
+
+/// `ocore audit --json`: one object per record, every key present.
+struct AuditJSON: Encodable {
+    let record: AuditRecord
+    init(_ record: AuditRecord) { self.record = record }
+
+    enum Keys: String, CodingKey { case id, at, os_user, ssh_client, action, environment, job_id, result, detail }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(record.id, forKey: .id)
+        try c.encode(record.at, forKey: .at)
+        try c.encode(record.user, forKey: .os_user)
+        try c.encodeNullable(record.from, forKey: .ssh_client)
+        try c.encode(record.action, forKey: .action)
+        try c.encodeNullable(record.environment, forKey: .environment)
+        try c.encodeNullable(record.jobID, forKey: .job_id)
+        try c.encodeNullable(record.result, forKey: .result)
+        try c.encodeNullable(record.detail, forKey: .detail)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OcoreEngine
 import OcoreModel
 import OcoreOdoo
 import OcoreRemote
@@ -48,13 +49,9 @@ struct ServerCommand: ParsableCommand {
             }
             let server = Server(name: name, connection: connection, postgres: postgres.settings, dataDir: dataDir,
                                 maxConcurrentJobs: maxJobs)
-            try server.validate()
-            let store = try global.openStore()
-            if (try? store.server(named: name)) != nil { throw StoreError.duplicate(kind: "server", name: name) }
-            if case .ssh(let endpoint) = connection, !noCheck {
-                try SSHExecutor(endpoint: endpoint).connect()
-            }
-            _ = try store.addServer(server)
+            var registration = ServerRegistration(server: server)
+            registration.checkConnection = !noCheck
+            try registration.register(store: try global.openStore(), by: .current)
             print("server \(name) added (\(server.kindLabel))")
         }
     }
@@ -141,7 +138,7 @@ struct ServerCommand: ParsableCommand {
         @Argument var name: String
 
         func run() throws {
-            try global.openStore().removeServer(named: name)
+            try ServerRemoval(name: name).remove(store: try global.openStore(), by: .current)
             print("server \(name) removed")
         }
     }

@@ -59,7 +59,7 @@ struct StorageCommand: ParsableCommand {
             }
             let encryption = (encryptKeyFile != nil || encryptKeyEnv != nil) ? EncryptionKeyRef(file: encryptKeyFile.map(absolutePath), env: encryptKeyEnv) : nil
             let keyID = try StorageRegistration(target: StorageTarget(name: name, location: location, isDefault: isDefault, encryption: encryption))
-                .register(store: try global.openStore())
+                .register(store: try global.openStore(), by: .current)
             print("storage \(name) added (\(location.kind): \(location.summary))\(isDefault ? ", default" : "")\(keyID.map { ", encrypted with key \($0)" } ?? "")")
             if let warning = location.securityWarning { FileHandle.standardError.write(Data("ocore: warning: \(warning); prefer --ftps, SFTP or S3, or add --encrypt-key-file\n".utf8)) }
         }
@@ -108,7 +108,7 @@ struct StorageCommand: ParsableCommand {
         @Argument var name: String
 
         func run() throws {
-            try global.openStore().removeStorage(named: name)
+            try StorageRemoval(name: name).remove(store: try global.openStore(), by: .current)
             print("storage \(name) removed (the backups it holds were not touched)")
         }
     }

@@ -32,10 +32,12 @@ public struct BackupActions: Sendable {
 
     /// Pinned backups are never removed by retention.
     @discardableResult
-    public func setPinned(_ id: String, _ pinned: Bool) throws -> BackupRecord {
+    public func setPinned(_ id: String, _ pinned: Bool, by who: Requester) throws -> BackupRecord {
         var b = try store.backup(id)
+        guard b.pinned != pinned else { return b }
         b.pinned = pinned
         try store.updateBackup(b)
+        try store.audit(user: who.user, from: who.from, action: pinned ? "backup.pin" : "backup.unpin", environment: b.environment, detail: id)
         return b
     }
 

@@ -269,20 +269,19 @@ extension SQLiteStateStore {
         try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM job WHERE status IN ('queued', 'running'))") ?? false }
     }
 
-    public func auditLog(limit: Int = 100) throws -> [[String: String]] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                var out: [String: String] = [:]
-                for column in row.columnNames {
-                    let value: DatabaseValue = row[column]
-                    switch value.storage {
-                    case .string(let text): out[column] = text
-                    case .int64(let number): out[column] = String(number)
-                    case .double(let number): out[column] = String(number)
-                    case .null, .blob: break
-                    }
-                }
-                return out
+    /// The newest audit records first; `matching` keeps those whose action, environment, user or
+    /// detail contain every word of it.
+    public func auditLog(limit: Int = 100, matching: String = "") throws -> [AuditRecord] {
+        let words = matching.lowercased().split(separator: " ").map(String.init)
+        let condition = words.isEmpty ? "" : "WHERE " + words.map { _ in
+            "lower(action || ' ' || coalesce(environment, '') || ' ' || os_user || ' ' || coalesce(detail, '') || ' ' || coalesce(result, '')) LIKE ? ESCAPE '\\'"
+        }.joined(separator: " AND ")
+        let patterns = words.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log \(condition) ORDER BY id DESC LIMIT ?",
+                             arguments: StatementArguments(patterns.map { $0 as any DatabaseValueConvertible } + [limit])).map { row in
+                AuditRecord(id: row["id"], at: row["at"], user: row["os_user"], from: row["ssh_client"], action: row["action"],
+                            environment: row["environment"], jobID: row["job_id"], result: row["result"], detail: row["detail"])
             }
         }
     }

@@ -46,3 +46,30 @@ struct JSONCommandsTests {
         _ = try f.ocore.waitForJob(long, "the cancellation") { $0["status"] as? String == "cancelled" }
     }
 }
+
+@Suite("The audit log (real PostgreSQL)")
+struct AuditLogTests {
+    @Test("server, storage and environment records added and removed, pins and expiry changes are audited; --filter narrows by words")
+    func everyAction() throws {
+        let f = try CloneFixture()
+        let nas = TestDirectories.make("audit-nas")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nas, "--default"])
+        let id = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--no-filestore", "--json"])["id"] as? String)
+        _ = try f.ocore.ok(["backup", "pin", id])
+        _ = try f.ocore.ok(["backup", "unpin", id])
+        _ = try f.ocore.ok(["retention", "extend", id, "--days", "7"])
+        _ = try f.ocore.ok(["server", "add", "spare", "--local"])
+        _ = try f.ocore.ok(["server", "rm", "spare"])
+        _ = try f.ocore.ok(["storage", "add", "old", "--dir", TestDirectories.make("audit-old")])
+        _ = try f.ocore.ok(["storage", "rm", "old"])
+        let records = try f.ocore.jsonArray(["audit", "--json", "--limit", "100"])
+        let actions = records.compactMap { $0["action"] as? String }
+        for action in ["storage.add", "backup.pin", "backup.unpin", "retention.extend", "server.add", "server.rm", "storage.rm"] {
+            #expect(actions.contains(action), "\(action) not audited: \(actions)")
+        }
+        #expect(records.allSatisfy { $0["os_user"] is String && $0.keys.contains("ssh_client") && $0.keys.contains("job_id") })
+        let removals = try f.ocore.jsonArray(["audit", "--json", "--filter", "rm spare"])
+        #expect(removals.compactMap { $0["action"] as? String } == ["server.rm"], "\(removals)")
+        #expect(try f.ocore.jsonArray(["audit", "--json", "--filter", "100%_"]).isEmpty, "% and _ are text, not patterns")
+    }
+}

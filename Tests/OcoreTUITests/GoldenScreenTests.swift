@@ -142,6 +142,26 @@ struct GoldenScreenTests {
         expectGolden(s, "odoo-config")
     }
 
+    @Test("the Jobs view and the audit log")
+    func jobsAndAudit() {
+        var s = base()
+        press(&s, .character("J"))
+        var clone = job(12, env: "staging", status: .running, progress: 45)
+        clone.kind = "clone"
+        clone.lockedEnvironments = ["staging", "read:production"]
+        var failed = job(11, env: "production", status: .failed, progress: 10)
+        failed.kind = "backup"
+        _ = update(&s, .allJobsLoaded([clone, failed, job(10, env: "dev", status: .completed, progress: 100)]))
+        expectGolden(s, "jobs-view")
+        press(&s, .escape, .character("A"))
+        _ = update(&s, .auditLoaded(matching: "", [
+            AuditRecord(id: 2, at: "2026-12-01T09:00:00.000Z", user: "alice", from: "10.0.0.7", action: "env.rm", environment: "staging", jobID: nil,
+                        result: "done", detail: "database db_staging left in place"),
+            AuditRecord(id: 1, at: "2026-12-01T08:00:00.000Z", user: "ops", from: "local", action: "clone", environment: "staging", jobID: 12,
+                        result: "queued", detail: nil)]))
+        expectGolden(s, "audit")
+    }
+
     @Test("the destroy dialog: a protected environment asks for the typed name and the production box")
     func destroyDialog() {
         var s = base()

@@ -126,3 +126,27 @@ struct ReadOnlyTests {
         #expect(effects.allSatisfy { !$0.isChange } && s.overlay == .none && s.toast?.message.hasPrefix("read-only") == true, "\(effects)")
     }
 }
+
+@Suite("The audit log in the dashboard")
+struct AuditViewTests {
+    @Test("A shows the audit log; / narrows it through the store's filter, and a reply to an older filter is dropped")
+    func audit() {
+        var s = dashboard([row("production", .production), row("staging")], width: 120, height: 30)
+        #expect(update(&s, .key(.character("A"))) == [.loadAudit(matching: "")])
+        let records = [AuditRecord(id: 2, at: "2026-12-01T09:00:00.000Z", user: "alice", from: "10.0.0.7", action: "env.rm", environment: "staging", jobID: nil,
+                                   result: "done", detail: "database db_staging left in place"),
+                       AuditRecord(id: 1, at: "2026-12-01T08:00:00.000Z", user: "bob", from: "local", action: "clone", environment: "staging", jobID: 4,
+                                   result: "completed", detail: nil)]
+        _ = update(&s, .auditLoaded(matching: "", records))
+        let text = screen(s).text
+        #expect(text.contains("Audit · 2 records") && text.contains("env.rm") && text.contains("10.0.0.7") && text.contains("completed #4"), "\(text)")
+        press(&s, .character("/"))
+        #expect(update(&s, .key(.character("r"))) == [.loadAudit(matching: "r")])
+        #expect(update(&s, .key(.character("m"))) == [.loadAudit(matching: "rm")])
+        _ = update(&s, .auditLoaded(matching: "rm", [records[0]]))
+        _ = update(&s, .auditLoaded(matching: "r", records))  // a late reply to "r"
+        #expect(screen(s).text.contains("Audit · 1 record"), "the newest filter's rows stay")
+        press(&s, .enter, .escape)
+        #expect(s.overlay == .none)
+    }
+}

@@ -14,7 +14,7 @@ public struct StorageRegistration: Sendable {
     }
 
     /// Checks and adds the target; returns the key's id when backups there are encrypted.
-    public func register(store: SQLiteStateStore) throws -> String? {
+    public func register(store: SQLiteStateStore, by who: Requester) throws -> String? {
         if case .directory(let path) = target.location {
             try PathRules.validateDataDirectory(path, field: "--dir")
             try PathRules.validateDataDirectory(URL(fileURLWithPath: path).resolvingSymlinksInPath().path, field: "--dir")
@@ -30,6 +30,7 @@ public struct StorageRegistration: Sendable {
         }
         let key = try target.encryption.map { try BackupKey.load($0) }
         _ = try store.addStorage(target)
+        try store.audit(user: who.user, from: who.from, action: "storage.add", environment: nil, detail: "\(target.name) (\(target.location.summary))")
         return key?.id
     }
 }

@@ -197,6 +197,9 @@ public final class DashboardRuntime {
         case .editEnvironment(let request):
             guard let edit = settings.editEnvironment else { return }
             inBackground { Result { try edit(request) }.map { .environmentEdited($0, ok: true) }.recover { .environmentEdited("\(request.environment) not changed: \($0)", ok: false) } }
+        case .loadAudit(let matching):
+            let store = self.store
+            inBackground { (try? store.auditLog(limit: 1000, matching: matching)).map { .auditLoaded(matching: matching, $0) } }
         case .loadAllJobs:
             if let jobs = try? store.jobs(includeFinished: true, limit: 2000) { apply(.allJobsLoaded(jobs), terminal) }
         case .retryJob(let id):

@@ -107,6 +107,7 @@ public enum Overlay: Equatable, Sendable {
     case editEnvironment(EditEnvironmentState)
     case refreshDialog(RefreshDialogState)
     case jobs(JobsViewState)
+    case audit(AuditViewState)
     case odooConfig(OdooConfigDialogState)
     case exportBackup(ExportBackupState)
     case retention(RetentionViewState)
@@ -215,6 +216,7 @@ public enum Message: Equatable, Sendable {
     case workerChecked(gone: [Int64])
     /// Every job, newest first, for the Jobs view.
     case allJobsLoaded([JobRecord])
+    case auditLoaded(matching: String, [AuditRecord])
     /// Right after start: the jobs running now, and who runs the dashboard (a job of theirs opens its modal).
     case startedWithJobs(active: [JobRecord], user: String)
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
@@ -265,6 +267,8 @@ public enum Effect: Equatable, Sendable {
     case retryJob(Int64)
     /// Every job (the Jobs view).
     case loadAllJobs
+    /// The audit log, narrowed by words.
+    case loadAudit(matching: String)
     case backupAction(BackupAction)
     /// The environment's retention plan (dry run), or, with `sweep`, carry it out.
     case loadRetention(environment: String, sweep: Bool)

@@ -1,6 +1,6 @@
 /// Every dashboard action by name, for the `:` palette (with completion) and the help overlay.
 public enum PaletteAction: String, CaseIterable, Sendable {
-    case clone, backup, overview, backups, jobs, allJobs = "all jobs", log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
+    case clone, backup, overview, backups, jobs, allJobs = "all jobs", audit, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
 
     public var summary: String {
         switch self {
@@ -10,6 +10,7 @@ public enum PaletteAction: String, CaseIterable, Sendable {
         case .backups: "show the Backups tab"
         case .jobs: "show the Jobs tab"
         case .allJobs: "every job of every environment (J)"
+        case .audit: "who did what, from where (A)"
         case .log: "show the Log tab"
         case .refresh: "re-check the selected environment now"
         case .filter: "filter environments by name"
@@ -40,6 +41,7 @@ public enum KeyHelp {
         ("F", "weekly refresh: set up, change, run now or stop"),
         ("C", "edit odoo.conf's tuning keys (workers, limits…)"),
         ("J w", "every job (Enter opens its progress) · watch the running job"),
+        ("A", "the audit log: who did what, from where"),
         ("Backups", "R restore · v verify · e download · p pin · d delete · t plan"),
         ("Restores", "R restore · f type · g tier · u undo a failed restore"),
         ("/ :", "filter (search in Log) · command palette"), ("r F5", "refresh status"),
@@ -60,6 +62,8 @@ public enum KeyHelp {
         case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
         case .editEnvironment, .odooConfig: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
+        case .audit(let view):
+            return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("/", "filter"), ("Esc", "close")]
         case .jobs(let view):
             return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("s", "state"), ("Esc", "close")]
         case .refreshDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("type the name", "confirm"), ("Enter", "save"), ("Esc", "close")]

@@ -57,7 +57,8 @@ extension Effect {
             true
         case .loadRetention(_, let sweep):
             sweep
-        case .reloadStore, .loadDetails, .probe, .redrawAll, .bell, .loadImpacts, .loadJobProgress, .loadServerFacts, .loadCloneHistory, .loadAllJobs:
+        case .reloadStore, .loadDetails, .probe, .redrawAll, .bell, .loadImpacts, .loadJobProgress, .loadServerFacts, .loadCloneHistory, .loadAllJobs,
+             .loadAudit:
             false
         }
     }

@@ -47,6 +47,13 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         state.workerGone.formIntersection(active.filter { $0.status == .running }.map(\.id))
         if case .jobs = state.overlay { return detailsEffect(state) + [.loadAllJobs] }
         return detailsEffect(state)
+    case let .auditLoaded(matching, records):
+        // A reply to an older filter is dropped: the newest typed text wins.
+        guard case .audit(var view) = state.overlay, view.filter.text == matching else { return [] }
+        view.records = records
+        view.loaded = true
+        view.list.clamp(count: records.count, visible: max(state.bodyHeight - 5, 1))
+        state.overlay = .audit(view)
     case .allJobsLoaded(let jobs):
         guard case .jobs(var view) = state.overlay else { return [] }
         let selected = view.shown.indices.contains(view.list.selected) ? view.shown[view.list.selected].id : nil
@@ -195,6 +202,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleRefreshDialog(key, &dialog, &state)
     case .jobs(var view):
         return handleJobsView(key, &view, &state)
+    case .audit(var view):
+        return handleAuditView(key, &view, &state)
     case .odooConfig(var dialog):
         return handleOdooConfigDialog(key, &dialog, &state)
     case .exportBackup(var dialog):
@@ -222,6 +231,9 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("J"):
         state.overlay = .jobs(JobsViewState())
         return [.loadAllJobs]
+    case .character("A"):
+        state.overlay = .audit(AuditViewState())
+        return [.loadAudit(matching: "")]
     case .character("w"):
         guard let job = state.activeJobs.first else {
             state.toast = Toast(message: "no job is running: J lists every job", kind: .info, expiresAt: state.now + 5)
@@ -434,6 +446,9 @@ private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> 
     case .allJobs:
         state.overlay = .jobs(JobsViewState())
         return [.loadAllJobs]
+    case .audit:
+        state.overlay = .audit(AuditViewState())
+        return [.loadAudit(matching: "")]
     case .collapseAll: state.collapsed = Set(state.environments.map(\.project))
     case .expandAll: state.collapsed = []
     case .redraw: return [.redrawAll]

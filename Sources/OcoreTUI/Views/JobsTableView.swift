@@ -33,8 +33,8 @@ func drawJobsView(_ view: JobsViewState, state: DashboardState, theme: Theme, in
                 (String(format: "%3.0f%%", job.progress), theme[.muted]),
                 (String(job.createdAt.prefix(16)).replacingOccurrences(of: "T", with: " "), theme[.muted]), (job.createdBy, nil)]
     }
-    Table(columns: [.init("ID", width: 6), .init("KIND", width: 12), .init("ENVIRONMENTS", width: max(inner.width - 6 - 12 - 26 - 6 - 17 - 10 - 7, 12)),
-                    .init("STATUS", width: 26), .init("DONE", width: 6), .init("CREATED", width: 17), .init("BY", width: 10)],
+    Table(columns: [.init("ID", width: 6), .init("KIND", width: 11), .init("ENVIRONMENTS", width: max(inner.width - 6 - 11 - 26 - 5 - 17 - 8 - 7, 12)),
+                    .init("STATUS", width: 26), .init("DONE", width: 5), .init("CREATED", width: 17), .init("BY", width: 8)],
           rows: rows).render(in: tableRect, state: view.list, theme: theme, into: &buffer)
 }
 
