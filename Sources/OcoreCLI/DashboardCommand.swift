@@ -140,6 +140,21 @@ struct DashboardCommand: ParsableCommand {
             case .removeRefreshSchedule(let target):
                 try RefreshScheduleRemoval(target: target).apply(store: store, by: .current)
                 return "\(target) is no longer refreshed"
+            case .backupPolicy(let form):
+                var request = BackupPolicyRequest(environment: form.environment, at: form.at)
+                request.weeklyWeekday = form.weeklyWeekday
+                func days(_ text: String, _ what: String) throws -> Int {
+                    guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else { throw RequestRefusal("\(what) takes a whole number, not \"\(text)\"") }
+                    return n
+                }
+                (request.daily, request.weekly, request.monthly, request.yearly) = (try days(form.daily, "days kept"), try days(form.weekly, "weeks kept"),
+                                                                                    try days(form.monthly, "months kept"), try days(form.yearly, "years kept"))
+                request.storage = form.storage
+                request.includeFilestore = form.includeFilestore
+                request.restoreTest = form.restoreTest
+                let p = try request.save(store: store, by: .current)
+                return "\(form.environment): backed up daily at \(p.at); keep \(p.retention.dailyDays) days, \(p.retention.weeklyWeeks) weeks, \(p.retention.monthlyMonths) months, \(p.retention.yearlyYears) years"
+                    + (form.restoreTest.map { "; restore test every \($0)" } ?? "")
             case .odooConfig(let edit):
                 var request = OdooConfigRequest(environment: edit.environment)
                 request.changes = edit.changes.map { ($0.key, $0.value) }

@@ -87,7 +87,7 @@ struct PolicyCommand: ParsableCommand {
             request.storage = storage
             request.includeFilestore = !noFilestore
             request.restoreTest = restoreTest
-            try request.save(store: try global.openStore())
+            try request.save(store: try global.openStore(), by: .current)
             print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
                   + (restoreTest.map { "; restore test every \($0)" } ?? ""))
         }

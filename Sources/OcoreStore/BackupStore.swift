@@ -12,30 +12,6 @@ public enum BackupStoreError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A scheduled backup of one environment (`ocore policy set`).
-public struct BackupPolicyRecord: Sendable, Equatable {
-    public var environment: String
-    /// Local time of day, "HH:MM".
-    public var at: String
-    public var retention: RetentionPolicy
-    public var storage: String?
-    public var includeFilestore: Bool
-    /// Weekday (1 = Sunday) of a weekly restore test of the newest backup, if any.
-    public var restoreTestWeekday: Int?
-    public var lastRunAt: Date?
-
-    public init(environment: String, at: String, retention: RetentionPolicy = RetentionPolicy(), storage: String? = nil,
-                includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil) {
-        self.environment = environment
-        self.at = at
-        self.retention = retention
-        self.storage = storage
-        self.includeFilestore = includeFilestore
-        self.restoreTestWeekday = restoreTestWeekday
-        self.lastRunAt = lastRunAt
-    }
-}
-
 /// The backups half of the state store: one row per backup attempt, kept after expiry for audit.
 extension SQLiteStateStore {
     public func insertBackup(_ b: BackupRecord) throws {

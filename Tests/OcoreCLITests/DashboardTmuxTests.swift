@@ -235,7 +235,7 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
-    @Test("E, C and F in the real dashboard: the edit, the odoo.conf change and the weekly refresh reach the store and the server, as the CLI would make them")
+    @Test("E, C, F and P in the real dashboard: the edit, the odoo.conf change, the weekly refresh and the backup policy reach the store and the server, as the CLI would make them")
     func editEnvironment() throws {
         let ocore = OcoreBinary()
         try ocore.addLocalServer()
@@ -283,6 +283,21 @@ struct DashboardTmuxTests {
         _ = try tmux.waitFor("the schedule") { $0.contains("qa-edit: refreshed every sun at 03:00 from qa-src") }
         #expect(try ocore.ok(["refresh", "show", "qa-edit"]).contains("every sun at 03:00 from qa-src (recommended)"))
         _ = try tmux.waitFor("the Refresh line") { $0.contains("Refresh") && $0.contains("F to change") }
+
+        // P: scheduled backups, kept 14 days; a word where a number belongs is refused by the engine.
+        try tmux.keys("P")
+        _ = try tmux.waitFor("the policy dialog") { $0.contains("Backup policy of qa-edit") }
+        try tmux.keys("Down", "Down", "Down", "Down", "C-u")
+        try tmux.keys("-l", "two")
+        try tmux.keys(contentsOf: Array(repeating: "Down", count: 5) + ["Enter"])
+        _ = try tmux.waitFor("the refusal") { $0.contains("days kept takes a whole number") }
+        try tmux.keys("P", "Down", "Down", "Down", "Down", "C-u")
+        try tmux.keys("-l", "14")
+        try tmux.keys(contentsOf: Array(repeating: "Down", count: 5) + ["Enter"])
+        _ = try tmux.waitFor("the saved policy") { $0.contains("qa-edit: backed up daily at 02:00; keep 14 days") }
+        let policy = try #require(try ocore.jsonObject(["policy", "show", "qa-edit", "--json"])["policy"] as? [String: Any])
+        #expect((policy["retention"] as? [String: Any])?["daily_days"] as? Int == 14)
+        #expect(try ocore.jsonArray(["audit", "--json"]).contains { $0["action"] as? String == "policy.set" })
         try tmux.keys("q")
     }
 

@@ -34,9 +34,9 @@ struct DashboardViewTests {
             │                          ││  Odoo         17.0.1.3                           │
             │                          ││  Neutralized  no                                 │
             │                          ││  Last backup  never                              │
+            │                          ││  Policy       no scheduled backups · P sets them │
+            │                          ││               up                                 │
             │                          ││  Checked      just now                           │
-            │                          ││                                                  │
-            │                          ││                                                  │
             │                          ││                                                  │
             │                          ││                                                  │
             │                          ││                                                  │

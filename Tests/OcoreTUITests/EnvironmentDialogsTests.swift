@@ -1,3 +1,4 @@
+import Foundation
 import OcoreModel
 @testable import OcoreTUI
 import Testing
@@ -154,5 +155,39 @@ struct EditEnvironmentTests {
         type(&s, "production")
         press(&s, .down)
         #expect(update(&s, .key(.enter)).isEmpty && screen(s).text.contains("give both service commands, or neither"))
+    }
+}
+
+@Suite("The backup policy in the dashboard")
+struct PolicyInDashboardTests {
+    @Test("the Overview shows the schedule, the tiers, the next run and the restore test's verdict; without one it says P sets it up")
+    func policyLine() {
+        var s = dashboard([row("production", .production), row("staging")], width: 200, height: 30)
+        press(&s, .down)
+        #expect(screen(s).text.contains("Policy       no scheduled backups · P sets them up"))
+        // s.now is 13:46:40 UTC: 02:30 comes back in 12h43m.
+        var policy = BackupPolicyRecord(environment: "production", at: "02:30", storage: "nas", restoreTestWeekday: 1)
+        policy.lastRunAt = Date(timeIntervalSince1970: s.now - 3 * 3600)
+        _ = update(&s, .policiesLoaded(["production": policy]))
+        let text = screen(s).text
+        #expect(text.contains("Policy       daily at 02:30 to nas · keep 7d 4w(sun) 12m 2y · next in 12h43m · last run 3h ago · restore test sun (not run yet)"), "\(text)")
+    }
+
+    @Test("P edits the policy: storage, tiers and restore test as the form says, the numbers checked by the engine")
+    func edit() {
+        var s = dashboard([row("production", .production), row("staging")])
+        _ = update(&s, .storagesLoaded([StorageChoice(name: "nas", kind: "dir", isDefault: true), StorageChoice(name: "cloud", kind: "s3", isDefault: false)]))
+        press(&s, .down, .character("P"))
+        guard case .policyDialog = s.overlay else { Issue.record("no dialog"); return }
+        press(&s, .control("u"))
+        type(&s, "01:15")
+        press(&s, .down, .right, .right)  // cloud
+        press(&s, .down, .character(" "))  // database only
+        press(&s, .down, .down, .control("u"))
+        type(&s, "14")
+        press(&s, .down, .down, .down, .down, .right)  // restore test on sunday
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.backupPolicy(BackupPolicyForm(
+            environment: "production", at: "01:15", weeklyWeekday: "sun", daily: "14", weekly: "4", monthly: "12", yearly: "2",
+            storage: "cloud", includeFilestore: false, restoreTest: "sun")))])
     }
 }

@@ -140,6 +140,8 @@ struct GoldenScreenTests {
         press(&s, .character("C"))
         type(&s, "8")
         expectGolden(s, "odoo-config")
+        press(&s, .escape, .character("P"))
+        expectGolden(s, "policy-new")
     }
 
     @Test("the Jobs view and the audit log")

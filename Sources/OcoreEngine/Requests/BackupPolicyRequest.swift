@@ -23,7 +23,7 @@ public struct BackupPolicyRequest: Sendable, Equatable {
 
     /// Checks every value and stores the schedule; returns it.
     @discardableResult
-    public func save(store: SQLiteStateStore) throws -> BackupPolicyRecord {
+    public func save(store: SQLiteStateStore, by who: Requester) throws -> BackupPolicyRecord {
         let testDay = try restoreTest.map { name in
             guard let day = RetentionPolicy.weekday(named: name) else { throw RequestRefusal("--restore-test takes sun, mon, tue, wed, thu, fri or sat") }
             return day
@@ -37,6 +37,8 @@ public struct BackupPolicyRequest: Sendable, Equatable {
         let policy = BackupPolicyRecord(environment: environment, at: at, retention: retention, storage: storage, includeFilestore: includeFilestore,
                                         restoreTestWeekday: testDay)
         try store.setBackupPolicy(policy)
+        try store.audit(user: who.user, from: who.from, action: "policy.set", environment: environment,
+                        detail: "daily at \(at); \(daily)d \(weekly)w \(monthly)m \(yearly)y" + (restoreTest.map { "; restore test \($0)" } ?? ""))
         return policy
     }
 }

@@ -78,6 +78,7 @@ public final class DashboardRuntime {
     private var lastDataVersion: Int?
     private var lastInventoryVersion: Int?
     private var lastRefreshes: [String: RefreshSchedule]?
+    private var lastPolicies: [String: BackupPolicyRecord]?
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
@@ -260,6 +261,11 @@ public final class DashboardRuntime {
                                                                                                   lessSecure: $0.location.securityWarning != nil) }), terminal)
             }
             let refreshes = Dictionary(try store.refreshSchedules().map { ($0.target, $0) }) { first, _ in first }
+            let policies = Dictionary(try store.backupPolicies().map { ($0.environment, $0) }) { first, _ in first }
+            if policies != lastPolicies {
+                lastPolicies = policies
+                apply(.policiesLoaded(policies), terminal)
+            }
             if refreshes != lastRefreshes {
                 lastRefreshes = refreshes
                 apply(.refreshesLoaded(refreshes), terminal)

@@ -107,6 +107,7 @@ public enum Overlay: Equatable, Sendable {
     case editEnvironment(EditEnvironmentState)
     case refreshDialog(RefreshDialogState)
     case jobs(JobsViewState)
+    case policyDialog(PolicyDialogState)
     case audit(AuditViewState)
     case odooConfig(OdooConfigDialogState)
     case exportBackup(ExportBackupState)
@@ -133,6 +134,8 @@ public struct DashboardState: Equatable, Sendable {
     public var storages: [StorageChoice] = []
     /// Each refreshed environment's weekly schedule, by target.
     public var refreshes: [String: RefreshSchedule] = [:]
+    /// Each environment's backup schedule and retention, by environment.
+    public var policies: [String: BackupPolicyRecord] = [:]
     /// Each environment's odoo.conf, as read last (its tuning keys; or why it could not be read).
     public var odooConfigs: [String: OdooConfigSummary] = [:]
     public var jobLog: [JobLogLine] = []
@@ -222,6 +225,7 @@ public enum Message: Equatable, Sendable {
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: RefreshSchedule])
+    case policiesLoaded([String: BackupPolicyRecord])
     case odooConfigLoaded(environment: String, OdooConfigSummary)
     case refreshRefused(String)
     case backupRefused(String)

@@ -8,6 +8,7 @@ public enum EnvironmentEdit: Equatable, Sendable {
     case refreshSchedule(RefreshScheduleForm)
     case removeRefreshSchedule(target: String)
     case odooConfig(OdooConfigEdit)
+    case backupPolicy(BackupPolicyForm)
 
     public var environment: String {
         switch self {
@@ -15,6 +16,7 @@ public enum EnvironmentEdit: Equatable, Sendable {
         case .refreshSchedule(let r): r.target
         case .removeRefreshSchedule(let target): target
         case .odooConfig(let r): r.environment
+        case .backupPolicy(let r): r.environment
         }
     }
 }

@@ -39,7 +39,7 @@ public enum KeyHelp {
         ("D", "destroy it: database and filestore, a backup first (typed name)"),
         ("E", "edit type, URL, owner, service commands, odoo.conf, protection"),
         ("F", "weekly refresh: set up, change, run now or stop"),
-        ("C", "edit odoo.conf's tuning keys (workers, limits…)"),
+        ("C P", "edit odoo.conf's tuning keys · the backup policy (schedule, tiers)"),
         ("J w", "every job (Enter opens its progress) · watch the running job"),
         ("A", "the audit log: who did what, from where"),
         ("Backups", "R restore · v verify · e download · p pin · d delete · t plan"),
@@ -66,6 +66,7 @@ public enum KeyHelp {
             return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("/", "filter"), ("Esc", "close")]
         case .jobs(let view):
             return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("s", "state"), ("Esc", "close")]
+        case .policyDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
         case .refreshDialog: return [("Tab ↑↓", "field"), ("← →", "change"), ("type the name", "confirm"), ("Enter", "save"), ("Esc", "close")]
         case .destroyEnvironment: return [("type the name", "confirm"), ("Space", "toggle"), ("Enter", "destroy"), ("Esc", "keep it")]
         case .exportBackup: return [("Enter", "download"), ("Esc", "close")]

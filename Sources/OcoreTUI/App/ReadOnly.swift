@@ -32,6 +32,7 @@ enum ReadOnly {
         case .character("E"): return "editing an environment"
         case .character("F"): return "a refresh"
         case .character("C"): return "editing odoo.conf"
+        case .character("P"): return "changing the backup policy"
         default: break
         }
         guard state.focus == .details else { return nil }

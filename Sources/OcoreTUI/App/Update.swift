@@ -113,6 +113,8 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         state.storages = storages
     case .refreshesLoaded(let refreshes):
         state.refreshes = refreshes
+    case .policiesLoaded(let policies):
+        state.policies = policies
     case let .odooConfigLoaded(environment, summary):
         state.odooConfigs[environment] = summary
     case .refreshRefused(let reason):
@@ -202,6 +204,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleRefreshDialog(key, &dialog, &state)
     case .jobs(var view):
         return handleJobsView(key, &view, &state)
+    case .policyDialog(var dialog):
+        return handlePolicyDialog(key, &dialog, &state)
     case .audit(var view):
         return handleAuditView(key, &view, &state)
     case .odooConfig(var dialog):
@@ -231,6 +235,9 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("J"):
         state.overlay = .jobs(JobsViewState())
         return [.loadAllJobs]
+    case .character("P"):
+        guard let env = state.focusedEnvironment else { break }
+        state.overlay = .policyDialog(PolicyDialogState(environment: env, existing: state.policies[env.name], storages: state.storages))
     case .character("A"):
         state.overlay = .audit(AuditViewState())
         return [.loadAudit(matching: "")]

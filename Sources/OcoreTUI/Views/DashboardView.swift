@@ -1,4 +1,6 @@
+import Foundation
 import OcoreModel
+import OcoreStore
 
 /// Draws the whole dashboard: title bar, environment tree, tabbed details, running-jobs strip,
 /// hint bar (or toast), then any overlay. A pure function of the state and theme.
@@ -45,6 +47,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .editEnvironment(let dialog): drawEditDialog(dialog, theme: theme, in: body, into: &buffer)
     case .refreshDialog(let dialog): drawRefreshDialog(dialog, theme: theme, in: body, into: &buffer)
     case .jobs(let view): drawJobsView(view, state: state, theme: theme, in: body, into: &buffer)
+    case .policyDialog(let dialog): drawPolicyDialog(dialog, theme: theme, in: body, into: &buffer)
     case .audit(let view): drawAuditView(view, theme: theme, in: body, into: &buffer)
     case .odooConfig(let dialog): drawOdooConfigDialog(dialog, theme: theme, in: body, into: &buffer)
     case .exportBackup(let dialog): drawExportBackup(dialog, theme: theme, in: body, into: &buffer)
@@ -127,7 +130,8 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
     switch state.tab {
     case .overview:
         let last = state.environmentBackups.first { $0.status.isRestorable }
-        drawOverview(env, status: state.statuses[env.name], lastBackup: last, refresh: state.refreshes[env.name],
+        drawOverview(env, status: state.statuses[env.name], lastBackup: last, policy: policyLine(state.policies[env.name], backups: state.environmentBackups, now: state.now),
+                     refresh: state.refreshes[env.name],
                      config: state.odooConfigs[env.name], now: state.now, theme: theme, in: content,
                      into: &buffer)
     case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
@@ -166,7 +170,7 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, refresh: RefreshSchedule?, config: OdooConfigSummary?, now: Double,
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, policy: (String, Theme.Role), refresh: RefreshSchedule?, config: OdooConfigSummary?, now: Double,
                           theme: Theme, in rect: Rect,
                           into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
@@ -197,6 +201,7 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, las
             ("\(age(since: b.createdAt.timeIntervalSince1970, now: now)) · \(b.status == .partial ? "PARTIAL" : b.isVerified ? "verified" : "not verified") · \(b.id)",
              b.status == .partial || !b.isVerified ? Theme.Role.warning : now - b.createdAt.timeIntervalSince1970 > 2 * 86_400 ? .warning : .success)
         } ?? ("never", .warning)),
+        ("Policy", policy),
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
     ] + (refresh.map { [("Refresh", ("\($0.summary); last run \(lastRun($0.lastRunAt)) · F to change or run it", Theme.Role.text))] } ?? [])
       + (config.map { [("Config", ($0.line + " · C to edit", $0.error == nil ? Theme.Role.text : .warning))] } ?? [])
@@ -295,4 +300,33 @@ func wrap(_ text: String, width: Int) -> [String] {
     }
     if !rest.isEmpty || lines.isEmpty { lines.append(String(rest)) }
     return lines
+}
+
+/// The backup policy in one line: when, what it keeps, when it runs next, the restore test's last word.
+func policyLine(_ policy: BackupPolicyRecord?, backups: [BackupRecord], now: Double) -> (String, Theme.Role) {
+    guard let p = policy else { return ("no scheduled backups · P sets them up", .warning) }
+    let r = p.retention
+    var parts = ["daily at \(p.at)\(p.storage.map { " to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")",
+                 "keep \(r.dailyDays)d \(r.weeklyWeeks)w(\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])) \(r.monthlyMonths)m \(r.yearlyYears)y"]
+    if let next = nextDailyRun(at: p.at, after: now) { parts.append("next in \(Duration.seconds(next - now).shortText)") }
+    parts.append("last run " + (p.lastRunAt.map { age(since: $0.timeIntervalSince1970, now: now) } ?? "never"))
+    var role = Theme.Role.text
+    if let day = p.restoreTestWeekday {
+        // The evidence's ISO timestamps sort as text: no date parsing per frame.
+        let latest = backups.compactMap(\.restoreTestEvidence).max { $0.at < $1.at }
+        let verdict = latest.map { $0.ok ? "passed" : "FAILED" } ?? "not run yet"
+        if verdict == "FAILED" { role = .danger }
+        parts.append("restore test \(RetentionPolicy.weekdays[day - 1]) (\(verdict))")
+    }
+    return (parts.joined(separator: " · "), role)
+}
+
+/// The next time of day `at` (HH:MM, this machine's time zone) after `now`.
+func nextDailyRun(at: String, after now: Double) -> Double? {
+    let parts = at.split(separator: ":").compactMap { Int($0) }
+    guard parts.count == 2 else { return nil }
+    let calendar = Calendar.current
+    let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: Date(timeIntervalSince1970: now))
+    guard let today else { return nil }
+    return today.timeIntervalSince1970 > now ? today.timeIntervalSince1970 : today.timeIntervalSince1970 + 86_400
 }

@@ -1,0 +1,117 @@
+import OcoreModel
+import OcoreStore
+
+/// The policy dialog's schedule, as `ocore policy set` takes it.
+public struct BackupPolicyForm: Equatable, Sendable {
+    public var environment: String
+    /// HH:MM, local time.
+    public var at: String
+    /// The weekday whose backup becomes the weekly (sun … sat).
+    public var weeklyWeekday: String
+    public var daily: String, weekly: String, monthly: String, yearly: String
+    /// nil = the default storage.
+    public var storage: String?
+    public var includeFilestore: Bool
+    /// sun … sat, or nil for no weekly restore test.
+    public var restoreTest: String?
+}
+
+/// `P` on an environment: its daily backup, the GFS tiers it keeps, and the weekly restore test.
+/// The numbers stay text here: the engine checks them, as it checks `ocore policy set`.
+public struct PolicyDialogState: Equatable, Sendable {
+    public enum Field: Equatable, Sendable { case at, storage, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save }
+
+    public var environment: EnvironmentRow
+    public var existing: BackupPolicyRecord?
+    /// "default storage" first, then every storage target by name.
+    public var storages: [String]
+    public var storage = 0
+    public var at: TextFieldState
+    public var includeFilestore: Bool
+    /// 0 = Sunday … 6 = Saturday.
+    public var weekday: Int
+    public var daily: TextFieldState, weekly: TextFieldState, monthly: TextFieldState, yearly: TextFieldState
+    /// 0 = none, 1 … 7 = Sunday … Saturday.
+    public var restoreTest: Int
+    public var field = Field.at
+    public var error: String?
+
+    public init(environment: EnvironmentRow, existing: BackupPolicyRecord?, storages: [StorageChoice]) {
+        self.environment = environment
+        self.existing = existing
+        let names = storages.map(\.name)
+        self.storages = ["default storage"] + names
+        if let chosen = existing?.storage, let index = names.firstIndex(of: chosen) { storage = index + 1 }
+        let r = existing?.retention ?? RetentionPolicy()
+        at = TextFieldState(text: existing?.at ?? "02:00")
+        includeFilestore = existing?.includeFilestore ?? true
+        weekday = max(0, min(6, r.weeklyWeekday - 1))
+        daily = TextFieldState(text: String(r.dailyDays))
+        weekly = TextFieldState(text: String(r.weeklyWeeks))
+        monthly = TextFieldState(text: String(r.monthlyMonths))
+        yearly = TextFieldState(text: String(r.yearlyYears))
+        restoreTest = existing?.restoreTestWeekday ?? 0
+    }
+
+    public var fields: [Field] { [.at, .storage, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save] }
+
+    public var form: BackupPolicyForm {
+        BackupPolicyForm(environment: environment.name, at: at.text.trimmingCharacters(in: .whitespaces), weeklyWeekday: RetentionPolicy.weekdays[weekday],
+                         daily: daily.text, weekly: weekly.text, monthly: monthly.text, yearly: yearly.text,
+                         storage: storage == 0 ? nil : storages[storage], includeFilestore: includeFilestore,
+                         restoreTest: restoreTest == 0 ? nil : RetentionPolicy.weekdays[restoreTest - 1])
+    }
+}
+
+extension PolicyDialogState.Field {
+    var control: FormControl {
+        switch self {
+        case .at, .daily, .weekly, .monthly, .yearly: .text
+        case .storage, .weekday, .restoreTest: .choice
+        case .filestore: .toggle
+        case .save: .button
+        }
+    }
+}
+
+func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: inout DashboardState) -> [Effect] {
+    var saving = false
+    switch FormInput.interpret(key, on: dialog.field.control) {
+    case .close:
+        state.overlay = .none
+        return []
+    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: dialog.fields)
+    case .change(let delta): step(&dialog, by: delta)
+    case .activate:
+        if dialog.field == .save { saving = true } else { step(&dialog, by: 1) }
+    case .advance:
+        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { saving = true }
+    case .edit(let key):
+        switch dialog.field {
+        case .at: _ = dialog.at.handle(key)
+        case .daily: _ = dialog.daily.handle(key)
+        case .weekly: _ = dialog.weekly.handle(key)
+        case .monthly: _ = dialog.monthly.handle(key)
+        case .yearly: _ = dialog.yearly.handle(key)
+        default: break
+        }
+        dialog.error = nil
+    case .none: break
+    }
+    if saving {
+        state.overlay = .none
+        return [.editEnvironment(.backupPolicy(dialog.form))]
+    }
+    state.overlay = .policyDialog(dialog)
+    return []
+}
+
+private func step(_ dialog: inout PolicyDialogState, by delta: Int) {
+    switch dialog.field {
+    case .storage: dialog.storage = FormKeys.stepped(dialog.storage, by: delta, count: dialog.storages.count)
+    case .weekday: dialog.weekday = FormKeys.stepped(dialog.weekday, by: delta, count: 7)
+    case .restoreTest: dialog.restoreTest = FormKeys.stepped(dialog.restoreTest, by: delta, count: 8)
+    case .filestore: dialog.includeFilestore.toggle()
+    default: break
+    }
+}

@@ -1,0 +1,28 @@
+import OcoreModel
+
+/// The policy dialog: when, where, what, how long each tier is kept, and the restore test.
+func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 17))
+    buffer.fill(rect, style: theme[.text])
+    let inner = Box(title: "Backup policy of \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title])
+        .render(in: rect, symbols: theme.symbols, into: &buffer)
+    func focused(_ field: PolicyDialogState.Field) -> Bool { dialog.field == field }
+    let day = RetentionPolicy.weekdays[dialog.weekday]
+    let lines: [FormLine] = [
+        FormLine(.text(dialog.at.text), label: "Daily at", focused: focused(.at)),
+        FormLine(.choice(dialog.storages[dialog.storage]), label: "To", focused: focused(.storage)),
+        FormLine(.checkbox("with the filestore", checked: dialog.includeFilestore), label: "Contents", focused: focused(.filestore)),
+        FormLine(.choice(day, after: "its backup becomes the weekly"), label: "Weekly", focused: focused(.weekday)),
+        FormLine(.text(dialog.daily.text + " days"), label: "Keep daily", focused: focused(.daily)),
+        FormLine(.text(dialog.weekly.text + " weeks"), label: "weekly", focused: focused(.weekly)),
+        FormLine(.text(dialog.monthly.text + " months"), label: "monthly", focused: focused(.monthly)),
+        FormLine(.text(dialog.yearly.text + " years"), label: "yearly", focused: focused(.yearly)),
+        FormLine(.choice(dialog.restoreTest == 0 ? "none" : RetentionPolicy.weekdays[dialog.restoreTest - 1],
+                         after: dialog.restoreTest == 0 ? "" : "the newest verified backup restored into a scratch database and checked"),
+                 label: "Restore test", focused: focused(.restoreTest)),
+        .blank,
+        FormLine(.button(dialog.existing == nil ? "Schedule backups" : "Save"), role: .title, focused: focused(.save)),
+    ]
+    FormView(lines: lines, inset: 1, labelWidth: 12).render(in: inner, theme: theme, into: &buffer)
+    if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
+}
