@@ -164,6 +164,40 @@ struct DashboardCommand: ParsableCommand {
                 return changed + (result.restarted ? "; Odoo restarted" : result.changed.isEmpty ? "" : "; restart required")
             }
         }
+        settings.editServer = { edit in
+            // The Servers view's form as the engine's request: the same rules as `ocore server add|rm`.
+            switch edit {
+            case .add(let f):
+                let connection: ServerConnection
+                if f.destination.isEmpty || f.destination == "local" {
+                    guard f.identity.isEmpty, f.knownHosts.isEmpty else { throw RequestRefusal("an SSH key and known_hosts only apply to a server reached over SSH") }
+                    connection = .local
+                } else {
+                    var endpoint = try SSHEndpoint.parse(f.destination)
+                    endpoint.identityFile = f.identity.isEmpty ? nil : absolutePath(f.identity)
+                    endpoint.knownHostsFile = f.knownHosts.isEmpty ? nil : absolutePath(f.knownHosts)
+                    connection = .ssh(endpoint)
+                }
+                guard f.pgPort.isEmpty || Int(f.pgPort) != nil else { throw RequestRefusal("the PostgreSQL port is a number, not \"\(f.pgPort)\"") }
+                guard let maxJobs = Int(f.maxJobs.isEmpty ? "2" : f.maxJobs), maxJobs >= 1 else { throw RequestRefusal("max jobs is a number of at least 1") }
+                let server = Server(name: f.name, connection: connection,
+                                    postgres: PostgresSettings(host: f.pgHost.isEmpty ? nil : f.pgHost, port: Int(f.pgPort), user: nil),
+                                    dataDir: f.dataDir.isEmpty ? nil : f.dataDir, maxConcurrentJobs: maxJobs)
+                try ServerRegistration(server: server).register(store: store, by: .current)
+                return "server \(f.name) added (\(server.kindLabel))"
+            case .remove(let name):
+                try ServerRemoval(name: name).remove(store: store, by: .current)
+                return "server \(name) removed"
+            }
+        }
+        settings.testServer = { name in
+            do {
+                let server = try store.server(named: name)
+                return try ServerCheck(server: server, executor: executors.executor(for: server)).run().map { "\($0.passed ? "✓" : "✗") \($0.name): \($0.detail)" }
+            } catch {
+                return ["✗ \(error)"]
+            }
+        }
         settings.retryJob = { id in try JobQueue(store: store, home: home).retry(id, kinds: .standard) }
         settings.noticeDeadWorker = { JobQueue(store: store, home: home).noticeDeadWorker() }
         settings.runRefresh = { target in
@@ -203,13 +237,9 @@ struct DashboardCommand: ParsableCommand {
         settings.serverFacts = { name in
             do {
                 let server = try store.server(named: name)
-                let executor = executors.executor(for: server)
-                let free = try? RemoteFileSystem(executor).diskSpace(at: server.dataDir ?? "/var/lib").free
-                let admin = PSQL(executor: executor, connection: PostgresConnection(host: server.postgres.host, port: server.postgres.port ?? 5432,
-                                                                                     user: server.postgres.user ?? "odoo", database: "postgres"))
-                return ServerFacts(freeBytes: free, postgresVersion: try? admin.scalar("SHOW server_version"))
+                return ServerCheck(server: server, executor: executors.executor(for: server)).facts()
             } catch {
-                return ServerFacts(freeBytes: nil, postgresVersion: nil, error: "\(error)")
+                return .unreachable("\(error)")
             }
         }
         settings.retention = { environment, sweep in
@@ -229,6 +259,7 @@ struct DashboardCommand: ParsableCommand {
             settings.runRefresh = nil
             settings.retryJob = nil
             settings.backupAction = nil
+            settings.editServer = nil
             let plan = settings.retention
             settings.retention = { environment, _ in try plan?(environment, false) ?? [] }  // the plan, never the sweep
         }

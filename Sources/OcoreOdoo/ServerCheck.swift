@@ -78,3 +78,21 @@ public struct ServerCheck: Sendable {
 extension String {
     var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
+
+extension ServerCheck {
+    /// What the server can take now (the Servers view, the wizard's ✓/✗): each fact read on its
+    /// own, so one that cannot be read leaves the others. Unreachable only when nothing answers.
+    public func facts() -> ServerFacts {
+        // An unreachable server fails once here, not once per fact.
+        do { _ = try executor.run(Command(["true"], timeout: .seconds(20))) } catch { return .unreachable("\(error)") }
+        let fs = RemoteFileSystem(executor)
+        let disk = try? fs.diskSpace(at: server.effectiveDataDir)
+        let memory = try? fs.memory()
+        let cores = try? fs.cpuCount()
+        let pg = PSQL(executor: executor, connection: PostgresConnection(
+            host: server.postgres.host, port: server.postgres.port ?? PostgresSettings.builtInDefaults.port!,
+            user: server.postgres.user ?? PostgresSettings.builtInDefaults.user!, database: "postgres"))
+        return ServerFacts(cores: cores, load1: try? fs.loadAverage(), memoryTotal: memory?.total, memoryAvailable: memory?.available,
+                           diskTotal: disk?.total, freeBytes: disk?.free, postgresVersion: try? pg.scalar("SHOW server_version"))
+    }
+}

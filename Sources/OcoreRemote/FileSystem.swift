@@ -33,6 +33,15 @@ public struct RemoteFileSystem: Sendable {
         return n
     }
 
+    /// The 1-minute load average, from /proc/loadavg.
+    public func loadAverage() throws -> Double {
+        let text = try executor.output(Command(["cat", "/proc/loadavg"]))
+        guard let first = text.split(separator: " ").first, let load = Double(first) else {
+            throw ExecutionError.io("cannot read the load average on \(executor.hostDescription)")
+        }
+        return load
+    }
+
     /// Total and available memory in bytes, from /proc/meminfo.
     public func memory() throws -> (total: Int64, available: Int64) {
         let text = try executor.output(Command(["cat", "/proc/meminfo"]))

@@ -322,6 +322,38 @@ struct DashboardTmuxTests {
         expectCleanFailure(try ocore.run(["dashboard"]), mentions: "readonly takes true or false")
     }
 
+    @Test("servers in the real dashboard: S shows each server's real capacity, a adds an empty one that the clone wizard then offers, d removes it with its name typed")
+    func servers() throws {
+        let ocore = try inventory()
+        let spareData = TestDirectories.make("tmux-spare-data")
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(ocore.home); sleep 60", width: 140, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("S")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let listed = try tmux.waitFor("the local server's facts") { $0.contains("✓ reachable") && $0.contains("\(cores) · load") }
+        #expect(listed.contains("Servers · 1"), "\(listed)")
+        try tmux.keys("a")
+        _ = try tmux.waitFor("the add form") { $0.contains("Add a server") }
+        try tmux.keys("-l", "spare")
+        try tmux.keys("Down", "Down", "Down", "Down", "Down", "Down")
+        try tmux.keys("-l", spareData)
+        try tmux.keys("Enter", "Enter")
+        _ = try tmux.waitFor("the new server") { $0.contains("server spare added (local)") && $0.contains("Servers · 2") }
+        #expect(try ocore.jsonArray(["server", "list", "--json"]).contains { $0["name"] as? String == "spare" })
+        #expect(try ocore.jsonArray(["audit", "--json"]).contains { $0["action"] as? String == "server.add" })
+        try tmux.keys("Escape", "j", "c")
+        _ = try tmux.waitFor("the wizard offering the empty server") { $0.contains("Clone production") && $0.contains("spare") && $0.contains("free") }
+        try tmux.keys("Escape", "S", "j", "d")
+        _ = try tmux.waitFor("the removal question") { $0.contains("Remove server spare?") }
+        try tmux.keys("-l", "spare")
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the removal") { $0.contains("server spare removed") && $0.contains("Servers · 1") }
+        #expect(try !ocore.jsonArray(["server", "list", "--json"]).contains { $0["name"] as? String == "spare" })
+        try tmux.keys("q")
+    }
+
     @Test("jobs in the real dashboard: a detached job opens at start, a killed worker is noticed and undone with no other command, J reopens a failed job and R retries it to completion")
     func jobsEverywhere() throws {
         let f = try CloneFixture()

@@ -162,6 +162,13 @@ struct GoldenScreenTests {
             AuditRecord(id: 1, at: "2026-12-01T08:00:00.000Z", user: "ops", from: "local", action: "clone", environment: "staging", jobID: 12,
                         result: "queued", detail: nil)]))
         expectGolden(s, "audit")
+        press(&s, .escape)
+        _ = update(&s, .serversLoaded([ServerRow(name: "erp1", connection: "ssh odoo@erp1", dataDir: "/var/lib/odoo", maxJobs: 2),
+                                       ServerRow(name: "dr-site", connection: "ssh odoo@dr", dataDir: "/srv/odoo", maxJobs: 1)]))
+        press(&s, .character("S"))
+        _ = update(&s, .serverFactsLoaded(server: "erp1", ServerFacts(cores: 8, load1: 0.42, memoryTotal: 32 << 30, memoryAvailable: 20 << 30,
+                                                                      diskTotal: 500 << 30, freeBytes: 120 << 30, postgresVersion: "15.8")))
+        expectGolden(s, "servers")
     }
 
     @Test("the destroy dialog: a protected environment asks for the typed name and the production box")

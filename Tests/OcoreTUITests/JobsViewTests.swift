@@ -150,3 +150,62 @@ struct AuditViewTests {
         #expect(s.overlay == .none)
     }
 }
+
+@Suite("Servers in the dashboard")
+struct ServersViewTests {
+    let servers = [ServerRow(name: "erp1", connection: "ssh odoo@erp1", dataDir: "/var/lib/odoo", maxJobs: 2),
+                   ServerRow(name: "dr-site", connection: "ssh odoo@dr", dataDir: "/srv/odoo", maxJobs: 1)]
+
+    @Test("S lists every server, also one with no environment, with CPU, memory, disk, PostgreSQL and jobs; facts arrive in the background")
+    func list() {
+        var s = dashboard([row("production", .production), row("staging")], width: 140, height: 30)
+        #expect(update(&s, .serversLoaded(servers)) == [.loadServerFacts("erp1"), .loadServerFacts("dr-site")])
+        #expect(update(&s, .key(.character("S"))) == [.loadServerFacts("erp1"), .loadServerFacts("dr-site")])
+        _ = update(&s, .serverFactsLoaded(server: "erp1", ServerFacts(cores: 8, load1: 0.42, memoryTotal: 32 << 30, memoryAvailable: 20 << 30,
+                                                                      diskTotal: 500 << 30, freeBytes: 120 << 30, postgresVersion: "15.8")))
+        _ = update(&s, .serverFactsLoaded(server: "dr-site", .unreachable("connection refused")))
+        let text = screen(s).text
+        #expect(text.contains("Servers · 2") && text.contains("dr-site") && text.contains("✗ unreachable"), "\(text)")
+        press(&s, .down)
+        #expect(screen(s).text.contains("dr-site: data directory /srv/odoo · unreachable: connection refused"))
+        #expect(text.contains("8 · load 0.4") && text.contains("20.0 GiB/32.0 GiB") && text.contains("120 GiB/500 GiB") && text.contains("15.8"), "\(text)")
+    }
+
+    @Test("a adds a server through the form; d removes one with its name typed, and not one that hosts an environment; e tests one")
+    func actions() {
+        var s = dashboard([row("production", .production), row("staging")], width: 120, height: 30)
+        _ = update(&s, .serversLoaded(servers))
+        press(&s, .character("S"), .character("d"))
+        #expect(s.toast?.message.contains("erp1 still hosts production, staging") == true)
+        press(&s, .down, .character("d"))
+        type(&s, "dr-sit")
+        #expect(update(&s, .key(.enter)).isEmpty, "not until the whole name is typed")
+        type(&s, "e")
+        #expect(update(&s, .key(.enter)) == [.editServer(.remove(name: "dr-site"))])
+        #expect(update(&s, .key(.character("e"))) == [.testServer("dr-site")])
+        _ = update(&s, .serverTested(name: "dr-site", lines: ["✓ reach: ssh odoo@dr", "✗ disk: full"]))
+        #expect(screen(s).text.contains("✗ disk: full"))
+        press(&s, .escape, .character("a"))
+        type(&s, "spare")
+        press(&s, .down, .control("u"))
+        type(&s, "odoo@10.0.0.9:2222")
+        press(&s, .down, .down, .down, .down, .down)
+        type(&s, "/srv/odoo")
+        let effects = update(&s, .key(.enter)) + update(&s, .key(.enter))
+        #expect(effects == [.editServer(.add(ServerForm(name: "spare", destination: "odoo@10.0.0.9:2222", identity: "", knownHosts: "",
+                                                        pgHost: "", pgPort: "", dataDir: "/srv/odoo", maxJobs: "2")))])
+    }
+
+    @Test("the clone wizard offers every server with whether the copy fits there")
+    func wizardVerdicts() {
+        var s = dashboard([row("production", .production), row("staging")], width: 120, height: 36)
+        _ = update(&s, .serversLoaded(servers))
+        _ = update(&s, .statusUpdated(environment: "production", EnvironmentStatus(reachability: .reachable, databaseSize: 2 << 30, filestoreSize: 8 << 30)))
+        _ = update(&s, .serverFactsLoaded(server: "erp1", ServerFacts(cores: 8, freeBytes: 120 << 30, postgresVersion: "15.8")))
+        _ = update(&s, .serverFactsLoaded(server: "dr-site", ServerFacts(cores: 4, freeBytes: 5 << 30, postgresVersion: "15.8")))
+        press(&s, .down, .character("c"))
+        let text = screen(s).text
+        #expect(text.contains("erp1             ✓ 120 GiB free · 8 cores"), "\(text)")
+        #expect(text.contains("dr-site          ✗ needs ~12.0 GiB, 5.0 GiB free"), "a new server: the filestore is copied, not linked: \(text)")
+    }
+}

@@ -133,8 +133,20 @@ public struct CloneWizardState: Equatable, Sendable {
 
     /// Room needed on the target server: the database (and the filestore unless hard-linked on the
     /// same server) plus 20 %, as the pre-checks require.
-    public var neededBytes: Int64 {
-        Int64(Double(databaseBytes + (targetServerName == source.server ? 0 : filestoreBytes)) * 1.2)
+    public var neededBytes: Int64 { neededBytes(on: targetServerName) }
+
+    func neededBytes(on server: String) -> Int64 {
+        Int64(Double(databaseBytes + (server == source.server ? 0 : filestoreBytes)) * 1.2)
+    }
+
+    /// Beside each server: whether this copy fits there, with what the server has.
+    public func serverVerdict(_ name: String) -> String {
+        guard let facts = serverFacts[name] else { return "checking…" }
+        if let error = facts.error { return "✗ unreachable: \(error)" }
+        let needed = neededBytes(on: name)
+        let cores = facts.cores.map { " · \($0) cores" } ?? ""
+        guard let free = facts.freeBytes else { return "free disk unknown\(cores)" }
+        return free >= needed ? "✓ \(bytesText(free)) free\(cores)" : "✗ needs ~\(bytesText(needed)), \(bytesText(free)) free"
     }
 
     /// The URL the copy gets when none is typed (the engine derives the same): never the source's.

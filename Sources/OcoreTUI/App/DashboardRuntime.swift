@@ -28,6 +28,10 @@ public struct DashboardSettings: Sendable {
     public var editEnvironment: (@Sendable (EnvironmentEdit) throws -> String)?
     /// Read-only: shows everything, refuses every change.
     public var readOnly = false
+    /// Adds or removes a server as `ocore server add|rm` does; returns what happened.
+    public var editServer: (@Sendable (ServerEdit) throws -> String)?
+    /// `ocore server test`'s checks, one line each ("✓ …" / "✗ …").
+    public var testServer: (@Sendable (String) -> [String])?
     /// Who runs the dashboard: a running job of theirs opens its modal at start.
     public var user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "ocore"
     /// Checks that the worker of the running jobs is alive; when it is gone, starts the worker
@@ -83,6 +87,7 @@ public final class DashboardRuntime {
     private let probes: ProbeScheduler?
     private var knownActive: Set<Int64> = []
     private var lastWorkerCheck = ContinuousClock.now - .seconds(60)
+    private var lastServerFacts = ContinuousClock.now
 
     public init(store: SQLiteStateStore, settings: DashboardSettings) {
         self.store = store
@@ -122,6 +127,7 @@ public final class DashboardRuntime {
                 lastTick = ContinuousClock.now
                 apply(.tick(now: Date().timeIntervalSince1970), terminal)
                 checkWorker()
+                refreshServerFacts()
             }
             if state != before { dirty = true }
         }
@@ -134,6 +140,14 @@ public final class DashboardRuntime {
               ContinuousClock.now - lastWorkerCheck >= .seconds(2) else { return }
         lastWorkerCheck = ContinuousClock.now
         inBackground { .workerChecked(gone: notice()) }
+    }
+
+    /// While the Servers view is open, what each server can take is read again every 30 s.
+    private func refreshServerFacts() {
+        guard case .servers = state.overlay, ContinuousClock.now - lastServerFacts >= .seconds(30) else { return }
+        lastServerFacts = ContinuousClock.now
+        guard let facts = settings.serverFacts else { return }
+        for server in state.servers.map(\.name) { inBackground { .serverFactsLoaded(server: server, facts(server)) } }
     }
 
     private func draw(_ terminal: NcursesTerminal) {
@@ -201,6 +215,12 @@ public final class DashboardRuntime {
         case .loadAudit(let matching):
             let store = self.store
             inBackground { (try? store.auditLog(limit: 1000, matching: matching)).map { .auditLoaded(matching: matching, $0) } }
+        case .editServer(let edit):
+            guard let apply = settings.editServer else { return }
+            inBackground { Result { try apply(edit) }.map { .serverEdited($0, ok: true) }.recover { .serverEdited("\($0)", ok: false) } }
+        case .testServer(let name):
+            guard let test = settings.testServer else { return }
+            inBackground { .serverTested(name: name, lines: test(name)) }
         case .loadAllJobs:
             if let jobs = try? store.jobs(includeFinished: true, limit: 2000) { apply(.allJobsLoaded(jobs), terminal) }
         case .retryJob(let id):
@@ -257,6 +277,7 @@ public final class DashboardRuntime {
                 let resolved = try store.environments().compactMap { env in servers[env.server].map { ResolvedEnvironment(env, on: $0) } }
                 probes?.setEnvironments(resolved)
                 apply(.environmentsLoaded(EnvironmentRow.rows(resolved)), terminal)
+                apply(.serversLoaded(servers.values.sorted { $0.name < $1.name }.map(ServerRow.init)), terminal)
                 apply(.storagesLoaded(try store.storageTargets().map { StorageChoice(name: $0.name, kind: $0.location.kind, isDefault: $0.isDefault,
                                                                                                   lessSecure: $0.location.securityWarning != nil) }), terminal)
             }

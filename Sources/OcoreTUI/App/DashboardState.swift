@@ -107,6 +107,7 @@ public enum Overlay: Equatable, Sendable {
     case editEnvironment(EditEnvironmentState)
     case refreshDialog(RefreshDialogState)
     case jobs(JobsViewState)
+    case servers(ServersViewState)
     case policyDialog(PolicyDialogState)
     case audit(AuditViewState)
     case odooConfig(OdooConfigDialogState)
@@ -134,6 +135,9 @@ public struct DashboardState: Equatable, Sendable {
     public var storages: [StorageChoice] = []
     /// Each refreshed environment's weekly schedule, by target.
     public var refreshes: [String: RefreshSchedule] = [:]
+    /// Every server, and what each can take (as last read in the background).
+    public var servers: [ServerRow] = []
+    public var serverFacts: [String: ServerFacts] = [:]
     /// Each environment's backup schedule and retention, by environment.
     public var policies: [String: BackupPolicyRecord] = [:]
     /// Each environment's odoo.conf, as read last (its tuning keys; or why it could not be read).
@@ -226,6 +230,9 @@ public enum Message: Equatable, Sendable {
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: RefreshSchedule])
     case policiesLoaded([String: BackupPolicyRecord])
+    case serversLoaded([ServerRow])
+    case serverEdited(String, ok: Bool)
+    case serverTested(name: String, lines: [String])
     case odooConfigLoaded(environment: String, OdooConfigSummary)
     case refreshRefused(String)
     case backupRefused(String)
@@ -271,6 +278,10 @@ public enum Effect: Equatable, Sendable {
     case retryJob(Int64)
     /// Every job (the Jobs view).
     case loadAllJobs
+    /// Add or remove a server, as `ocore server add|rm`.
+    case editServer(ServerEdit)
+    /// Run `ocore server test`'s checks on a server.
+    case testServer(String)
     /// The audit log, narrowed by words.
     case loadAudit(matching: String)
     case backupAction(BackupAction)

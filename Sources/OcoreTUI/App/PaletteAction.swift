@@ -1,6 +1,6 @@
 /// Every dashboard action by name, for the `:` palette (with completion) and the help overlay.
 public enum PaletteAction: String, CaseIterable, Sendable {
-    case clone, backup, overview, backups, jobs, allJobs = "all jobs", audit, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
+    case clone, backup, overview, backups, jobs, allJobs = "all jobs", audit, servers, log, refresh, filter, help, collapseAll = "collapse all", expandAll = "expand all", redraw, quit
 
     public var summary: String {
         switch self {
@@ -11,6 +11,7 @@ public enum PaletteAction: String, CaseIterable, Sendable {
         case .jobs: "show the Jobs tab"
         case .allJobs: "every job of every environment (J)"
         case .audit: "who did what, from where (A)"
+        case .servers: "every server: reachability, CPU, memory, disk, PostgreSQL (S)"
         case .log: "show the Log tab"
         case .refresh: "re-check the selected environment now"
         case .filter: "filter environments by name"
@@ -41,7 +42,7 @@ public enum KeyHelp {
         ("F", "weekly refresh: set up, change, run now or stop"),
         ("C P", "edit odoo.conf's tuning keys · the backup policy (schedule, tiers)"),
         ("J w", "every job (Enter opens its progress) · watch the running job"),
-        ("A", "the audit log: who did what, from where"),
+        ("A S", "the audit log (who did what, from where) · every server and its capacity"),
         ("Backups", "R restore · v verify · e download · p pin · d delete · t plan"),
         ("Restores", "R restore · f type · g tier · u undo a failed restore"),
         ("/ :", "filter (search in Log) · command palette"), ("r F5", "refresh status"),
@@ -62,6 +63,13 @@ public enum KeyHelp {
         case .restoreConfirmation: return [("y", "restore anyway"), ("Esc", "cancel")]
         case .deleteBackup: return [("type the id", "confirm"), ("Enter", "delete"), ("Esc", "keep it")]
         case .editEnvironment, .odooConfig: return [("Tab ↑↓", "field"), ("← →", "change"), ("Space", "toggle"), ("Enter", "save"), ("Esc", "close")]
+        case .servers(let view):
+            switch view.mode {
+            case .list: return [("↑↓", "move"), ("a", "add"), ("e", "test"), ("d", "remove"), ("r", "re-check"), ("Esc", "close")]
+            case .adding: return [("Tab ↑↓", "field"), ("Enter", "next/add"), ("Esc", "cancel")]
+            case .removing: return [("type the name", "confirm"), ("Enter", "remove"), ("Esc", "keep it")]
+            case .tested: return [("any key", "close")]
+            }
         case .audit(let view):
             return view.typing ? [("Enter", "apply"), ("Esc", "clear")] : [("↑↓", "move"), ("/", "filter"), ("Esc", "close")]
         case .jobs(let view):

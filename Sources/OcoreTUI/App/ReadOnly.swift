@@ -15,6 +15,9 @@ enum ReadOnly {
             return nil
         case .retention:
             return key == .character("S") ? "a retention sweep" : nil
+        case .servers(let view):
+            guard view.mode == .list else { return nil }
+            return key == .character("a") ? "adding a server" : key == .character("d") ? "removing a server" : nil
         case .palette(let palette):
             guard key == .enter, palette.matches.indices.contains(palette.selected) else { return nil }
             switch palette.matches[palette.selected] {
@@ -54,12 +57,12 @@ extension Effect {
     /// Whether the runtime would change something (a job, the inventory, a backup, a file).
     var isChange: Bool {
         switch self {
-        case .startClone, .startBackup, .startRestore, .destroyEnvironment, .runRefresh, .editEnvironment, .cancelJob, .retryJob, .backupAction:
+        case .startClone, .startBackup, .startRestore, .destroyEnvironment, .runRefresh, .editEnvironment, .cancelJob, .retryJob, .backupAction, .editServer:
             true
         case .loadRetention(_, let sweep):
             sweep
         case .reloadStore, .loadDetails, .probe, .redrawAll, .bell, .loadImpacts, .loadJobProgress, .loadServerFacts, .loadCloneHistory, .loadAllJobs,
-             .loadAudit:
+             .loadAudit, .testServer:
             false
         }
     }

@@ -34,19 +34,6 @@ public enum RestoreStart: Equatable, Sendable {
     case needsConfirmation(String)
 }
 
-/// What the dialog knows about a server it may restore onto: free disk where data lives and its
-/// PostgreSQL, for the "fits / can load it" line.
-public struct ServerFacts: Equatable, Sendable {
-    public var freeBytes: Int64?
-    public var postgresVersion: String?
-    public var error: String?
-
-    public init(freeBytes: Int64?, postgresVersion: String?, error: String? = nil) {
-        self.freeBytes = freeBytes
-        self.postgresVersion = postgresVersion
-        self.error = error
-    }
-}
 
 /// Restore a backup: into the environment it is listed under, another environment of the same
 /// project, or a new environment on any server. The data-loss warning, safety backup and
@@ -179,6 +166,9 @@ func openRestoreDialog(_ state: inout DashboardState) -> [Effect] {
 /// sanitization would change there.
 func showRestoreDialog(_ dialog: RestoreDialogState, _ state: inout DashboardState) -> [Effect] {
     var dialog = dialog
+    // Every server is offered for a new environment, also one that hosts nothing yet.
+    for server in state.servers.map(\.name) where !dialog.servers.contains(server) { dialog.servers.append(server) }
+    dialog.serverFacts.merge(state.serverFacts) { _, known in known }
     let sourceKnown = dialog.environments.contains { $0.name == dialog.backup.environment }
     dialog.counting = sourceKnown
     state.overlay = .restoreDialog(dialog)

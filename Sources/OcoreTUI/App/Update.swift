@@ -115,6 +115,18 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         state.refreshes = refreshes
     case .policiesLoaded(let policies):
         state.policies = policies
+    case .serversLoaded(let servers):
+        let known = Set(state.servers.map(\.name))
+        state.servers = servers
+        // A server seen for the first time is read at once; the others on their next round.
+        return servers.filter { !known.contains($0.name) }.map { .loadServerFacts($0.name) }
+    case let .serverEdited(message, ok):
+        state.toast = Toast(message: message, kind: ok ? .success : .error, expiresAt: state.now + (ok ? 8 : 15))
+        return [.reloadStore]
+    case let .serverTested(name, lines):
+        guard case .servers(var view) = state.overlay, case .tested(name, _) = view.mode else { return [] }
+        view.mode = .tested(name: name, lines: lines)
+        state.overlay = .servers(view)
     case let .odooConfigLoaded(environment, summary):
         state.odooConfigs[environment] = summary
     case .refreshRefused(let reason):
@@ -146,6 +158,7 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         guard environment == state.focusedEnvironment?.name else { return [] }
         state.environmentRestorePoints = points
     case let .serverFactsLoaded(server, facts):
+        state.serverFacts[server] = facts
         if case .cloneWizard(var wizard) = state.overlay {
             wizard.serverFacts[server] = facts
             state.overlay = .cloneWizard(wizard)
@@ -204,6 +217,8 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return handleRefreshDialog(key, &dialog, &state)
     case .jobs(var view):
         return handleJobsView(key, &view, &state)
+    case .servers(var view):
+        return handleServersView(key, &view, &state)
     case .policyDialog(var dialog):
         return handlePolicyDialog(key, &dialog, &state)
     case .audit(var view):
@@ -235,6 +250,9 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     case .character("J"):
         state.overlay = .jobs(JobsViewState())
         return [.loadAllJobs]
+    case .character("S"):
+        state.overlay = .servers(ServersViewState())
+        return state.servers.map { .loadServerFacts($0.name) }
     case .character("P"):
         guard let env = state.focusedEnvironment else { break }
         state.overlay = .policyDialog(PolicyDialogState(environment: env, existing: state.policies[env.name], storages: state.storages))
@@ -428,10 +446,12 @@ private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd"
     formatter.timeZone = TimeZone(identifier: "UTC")
-    let servers = Array(Set(state.environments.map(\.server))).sorted()
+    // Every server, also one that hosts no environment yet (a new staging or recovery server).
+    let servers = Array(Set(state.environments.map(\.server) + state.servers.map(\.name))).sorted()
     var wizard = CloneWizardState(source: env, servers: servers, today: formatter.string(from: day),
                                   others: state.environments.filter { $0.name != env.name })
     wizard.statuses = state.statuses
+    wizard.serverFacts = state.serverFacts
     state.overlay = .cloneWizard(wizard)
     return [.loadImpacts(source: env.name)] + servers.flatMap { [Effect.loadCloneHistory($0), .loadServerFacts($0)] }
 }
@@ -456,6 +476,9 @@ private func perform(_ action: PaletteAction, _ state: inout DashboardState) -> 
     case .audit:
         state.overlay = .audit(AuditViewState())
         return [.loadAudit(matching: "")]
+    case .servers:
+        state.overlay = .servers(ServersViewState())
+        return state.servers.map { .loadServerFacts($0.name) }
     case .collapseAll: state.collapsed = Set(state.environments.map(\.project))
     case .expandAll: state.collapsed = []
     case .redraw: return [.redrawAll]

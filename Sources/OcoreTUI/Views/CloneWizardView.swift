@@ -47,7 +47,9 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
                 lines.append(FormLine(.radio(t.rawValue, selected: wizard.type == t), role: t == .production ? .danger : .text, focused: focused(field), indent: 2))
             case .server(let s):
                 if case .server = fields[i - 1] {} else { lines.append(FormLine(.text("Server"), role: .muted)) }
-                lines.append(FormLine(.radio(s, selected: wizard.server == s), focused: focused(field), indent: 2))
+                let verdict = wizard.serverVerdict(s)
+                lines.append(FormLine(.radio("\(TextWidth.fit(s, to: 16)) \(verdict)", selected: wizard.server == s),
+                                      role: verdict.hasPrefix("✗") ? .warning : .text, focused: focused(field), indent: 2))
             case .url: lines.append(FormLine(.text("URL     \(wizard.urlShown)"), focused: focused(field)))
             default: break
             }

@@ -47,6 +47,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .editEnvironment(let dialog): drawEditDialog(dialog, theme: theme, in: body, into: &buffer)
     case .refreshDialog(let dialog): drawRefreshDialog(dialog, theme: theme, in: body, into: &buffer)
     case .jobs(let view): drawJobsView(view, state: state, theme: theme, in: body, into: &buffer)
+    case .servers(let view): drawServersView(view, state: state, theme: theme, in: body, into: &buffer)
     case .policyDialog(let dialog): drawPolicyDialog(dialog, theme: theme, in: body, into: &buffer)
     case .audit(let view): drawAuditView(view, theme: theme, in: body, into: &buffer)
     case .odooConfig(let dialog): drawOdooConfigDialog(dialog, theme: theme, in: body, into: &buffer)
