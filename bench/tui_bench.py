@@ -3,6 +3,7 @@
 
 - time to first frame with 1,000 environments, 100,000 job rows and 100,000 backups in the store;
 - keystroke-to-frame latency (median of 40 `j` presses) and bytes per such frame;
+- the Jobs view (J) over those jobs: time to open, and each filter keystroke to its frame;
 - bytes written while idle, and per progress update while a job runs;
 - resident memory.
 
@@ -99,6 +100,23 @@ def main():
     results["keystroke_to_frame_ms_median"] = round(statistics.median(latencies), 2)
     results["bytes_per_keystroke_frame_median"] = int(statistics.median(sizes))
     results["rss_mib_1000_envs"] = round(term.rss_kib() / 1024, 1)
+    # The Jobs view over 100,000 job rows: J to its first frame, then each filter keystroke to its frame.
+    t0 = time.monotonic()
+    os.write(term.fd, b"J")
+    opened, data = term.wait_for(b"Jobs \xc2\xb7 ")  # the title counts the rows once they are there
+    results["jobs_view_open_ms"] = round(opened * 1000, 1) if b"Jobs \xc2\xb7 " in data else None
+    term.read_for(0.5)
+    os.write(term.fd, b"/")
+    term.read_for(0.3)
+    filter_latencies = []
+    for ch in b"env-0042":
+        t0 = time.monotonic()
+        os.write(term.fd, bytes([ch]))
+        r, _, _ = select.select([term.fd], [], [], 1)
+        if r:
+            filter_latencies.append((time.monotonic() - t0) * 1000)
+            term.read_for(0.05)
+    results["jobs_filter_keystroke_ms_median"] = round(statistics.median(filter_latencies), 2) if filter_latencies else None
     term.close()
 
     # Idle and progress updates, on a small inventory whose probes have settled.

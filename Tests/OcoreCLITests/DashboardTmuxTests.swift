@@ -354,6 +354,28 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
+    @Test("over a real ssh -tt session: the job left running opens at once, m minimizes it, J lists it, and q leaves it running")
+    func overSSH() throws {
+        let ocore = OcoreBinary()
+        let sshd = TestSSHD.shared
+        let scratch = ocore.home + "/scratch"
+        let id = try ocore.diagnose(["--steps", "2", "--seconds", "20"], scratch: scratch)
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let ssh = ["ssh", "-tt", "-i", sshd.identity, "-o", "UserKnownHostsFile=\(sshd.knownHosts)", "-o", "BatchMode=yes", "-p", String(sshd.port),
+                   "\(sshd.user)@127.0.0.3", "env", "LANG=C.UTF-8", OcoreBinary.path, "--home", ocore.home]
+        try tmux.start(ssh.joined(separator: " ") + "; sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the job's modal over SSH", timeout: .seconds(20)) { $0.contains("diagnostic #\(id) · running") && $0.contains("m or Esc minimizes it") }
+        try tmux.keys("m")
+        _ = try tmux.waitFor("the strip") { $0.contains("#\(id) diagnostic") && !$0.contains("minimizes it") }
+        try tmux.keys("J")
+        _ = try tmux.waitFor("the Jobs view") { $0.contains("Jobs · 1 of 1") && $0.contains("running") }
+        try tmux.keys("Escape", "q")
+        _ = try tmux.waitFor("the session to end") { !$0.contains("Jobs ·") && !$0.contains("ocore environments") }
+        #expect(try ocore.job(id)["status"] as? String == "running", "closing the dashboard over SSH does not stop the job")
+        _ = try ocore.ok(["jobs", "cancel", String(id)])
+    }
+
     @Test("jobs in the real dashboard: a detached job opens at start, a killed worker is noticed and undone with no other command, J reopens a failed job and R retries it to completion")
     func jobsEverywhere() throws {
         let f = try CloneFixture()

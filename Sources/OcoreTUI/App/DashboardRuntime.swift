@@ -222,7 +222,8 @@ public final class DashboardRuntime {
             guard let test = settings.testServer else { return }
             inBackground { .serverTested(name: name, lines: test(name)) }
         case .loadAllJobs:
-            if let jobs = try? store.jobs(includeFinished: true, limit: 2000) { apply(.allJobsLoaded(jobs), terminal) }
+            let store = self.store
+            inBackground { (try? store.jobs(includeFinished: true, limit: JobsViewState.limit)).map(Message.allJobsLoaded) }
         case .retryJob(let id):
             startJob(settings.retryJob, id, refused: Message.retryRefused)
         case .runRefresh(let target):

@@ -16,6 +16,9 @@ public struct JobsViewState: Equatable, Sendable {
         }
     }
 
+    /// How many of the newest jobs the view holds (and filters); `ocore jobs --all --json` has them all.
+    public static let limit = 2000
+
     public var jobs: [JobRecord] = []
     public var loaded = false
     public var filter = TextFieldState()

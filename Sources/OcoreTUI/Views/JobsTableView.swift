@@ -2,7 +2,8 @@
 func drawJobsView(_ view: JobsViewState, state: DashboardState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
     buffer.fill(area, style: theme[.text])
     let shown = view.shown
-    let inner = Box(title: "Jobs · \(shown.count) of \(view.jobs.count)", style: theme[.title], titleStyle: theme[.title])
+    let capped = view.jobs.count >= JobsViewState.limit ? " (the newest \(JobsViewState.limit))" : ""
+    let inner = Box(title: view.loaded ? "Jobs · \(shown.count) of \(view.jobs.count)\(capped)" : "Jobs", style: theme[.title], titleStyle: theme[.title])
         .render(in: area, symbols: theme.symbols, into: &buffer)
     let filterText = view.typing ? "/\(view.filter.text)▏" : view.filter.text.isEmpty ? "/ to filter by kind, environment, status or user" : "/\(view.filter.text)"
     let used = buffer.put(" Showing ‹ \(view.stateFilter.rawValue) › (s) ", x: inner.x, y: inner.y, style: theme[.title])
