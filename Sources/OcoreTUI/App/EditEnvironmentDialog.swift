@@ -87,21 +87,16 @@ extension EditEnvironmentState.Field {
 
 func handleEditDialog(_ key: Key, _ dialog: inout EditEnvironmentState, _ state: inout DashboardState) -> [Effect] {
     var saving = false
-    switch FormInput.interpret(key, on: dialog.field.control) {
+    switch FormKeys.onePage(key, focus: &dialog.field, fields: dialog.fields, control: \.control) {
     case .close:
         state.overlay = .none
         return []
-    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: dialog.fields)
     case .change(let delta) where dialog.field == .type:
         stepType(&dialog, by: delta)
-    case .activate where dialog.field == .type:
-        stepType(&dialog, by: 1)
-    case .change where dialog.field == .protect, .activate where dialog.field == .protect:
+    case .change where dialog.field == .protect:
         dialog.protected.toggle()
         dialog.confirmation = TextFieldState()
-    case .activate: saving = dialog.field == .save
-    case .advance:
-        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { saving = true }
+    case .submit: saving = true
     case .edit(let key):
         switch dialog.field {
         case .url: _ = dialog.url.handle(key)

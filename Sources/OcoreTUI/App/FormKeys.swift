@@ -74,6 +74,32 @@ public enum FormKeys {
         return index + 2 >= fields.count ? nil : fields[index + 1]
     }
 
+    /// What is left of a key on a one-page form once the focus has moved (↑↓, Tab, Enter on a
+    /// field): close it, submit it (the button pressed, or Enter from the last field before it),
+    /// step the focused choice or toggle, or type into the focused text.
+    enum OnePage: Equatable {
+        case close, submit, change(Int), edit(Key), none
+    }
+
+    /// One rule for every one-page form (edit, odoo.conf, policy): the focus moves here, the form
+    /// handles only what is its own.
+    static func onePage<F: Equatable>(_ key: Key, focus: inout F, fields: [F], control: (F) -> FormControl) -> OnePage {
+        switch FormInput.interpret(key, on: control(focus)) {
+        case .close: return .close
+        case .move(let delta), .page(let delta):
+            focus = moved(focus, by: delta, in: fields)
+            return .none
+        case .change(let delta): return .change(delta)
+        case .activate: return control(focus) == .button ? .submit : .change(1)
+        case .advance:
+            guard let next = advanced(focus, in: fields) else { return .submit }
+            focus = next
+            return .none
+        case .edit(let key): return .edit(key)
+        case .none: return .none
+        }
+    }
+
     /// `value` stepped by `delta` among `count` values, wrapping around.
     static func stepped(_ value: Int, by delta: Int, count: Int) -> Int {
         count > 0 ? (value + delta % count + count) % count : value

@@ -83,19 +83,16 @@ extension OdooConfigDialogState.Field {
 
 func handleOdooConfigDialog(_ key: Key, _ dialog: inout OdooConfigDialogState, _ state: inout DashboardState) -> [Effect] {
     var saving = false
-    switch FormInput.interpret(key, on: dialog.field.control) {
+    switch FormKeys.onePage(key, focus: &dialog.field, fields: dialog.fields, control: \.control) {
     case .close:
         state.overlay = .none
         return []
-    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: dialog.fields)
-    case .change where dialog.field == .restart, .activate where dialog.field == .restart: dialog.restart.toggle()
-    case .activate: saving = dialog.field == .save
-    case .advance:
-        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { saving = true }
+    case .change: if dialog.field == .restart { dialog.restart.toggle() }
+    case .submit: saving = true
     case .edit(let key):
         if case .key(let i) = dialog.field { _ = dialog.values[i].handle(key) }
         dialog.error = nil
-    case .change, .none: break
+    case .none: break
     }
     if saving {
         let changes = dialog.changes

@@ -76,16 +76,12 @@ extension PolicyDialogState.Field {
 
 func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: inout DashboardState) -> [Effect] {
     var saving = false
-    switch FormInput.interpret(key, on: dialog.field.control) {
+    switch FormKeys.onePage(key, focus: &dialog.field, fields: dialog.fields, control: \.control) {
     case .close:
         state.overlay = .none
         return []
-    case .move(let delta), .page(let delta): dialog.field = FormKeys.moved(dialog.field, by: delta, in: dialog.fields)
     case .change(let delta): step(&dialog, by: delta)
-    case .activate:
-        if dialog.field == .save { saving = true } else { step(&dialog, by: 1) }
-    case .advance:
-        if let next = FormKeys.advanced(dialog.field, in: dialog.fields) { dialog.field = next } else { saving = true }
+    case .submit: saving = true
     case .edit(let key):
         switch dialog.field {
         case .at: _ = dialog.at.handle(key)
