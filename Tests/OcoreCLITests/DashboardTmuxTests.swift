@@ -376,7 +376,7 @@ struct DashboardTmuxTests {
         _ = try ocore.ok(["jobs", "cancel", String(id)])
     }
 
-    @Test("jobs in the real dashboard: a detached job opens at start, a killed worker is noticed and undone with no other command, J reopens a failed job and R retries it to completion")
+    @Test("jobs in the real dashboard: a detached clone opens at start, a worker killed mid-clone is noticed and its target removed with no other command, J reopens a failed job and R retries it to completion")
     func jobsEverywhere() throws {
         let f = try CloneFixture()
         // A storage whose directory is not there (a NAS not mounted): the first backup fails.
@@ -389,31 +389,52 @@ struct DashboardTmuxTests {
         #expect(failed["status"] as? String == "failed", "\(failed)")
         let backupJob = try #require(failed["job_id"] as? Int)
 
-        // A long job started from the CLI, left running.
-        let scratch = f.ocore.home + "/scratch"
-        let id = try f.ocore.diagnose(["--steps", "2", "--seconds", "30"], scratch: scratch)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, !FileManager.default.fileExists(atPath: scratch + "/step-1.partial") { usleep(20_000) }
+        // A clone onto a server behind a slow link (a WAN), started from the CLI and left running.
+        let sshd = TestSSHD.shared
+        let pg = TestPostgres.cluster
+        let link = try SlowLink(to: "127.0.0.3:\(sshd.port)", bytesPerSecond: 4 << 20)
+        let linkPort = try #require(link.endpoint.split(separator: ":").last.map(String.init))
+        let farData = TestDirectories.make("tmux-far-data")
+        let farKnownHosts = TestDirectories.make("tmux-far-keys") + "/known_hosts"
+        _ = try f.ocore.ok(["server", "add", "far", "--ssh", "\(sshd.user)@127.0.0.1:\(linkPort)", "--identity", sshd.identity, "--known-hosts", farKnownHosts,
+                            "--accept-new-host-key", "--pg-host", pg.socketDirectory, "--pg-port", String(pg.port), "--data-dir", farData])
+        let filestore = f.dataDir + "/filestore/" + f.source
+        try FileManager.default.createDirectory(atPath: filestore + "/zz", withIntermediateDirectories: true)
+        _ = try LocalExecutor().output(Command(["dd", "if=/dev/urandom", "of=\(filestore)/zz/big", "bs=1M", "count=64", "status=none"]))
+        let queued = try f.ocore.run(["clone", "production", "--new", "stg-far-kill", "--server", "far", "--type", "staging", "--url", "https://stg-far-kill.acme.example",
+                                      "--preset", "minimal", "--detach", "--json"])
+        let id = try #require((try? JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])?["id"] as? Int, "\(queued.stderrText)")
+        let db = f.ocore.home + "/ocore.db"
+        let copying = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < copying,
+              (try? sqliteValue(db, "SELECT count(*) FROM job_step WHERE job_id = \(id) AND name LIKE 'backing_up_%' AND status = 'running'")) != "1" { usleep(50_000) }
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'stg-far-kill'") == "1", "the target is being made")
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
-        let opened = try tmux.waitFor("the running job's modal at start") { $0.contains("diagnostic #\(id) · running") }
-        #expect(opened.contains("Diagnostic step 1 of 2") && opened.contains("m or Esc minimizes it"), "\(opened)")
+        // The whole first frame (the modal and, on the last line, how to minimize it), not a half-drawn one.
+        let opened = try tmux.waitFor("the running clone's modal at start") { $0.contains("clone #\(id) · running") && $0.contains("m or Esc minimizes it") }
+        #expect(opened.contains("Copying database and filestore"), "\(opened)")
 
-        // The worker dies; the dashboard alone notices, and a new worker undoes the job's work.
+        // The worker dies mid-clone; the dashboard alone notices, and a new worker removes the half-made target.
         kill(try #require(try f.ocore.workerPID()), SIGKILL)
-        _ = try tmux.waitFor("the job interrupted", timeout: .seconds(10)) { $0.contains("diagnostic #\(id) · interrupted") }
-        let db = f.ocore.home + "/ocore.db"
-        let undone = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < undone, !(files(in: scratch).isEmpty && (try? sqliteValue(db, "SELECT status FROM job WHERE id = \(id)")) == "interrupted") { usleep(50_000) }
+        _ = try tmux.waitFor("the clone interrupted", timeout: .seconds(10)) { $0.contains("clone #\(id) · interrupted") }
+        let undone = ContinuousClock.now + .seconds(30)
+        func targetGone() -> Bool {
+            (try? TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'stg-far-kill'")) == "0"
+                && !FileManager.default.fileExists(atPath: farData + "/filestore/stg-far-kill")
+        }
+        while ContinuousClock.now < undone, !(targetGone() && (try? sqliteValue(db, "SELECT status FROM job WHERE id = \(id)")) == "interrupted") { usleep(100_000) }
         #expect(try sqliteValue(db, "SELECT status FROM job WHERE id = \(id)") == "interrupted")
-        #expect(files(in: scratch).isEmpty, "the step's work was undone: \(files(in: scratch))")
+        #expect(targetGone(), "the half-made target database and filestore are removed")
+        #expect(try sqliteValue(db, "SELECT count(*) FROM environment WHERE name = 'stg-far-kill'") == "0")
+        try link.setRate(bytesPerSecond: 0)
 
         // The NAS is back: the failed backup, found in the Jobs view, is retried with R.
         try FileManager.default.removeItem(atPath: nas)
         try FileManager.default.createDirectory(atPath: nas, withIntermediateDirectories: true)
         try tmux.keys("Escape", "J")
-        _ = try tmux.waitFor("the Jobs view") { $0.contains("Jobs · 2 of 2") }
+        _ = try tmux.waitFor("the Jobs view") { $0.contains("Jobs · 2 of 2") && $0.contains("stg-far-kill ← production") }
         try tmux.keys("/")
         try tmux.keys("-l", "backup")
         try tmux.keys("Enter", "Enter")
