@@ -334,9 +334,8 @@ extension SQLiteStateStore {
     public func jobs(forEnvironment name: String, limit: Int = 50) throws -> [JobRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT * FROM job WHERE environment = ?1
-                   OR instr(locked_environments, json_quote(?1)) > 0 OR instr(locked_environments, json_quote('read:' || ?1)) > 0
-                ORDER BY id DESC LIMIT ?2
+                SELECT job.* FROM job_filed_under JOIN job ON job.id = job_filed_under.job_id
+                WHERE job_filed_under.environment = ? ORDER BY job_filed_under.job_id DESC LIMIT ?
                 """, arguments: [name, limit]).map(Self.job(from:))
         }
     }

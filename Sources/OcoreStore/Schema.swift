@@ -252,6 +252,28 @@ enum Schema {
         migrator.registerMigration("v11-odoo-conf") { db in
             try db.execute(sql: "ALTER TABLE environment ADD COLUMN odoo_conf TEXT")
         }
+        migrator.registerMigration("v12-job-filed-under") { db in
+            // Every environment a job is filed under or locks (a clone: its target and its
+            // source), indexed, so an environment's Jobs tab does not scan every job ever run.
+            // A trigger fills it, so no way of adding a job can forget it.
+            try db.execute(sql: """
+                CREATE TABLE job_filed_under (
+                    environment TEXT NOT NULL,
+                    job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    PRIMARY KEY (environment, job_id)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER job_insert_files_environments AFTER INSERT ON job BEGIN
+                    INSERT OR IGNORE INTO job_filed_under (environment, job_id)
+                        SELECT NEW.environment, NEW.id WHERE NEW.environment IS NOT NULL
+                        UNION SELECT CASE WHEN value LIKE 'read:%' THEN substr(value, 6) ELSE value END, NEW.id
+                              FROM json_each(NEW.locked_environments);
+                END;
+                INSERT OR IGNORE INTO job_filed_under (environment, job_id)
+                    SELECT environment, id FROM job WHERE environment IS NOT NULL
+                    UNION SELECT CASE WHEN value LIKE 'read:%' THEN substr(value, 6) ELSE value END, job.id
+                          FROM job, json_each(job.locked_environments);
+                """)
+        }
         return migrator
     }
 }

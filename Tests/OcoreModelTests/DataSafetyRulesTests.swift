@@ -37,6 +37,17 @@ struct DataSafetyRulesTests {
         #expect(SharedData.protectedBy(alias, among: all, servers: [server]) == "production")
         #expect(SharedData.protectedBy(byFilestore, among: all, servers: [server]) == "production")
         #expect(SharedData.protectedBy(elsewhere, among: all, servers: [server]) == nil)
+        // The dashboard's one-pass answer is the same, for every record.
+        let many = all + (0..<60).map { i in
+            var e = Environment(name: "e\(i)", project: "p", type: i % 7 == 0 ? .production : .staging, server: i % 2 == 0 ? "erp1" : "erp2",
+                                dbName: "db\(i % 9)", filestore: i % 5 == 0 ? "/var/lib/odoo/filestore/db\((i + 1) % 9)//" : nil)
+            e.isProtected = i % 7 == 0
+            return e
+        }
+        let servers = [server, Server(name: "erp2", connection: .local, postgres: PostgresSettings(), dataDir: "/srv/odoo")]
+        let oneByOne = Dictionary(uniqueKeysWithValues: many.compactMap { e in SharedData.protectedBy(e, among: many, servers: servers).map { (e.name, $0) } })
+        #expect(SharedData.protection(of: many, servers: servers) == oneByOne)
+        #expect(oneByOne.count > 8 && oneByOne.count < many.count, "the sample mixes protected, sharing and free records: \(oneByOne.count)")
 
         #expect(JobLock(encoded: JobLock.shared("production").encoded) == .shared("production"))
         #expect(!JobLock.shared("production").conflicts(with: .shared("production")))

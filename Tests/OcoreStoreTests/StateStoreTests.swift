@@ -24,7 +24,7 @@ struct StateStoreTests {
     @Test("a new store is migrated, in WAL mode, private to its owner")
     func newStore() throws {
         let (store, home) = try makeStore()
-        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf"])
+        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under"])
         #expect(try store.journalMode() == "wal")
         let dirMode = try FileManager.default.attributesOfItem(atPath: home.path)[.posixPermissions] as? Int
         let fileMode = try FileManager.default.attributesOfItem(atPath: home.databasePath)[.posixPermissions] as? Int
@@ -38,7 +38,7 @@ struct StateStoreTests {
         _ = try store.addServer(sampleServer())
         let again = try SQLiteStateStore(home: home)
         #expect(try again.servers().map(\.name) == ["erp1"])
-        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf"])
+        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under"])
     }
 
     @Test("the home comes from --home, then OCORE_HOME, then XDG_STATE_HOME, then ~/.local/state")
@@ -131,6 +131,24 @@ struct StateStoreTests {
         #expect(try reader.dataVersion() == before)
         _ = try writer.addServer(sampleServer())
         #expect(try reader.dataVersion() != before)
+    }
+
+    @Test("an environment's jobs are those filed under it and those that lock it: a clone shows under its target and its source, newest first")
+    func jobsOfAnEnvironment() throws {
+        let (store, _) = try makeStore()
+        func job(_ kind: String, _ env: String?, locks: [String]) throws -> Int64 {
+            let id = try store.enqueue(NewJob(kind: kind, environment: env, server: "erp1", lockedEnvironments: locks, parameters: "{}",
+                                              steps: [(name: "s", title: "S", start: 0, end: 100)], createdBy: "t", createdFrom: nil))
+            try store.finishJob(id, status: .completed)  // so the next may lock the same environment
+            return id
+        }
+        let backup = try job("backup", "production", locks: ["read:production"])
+        let clone = try job("clone", "staging", locks: ["staging", "read:production"])
+        let other = try job("backup", "prod", locks: ["read:prod"])  // a name that only starts like another
+        #expect(try store.jobs(forEnvironment: "production").map(\.id) == [clone, backup])
+        #expect(try store.jobs(forEnvironment: "staging").map(\.id) == [clone])
+        #expect(try store.jobs(forEnvironment: "prod").map(\.id) == [other])
+        #expect(try store.jobs(forEnvironment: "production", limit: 1).map(\.id) == [clone])
     }
 
     @Test("the inventory version moves with inventory changes, not with job activity")

@@ -50,12 +50,12 @@ extension EnvironmentRow {
     /// The tree's rows. Protection follows the data: a record that shares a protected
     /// environment's database or filestore is protected too (its restore needs the typed name).
     public static func rows(_ resolved: [ResolvedEnvironment]) -> [EnvironmentRow] {
-        let all = resolved.map(\.environment)
-        var servers: [Server] = []
-        for r in resolved where !servers.contains(where: { $0.name == r.server.name }) { servers.append(r.server) }
+        var servers: [String: Server] = [:]
+        for r in resolved where servers[r.server.name] == nil { servers[r.server.name] = r.server }
+        let protection = SharedData.protection(of: resolved.map(\.environment), servers: Array(servers.values))
         return resolved.map { r in
             var row = EnvironmentRow(r)
-            row.isProtected = SharedData.protectedBy(r.environment, among: all, servers: servers) != nil
+            row.isProtected = protection[r.environment.name] != nil
             return row
         }
     }
