@@ -105,13 +105,19 @@ public final class DashboardRuntime {
         apply(.resize(width: size.width, height: size.height), terminal)
         reloadStore(terminal, force: true)
         apply(.startedWithJobs(active: state.activeJobs, user: settings.user), terminal)
-        probes?.start(inbox: inbox)
         var dirty = true
+        var probing = false
         var lastTick = ContinuousClock.now
         while !state.shouldQuit {
             if dirty {
                 draw(terminal)
                 dirty = false
+            }
+            // The probes (a psql and an HTTP check per environment) start once the first frame
+            // is on screen: they must not compete with it for the CPU.
+            if !probing {
+                probes?.start(inbox: inbox)
+                probing = true
             }
             let before = state
             switch terminal.readInput(timeoutMs: 100) {

@@ -117,7 +117,7 @@ public enum Overlay: Equatable, Sendable {
 
 /// Everything the dashboard shows. A value: `update` returns the next one, `render` draws it.
 public struct DashboardState: Equatable, Sendable {
-    public var environments: [EnvironmentRow] = []
+    public var environments: [EnvironmentRow] = [] { didSet { rebuildTree() } }
     public var statuses: [String: EnvironmentStatus] = [:]
     public var activeJobs: [JobRecord] = []
     /// Shows everything, changes nothing (`ocore --readonly`).
@@ -143,12 +143,12 @@ public struct DashboardState: Equatable, Sendable {
     /// Each environment's odoo.conf, as read last (its tuning keys; or why it could not be read).
     public var odooConfigs: [String: OdooConfigSummary] = [:]
     public var jobLog: [JobLogLine] = []
-    public var collapsed: Set<String> = []
+    public var collapsed: Set<String> = [] { didSet { if collapsed != oldValue { rebuildTree() } } }
     public var tree = ListState()
     public var jobsList = ListState()
     public var focus = Pane.tree
     public var tab = DetailTab.overview
-    public var filter = TextFieldState()
+    public var filter = TextFieldState() { didSet { if filter.text != oldValue.text { rebuildTree() } } }
     public var filtering = false
     public var logView = LogViewState()
     public var logSearch = TextFieldState()
@@ -169,23 +169,27 @@ public struct DashboardState: Equatable, Sendable {
     }
 
     /// Rows of the left pane after filtering (by environment, project, server or database name)
-    /// and collapsing.
-    public var treeRows: [TreeRow] {
+    /// and collapsing. Kept, not computed on each read: every key asks for the focused
+    /// environment several times, and a thousand environments make that a frame's budget.
+    public private(set) var treeRows: [TreeRow] = []
+
+    private mutating func rebuildTree() {
         let needle = filter.text.localizedLowercase
-        let matching = environments.filter { env in
-            needle.isEmpty || [env.name, env.project, env.server, env.database, env.type.rawValue]
-                .contains { $0.localizedLowercase.contains(needle) }
+        var order: [String] = []
+        var members: [String: [EnvironmentRow]] = [:]
+        for env in environments where needle.isEmpty || [env.name, env.project, env.server, env.database, env.type.rawValue]
+            .contains(where: { $0.localizedLowercase.contains(needle) }) {
+            if members[env.project] == nil { order.append(env.project) }
+            members[env.project, default: []].append(env)
         }
         var rows: [TreeRow] = []
-        var seen: [String] = []
-        for env in matching where !seen.contains(env.project) { seen.append(env.project) }
-        for project in seen {
-            let members = matching.filter { $0.project == project }
+        for project in order {
+            let envs = members[project] ?? []
             let isCollapsed = collapsed.contains(project) && needle.isEmpty
-            rows.append(.project(project, count: members.count, collapsed: isCollapsed))
-            if !isCollapsed { rows += members.map(TreeRow.environment) }
+            rows.append(.project(project, count: envs.count, collapsed: isCollapsed))
+            if !isCollapsed { rows += envs.map(TreeRow.environment) }
         }
-        return rows
+        treeRows = rows
     }
 
     /// The environment under the cursor (nil on a project heading).
