@@ -19,24 +19,28 @@ public struct JobsViewState: Equatable, Sendable {
     /// How many of the newest jobs the view holds (and filters); `ocore jobs --all --json` has them all.
     public static let limit = 2000
 
-    public var jobs: [JobRecord] = []
+    public var jobs: [JobRecord] = [] { didSet { haystacks = jobs.map(Self.haystack); refilter() } }
     public var loaded = false
-    public var filter = TextFieldState()
+    public var filter = TextFieldState() { didSet { if filter.text != oldValue.text { refilter() } } }
     public var typing = false
-    public var stateFilter = StateFilter.all
+    public var stateFilter = StateFilter.all { didSet { if stateFilter != oldValue { refilter() } } }
     public var list = ListState()
+    /// The jobs the filters let through, in the order shown; kept, since a key reads it several
+    /// times and two thousand jobs are too many to filter on each read.
+    public private(set) var shown: [JobRecord] = []
+    /// Each job's words, lowercased once when the jobs arrive.
+    private var haystacks: [String] = []
 
     public init() {}
 
-    /// The jobs the filters let through, in the order shown.
-    public var shown: [JobRecord] {
-        let words = filter.text.lowercased().split(separator: " ").map(String.init)
-        return jobs.filter { job in
-            guard stateFilter.admits(job.status) else { return false }
-            guard !words.isEmpty else { return true }
-            let haystack = "#\(job.id) \(job.kind) \(job.environment ?? "") \(job.status.rawValue) \(job.createdBy) "
-                + job.lockedEnvironments.joined(separator: " ")
-            return words.allSatisfy { haystack.lowercased().contains($0) }
+    private static func haystack(_ job: JobRecord) -> String {
+        ("#\(job.id) \(job.kind) \(job.environment ?? "") \(job.status.rawValue) \(job.createdBy) " + job.lockedEnvironments.joined(separator: " ")).lowercased()
+    }
+
+    private mutating func refilter() {
+        let words = filter.text.lowercased().split(separator: " ")
+        shown = zip(jobs, haystacks).compactMap { job, text in
+            stateFilter.admits(job.status) && words.allSatisfy { text.contains($0) } ? job : nil
         }
     }
 }
