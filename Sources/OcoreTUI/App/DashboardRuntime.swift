@@ -67,8 +67,14 @@ public struct DashboardSettings: Sendable {
 final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [Message] = []
+    private var working = 0
     func post(_ message: Message) { lock.withLock { messages.append(message) } }
     func drain() -> [Message] { lock.withLock { defer { messages = [] }; return messages } }
+    /// Background work under way: while some is, the loop waits for input in short slices, so
+    /// a result is on screen as soon as it is ready rather than at the next 100 ms.
+    func begin() { lock.withLock { working += 1 } }
+    func end(_ message: Message?) { lock.withLock { working -= 1; if let message { messages.append(message) } } }
+    var isWaiting: Bool { lock.withLock { working > 0 } }
 }
 
 /// The event loop. Input, ticks and background results become messages; `update` decides;
@@ -120,7 +126,7 @@ public final class DashboardRuntime {
                 probing = true
             }
             let before = state
-            switch terminal.readInput(timeoutMs: 100) {
+            switch terminal.readInput(timeoutMs: inbox.isWaiting ? 5 : 100) {
             case .key(let key)?: apply(.key(key), terminal)
             case .mouse(let event)?: apply(.mouse(event), terminal)
             case .resize?:
@@ -176,7 +182,8 @@ public final class DashboardRuntime {
 
     private func inBackground(_ work: @escaping @Sendable () -> Message?) {
         let inbox = self.inbox
-        Thread.detachNewThread { if let message = work() { inbox.post(message) } }
+        inbox.begin()
+        Thread.detachNewThread { inbox.end(work()) }
     }
 
     private func perform(_ effect: Effect, _ terminal: NcursesTerminal) {

@@ -1,3 +1,5 @@
+import OcoreModel
+
 /// The Jobs view: a table of every job, its filters on top, the keys at the bottom.
 func drawJobsView(_ view: JobsViewState, state: DashboardState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
     buffer.fill(area, style: theme[.text])
@@ -18,7 +20,9 @@ func drawJobsView(_ view: JobsViewState, state: DashboardState, theme: Theme, in
                    x: tableRect.x + 1, y: tableRect.y, style: theme[.muted], maxWidth: tableRect.width - 2)
         return
     }
-    let rows: [[(String, Style?)]] = shown.map { job in
+    // Only the rows on screen are built (two thousand jobs, each frame); the others stay empty.
+    let window = view.list.offset..<min(shown.count, view.list.offset + max(tableRect.height - 1, 0))
+    func row(_ job: JobRecord) -> [(String, Style?)] {
         let status = state.shownStatus(job)
         let role: Theme.Role = switch job.status {
         case .completed: .success
@@ -34,6 +38,7 @@ func drawJobsView(_ view: JobsViewState, state: DashboardState, theme: Theme, in
                 (String(format: "%3.0f%%", job.progress), theme[.muted]),
                 (String(job.createdAt.prefix(16)).replacingOccurrences(of: "T", with: " "), theme[.muted]), (job.createdBy, nil)]
     }
+    let rows: [[(String, Style?)]] = shown.indices.map { window.contains($0) ? row(shown[$0]) : [] }
     Table(columns: [.init("ID", width: 6), .init("KIND", width: 11), .init("ENVIRONMENTS", width: max(inner.width - 6 - 11 - 26 - 5 - 17 - 8 - 7, 12)),
                     .init("STATUS", width: 26), .init("DONE", width: 5), .init("CREATED", width: 17), .init("BY", width: 8)],
           rows: rows).render(in: tableRect, state: view.list, theme: theme, into: &buffer)
