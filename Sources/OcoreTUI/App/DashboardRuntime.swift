@@ -94,6 +94,8 @@ public final class DashboardRuntime {
     private var knownActive: Set<Int64> = []
     private var lastWorkerCheck = ContinuousClock.now - .seconds(60)
     private var lastServerFacts = ContinuousClock.now
+    /// The environment whose odoo.conf was read last (nil: read it on the next details).
+    private var odooConfigRead: String?
 
     public init(store: SQLiteStateStore, settings: DashboardSettings) {
         self.store = store
@@ -169,6 +171,9 @@ public final class DashboardRuntime {
     }
 
     private func apply(_ message: Message, _ terminal: NcursesTerminal) {
+        // A saved change may have rewritten odoo.conf: the next details read it again.
+        if case .environmentEdited = message { odooConfigRead = nil }
+        if case .environmentsLoaded = message { odooConfigRead = nil }
         for effect in update(&state, message) { perform(effect, terminal) }
     }
 
@@ -194,7 +199,10 @@ public final class DashboardRuntime {
         case .reloadStore:
             reloadStore(terminal, force: false)
         case let .loadDetails(environment, job):
-            if let read = settings.odooConfig {
+            // The details reload with every job update; odoo.conf (a file read over SSH) is read
+            // when another environment is shown or something changed, not each time.
+            if let read = settings.odooConfig, odooConfigRead != environment {
+                odooConfigRead = environment
                 inBackground {
                     let summary: OdooConfigSummary?
                     do { summary = try read(environment) } catch { summary = OdooConfigSummary(path: "odoo.conf", tuning: [], error: "\(error)") }
