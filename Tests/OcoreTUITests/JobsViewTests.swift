@@ -52,6 +52,12 @@ struct JobsViewTests {
         var t = dashboard(rows)
         #expect(update(&t, .startedWithJobs(active: active, user: "carol")).isEmpty, "two jobs of others: which one is not ours to guess")
         #expect(update(&t, .startedWithJobs(active: [active[0]], user: "carol")) == [.loadJobProgress(5)], "the only job running opens")
+        var sweep = job(6, env: "production", status: .running)
+        sweep.kind = JobRecord.retentionSweepKind
+        sweep.createdBy = "carol"
+        var u = dashboard(rows)
+        #expect(update(&u, .startedWithJobs(active: [sweep], user: "carol")).isEmpty && u.overlay == .none,
+                "the retention sweep a backup queued by itself does not stand in front of the tree")
     }
 
     @Test("w opens the running job from the strip; o in its modal opens its environment")

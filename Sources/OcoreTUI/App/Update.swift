@@ -64,8 +64,9 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         view.list.clamp(count: view.shown.count, visible: max(state.bodyHeight - 5, 1))
         state.overlay = .jobs(view)
     case let .startedWithJobs(active, user):
-        // Reopening ocore shows the job it was left watching: the user's running job, or the only one.
-        let running = active.filter { $0.status == .running || $0.status == .queued }
+        // Reopening ocore shows the job it was left watching: the user's running job, or the only
+        // one. A retention sweep a backup queued by itself is nobody's to watch.
+        let running = active.filter { ($0.status == .running || $0.status == .queued) && !$0.isFollowUp }
         let mine = running.filter { $0.createdBy == user }
         guard state.overlay == .none, let job = mine.count == 1 ? mine.first : running.count == 1 ? running.first : mine.first else { return [] }
         state.overlay = .progress(ProgressModalState(jobID: job.id, openedAt: state.now))

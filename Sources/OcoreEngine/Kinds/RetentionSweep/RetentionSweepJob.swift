@@ -15,7 +15,7 @@ public struct RetentionSweepJob: JobKind {
 
     public init() {}
 
-    public var name: String { "retention-sweep" }
+    public var name: String { JobRecord.retentionSweepKind }
 
     public func plan(parameters json: String) throws -> JobPlan {
         let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
