@@ -336,6 +336,7 @@ struct RetentionCLITests {
         var ids: [String] = []
         for _ in 0..<4 { ids.append(try #require(try f.ocore.jsonObject(["backup", "create", "production", "--no-filestore", "--json"])["id"] as? String)) }
         _ = try f.ocore.ok(["backup", "pin", ids[1]])
+        try f.ocore.waitUntilIdle()
         // Age every backup past its expiry.
         _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
                                                 "UPDATE backup SET tier = 'daily', expires_at = '2020-01-01T00:00:00.000Z'"]))

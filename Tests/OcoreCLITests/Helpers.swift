@@ -20,6 +20,19 @@ extension OcoreBinary {
     func jsonObject(_ arguments: [String]) throws -> [String: Any] {
         try #require(try json(arguments) as? [String: Any])
     }
+
+    /// Waits until no job is queued or running: a completed backup queues its retention sweep,
+    /// which a test that then ages or removes backups by hand must not race.
+    func waitUntilIdle(timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let deadline = ContinuousClock.now + timeout
+        while try !jsonArray(["jobs", "list", "--json"]).isEmpty {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("jobs still active after \(timeout)", sourceLocation: sourceLocation)
+                return
+            }
+            usleep(100_000)
+        }
+    }
 }
 
 /// A failed command: non-zero exit, exactly one line on stderr that says `expected`.

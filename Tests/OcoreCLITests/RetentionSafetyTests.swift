@@ -16,6 +16,7 @@ struct RetentionSafetyTests {
         _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nasDir, "--default"])
         _ = try f.ocore.ok(["storage", "add", "far", "--dir", farDir])
         let farOld = try backup(f, storage: "far"), farNew = try backup(f, storage: "far"), nasOld = try backup(f, storage: "nas")
+        try f.ocore.waitUntilIdle()
         // Every backup so far is past its expiry; `far` can no longer delete anything.
         _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
                                                 "UPDATE backup SET tier = 'daily', expires_at = '2020-01-01T00:00:00.000Z'"]))
