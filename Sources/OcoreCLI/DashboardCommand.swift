@@ -142,6 +142,7 @@ struct DashboardCommand: ParsableCommand {
                 return "\(target) is no longer refreshed"
             case .backupPolicy(let form):
                 var request = BackupPolicyRequest(environment: form.environment, at: form.at)
+                request.every = form.every
                 request.weeklyWeekday = form.weeklyWeekday
                 func days(_ text: String, _ what: String) throws -> Int {
                     guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else { throw RequestRefusal("\(what) takes a whole number, not \"\(text)\"") }
@@ -152,9 +153,17 @@ struct DashboardCommand: ParsableCommand {
                 request.storage = form.storage
                 request.includeFilestore = form.includeFilestore
                 request.restoreTest = form.restoreTest
+                if form.every != nil { request.hourly = try days(form.hourly, "hours kept") }
                 let p = try request.save(store: store, by: .current)
-                return "\(form.environment): backed up daily at \(p.at); keep \(p.retention.dailyDays) days, \(p.retention.weeklyWeeks) weeks, \(p.retention.monthlyMonths) months, \(p.retention.yearlyYears) years"
+                return "\(form.environment): backed up \(p.cadence); keep " + (p.retention.hourlyHours.map { "the others \($0) hours, " } ?? "")
+                    + "\(p.retention.dailyDays) days, \(p.retention.weeklyWeeks) weeks, \(p.retention.monthlyMonths) months, \(p.retention.yearlyYears) years"
                     + (form.restoreTest.map { "; restore test every \($0)" } ?? "")
+            case let .switchBackupPolicy(environment, enabled):
+                try BackupPolicySwitch(environment: environment, enabled: enabled).apply(store: store, by: .current)
+                return "\(environment): scheduled backups switched \(enabled ? "on" : "off")"
+            case .removeBackupPolicy(let environment):
+                try BackupPolicyRemoval(environment: environment).apply(store: store, by: .current)
+                return "\(environment): backup schedule removed; its backups keep their expiry"
             case .odooConfig(let edit):
                 var request = OdooConfigRequest(environment: edit.environment)
                 request.changes = edit.changes.map { ($0.key, $0.value) }

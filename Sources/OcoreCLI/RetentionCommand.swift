@@ -63,13 +63,18 @@ struct RetentionCommand: ParsableCommand {
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Scheduled backups and their GFS retention, per environment.", subcommands: [Set.self, Show.self])
+        commandName: "policy", abstract: "Scheduled backups and their GFS retention, per environment.", subcommands: [Set.self, Show.self, Disable.self, Enable.self, Remove.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Back up an environment every day at a time (run by `ocore daemon` or `ocore backup run-due`).")
+        static let configuration = CommandConfiguration(
+            abstract: "Back up an environment every day at a time, or every few hours from it (run by `ocore daemon` or `ocore backup run-due`).")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
-        @Option(help: ArgumentHelp("Local time of day.", valueName: "HH:MM")) var at: String
+        @Option(help: ArgumentHelp("Local time of day: the day's first backup.", valueName: "HH:MM")) var at: String
+        @Option(help: ArgumentHelp("Back up every N hours from --at (1h, 2h, 3h, 4h, 6h, 8h, 12h or hourly); the day's first backup is its daily.",
+                                   valueName: "interval"))
+        var every: String?
+        @Option(help: "Hours a backup taken after the day's first is kept (with --every).") var hourly = 48
         @Option(help: "Weekday whose backup becomes the weekly (sun…sat).") var weekday = "sun"
         @Option(help: "Days a daily backup is kept.") var daily = 7
         @Option(help: "Weeks a weekly backup is kept.") var weekly = 4
@@ -87,9 +92,47 @@ struct PolicyCommand: ParsableCommand {
             request.storage = storage
             request.includeFilestore = !noFilestore
             request.restoreTest = restoreTest
-            try request.save(store: try global.openStore(), by: .current)
-            print("\(environment): backed up daily at \(at); keep \(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
-                  + (restoreTest.map { "; restore test every \($0)" } ?? ""))
+            request.every = every
+            request.hourly = hourly
+            let policy = try request.save(store: try global.openStore(), by: .current)
+            print("\(environment): backed up \(policy.cadence); keep " + (policy.everyHours == nil ? "" : "the others \(hourly) hours, ")
+                  + "\(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
+                  + (restoreTest.map { "; restore test every \($0)" } ?? "")
+                  + (policy.enabled ? "" : " (switched off: `ocore policy enable \(environment)` turns it on)"))
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop an environment's scheduled backups and restore tests, keeping the schedule and its retention.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var environment: String
+
+        func run() throws {
+            try BackupPolicySwitch(environment: environment, enabled: false).apply(store: try global.openStore(), by: .current)
+            print("\(environment): scheduled backups switched off (`ocore policy enable \(environment)` turns them on again)")
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a switched-off schedule again (a slot missed meanwhile runs once).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var environment: String
+
+        func run() throws {
+            try BackupPolicySwitch(environment: environment, enabled: true).apply(store: try global.openStore(), by: .current)
+            print("\(environment): scheduled backups switched on")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm",
+            abstract: "Forget an environment's backup schedule. Its backups keep their expiry; later sweeps use the default retention.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var environment: String
+
+        func run() throws {
+            try BackupPolicyRemoval(environment: environment).apply(store: try global.openStore(), by: .current)
+            print("\(environment): backup schedule removed; its backups keep their expiry")
         }
     }
 
@@ -107,8 +150,9 @@ struct PolicyCommand: ParsableCommand {
                 return print("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`); retention defaults: 7 days, 4 weeks, 12 months, 2 years")
             }
             let r = p.retention
-            print("\(environment): daily at \(p.at) to \(p.storage ?? "the default storage")\(p.includeFilestore ? "" : ", database only")")
-            print("  keep \(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
+            print("\(environment): \(p.cadence) to \(p.storage ?? "the default storage")\(p.includeFilestore ? "" : ", database only")"
+                  + (p.enabled ? "" : " (switched off)"))
+            print("  keep " + (r.hourlyHours.map { "the day's later backups \($0) hours, " } ?? "") + "\(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
             print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
             if let day = p.restoreTestWeekday {
                 let last = try store.backups(environment: environment).compactMap { b in b.restoreTestStartedAt.map { (b, $0) } }.max { $0.1 < $1.1 }
@@ -125,8 +169,8 @@ struct PolicyJSON: Encodable {
     let policy: BackupPolicyRecord?
 
     enum Keys: String, CodingKey { case environment, policy }
-    enum PolicyKeys: String, CodingKey { case at, storage, include_filestore, retention, restore_test_weekday, last_run_at }
-    enum RetentionKeys: String, CodingKey { case daily_days, weekly_weeks, weekly_weekday, monthly_months, yearly_years }
+    enum PolicyKeys: String, CodingKey { case at, every_hours, enabled, storage, include_filestore, retention, restore_test_weekday, last_run_at }
+    enum RetentionKeys: String, CodingKey { case hourly_hours, daily_days, weekly_weeks, weekly_weekday, monthly_months, yearly_years }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -134,11 +178,14 @@ struct PolicyJSON: Encodable {
         guard let p = policy else { return try c.encodeNil(forKey: .policy) }
         var pc = c.nestedContainer(keyedBy: PolicyKeys.self, forKey: .policy)
         try pc.encode(p.at, forKey: .at)
+        try pc.encodeNullable(p.everyHours, forKey: .every_hours)
+        try pc.encode(p.enabled, forKey: .enabled)
         try pc.encodeNullable(p.storage, forKey: .storage)
         try pc.encode(p.includeFilestore, forKey: .include_filestore)
         try pc.encodeNullable(p.restoreTestWeekday.map { RetentionPolicy.weekdays[$0 - 1] }, forKey: .restore_test_weekday)
         try pc.encodeNullable(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .last_run_at)
         var rc = pc.nestedContainer(keyedBy: RetentionKeys.self, forKey: .retention)
+        try rc.encodeNullable(p.retention.hourlyHours, forKey: .hourly_hours)
         try rc.encode(p.retention.dailyDays, forKey: .daily_days)
         try rc.encode(p.retention.weeklyWeeks, forKey: .weekly_weeks)
         try rc.encode(RetentionPolicy.weekdays[p.retention.weeklyWeekday - 1], forKey: .weekly_weekday)

@@ -20,6 +20,16 @@ public struct BackupScheduler: Sendable {
         return today <= now ? today : calendar.date(byAdding: .day, value: -1, to: today)
     }
 
+    /// The latest slot of a schedule at or before `now`: its daily time, or for a frequent one
+    /// (`every` hours from that time) the latest of the day's slots, counted in elapsed hours so
+    /// a DST change neither skips nor doubles one.
+    public static func latestSlot(of policy: BackupPolicyRecord, before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        guard let daily = latestSlot(at: policy.at, before: now, calendar: calendar) else { return nil }
+        guard let every = policy.everyHours, every > 0 else { return daily }
+        let elapsed = Int(now.timeIntervalSince(daily) / 3600) / every * every
+        return daily.addingTimeInterval(Double(elapsed) * 3600)
+    }
+
     /// The latest weekly slot (weekday 1 = Sunday, at "HH:MM" local time) at or before `now`.
     public static func latestWeeklySlot(weekday: Int, at time: String, before now: Date,
                                         calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
@@ -37,7 +47,7 @@ public struct BackupScheduler: Sendable {
     /// since the latest weekly slot — so a host that was down runs a missed test once.
     public func dueRestoreTests(now: Date) throws -> [(environment: String, backupID: String)] {
         var due: [(String, String)] = []
-        for policy in try store.backupPolicies() {
+        for policy in try store.backupPolicies() where policy.enabled {
             guard let weekday = policy.restoreTestWeekday,
                   let slot = Self.latestWeeklySlot(weekday: weekday, at: policy.at, before: now) else { continue }
             let backups = try store.backups(environment: policy.environment)
@@ -60,8 +70,8 @@ public struct BackupScheduler: Sendable {
     public func runDueReporting(now: Date) throws -> (started: [(environment: String, backupID: String)], failed: [(environment: String, error: String)]) {
         var started: [(String, String)] = []
         var failed: [(String, String)] = []
-        for policy in try store.backupPolicies() {
-            guard let slot = Self.latestSlot(at: policy.at, before: now) else { continue }
+        for policy in try store.backupPolicies() where policy.enabled {
+            guard let slot = Self.latestSlot(of: policy, before: now) else { continue }
             if let last = policy.lastRunAt, last >= slot { continue }
             do {
                 var request = BackupRequest(environment: policy.environment)

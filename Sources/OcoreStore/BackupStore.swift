@@ -65,14 +65,34 @@ extension SQLiteStateStore {
     public func setBackupPolicy(_ p: BackupPolicyRecord) throws {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO backup_policy (environment, at, weekday, daily, weekly, monthly, yearly, storage, include_filestore, restore_test_weekday, last_run_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO backup_policy (environment, at, weekday, daily, weekly, monthly, yearly, storage, include_filestore, restore_test_weekday,
+                                           last_run_at, every_hours, hourly, enabled)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(environment) DO UPDATE SET at = excluded.at, weekday = excluded.weekday, daily = excluded.daily, weekly = excluded.weekly,
                     monthly = excluded.monthly, yearly = excluded.yearly, storage = excluded.storage, include_filestore = excluded.include_filestore,
-                    restore_test_weekday = excluded.restore_test_weekday, last_run_at = COALESCE(excluded.last_run_at, backup_policy.last_run_at)
+                    restore_test_weekday = excluded.restore_test_weekday, last_run_at = COALESCE(excluded.last_run_at, backup_policy.last_run_at),
+                    every_hours = excluded.every_hours, hourly = excluded.hourly, enabled = excluded.enabled
                 """, arguments: [p.environment, p.at, p.retention.weeklyWeekday, p.retention.dailyDays, p.retention.weeklyWeeks,
                                  p.retention.monthlyMonths, p.retention.yearlyYears, p.storage, p.includeFilestore, p.restoreTestWeekday,
-                                 p.lastRunAt.map(Self.iso)])
+                                 p.lastRunAt.map(Self.iso), p.everyHours, p.retention.hourlyHours, p.enabled])
+        }
+    }
+
+    /// Switches a schedule off or on; false when the environment has none.
+    @discardableResult
+    public func setBackupPolicyEnabled(environment: String, _ enabled: Bool) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE backup_policy SET enabled = ? WHERE environment = ?", arguments: [enabled, environment])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Forgets a schedule; false when the environment had none. Its backups keep their expiry.
+    @discardableResult
+    public func removeBackupPolicy(environment: String) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM backup_policy WHERE environment = ?", arguments: [environment])
+            return db.changesCount > 0
         }
     }
 
@@ -140,8 +160,9 @@ extension SQLiteStateStore {
             environment: String.fromDatabaseValue(row["environment"] as DatabaseValue) ?? "",
             at: String.fromDatabaseValue(row["at"] as DatabaseValue) ?? "02:00",
             retention: RetentionPolicy(dailyDays: int("daily") ?? 7, weeklyWeeks: int("weekly") ?? 4, monthlyMonths: int("monthly") ?? 12,
-                                       yearlyYears: int("yearly") ?? 2, weeklyWeekday: int("weekday") ?? 1),
+                                       yearlyYears: int("yearly") ?? 2, weeklyWeekday: int("weekday") ?? 1, hourlyHours: int("hourly")),
             storage: String.fromDatabaseValue(row["storage"] as DatabaseValue), includeFilestore: int("include_filestore") != 0,
-            restoreTestWeekday: int("restore_test_weekday"), lastRunAt: date(String.fromDatabaseValue(row["last_run_at"] as DatabaseValue)))
+            restoreTestWeekday: int("restore_test_weekday"), lastRunAt: date(String.fromDatabaseValue(row["last_run_at"] as DatabaseValue)),
+            everyHours: int("every_hours"), enabled: int("enabled") ?? 1 != 0)
     }
 }

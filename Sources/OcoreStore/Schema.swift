@@ -274,6 +274,15 @@ enum Schema {
                           FROM job, json_each(job.locked_environments);
                 """)
         }
+        migrator.registerMigration("v13-frequent-schedules") { db in
+            // Backups every N hours from the daily time, how long the in-between ones are kept,
+            // and a switch that stops a schedule without forgetting it.
+            try db.execute(sql: """
+                ALTER TABLE backup_policy ADD COLUMN every_hours INTEGER;
+                ALTER TABLE backup_policy ADD COLUMN hourly INTEGER;
+                ALTER TABLE backup_policy ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+                """)
+        }
         return migrator
     }
 }

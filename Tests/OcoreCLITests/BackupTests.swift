@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OcoreModel
 import OcoreOdoo
 import OcoreRemote
 import OcoreTestSupport
@@ -374,6 +375,60 @@ struct RetentionCLITests {
         let backups = try f.ocore.jsonArray(["backup", "list", "production", "--json"])
         #expect(backups.count == 1 && backups.first?["type"] as? String == "scheduled" && backups.first?["include_filestore"] as? Bool == false)
         #expect(try f.ocore.ok(["policy", "show", "production"]).contains("keep 3 days"))
+    }
+}
+
+extension RetentionCLITests {
+    @Test("every hour from midnight: a missed slot runs once, the day's second backup is an hourly kept the hours asked; disable, enable and rm act on the schedule and are audited")
+    func frequentSchedule() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        expectCleanFailure(try f.ocore.run(["policy", "set", "production", "--at", "00:00", "--every", "5h"]), mentions: "--every takes hours that divide the day")
+        let set = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--every", "1h", "--hourly", "30", "--no-filestore"])
+        #expect(set.contains("backed up every 1h from 00:00; keep the others 30 hours, 7 days"), "\(set)")
+        let shown = try f.ocore.jsonObject(["policy", "show", "production", "--json"])["policy"] as? [String: Any]
+        #expect(shown?["every_hours"] as? Int == 1 && shown?["enabled"] as? Bool == true
+                && (shown?["retention"] as? [String: Any])?["hourly_hours"] as? Int == 30, "\(String(describing: shown))")
+
+        func runDue() throws -> String {
+            let out = try f.ocore.ok(["backup", "run-due"])
+            try f.ocore.waitUntilIdle()
+            return out
+        }
+        func backdateLastRun(hours: Int) throws {
+            let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(Double(-hours * 3600)))
+            _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
+                                                    "UPDATE backup_policy SET last_run_at = '\(at)'"]))
+        }
+        #expect(try runDue().contains("scheduled backup of production queued"))
+        #expect(try runDue().contains("no scheduled backup is due"), "the hour's slot has run")
+        try backdateLastRun(hours: 3)
+        #expect(try runDue().contains("scheduled backup of production queued"), "three missed hourly slots")
+        #expect(try runDue().contains("no scheduled backup is due"), "...run once, not three times")
+        // In the order they were made (both may fall in the same second).
+        let backups = try f.ocore.jsonArray(["backup", "list", "production", "--json"]).sorted { ($0["job_id"] as? Int ?? 0) < ($1["job_id"] as? Int ?? 0) }
+        #expect(backups.count == 2, "\(backups)")
+        #expect(backups.first?["retention_tier"] as? String != "hourly", "the day's first backup is its daily (or better)")
+        #expect(backups.last?["retention_tier"] as? String == "hourly", "\(backups.map { ($0["created_at"] ?? "", $0["retention_tier"] ?? "") })")
+        let created = try #require(Timestamp.parse(backups.last?["created_at"] as? String ?? ""))
+        let expires = try #require(Timestamp.parse(backups.last?["expires_at"] as? String ?? ""))
+        #expect(abs(expires.timeIntervalSince(created) - 30 * 3600) < 120, "kept 30 hours: \(created) → \(expires)")
+
+        _ = try f.ocore.ok(["policy", "disable", "production"])
+        try backdateLastRun(hours: 3)
+        #expect(try runDue().contains("no scheduled backup is due"), "a switched-off schedule starts nothing")
+        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("every 1h from 00:00 to the default storage, database only (switched off)"))
+        let again = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--every", "2h", "--no-filestore"])
+        #expect(again.contains("switched off: `ocore policy enable production` turns it on"), "changing a switched-off schedule leaves it off")
+        _ = try f.ocore.ok(["policy", "enable", "production"])
+        #expect(try runDue().contains("scheduled backup of production queued"), "switched on again, the missed slot runs once")
+        _ = try f.ocore.ok(["policy", "rm", "production"])
+        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("production has no backup schedule"))
+        expectCleanFailure(try f.ocore.run(["policy", "rm", "production"]), mentions: "production has no backup schedule")
+        expectCleanFailure(try f.ocore.run(["policy", "enable", "production"]), mentions: "production has no backup schedule")
+        let audit = try f.ocore.ok(["audit"])
+        #expect(audit.contains("policy.disable") && audit.contains("policy.enable") && audit.contains("policy.rm"))
+        #expect(try f.ocore.jsonArray(["backup", "list", "production", "--json"]).count == 3, "removing the schedule removes no backup")
     }
 }
 

@@ -76,6 +76,31 @@ struct RetentionTests {
         #expect(golden == "YDDDDWDDDDDDWD")  // 1 Dec 2026 is a Tuesday; Sundays 6 and 13 Dec are weekly
     }
 
+    @Test("with a frequent schedule the day's first good backup is its daily (or better) and the others are hourlies kept the hours asked; without one every backup is at least a daily")
+    func hourlyTier() throws {
+        var sim = RetentionSimulation(policy: RetentionPolicy(hourlyHours: 36))
+        for day in 1...3 {
+            for hour in [2, 8, 14, 20] {
+                let at = sim.date(2027, 6, day, hour)
+                // The first slot of 2 June fails: the 08:00 backup is that day's daily.
+                let failed = day == 2 && hour == 2
+                let tier = sim.retention.tier(for: at, earlier: sim.backups)
+                sim.backups.append(BackupRecord(id: "b\(day)-\(hour)", environment: "prod", project: "p", storage: "s", key: "k", type: .scheduled,
+                                                status: failed ? .failed : .completed, includeFilestore: true, createdAt: at, tier: tier,
+                                                expiresAt: sim.retention.expiry(of: tier, createdAt: at), databaseName: "prod"))
+            }
+        }
+        let badges = sim.succeeded.map(\.tier.badge).joined()
+        #expect(badges == "YHHH" + "DHH" + "DHHH", "a history that starts mid-year gets its yearly at once; \(badges)")
+        let hourly = try #require(sim.succeeded.first { $0.tier == .hourly })
+        #expect(hourly.expiresAt == hourly.createdAt.addingTimeInterval(36 * 3600))
+        var daily = RetentionSimulation()
+        let first = daily.retention.tier(for: daily.date(2027, 6, 2, 2), earlier: [])
+        daily.backups.append(BackupRecord(id: "a", environment: "prod", project: "p", storage: "s", key: "k", type: .scheduled, status: .completed,
+                                          includeFilestore: true, createdAt: daily.date(2027, 6, 2, 2), tier: first, expiresAt: nil, databaseName: "prod"))
+        #expect(daily.retention.tier(for: daily.date(2027, 6, 2, 14), earlier: daily.backups) == .daily, "a second backup of a daily schedule stays a daily")
+    }
+
     @Test("expiry is in calendar time: a daily created before a DST change expires at the same local hour")
     func expiryAcrossDST() throws {
         let sim = RetentionSimulation()

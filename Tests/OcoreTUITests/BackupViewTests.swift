@@ -245,7 +245,7 @@ struct RestorePointsViewTests {
         #expect(text.contains("Restore points") && text.contains("type: all (f) · tier: all (g)"))
         #expect(text.contains("b2") && text.contains("b1") && text.contains("safety1"))
         #expect(text.contains("Restores into production") && text.contains("completed") && text.contains("original from b1 by alice · safety safety0"))
-        press(&s, .character("g"), .character("g"))  // daily, then weekly
+        press(&s, .character("g"), .character("g"), .character("g"))  // hourly, daily, then weekly
         text = screen(s).text
         #expect(text.contains("tier: weekly") && text.contains("b1") && !text.contains("  b2"))
         press(&s, .character("g"), .character("g"), .character("g"), .character("g"), .character("f"), .character("f"))  // tiers back to all; type pre_restore

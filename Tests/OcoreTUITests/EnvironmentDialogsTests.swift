@@ -181,13 +181,52 @@ struct PolicyInDashboardTests {
         guard case .policyDialog = s.overlay else { Issue.record("no dialog"); return }
         press(&s, .control("u"))
         type(&s, "01:15")
-        press(&s, .down, .right, .right)  // cloud
+        press(&s, .down, .down, .right, .right)  // past "once a day" to cloud
         press(&s, .down, .character(" "))  // database only
         press(&s, .down, .down, .control("u"))
         type(&s, "14")
         press(&s, .down, .down, .down, .down, .right)  // restore test on sunday
         #expect(update(&s, .key(.enter)) == [.editEnvironment(.backupPolicy(BackupPolicyForm(
-            environment: "production", at: "01:15", weeklyWeekday: "sun", daily: "14", weekly: "4", monthly: "12", yearly: "2",
+            environment: "production", at: "01:15", every: nil, hourly: "48", weeklyWeekday: "sun", daily: "14", weekly: "4", monthly: "12", yearly: "2",
             storage: "cloud", includeFilestore: false, restoreTest: "sun")))])
+    }
+
+    @Test("a frequent schedule: Repeat every 6h asks how long the day's later backups are kept, and the Overview counts the next slot from the daily time")
+    func frequent() {
+        var s = dashboard([row("production", .production), row("staging")], width: 200, height: 30)
+        press(&s, .down, .character("P"), .down)
+        #expect(screen(s).text.contains("Repeat       ‹ once a day ›"))
+        press(&s, .right, .right, .right, .right, .right)  // 1h 2h 3h 4h 6h
+        var text = screen(s).text
+        #expect(text.contains("‹ every 6h › from the daily time; the day's first is its daily") && text.contains("Keep others  48 hours"), "\(text)")
+        press(&s, .down, .control("u"))
+        type(&s, "36")
+        guard case .policyDialog(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.form.every == "6h" && dialog.form.hourly == "36")
+        press(&s, .escape)
+        // s.now is 13:46:40 UTC: from 02:30 every 6h the slots are 02:30, 08:30, 14:30, 20:30.
+        let policy = BackupPolicyRecord(environment: "production", at: "02:30", retention: RetentionPolicy(hourlyHours: 36), everyHours: 6)
+        _ = update(&s, .policiesLoaded(["production": policy]))
+        text = screen(s).text
+        #expect(text.contains("Policy       every 6h from 02:30 · keep 36h 7d 4w(sun) 12m 2y · next in 43m"), "\(text)")
+    }
+
+    @Test("an existing schedule can be switched off, on again, or removed from P; a switched-off one says so on the Overview")
+    func switchOffAndRemove() {
+        var s = dashboard([row("production", .production), row("staging")], width: 200, height: 34)
+        press(&s, .down)
+        var policy = BackupPolicyRecord(environment: "production", at: "02:30")
+        _ = update(&s, .policiesLoaded(["production": policy]))
+        press(&s, .character("P"))
+        #expect(screen(s).text.contains("Switch off (keep the schedule)") && screen(s).text.contains("Remove the schedule"))
+        for _ in 0..<11 { press(&s, .down) }  // past Save to the first button under it
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.switchBackupPolicy(environment: "production", enabled: false))])
+        policy.enabled = false
+        _ = update(&s, .policiesLoaded(["production": policy]))
+        #expect(screen(s).text.contains("Policy       daily at 02:30 · keep 7d 4w(sun) 12m 2y · SWITCHED OFF · P to switch it on"))
+        press(&s, .character("P"))
+        #expect(screen(s).text.contains("Switch on again"))
+        for _ in 0..<20 { press(&s, .down) }
+        #expect(update(&s, .key(.enter)) == [.editEnvironment(.removeBackupPolicy(environment: "production"))], "↓ held lands on the last button")
     }
 }

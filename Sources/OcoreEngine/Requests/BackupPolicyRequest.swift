@@ -15,6 +15,11 @@ public struct BackupPolicyRequest: Sendable, Equatable {
     public var includeFilestore = true
     /// A weekday name (sun…sat) for the weekly restore test; nil for none.
     public var restoreTest: String?
+    /// A frequent schedule: "6h", "1h" or "hourly" (hours between backups from `at` on); nil
+    /// for once a day.
+    public var every: String?
+    /// Hours the backups between the day's first are kept (a frequent schedule only).
+    public var hourly = 48
 
     public init(environment: String, at: String) {
         self.environment = environment
@@ -30,15 +35,66 @@ public struct BackupPolicyRequest: Sendable, Equatable {
         }
         guard BackupScheduler.latestSlot(at: at, before: Date()) != nil else { throw RequestRefusal("--at takes a time of day as HH:MM (e.g. 02:30)") }
         guard let day = RetentionPolicy.weekday(named: weeklyWeekday) else { throw RequestRefusal("--weekday takes sun, mon, tue, wed, thu, fri or sat") }
-        let retention = RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day)
+        let everyHours = try every.map(Self.interval(parsing:))
+        let retention = RetentionPolicy(dailyDays: daily, weeklyWeeks: weekly, monthlyMonths: monthly, yearlyYears: yearly, weeklyWeekday: day,
+                                        hourlyHours: everyHours == nil ? nil : hourly)
         try retention.validate()
         _ = try store.environment(named: environment)
         if let storage { _ = try store.storage(named: storage) }
+        // Changing a switched-off schedule leaves it off: `policy enable` is what turns it on.
+        let enabled = try store.backupPolicy(environment: environment)?.enabled ?? true
         let policy = BackupPolicyRecord(environment: environment, at: at, retention: retention, storage: storage, includeFilestore: includeFilestore,
-                                        restoreTestWeekday: testDay)
+                                        restoreTestWeekday: testDay, everyHours: everyHours, enabled: enabled)
         try store.setBackupPolicy(policy)
         try store.audit(user: who.user, from: who.from, action: "policy.set", environment: environment,
-                        detail: "daily at \(at); \(daily)d \(weekly)w \(monthly)m \(yearly)y" + (restoreTest.map { "; restore test \($0)" } ?? ""))
+                        detail: "\(policy.cadence); " + (everyHours == nil ? "" : "\(hourly)h ") + "\(daily)d \(weekly)w \(monthly)m \(yearly)y"
+                            + (restoreTest.map { "; restore test \($0)" } ?? ""))
         return policy
+    }
+
+    /// "6h", "6", "hourly" → 6 / 1; an interval that does not divide the day is refused, so
+    /// every day has the same slots.
+    public static func interval(parsing text: String) throws -> Int {
+        let t = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let hours = t == "hourly" ? 1 : Int(t.hasSuffix("h") ? String(t.dropLast()) : t)
+        guard let hours, BackupPolicyRecord.intervals.contains(hours) else {
+            throw RequestRefusal("--every takes hours that divide the day: " + BackupPolicyRecord.intervals.map { "\($0)h" }.joined(separator: ", ")
+                                 + " (or hourly)")
+        }
+        return hours
+    }
+}
+
+/// Switches an environment's backup schedule off (`ocore policy disable`) or on again: its
+/// settings and its retention stay; a switched-off schedule starts no backup or restore test.
+public struct BackupPolicySwitch: Sendable, Equatable {
+    public var environment: String
+    public var enabled: Bool
+
+    public init(environment: String, enabled: Bool) {
+        self.environment = environment
+        self.enabled = enabled
+    }
+
+    public func apply(store: SQLiteStateStore, by who: Requester) throws {
+        _ = try store.environment(named: environment)
+        guard try store.setBackupPolicyEnabled(environment: environment, enabled) else {
+            throw RequestRefusal("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`)")
+        }
+        try store.audit(user: who.user, from: who.from, action: enabled ? "policy.enable" : "policy.disable", environment: environment, detail: nil)
+    }
+}
+
+/// Forgets an environment's backup schedule (`ocore policy rm`). Its backups keep the expiry
+/// they were given; later sweeps use the default retention.
+public struct BackupPolicyRemoval: Sendable, Equatable {
+    public var environment: String
+
+    public init(environment: String) { self.environment = environment }
+
+    public func apply(store: SQLiteStateStore, by who: Requester) throws {
+        _ = try store.environment(named: environment)
+        guard try store.removeBackupPolicy(environment: environment) else { throw RequestRefusal("\(environment) has no backup schedule") }
+        try store.audit(user: who.user, from: who.from, action: "policy.rm", environment: environment, detail: nil)
     }
 }

@@ -1,11 +1,17 @@
 import Foundation
 
-/// An environment's scheduled backups: a daily time, the GFS tiers kept, where they go, and an
-/// optional weekly restore test (`ocore policy set`, `P` in the dashboard).
+/// An environment's scheduled backups: a daily time (and, for a frequent schedule, every N
+/// hours from it), the GFS tiers kept, where they go, and an optional weekly restore test
+/// (`ocore policy set`, `P` in the dashboard). A disabled schedule keeps its settings and its
+/// retention but runs nothing.
 public struct BackupPolicyRecord: Sendable, Equatable {
     public var environment: String
-    /// Local time of day, "HH:MM".
+    /// Local time of day, "HH:MM": the day's first backup.
     public var at: String
+    /// Hours between backups from `at` on (1, 2, 3, 4, 6, 8 or 12, so every day has the same
+    /// slots); nil for once a day.
+    public var everyHours: Int?
+    public var enabled: Bool
     public var retention: RetentionPolicy
     public var storage: String?
     public var includeFilestore: Bool
@@ -14,13 +20,26 @@ public struct BackupPolicyRecord: Sendable, Equatable {
     public var lastRunAt: Date?
 
     public init(environment: String, at: String, retention: RetentionPolicy = RetentionPolicy(), storage: String? = nil,
-                includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil) {
+                includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil,
+                everyHours: Int? = nil, enabled: Bool = true) {
         self.environment = environment
         self.at = at
+        self.everyHours = everyHours
+        self.enabled = enabled
         self.retention = retention
         self.storage = storage
         self.includeFilestore = includeFilestore
         self.restoreTestWeekday = restoreTestWeekday
         self.lastRunAt = lastRunAt
+    }
+}
+
+extension BackupPolicyRecord {
+    /// The intervals a frequent schedule may take: each divides the day.
+    public static let intervals = [1, 2, 3, 4, 6, 8, 12]
+
+    /// How often it runs, in words: "daily at 02:00", "every 6h from 02:00".
+    public var cadence: String {
+        everyHours.map { "every \($0)h from \(at)" } ?? "daily at \(at)"
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// GFS tiers, shortest-lived first.
+/// GFS tiers, shortest-lived first. `hourly` is a backup of a frequent schedule (`--every`)
+/// taken after the day's first: it is kept hours, not days.
 public enum RetentionTier: String, Sendable, Codable, CaseIterable, Comparable {
-    case daily, weekly, monthly, yearly, permanent
+    case hourly, daily, weekly, monthly, yearly, permanent
 
     public static func < (a: RetentionTier, b: RetentionTier) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -10,6 +11,7 @@ public enum RetentionTier: String, Sendable, Codable, CaseIterable, Comparable {
 
     public var badge: String {
         switch self {
+        case .hourly: "H"
         case .daily: "D"
         case .weekly: "W"
         case .monthly: "M"
@@ -27,8 +29,13 @@ public struct RetentionPolicy: Sendable, Equatable, Codable {
     public var yearlyYears: Int
     /// 1 = Sunday … 7 = Saturday (Calendar's numbering).
     public var weeklyWeekday: Int
+    /// Hours an `hourly` backup is kept; nil when the schedule runs once a day, and then every
+    /// backup of a day is at least a daily.
+    public var hourlyHours: Int?
 
-    public init(dailyDays: Int = 7, weeklyWeeks: Int = 4, monthlyMonths: Int = 12, yearlyYears: Int = 2, weeklyWeekday: Int = 1) {
+    public init(dailyDays: Int = 7, weeklyWeeks: Int = 4, monthlyMonths: Int = 12, yearlyYears: Int = 2, weeklyWeekday: Int = 1,
+                hourlyHours: Int? = nil) {
+        self.hourlyHours = hourlyHours
         self.dailyDays = dailyDays
         self.weeklyWeeks = weeklyWeeks
         self.monthlyMonths = monthlyMonths
@@ -46,7 +53,8 @@ public struct RetentionPolicy: Sendable, Equatable, Codable {
     public func validate() throws {
         let fields: [(String, Int, Int)] = [("--daily", dailyDays, Self.maxDays), ("--weekly", weeklyWeeks, Self.maxDays / 7),
                                             ("--monthly", monthlyMonths, Self.maxDays / 30), ("--yearly", yearlyYears, Self.maxDays / 365)]
-        for (field, value, limit) in fields where value < 1 || value > limit {
+        let hourly: [(String, Int, Int)] = hourlyHours.map { [("--hourly", $0, Self.maxDays * 24)] } ?? []
+        for (field, value, limit) in hourly + fields where value < 1 || value > limit {
             throw ModelError.invalidValue(field: field, value: String(value), reason: "must be 1 to \(limit) (at most 100 years)")
         }
         guard (1...7).contains(weeklyWeekday) else { throw ModelError.invalidValue(field: "--weekday", value: String(weeklyWeekday), reason: "must be 1 to 7") }
@@ -79,12 +87,14 @@ public struct Retention: Sendable {
     /// long-lived copy at once.
     public func tier(for date: Date, earlier: [BackupRecord]) -> RetentionTier {
         let kept = earlier.filter { $0.status.isRestorable || $0.status == .expired }
-        for tier in [RetentionTier.yearly, .monthly, .weekly] {
+        // With a frequent schedule the day's first good backup is the daily, the others hourly.
+        let tiers: [RetentionTier] = policy.hourlyHours == nil ? [.yearly, .monthly, .weekly] : [.yearly, .monthly, .weekly, .daily]
+        for tier in tiers {
             let start = periodStart(tier, containing: date)
             let taken = kept.contains { $0.tier >= tier && $0.tier != .permanent && $0.createdAt >= start && $0.createdAt <= date }
             if !taken { return tier }
         }
-        return .daily
+        return policy.hourlyHours == nil ? .daily : .hourly
     }
 
     /// Start of the calendar period of `tier` that contains `date` (year, month, or the week
@@ -100,7 +110,7 @@ public struct Retention: Sendable {
             let weekday = calendar.component(.weekday, from: day)
             let back = (weekday - policy.weeklyWeekday + 7) % 7
             return calendar.date(byAdding: .day, value: -back, to: day)!
-        case .daily, .permanent:
+        case .hourly, .daily, .permanent:
             return day
         }
     }
@@ -111,6 +121,7 @@ public struct Retention: Sendable {
         let limit = RetentionPolicy.maxDays
         func bounded(_ n: Int, _ per: Int) -> Int { min(max(n, 1), limit / per) }
         switch tier {
+        case .hourly: return calendar.date(byAdding: .hour, value: min(max(policy.hourlyHours ?? 48, 1), limit * 24), to: date)
         case .daily: return calendar.date(byAdding: .day, value: bounded(policy.dailyDays, 1), to: date)
         case .weekly: return calendar.date(byAdding: .day, value: 7 * bounded(policy.weeklyWeeks, 7), to: date)
         case .monthly: return calendar.date(byAdding: .month, value: bounded(policy.monthlyMonths, 30), to: date)

@@ -51,6 +51,7 @@ public struct BackupDialogState: Equatable, Sendable {
     static func tierLabel(_ tier: RetentionTier?) -> String {
         switch tier {
         case nil: "auto (GFS by date)"
+        case .hourly?: "hourly · 48 hours"
         case .daily?: "daily · 7 days"
         case .weekly?: "weekly · 4 weeks"
         case .monthly?: "monthly · 12 months"

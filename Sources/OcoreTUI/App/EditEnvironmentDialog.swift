@@ -9,6 +9,8 @@ public enum EnvironmentEdit: Equatable, Sendable {
     case removeRefreshSchedule(target: String)
     case odooConfig(OdooConfigEdit)
     case backupPolicy(BackupPolicyForm)
+    case switchBackupPolicy(environment: String, enabled: Bool)
+    case removeBackupPolicy(environment: String)
 
     public var environment: String {
         switch self {
@@ -17,6 +19,7 @@ public enum EnvironmentEdit: Equatable, Sendable {
         case .removeRefreshSchedule(let target): target
         case .odooConfig(let r): r.environment
         case .backupPolicy(let r): r.environment
+        case .switchBackupPolicy(let environment, _), .removeBackupPolicy(let environment): environment
         }
     }
 }

@@ -4,8 +4,12 @@ import OcoreStore
 /// The policy dialog's schedule, as `ocore policy set` takes it.
 public struct BackupPolicyForm: Equatable, Sendable {
     public var environment: String
-    /// HH:MM, local time.
+    /// HH:MM, local time: the day's first backup.
     public var at: String
+    /// "6h" for a backup every six hours from `at`; nil for once a day.
+    public var every: String?
+    /// Hours the day's later backups are kept (with `every`).
+    public var hourly: String
     /// The weekday whose backup becomes the weekly (sun … sat).
     public var weeklyWeekday: String
     public var daily: String, weekly: String, monthly: String, yearly: String
@@ -16,10 +20,11 @@ public struct BackupPolicyForm: Equatable, Sendable {
     public var restoreTest: String?
 }
 
-/// `P` on an environment: its daily backup, the GFS tiers it keeps, and the weekly restore test.
+/// `P` on an environment: its daily backup (or every few hours from it), the GFS tiers it keeps,
+/// and the weekly restore test; an existing schedule can also be switched off or on, or removed.
 /// The numbers stay text here: the engine checks them, as it checks `ocore policy set`.
 public struct PolicyDialogState: Equatable, Sendable {
-    public enum Field: Equatable, Sendable { case at, storage, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save }
+    public enum Field: Equatable, Sendable { case at, every, hourly, storage, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save, onOff, remove }
 
     public var environment: EnvironmentRow
     public var existing: BackupPolicyRecord?
@@ -27,6 +32,9 @@ public struct PolicyDialogState: Equatable, Sendable {
     public var storages: [String]
     public var storage = 0
     public var at: TextFieldState
+    /// 0 = once a day, else an index + 1 into ``BackupPolicyRecord/intervals``.
+    public var every: Int
+    public var hourly: TextFieldState
     public var includeFilestore: Bool
     /// 0 = Sunday … 6 = Saturday.
     public var weekday: Int
@@ -44,6 +52,8 @@ public struct PolicyDialogState: Equatable, Sendable {
         if let chosen = existing?.storage, let index = names.firstIndex(of: chosen) { storage = index + 1 }
         let r = existing?.retention ?? RetentionPolicy()
         at = TextFieldState(text: existing?.at ?? "02:00")
+        every = existing?.everyHours.flatMap { BackupPolicyRecord.intervals.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+        hourly = TextFieldState(text: String(r.hourlyHours ?? 48))
         includeFilestore = existing?.includeFilestore ?? true
         weekday = max(0, min(6, r.weeklyWeekday - 1))
         daily = TextFieldState(text: String(r.dailyDays))
@@ -53,10 +63,17 @@ public struct PolicyDialogState: Equatable, Sendable {
         restoreTest = existing?.restoreTestWeekday ?? 0
     }
 
-    public var fields: [Field] { [.at, .storage, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save] }
+    public var fields: [Field] {
+        [.at, .every] + (every == 0 ? [] : [.hourly]) + [.storage, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save]
+            + (existing == nil ? [] : [.onOff, .remove])
+    }
+
+    /// "6h", or nil for once a day.
+    public var everyText: String? { every == 0 ? nil : "\(BackupPolicyRecord.intervals[every - 1])h" }
 
     public var form: BackupPolicyForm {
-        BackupPolicyForm(environment: environment.name, at: at.text.trimmingCharacters(in: .whitespaces), weeklyWeekday: RetentionPolicy.weekdays[weekday],
+        BackupPolicyForm(environment: environment.name, at: at.text.trimmingCharacters(in: .whitespaces), every: everyText, hourly: hourly.text,
+                         weeklyWeekday: RetentionPolicy.weekdays[weekday],
                          daily: daily.text, weekly: weekly.text, monthly: monthly.text, yearly: yearly.text,
                          storage: storage == 0 ? nil : storages[storage], includeFilestore: includeFilestore,
                          restoreTest: restoreTest == 0 ? nil : RetentionPolicy.weekdays[restoreTest - 1])
@@ -66,17 +83,21 @@ public struct PolicyDialogState: Equatable, Sendable {
 extension PolicyDialogState.Field {
     var control: FormControl {
         switch self {
-        case .at, .daily, .weekly, .monthly, .yearly: .text
-        case .storage, .weekday, .restoreTest: .choice
+        case .at, .hourly, .daily, .weekly, .monthly, .yearly: .text
+        case .every, .storage, .weekday, .restoreTest: .choice
         case .filestore: .toggle
-        case .save: .button
+        case .save, .onOff, .remove: .button
         }
     }
 }
 
 func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: inout DashboardState) -> [Effect] {
     var saving = false
-    switch FormKeys.onePage(key, focus: &dialog.field, fields: dialog.fields, control: \.control) {
+    // Enter on the last field before Save saves; the buttons after it are pressed, not reached.
+    let formFields = dialog.fields.filter { $0 != .onOff && $0 != .remove }
+    let pressedOn = dialog.field
+    switch FormKeys.onePage(key, focus: &dialog.field, fields: FormInput.interpret(key, on: dialog.field.control) == .advance ? formFields : dialog.fields,
+                            control: \.control) {
     case .close:
         state.overlay = .none
         return []
@@ -85,6 +106,7 @@ func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: 
     case .edit(let key):
         switch dialog.field {
         case .at: _ = dialog.at.handle(key)
+        case .hourly: _ = dialog.hourly.handle(key)
         case .daily: _ = dialog.daily.handle(key)
         case .weekly: _ = dialog.weekly.handle(key)
         case .monthly: _ = dialog.monthly.handle(key)
@@ -96,7 +118,11 @@ func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: 
     }
     if saving {
         state.overlay = .none
-        return [.editEnvironment(.backupPolicy(dialog.form))]
+        switch pressedOn {
+        case .onOff: return [.editEnvironment(.switchBackupPolicy(environment: dialog.environment.name, enabled: !(dialog.existing?.enabled ?? true)))]
+        case .remove: return [.editEnvironment(.removeBackupPolicy(environment: dialog.environment.name))]
+        default: return [.editEnvironment(.backupPolicy(dialog.form))]
+        }
     }
     state.overlay = .policyDialog(dialog)
     return []
@@ -104,6 +130,7 @@ func handlePolicyDialog(_ key: Key, _ dialog: inout PolicyDialogState, _ state: 
 
 private func step(_ dialog: inout PolicyDialogState, by delta: Int) {
     switch dialog.field {
+    case .every: dialog.every = FormKeys.stepped(dialog.every, by: delta, count: BackupPolicyRecord.intervals.count + 1)
     case .storage: dialog.storage = FormKeys.stepped(dialog.storage, by: delta, count: dialog.storages.count)
     case .weekday: dialog.weekday = FormKeys.stepped(dialog.weekday, by: delta, count: 7)
     case .restoreTest: dialog.restoreTest = FormKeys.stepped(dialog.restoreTest, by: delta, count: 8)

@@ -307,9 +307,10 @@ func wrap(_ text: String, width: Int) -> [String] {
 func policyLine(_ policy: BackupPolicyRecord?, backups: [BackupRecord], now: Double) -> (String, Theme.Role) {
     guard let p = policy else { return ("no scheduled backups · P sets them up", .warning) }
     let r = p.retention
-    var parts = ["daily at \(p.at)\(p.storage.map { " to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")",
-                 "keep \(r.dailyDays)d \(r.weeklyWeeks)w(\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])) \(r.monthlyMonths)m \(r.yearlyYears)y"]
-    if let next = nextDailyRun(at: p.at, after: now) { parts.append("next in \(Duration.seconds(next - now).shortText)") }
+    var parts = ["\(p.cadence)\(p.storage.map { " to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")",
+                 "keep " + (r.hourlyHours.map { "\($0)h " } ?? "") + "\(r.dailyDays)d \(r.weeklyWeeks)w(\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])) \(r.monthlyMonths)m \(r.yearlyYears)y"]
+    guard p.enabled else { return ((parts + ["SWITCHED OFF · P to switch it on"]).joined(separator: " · "), .warning) }
+    if let next = nextRun(p, after: now) { parts.append("next in \(Duration.seconds(next - now).shortText)") }
     parts.append("last run " + (p.lastRunAt.map { age(since: $0.timeIntervalSince1970, now: now) } ?? "never"))
     var role = Theme.Role.text
     if let day = p.restoreTestWeekday {
@@ -320,6 +321,15 @@ func policyLine(_ policy: BackupPolicyRecord?, backups: [BackupRecord], now: Dou
         parts.append("restore test \(RetentionPolicy.weekdays[day - 1]) (\(verdict))")
     }
     return (parts.joined(separator: " · "), role)
+}
+
+/// The next slot of a schedule after `now`: its daily time, or for a frequent one the next of
+/// the slots every N hours from it.
+func nextRun(_ policy: BackupPolicyRecord, after now: Double) -> Double? {
+    guard let daily = nextDailyRun(at: policy.at, after: now) else { return nil }
+    guard let every = policy.everyHours, every > 0 else { return daily }
+    let previous = daily - 86_400, step = Double(every) * 3600
+    return min(previous + ((now - previous) / step).rounded(.down) * step + step, daily)
 }
 
 /// The next time of day `at` (HH:MM, this machine's time zone) after `now`.

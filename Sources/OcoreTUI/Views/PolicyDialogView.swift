@@ -2,7 +2,7 @@ import OcoreModel
 
 /// The policy dialog: when, where, what, how long each tier is kept, and the restore test.
 func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 17))
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 18 + (dialog.every == 0 ? 0 : 1) + (dialog.existing == nil ? 0 : 2)))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Backup policy of \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title])
         .render(in: rect, symbols: theme.symbols, into: &buffer)
@@ -10,6 +10,11 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
     let day = RetentionPolicy.weekdays[dialog.weekday]
     let lines: [FormLine] = [
         FormLine(.text(dialog.at.text), label: "Daily at", focused: focused(.at)),
+        FormLine(.choice(dialog.everyText.map { "every \($0)" } ?? "once a day", after: dialog.every == 0 ? "" : "from the daily time; the day's first is its daily"),
+                 label: "Repeat", focused: focused(.every)),
+    ] + (dialog.every == 0 ? [] : [
+        FormLine(.text(dialog.hourly.text + " hours"), label: "Keep others", focused: focused(.hourly)),
+    ]) + [
         FormLine(.choice(dialog.storages[dialog.storage]), label: "To", focused: focused(.storage)),
         FormLine(.checkbox("with the filestore", checked: dialog.includeFilestore), label: "Contents", focused: focused(.filestore)),
         FormLine(.choice(day, after: "its backup becomes the weekly"), label: "Weekly", focused: focused(.weekday)),
@@ -22,7 +27,10 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
                  label: "Restore test", focused: focused(.restoreTest)),
         .blank,
         FormLine(.button(dialog.existing == nil ? "Schedule backups" : "Save"), role: .title, focused: focused(.save)),
-    ]
+    ] + (dialog.existing.map { p in [
+        FormLine(.button(p.enabled ? "Switch off (keep the schedule)" : "Switch on again"), role: p.enabled ? .warning : .title, focused: focused(.onOff)),
+        FormLine(.button("Remove the schedule"), role: .warning, focused: focused(.remove)),
+    ] } ?? [])
     FormView(lines: lines, inset: 1, labelWidth: 12).render(in: inner, theme: theme, into: &buffer)
     if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
 }
