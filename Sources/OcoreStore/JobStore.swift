@@ -79,7 +79,7 @@ extension SQLiteStateStore {
 
     public func job(_ id: Int64) throws -> JobRecord {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) else { throw JobStoreError.noSuchJob(id) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.jobColumns) FROM job WHERE id = ?", arguments: [id]) else { throw JobStoreError.noSuchJob(id) }
             return Self.job(from: row)
         }
     }
@@ -88,7 +88,7 @@ extension SQLiteStateStore {
     public func jobs(includeFinished: Bool, limit: Int = 200) throws -> [JobRecord] {
         try pool.read { db in
             let filter = includeFinished ? "" : "WHERE status IN ('queued', 'running')"
-            return try Row.fetchAll(db, sql: "SELECT * FROM job \(filter) ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.job(from:))
+            return try Row.fetchAll(db, sql: "SELECT \(Self.jobColumns) FROM job \(filter) ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.job(from:))
         }
     }
 
@@ -140,7 +140,7 @@ extension SQLiteStateStore {
     /// Claims a queued job for this worker if its server has room (running jobs < `serverLimit`).
     public func claimNextJob(workerPID: Int, serverLimit: (String) -> Int) throws -> JobRecord? {
         try write { db in
-            let queued = try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'queued' AND cancel_requested = 0 ORDER BY id").map(Self.job(from:))
+            let queued = try Row.fetchAll(db, sql: "SELECT \(Self.jobColumns) FROM job WHERE status = 'queued' AND cancel_requested = 0 ORDER BY id").map(Self.job(from:))
             for job in queued {
                 if let server = job.server {
                     let running = try Int.fetchOne(db, sql: "SELECT count(*) FROM job WHERE status = 'running' AND server = ?", arguments: [server]) ?? 0
@@ -253,7 +253,7 @@ extension SQLiteStateStore {
     /// lock, so no live worker can own them.
     public func orphanedJobs(currentWorkerPID: Int) throws -> [JobRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE status = 'running' AND (worker_pid IS NULL OR worker_pid <> ?) ORDER BY id",
+            try Row.fetchAll(db, sql: "SELECT \(Self.jobColumns) FROM job WHERE status = 'running' AND (worker_pid IS NULL OR worker_pid <> ?) ORDER BY id",
                              arguments: [currentWorkerPID]).map(Self.job(from:))
         }
     }
@@ -286,14 +286,27 @@ extension SQLiteStateStore {
         }
     }
 
+    /// The job columns in the order ``job(from:)`` reads them: by position, which over the
+    /// Jobs view's 2,000 rows is several times faster than looking each column up by name.
+    static let jobColumns = ["id", "kind", "environment", "server", "locked_environments", "parameters", "status", "cancel_requested",
+                             "created_by", "created_from", "created_at", "started_at", "ended_at", "heartbeat_at", "worker_pid",
+                             "progress", "error_message", "error_step", "retry_of"].map { "job." + $0 }.joined(separator: ", ")
+
     static func job(from row: Row) -> JobRecord {
-        let locked = (try? JSONDecoder().decode([String].self, from: Data((row["locked_environments"] as String).utf8))) ?? []
-        return JobRecord(id: row["id"], kind: row["kind"], environment: row["environment"], server: row["server"], lockedEnvironments: locked,
-                         parameters: row["parameters"], status: JobStatus(rawValue: row["status"]) ?? .failed,
-                         cancelRequested: row["cancel_requested"], createdBy: row["created_by"], createdFrom: row["created_from"],
-                         createdAt: row["created_at"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                         heartbeatAt: row["heartbeat_at"], workerPID: row["worker_pid"], progress: row["progress"],
-                         errorMessage: row["error_message"], errorStep: row["error_step"], retryOf: row["retry_of"])
+        JobRecord(id: row[0], kind: row[1], environment: row[2], server: row[3], lockedEnvironments: lockedEnvironments(row[4]),
+                  parameters: row[5], status: JobStatus(rawValue: row[6]) ?? .failed, cancelRequested: row[7], createdBy: row[8],
+                  createdFrom: row[9], createdAt: row[10], startedAt: row[11], endedAt: row[12], heartbeatAt: row[13], workerPID: row[14],
+                  progress: row[15], errorMessage: row[16], errorStep: row[17], retryOf: row[18])
+    }
+
+    /// The JSON array of names ocore wrote; most jobs lock one environment or none, read without
+    /// a decoder.
+    static func lockedEnvironments(_ json: String) -> [String] {
+        if json == "[]" { return [] }
+        if json.hasPrefix("[\""), json.hasSuffix("\"]"), !json.dropFirst(2).dropLast(2).contains(where: { $0 == "\"" || $0 == "\\" }) {
+            return [String(json.dropFirst(2).dropLast(2))]
+        }
+        return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }
 
@@ -324,7 +337,7 @@ extension SQLiteStateStore {
     /// Completed jobs of one kind on one server, newest first.
     public func finishedJobs(kind: String, server: String, limit: Int = 10) throws -> [JobRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE kind = ? AND server = ? AND status = 'completed' ORDER BY id DESC LIMIT ?",
+            try Row.fetchAll(db, sql: "SELECT \(Self.jobColumns) FROM job WHERE kind = ? AND server = ? AND status = 'completed' ORDER BY id DESC LIMIT ?",
                              arguments: [kind, server, limit]).map(Self.job(from:))
         }
     }
@@ -334,7 +347,7 @@ extension SQLiteStateStore {
     public func jobs(forEnvironment name: String, limit: Int = 50) throws -> [JobRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT job.* FROM job_filed_under JOIN job ON job.id = job_filed_under.job_id
+                SELECT \(Self.jobColumns) FROM job_filed_under JOIN job ON job.id = job_filed_under.job_id
                 WHERE job_filed_under.environment = ? ORDER BY job_filed_under.job_id DESC LIMIT ?
                 """, arguments: [name, limit]).map(Self.job(from:))
         }

@@ -24,7 +24,7 @@ struct StateStoreTests {
     @Test("a new store is migrated, in WAL mode, private to its owner")
     func newStore() throws {
         let (store, home) = try makeStore()
-        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under"])
+        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules"])
         #expect(try store.journalMode() == "wal")
         let dirMode = try FileManager.default.attributesOfItem(atPath: home.path)[.posixPermissions] as? Int
         let fileMode = try FileManager.default.attributesOfItem(atPath: home.databasePath)[.posixPermissions] as? Int
@@ -38,7 +38,7 @@ struct StateStoreTests {
         _ = try store.addServer(sampleServer())
         let again = try SQLiteStateStore(home: home)
         #expect(try again.servers().map(\.name) == ["erp1"])
-        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under"])
+        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules"])
     }
 
     @Test("the home comes from --home, then OCORE_HOME, then XDG_STATE_HOME, then ~/.local/state")
@@ -149,6 +149,12 @@ struct StateStoreTests {
         #expect(try store.jobs(forEnvironment: "staging").map(\.id) == [clone])
         #expect(try store.jobs(forEnvironment: "prod").map(\.id) == [other])
         #expect(try store.jobs(forEnvironment: "production", limit: 1).map(\.id) == [clone])
+        // Each job reads back with every lock it holds, none, one or several, whatever the name.
+        let odd = try job("backup", nil, locks: ["a \"quoted\" name", "back\\slash"])
+        let none = try job("diagnostic", nil, locks: [])
+        let locks = Dictionary(uniqueKeysWithValues: try store.jobs(includeFinished: true).map { ($0.id, $0.lockedEnvironments) })
+        #expect(locks[backup] == ["read:production"] && locks[clone] == ["staging", "read:production"])
+        #expect(locks[odd] == ["a \"quoted\" name", "back\\slash"] && locks[none] == [])
     }
 
     @Test("the inventory version moves with inventory changes, not with job activity")
