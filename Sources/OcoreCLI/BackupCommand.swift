@@ -24,7 +24,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Back up an environment's database (online) and filestore to storage.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Back up an environment's database (online) and filestore to storage.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Environment to back up.") var environment: String
         @Option(help: "Storage target (default: the default storage).") var storage: String?
@@ -62,7 +62,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List backups, newest first (expired and deleted ones with --all).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List backups, newest first (expired and deleted ones with --all).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this environment's backups.") var environment: String?
         @Flag(help: "Include expired, deleted and failed backups.") var all = false
@@ -91,7 +91,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one backup.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one backup.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -112,7 +112,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "verify", 
             abstract: "Download a backup again and check every checksum; --restore-test also restores it into a scratch database and checks that.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
@@ -153,14 +153,14 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Pin: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Keep a backup forever (retention never removes it).")
+        static let configuration = CommandConfiguration(commandName: "pin", abstract: "Keep a backup forever (retention never removes it).")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         func run() throws { try BackupCommand.setPinned(id, true, global) }
     }
 
     struct Unpin: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Return a pinned backup to its tier's retention.")
+        static let configuration = CommandConfiguration(commandName: "unpin", abstract: "Return a pinned backup to its tier's retention.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         func run() throws { try BackupCommand.setPinned(id, false, global) }
@@ -172,7 +172,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Download a backup's archive to a local file (importable by Odoo).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Download a backup's archive to a local file (importable by Odoo).")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Argument(help: "Destination file (must not exist).") var path: String

@@ -12,7 +12,7 @@ struct EnvCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Show.self, Set.self, Config.self, Remove.self, Destroy.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register an environment. Production environments are protected by default.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register an environment. Production environments are protected by default.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Name of the environment (unique across projects).") var name: String
         @Option(help: "Project it belongs to (created on first use).") var project: String
@@ -49,7 +49,7 @@ struct EnvCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List environments.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List environments.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -71,7 +71,7 @@ struct EnvCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one environment with its server's defaults applied.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one environment with its server's defaults applied.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Print JSON.") var json = false
@@ -98,7 +98,7 @@ struct EnvCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an environment's record: URL, type, service commands, filestore owner, protection.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change an environment's record: URL, type, service commands, filestore owner, protection.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(help: "Public URL (empty to remove).") var url: String?
@@ -126,7 +126,7 @@ struct EnvCommand: ParsableCommand {
     }
 
     struct Destroy: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "destroy", 
             abstract: "Drop an environment's database and filestore (after a verified backup) and remove its record.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
@@ -199,7 +199,7 @@ struct EnvironmentJSON: Encodable {
 extension EnvCommand {
     /// `ocore env config NAME [set KEY=VALUE…] [--restart]`.
     struct Config: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "config", 
             abstract: "Show an environment's odoo.conf (workers, limits, db_maxconn, proxy_mode, …), or set keys in it.",
             discussion: "`ocore env config staging set workers=4 limit_time_real=600 --restart` edits the file in place (comments and order kept, the old one beside it as .bak); Odoo reads it when it restarts. Secrets (admin_passwd, db_password) are never printed.")
         @OptionGroup var global: GlobalOptions

@@ -11,7 +11,7 @@ struct InventoryCommand: ParsableCommand {
         subcommands: [Export.self, Import.self])
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the inventory to a TOML file (secrets are references only).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the inventory to a TOML file (secrets are references only).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("Destination file, or - for stdout.", valueName: "file.toml")) var file: String
         @Flag(help: "Write JSON (the same tables and keys) instead of TOML.") var json = false
@@ -26,7 +26,7 @@ struct InventoryCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "import", 
             abstract: "Add or update (by name) everything in a TOML file, all or nothing.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("Inventory file.", valueName: "file.toml")) var file: String

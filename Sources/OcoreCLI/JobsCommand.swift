@@ -32,7 +32,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a job's steps and log; --follow watches it until it ends and exits with its result.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a job's steps and log; --follow watches it until it ends and exits with its result.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
         @Flag(help: "Watch until the job ends (exit 0 only if it completed).") var follow = false
@@ -58,7 +58,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job: it stops, its commands are terminated, and its partial work on the target is undone.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job: it stops, its commands are terminated, and its partial work on the target is undone.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
         @Flag(help: "Print JSON.") var json = false
@@ -79,7 +79,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue a failed, cancelled or interrupted job again with the same parameters.")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Queue a failed, cancelled or interrupted job again with the same parameters.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
         @Flag(help: "Print JSON.") var json = false
@@ -93,7 +93,7 @@ struct JobsCommand: ParsableCommand {
     }
 
     struct Diagnose: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "diagnose", 
             abstract: "Run a harmless diagnostic job: checks that workers start detached, survive logout, cancel and clean up.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Number of steps.") var steps = 3

@@ -11,7 +11,7 @@ struct NotifyCommand: ParsableCommand {
         subcommands: [Set.self, Show.self, Test.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Configure a webhook (JSON POST) and/or SMTP e-mail for a project.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Configure a webhook (JSON POST) and/or SMTP e-mail for a project.")
         @OptionGroup var global: GlobalOptions
         @Argument var project: String
         @Option(help: ArgumentHelp("URL to POST a JSON event to.", valueName: "url")) var webhook: String?
@@ -41,7 +41,7 @@ struct NotifyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a project's notification settings.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a project's notification settings.")
         @OptionGroup var global: GlobalOptions
         @Argument var project: String
         @Flag(help: "Print JSON (secrets never: the webhook redacted, the password's variable only).") var json = false
@@ -60,7 +60,7 @@ struct NotifyCommand: ParsableCommand {
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a test notification through every configured channel.")
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Send a test notification through every configured channel.")
         @OptionGroup var global: GlobalOptions
         @Argument var project: String
 

@@ -11,7 +11,7 @@ struct RefreshCommand: ParsableCommand {
         subcommands: [Set.self, Show.self, Remove.self, RunNow.self], defaultSubcommand: Show.self)
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Refresh TARGET from a source every week (run by `ocore daemon` or `ocore backup run-due`).")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Refresh TARGET from a source every week (run by `ocore daemon` or `ocore backup run-due`).")
         @OptionGroup var global: GlobalOptions
         @Argument var target: String
         @Option(help: "The environment copied from.") var from: String
@@ -33,7 +33,7 @@ struct RefreshCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the refresh schedules.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the refresh schedules.")
         @OptionGroup var global: GlobalOptions
         @Argument var target: String?
 

@@ -10,7 +10,7 @@ struct RetentionCommand: ParsableCommand {
         subcommands: [Sweep.self, Extend.self])
 
     struct Sweep: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete expired backups (never a pinned one, never an environment's newest verified one).")
+        static let configuration = CommandConfiguration(commandName: "sweep", abstract: "Delete expired backups (never a pinned one, never an environment's newest verified one).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this environment.") var environment: String?
         @Flag(name: .customLong("dry-run"), help: "Print each backup with keep/delete and the reason; delete nothing.") var dryRun = false
@@ -38,7 +38,7 @@ struct RetentionCommand: ParsableCommand {
     }
 
     struct Extend: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Keep a backup longer: move its expiry by some days.")
+        static let configuration = CommandConfiguration(commandName: "extend", abstract: "Keep a backup longer: move its expiry by some days.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Option(help: "Days to add.") var days: Int
@@ -66,7 +66,7 @@ struct PolicyCommand: ParsableCommand {
         commandName: "policy", abstract: "Scheduled backups and their GFS retention, per environment.", subcommands: [Set.self, Show.self, Disable.self, Enable.self, Remove.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "set", 
             abstract: "Back up an environment every day at a time, or every few hours from it (run by `ocore daemon` or `ocore backup run-due`).")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
@@ -103,7 +103,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop an environment's scheduled backups and restore tests, keeping the schedule and its retention.")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Stop an environment's scheduled backups and restore tests, keeping the schedule and its retention.")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
 
@@ -114,7 +114,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Enable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a switched-off schedule again (a slot missed meanwhile runs once).")
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Start a switched-off schedule again (a slot missed meanwhile runs once).")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
 
@@ -137,7 +137,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an environment's backup schedule and retention.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an environment's backup schedule and retention.")
         @OptionGroup var global: GlobalOptions
         @Argument var environment: String
         @Flag(help: "Print JSON (policy null when there is no schedule).") var json = false

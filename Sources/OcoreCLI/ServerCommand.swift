@@ -12,7 +12,7 @@ struct ServerCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Show.self, Test.self, Exec.self, Remove.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add", 
             abstract: "Register a server reached on this host (--local) or over SSH (--ssh USER@HOST[:PORT]).",
             discussion: "An SSH server is contacted once before it is saved, so a wrong key or an unknown host key is reported now.")
 
@@ -57,7 +57,7 @@ struct ServerCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List servers.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List servers.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -74,7 +74,7 @@ struct ServerCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one server.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one server.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Print JSON.") var json = false
@@ -88,7 +88,7 @@ struct ServerCommand: ParsableCommand {
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reach a server and check pg_dump/psql, PostgreSQL, disk, CPU and memory.")
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Reach a server and check pg_dump/psql, PostgreSQL, disk, CPU and memory.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Print JSON.") var json = false
@@ -111,7 +111,7 @@ struct ServerCommand: ParsableCommand {
     }
 
     struct Exec: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "exec", 
             abstract: "Run a command on a server through ocore's executor (the same path jobs use), streaming its output.",
             discussion: "Example: ocore server exec erp1 -- df -h /var/lib/odoo")
         @OptionGroup var global: GlobalOptions

@@ -12,7 +12,7 @@ struct StorageCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Test.self, Remove.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a backup storage target.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a backup storage target.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(help: ArgumentHelp("Local directory.", valueName: "path")) var dir: String?
@@ -66,7 +66,7 @@ struct StorageCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List storage targets.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List storage targets.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -84,7 +84,7 @@ struct StorageCommand: ParsableCommand {
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write, read back, list and delete a probe object on a storage target.")
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Write, read back, list and delete a probe object on a storage target.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Print JSON (a failure is still an error on stderr, exit status 1).") var json = false

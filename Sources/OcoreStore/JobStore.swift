@@ -56,7 +56,7 @@ extension SQLiteStateStore {
             let wanted = job.lockedEnvironments.map(JobLock.init(encoded:))
             let rows = try Row.fetchAll(db, sql: "SELECT id, kind, locked_environments FROM job WHERE status IN ('queued', 'running')")
             for row in rows {
-                let held = ((try? JSONDecoder().decode([String].self, from: Data((row["locked_environments"] as String).utf8))) ?? []).map(JobLock.init(encoded:))
+                let held = Self.stringArray(row["locked_environments"]).map(JobLock.init(encoded:))
                 if let clash = wanted.first(where: { w in held.contains { $0.conflicts(with: w) } }) {
                     throw JobStoreError.environmentLocked(environment: clash.environment, jobID: row["id"], kind: row["kind"])
                 }
@@ -293,20 +293,10 @@ extension SQLiteStateStore {
                              "progress", "error_message", "error_step", "retry_of"].map { "job." + $0 }.joined(separator: ", ")
 
     static func job(from row: Row) -> JobRecord {
-        JobRecord(id: row[0], kind: row[1], environment: row[2], server: row[3], lockedEnvironments: lockedEnvironments(row[4]),
+        JobRecord(id: row[0], kind: row[1], environment: row[2], server: row[3], lockedEnvironments: stringArray(row[4]),
                   parameters: row[5], status: JobStatus(rawValue: row[6]) ?? .failed, cancelRequested: row[7], createdBy: row[8],
                   createdFrom: row[9], createdAt: row[10], startedAt: row[11], endedAt: row[12], heartbeatAt: row[13], workerPID: row[14],
                   progress: row[15], errorMessage: row[16], errorStep: row[17], retryOf: row[18])
-    }
-
-    /// The JSON array of names ocore wrote; most jobs lock one environment or none, read without
-    /// a decoder.
-    static func lockedEnvironments(_ json: String) -> [String] {
-        if json == "[]" { return [] }
-        if json.hasPrefix("[\""), json.hasSuffix("\"]"), !json.dropFirst(2).dropLast(2).contains(where: { $0 == "\"" || $0 == "\\" }) {
-            return [String(json.dropFirst(2).dropLast(2))]
-        }
-        return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }
 
