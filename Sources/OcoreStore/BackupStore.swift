@@ -40,7 +40,7 @@ extension SQLiteStateStore {
 
     public func backup(_ id: String) throws -> BackupRecord {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM backup WHERE id = ?", arguments: [id]) else { throw BackupStoreError.noSuchBackup(id) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.backupColumns) FROM backup WHERE id = ?", arguments: [id]) else { throw BackupStoreError.noSuchBackup(id) }
             return Self.backup(from: row)
         }
     }
@@ -48,7 +48,7 @@ extension SQLiteStateStore {
     /// Backups, newest first; of one environment when given.
     public func backups(environment: String? = nil, includeGone: Bool = true, limit: Int = 10_000) throws -> [BackupRecord] {
         try pool.read { db in
-            var sql = "SELECT * FROM backup"
+            var sql = "SELECT \(Self.backupColumns) FROM backup"
             var clauses: [String] = []
             var args: [any DatabaseValueConvertible] = []
             if let environment { clauses.append("environment = ?"); args.append(environment) }
@@ -140,18 +140,25 @@ extension SQLiteStateStore {
         StatementArguments(argumentValues(b))
     }
 
+    /// The columns in the order ``backup(from:)`` reads them, by position (a history of 100,000
+    /// backups is read without looking 25 names up per row).
+    static let backupColumns = """
+        id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at, size, sha256, tier,
+        expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized, restore_test, error
+        """
+
     static func backup(from row: Row) -> BackupRecord {
-        func text(_ column: String) -> String? { String.fromDatabaseValue(row[column] as DatabaseValue) }
-        func int(_ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
+        func text(_ i: Int) -> String? { String.fromDatabaseValue(row[i] as DatabaseValue) }
+        func int(_ i: Int) -> Int64? { Int64.fromDatabaseValue(row[i] as DatabaseValue) }
         return BackupRecord(
-            id: text("id") ?? "", environment: text("environment") ?? "", project: text("project") ?? "", storage: text("storage") ?? "",
-            key: text("key") ?? "", format: BackupFormat(rawValue: text("format") ?? "") ?? .odooZip,
-            type: BackupType(rawValue: text("type") ?? "") ?? .manual, status: BackupStatus(rawValue: text("status") ?? "") ?? .failed,
-            includeFilestore: int("include_filestore") == 1, createdAt: date(text("created_at")) ?? Date(timeIntervalSince1970: 0),
-            completedAt: date(text("completed_at")), size: int("size"), sha256: text("sha256"),
-            tier: RetentionTier(rawValue: text("tier") ?? "") ?? .daily, expiresAt: date(text("expires_at")), pinned: int("pinned") == 1,
-            verifiedAt: date(text("verified_at")), jobID: int("job_id"), databaseName: text("database_name") ?? "",
-            odooVersion: text("odoo_version"), neutralized: int("neutralized").map { $0 == 1 }, restoreTest: text("restore_test"), error: text("error"))
+            id: text(0) ?? "", environment: text(1) ?? "", project: text(2) ?? "", storage: text(3) ?? "",
+            key: text(4) ?? "", format: BackupFormat(rawValue: text(5) ?? "") ?? .odooZip,
+            type: BackupType(rawValue: text(6) ?? "") ?? .manual, status: BackupStatus(rawValue: text(7) ?? "") ?? .failed,
+            includeFilestore: int(8) == 1, createdAt: date(text(9)) ?? Date(timeIntervalSince1970: 0),
+            completedAt: date(text(10)), size: int(11), sha256: text(12),
+            tier: RetentionTier(rawValue: text(13) ?? "") ?? .daily, expiresAt: date(text(14)), pinned: int(15) == 1,
+            verifiedAt: date(text(16)), jobID: int(17), databaseName: text(18) ?? "",
+            odooVersion: text(19), neutralized: int(20).map { $0 == 1 }, restoreTest: text(21), error: text(22))
     }
 
     static func policy(from row: Row) -> BackupPolicyRecord {

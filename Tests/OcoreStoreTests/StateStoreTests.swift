@@ -157,6 +157,24 @@ struct StateStoreTests {
         #expect(locks[odd] == ["a \"quoted\" name", "back\\slash"] && locks[none] == [])
     }
 
+    @Test("a store from before jobs were filed under their environments gets its old jobs filed when it is opened")
+    func jobsFiledOnUpgrade() throws {
+        let (store, home) = try makeStore()
+        let clone = try store.enqueue(NewJob(kind: "clone", environment: "staging", server: "erp1", lockedEnvironments: ["staging", "read:production"],
+                                             parameters: "{}", steps: [(name: "s", title: "S", start: 0, end: 100)], createdBy: "t", createdFrom: nil))
+        // Back to the store as the version before it was: no table, no trigger, no record of the migration.
+        let downgrade = "DROP TRIGGER job_insert_files_environments; DROP TABLE job_filed_under; DELETE FROM grdb_migrations WHERE identifier = 'v12-job-filed-under';"
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = ["-cmd", ".timeout 10000", store.path, downgrade]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        let upgraded = try SQLiteStateStore(home: home)
+        #expect(try upgraded.jobs(forEnvironment: "production").map(\.id) == [clone], "filed under the source it read")
+        #expect(try upgraded.jobs(forEnvironment: "staging").map(\.id) == [clone])
+    }
+
     @Test("the inventory version moves with inventory changes, not with job activity")
     func inventoryVersion() throws {
         let (store, _) = try makeStore()
