@@ -328,6 +328,10 @@ public final class DashboardRuntime {
 
 /// Probes environments on a background thread: every 30 s on this host, every 2 min over SSH,
 /// and at once on request. Results go to the inbox; the UI thread never waits for them.
+/// After each scheduled probe the thread rests as long as the probe took, so probing (a psql
+/// and a `du` per environment) keeps to half a core: with a thousand environments each is
+/// looked at every minute or two instead of the probes taking a core; one asked for (`r`, a
+/// newly focused environment) goes first, without the rest.
 final class ProbeScheduler: @unchecked Sendable {
     private let probe: @Sendable (ResolvedEnvironment) -> EnvironmentStatus
     private var inbox: Inbox
@@ -358,13 +362,23 @@ final class ProbeScheduler: @unchecked Sendable {
     }
 
     private func loop() {
+        var restUntil = Date.distantPast
         while true {
             condition.lock()
             var next: ResolvedEnvironment?
+            var asked = false
             while next == nil && !stopped {
-                let now = Date().timeIntervalSince1970
-                if !urgent.isEmpty { next = urgent.removeFirst(); break }
-                next = environments.first { (due[$0.environment.name] ?? 0) <= now }
+                let now = Date()
+                if !urgent.isEmpty {
+                    next = urgent.removeFirst()
+                    asked = true
+                    break
+                }
+                if now < restUntil {
+                    condition.wait(until: restUntil)
+                    continue
+                }
+                next = environments.first { (due[$0.environment.name] ?? 0) <= now.timeIntervalSince1970 }
                 if next == nil { condition.wait(until: Date(timeIntervalSinceNow: 1)) }
             }
             if stopped { condition.unlock(); return }
@@ -372,7 +386,9 @@ final class ProbeScheduler: @unchecked Sendable {
             let remote: Bool = if case .ssh = env.server.connection { true } else { false }
             due[env.environment.name] = Date().timeIntervalSince1970 + (remote ? 120 : 30)
             condition.unlock()
+            let started = Date()
             let status = probe(env)
+            if !asked { restUntil = Date() + Date().timeIntervalSince(started) }
             inbox.post(.statusUpdated(environment: env.environment.name, status))
         }
     }
