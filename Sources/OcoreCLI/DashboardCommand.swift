@@ -154,10 +154,7 @@ struct DashboardCommand: ParsableCommand {
                 request.includeFilestore = form.includeFilestore
                 request.restoreTest = form.restoreTest
                 if form.every != nil { request.hourly = try days(form.hourly, "hours kept") }
-                let p = try request.save(store: store, by: .current)
-                return "\(form.environment): backed up \(p.cadence); keep " + (p.retention.hourlyHours.map { "the others \($0) hours, " } ?? "")
-                    + "\(p.retention.dailyDays) days, \(p.retention.weeklyWeeks) weeks, \(p.retention.monthlyMonths) months, \(p.retention.yearlyYears) years"
-                    + (form.restoreTest.map { "; restore test every \($0)" } ?? "")
+                return "\(form.environment): \(try request.save(store: store, by: .current).summary)"
             case let .switchBackupPolicy(environment, enabled):
                 try BackupPolicySwitch(environment: environment, enabled: enabled).apply(store: store, by: .current)
                 return "\(environment): scheduled backups switched \(enabled ? "on" : "off")"

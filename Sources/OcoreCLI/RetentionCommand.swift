@@ -95,10 +95,7 @@ struct PolicyCommand: ParsableCommand {
             request.every = every
             request.hourly = hourly
             let policy = try request.save(store: try global.openStore(), by: .current)
-            print("\(environment): backed up \(policy.cadence); keep " + (policy.everyHours == nil ? "" : "the others \(hourly) hours, ")
-                  + "\(daily) days, \(weekly) weeks (\(weekday)), \(monthly) months, \(yearly) years"
-                  + (restoreTest.map { "; restore test every \($0)" } ?? "")
-                  + (policy.enabled ? "" : " (switched off: `ocore policy enable \(environment)` turns it on)"))
+            print("\(environment): \(policy.summary)")
         }
     }
 

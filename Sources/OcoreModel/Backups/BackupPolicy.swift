@@ -42,4 +42,14 @@ extension BackupPolicyRecord {
     public var cadence: String {
         everyHours.map { "every \($0)h from \(at)" } ?? "daily at \(at)"
     }
+
+    /// The schedule in one sentence, as `ocore policy set` and the dashboard confirm it.
+    public var summary: String {
+        let r = retention
+        let weekday = RetentionPolicy.weekdays[max(0, min(6, r.weeklyWeekday - 1))]
+        return "backed up \(cadence); keep " + (r.hourlyHours.map { "the others \($0) hours, " } ?? "")
+            + "\(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(weekday)), \(r.monthlyMonths) months, \(r.yearlyYears) years"
+            + (restoreTestWeekday.map { "; restore test every \(RetentionPolicy.weekdays[max(0, min(6, $0 - 1))])" } ?? "")
+            + (enabled ? "" : " (switched off: `ocore policy enable \(environment)` turns it on)")
+    }
 }
