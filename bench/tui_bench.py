@@ -5,6 +5,7 @@
 - keystroke-to-frame latency (median of 40 `j` presses) and bytes per such frame;
 - the Jobs view (J) over those jobs: time to open, and each filter keystroke to its frame;
 - bytes written while idle, and per progress update while a job runs;
+- CPU of the dashboard and the probes it runs, over 20 s with 1,000 environments;
 - resident memory.
 
 Usage: bench/tui_bench.py [path/to/ocore]   (default .build/release/ocore)
@@ -76,6 +77,11 @@ class Pty:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
 
+    def cpu_seconds(self):
+        """User + system time of the process and of the children it reaped (the probes' psql, du)."""
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
     def close(self):
         os.kill(self.pid, signal.SIGTERM)
         os.waitpid(self.pid, 0)
@@ -119,6 +125,15 @@ def main():
             filter_latencies.append((time.monotonic() - t0) * 1000)
             term.read_for(0.05)
     results["jobs_filter_keystroke_ms_median"] = round(statistics.median(filter_latencies), 2) if filter_latencies else None
+    term.close()
+
+    # What probing 1,000 environments costs: CPU over 20 s once the dashboard is up.
+    term = Pty([OCORE, "--home", home])
+    term.wait_for(b"1000 environments")
+    term.read_for(3.0)
+    before = term.cpu_seconds()
+    term.read_for(20.0)
+    results["cpu_percent_of_a_core_1000_envs"] = round((term.cpu_seconds() - before) / 20 * 100, 1)
     term.close()
 
     # Idle and progress updates, on a small inventory whose probes have settled.
