@@ -50,7 +50,7 @@ struct BackupCommand: ParsableCommand {
             }
             if !json { print("backup \(id) queued as job \(jobID)") }
             let status = try JobFollower(store: store, id: jobID, json: false, quiet: json, home: global.stateHome).run()
-            if json { try JSONOutput.print(BackupJSON(try store.backup(id))) } else if status == .completed {
+            if json { try JSONOutput.print(BackupJSON(try store.backup(id), copies: try store.backupCopies(of: id))) } else if status == .completed {
                 let b = try store.backup(id)
                 print("backup \(id): \(b.status.rawValue), \(formatBytes(b.size ?? 0)), tier \(b.tier.rawValue)\(b.isVerified ? ", verified" : "")")
             }
@@ -72,13 +72,16 @@ struct BackupCommand: ParsableCommand {
             let store = try global.openStore()
             if let environment { _ = try store.environment(named: environment) }
             let backups = try store.backups(environment: environment, includeGone: all).filter { all || $0.status != .failed }
-            if json { return try JSONOutput.print(backups.map(BackupJSON.init)) }
+            let copies = Dictionary(grouping: try store.backupCopies(), by: \.backupID)
+            if json { return try JSONOutput.print(backups.map { BackupJSON($0, copies: copies[$0.id] ?? []) }) }
             guard !backups.isEmpty else { return print("no backups\(environment.map { " of \($0)" } ?? "") yet (`ocore backup create ENV`)") }
             var table = TextTable(header: ["ID", "ENVIRONMENT", "STATUS", "✓", "SIZE", "TIER", "EXPIRES", "TYPE", "STORAGE"])
             for b in backups {
+                // Where it exists: its storage, then each verified second copy.
+                let also = (copies[b.id] ?? []).filter { $0.status == .completed }.map { "+" + $0.storage }
                 table.rows.append([b.id, b.environment, b.status.rawValue, b.isVerified ? "✓" : "-", b.size.map(formatBytes) ?? "-",
                                    b.pinned ? "pinned" : b.tier.rawValue, b.isPermanent ? "never" : b.expiresAt.map(Self.day) ?? "-",
-                                   b.type.rawValue, b.storage])
+                                   b.type.rawValue, ([b.storage] + also).joined(separator: " ")])
             }
             print(table.render())
         }
@@ -97,11 +100,14 @@ struct BackupCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let b = try global.openStore().backup(id)
-            if json { return try JSONOutput.print(BackupJSON(b)) }
+            let store = try global.openStore()
+            let b = try store.backup(id)
+            let copies = try store.backupCopies(of: id)
+            if json { return try JSONOutput.print(BackupJSON(b, copies: copies)) }
             let iso = ISO8601DateFormatter()
             print("backup \(b.id) of \(b.environment) (\(b.project)): \(b.status.rawValue)\(b.isVerified ? ", verified \(iso.string(from: b.verifiedAt!))" : ", not verified")")
             print("  storage   \(b.storage): \(b.key)")
+            for c in copies { print("  copy on   \(c.storage): \(c.status.rawValue)\(c.verifiedAt.map { ", verified \(iso.string(from: $0))" } ?? "")\(c.error.map { " (\($0))" } ?? "")") }
             print("  created   \(iso.string(from: b.createdAt)), \(b.type.rawValue), \(b.includeFilestore ? "database + filestore" : "database only")")
             print("  size      \(b.size.map(formatBytes) ?? "-")  sha256 \(b.sha256 ?? "-")")
             print("  retention \(b.pinned ? "pinned (permanent)" : b.tier.rawValue)\(b.isPermanent ? "" : b.expiresAt.map { ", expires \(iso.string(from: $0))" } ?? "")")
@@ -177,9 +183,10 @@ struct BackupCommand: ParsableCommand {
         @Argument var id: String
         @Argument(help: "Destination file (must not exist).") var path: String
         @Flag(help: "Decrypt an encrypted backup into the plain Odoo-importable ZIP.") var decrypt = false
+        @Option(name: .customLong("from-storage"), help: "Read it from its second copy on this storage.") var fromStorage: String?
 
         func run() throws {
-            let (size, decrypted) = try BackupActions(store: try global.openStore()).export(id, to: path, decrypt: decrypt)
+            let (size, decrypted) = try BackupActions(store: try global.openStore()).export(id, to: path, decrypt: decrypt, fromStorage: fromStorage)
             print("backup \(id) exported to \(path) (\(formatBytes(size)) stored, sha256 verified\(decrypted ? ", decrypted" : ""))")
         }
     }
@@ -228,13 +235,23 @@ struct BackupCommand: ParsableCommand {
 
 struct BackupJSON: Encodable {
     let b: BackupRecord
-    init(_ b: BackupRecord) { self.b = b }
+    let copies: [BackupCopy]
+    init(_ b: BackupRecord, copies: [BackupCopy] = []) {
+        self.b = b
+        self.copies = copies
+    }
+
+    struct CopyJSON: Encodable {
+        let storage: String
+        let status: String
+        let verified_at: String?
+    }
 
     enum Keys: String, CodingKey {
         case id, environment, project, storage, key, format, type, status, includeFilestore = "include_filestore", createdAt = "created_at"
         case completedAt = "completed_at", size, sha256, tier = "retention_tier", expiresAt = "expires_at", pinned, isVerified = "is_verified"
         case verifiedAt = "verified_at", jobID = "job_id", databaseName = "database_name", odooVersion = "odoo_version", neutralized
-        case restoreTest = "restore_test", error
+        case restoreTest = "restore_test", error, copies
     }
 
     func encode(to encoder: Encoder) throws {
@@ -264,6 +281,7 @@ struct BackupJSON: Encodable {
         try c.encodeNullable(b.neutralized, forKey: .neutralized)
         try c.encodeNullable(b.restoreTest, forKey: .restoreTest)
         try c.encodeNullable(b.error, forKey: .error)
+        try c.encode(copies.map { CopyJSON(storage: $0.storage, status: $0.status.rawValue, verified_at: $0.verifiedAt.map(iso.string(from:))) }, forKey: .copies)
     }
 }
 

@@ -151,6 +151,7 @@ struct DashboardCommand: ParsableCommand {
                 (request.daily, request.weekly, request.monthly, request.yearly) = (try days(form.daily, "days kept"), try days(form.weekly, "weeks kept"),
                                                                                     try days(form.monthly, "months kept"), try days(form.yearly, "years kept"))
                 request.storage = form.storage
+                request.copyTo = form.copyTo
                 request.includeFilestore = form.includeFilestore
                 request.restoreTest = form.restoreTest
                 if form.every != nil { request.hourly = try days(form.hourly, "hours kept") }

@@ -75,6 +75,7 @@ struct PolicyCommand: ParsableCommand {
                                    valueName: "interval"))
         var every: String?
         @Option(help: "Hours a backup taken after the day's first is kept (with --every).") var hourly = 48
+        @Option(name: .customLong("copy-to"), help: "Copy each completed backup to this second storage and check it there (3-2-1).") var copyTo: String?
         @Option(help: "Weekday whose backup becomes the weekly (sun…sat).") var weekday = "sun"
         @Option(help: "Days a daily backup is kept.") var daily = 7
         @Option(help: "Weeks a weekly backup is kept.") var weekly = 4
@@ -94,6 +95,7 @@ struct PolicyCommand: ParsableCommand {
             request.restoreTest = restoreTest
             request.every = every
             request.hourly = hourly
+            request.copyTo = copyTo
             let policy = try request.save(store: try global.openStore(), by: .current)
             print("\(environment): \(policy.summary)")
         }
@@ -147,7 +149,7 @@ struct PolicyCommand: ParsableCommand {
                 return print("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`); retention defaults: 7 days, 4 weeks, 12 months, 2 years")
             }
             let r = p.retention
-            print("\(environment): \(p.cadence) to \(p.storage ?? "the default storage")\(p.includeFilestore ? "" : ", database only")"
+            print("\(environment): \(p.cadence) to \(p.storage ?? "the default storage")\(p.copyTo.map { ", copied to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")"
                   + (p.enabled ? "" : " (switched off)"))
             print("  keep " + (r.hourlyHours.map { "the day's later backups \($0) hours, " } ?? "") + "\(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
             print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
@@ -166,7 +168,7 @@ struct PolicyJSON: Encodable {
     let policy: BackupPolicyRecord?
 
     enum Keys: String, CodingKey { case environment, policy }
-    enum PolicyKeys: String, CodingKey { case at, every_hours, enabled, storage, include_filestore, retention, restore_test_weekday, last_run_at }
+    enum PolicyKeys: String, CodingKey { case at, every_hours, enabled, storage, copy_to, include_filestore, retention, restore_test_weekday, last_run_at }
     enum RetentionKeys: String, CodingKey { case hourly_hours, daily_days, weekly_weeks, weekly_weekday, monthly_months, yearly_years }
 
     func encode(to encoder: Encoder) throws {
@@ -178,6 +180,7 @@ struct PolicyJSON: Encodable {
         try pc.encodeNullable(p.everyHours, forKey: .every_hours)
         try pc.encode(p.enabled, forKey: .enabled)
         try pc.encodeNullable(p.storage, forKey: .storage)
+        try pc.encodeNullable(p.copyTo, forKey: .copy_to)
         try pc.encode(p.includeFilestore, forKey: .include_filestore)
         try pc.encodeNullable(p.restoreTestWeekday.map { RetentionPolicy.weekdays[$0 - 1] }, forKey: .restore_test_weekday)
         try pc.encodeNullable(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .last_run_at)

@@ -21,6 +21,7 @@ public struct BackupActions: Sendable {
         var b = try store.backup(id)
         guard b.status != .deleted && b.status != .expired else { throw Refused("backup \(id) is already \(b.status.rawValue)") }
         guard b.status != .running else { throw Refused("backup \(id) is still running; cancel its job first") }
+        try BackupCopyJob.removeCopies(of: b, store: store)
         let provider = try StorageProviders.make(for: try store.storage(named: b.storage).location)
         try provider.delete(key: BackupRecord.manifestKey(forArchive: b.key))
         try provider.delete(key: b.key)
@@ -44,8 +45,9 @@ public struct BackupActions: Sendable {
     /// Downloads a backup's archive to a new local file, checked against its SHA-256 before it
     /// takes its name (`.part` until then); `decrypt` gives the plain archive of an encrypted one.
     /// Returns the stored size and whether it was decrypted.
-    public func export(_ id: String, to path: String, decrypt: Bool) throws -> (size: Int64, decrypted: Bool) {
-        let b = try store.backup(id)
+    public func export(_ id: String, to path: String, decrypt: Bool, fromStorage: String? = nil) throws -> (size: Int64, decrypted: Bool) {
+        let original = try store.backup(id)
+        let b = try fromStorage.map { try BackupCopyJob.source(original, on: $0, store: store) } ?? original
         guard b.status.isRestorable else { throw Refused("backup \(id) is \(b.status.rawValue): nothing to export") }
         guard !FileManager.default.fileExists(atPath: path) else { throw Refused("\(path) exists: choose a new file name") }
         let target = try store.storage(named: b.storage)

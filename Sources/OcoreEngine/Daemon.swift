@@ -3,7 +3,7 @@ import OcoreStore
 
 /// The job kinds this build of ocore runs.
 extension JobKindRegistry {
-    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob(), DestroyJob()])
+    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob(), BackupCopyJob(), DestroyJob()])
 }
 
 /// `ocore daemon`: the worker in the foreground, never exiting when idle, with the schedules

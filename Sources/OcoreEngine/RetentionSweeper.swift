@@ -37,6 +37,9 @@ public struct RetentionSweeper {
 
     private func delete(_ backup: BackupRecord, reason: String) throws {
         var backup = backup
+        // Its second copies go first: one that cannot be removed keeps the whole backup listed,
+        // whole, for the next sweep.
+        try BackupCopyJob.removeCopies(of: backup, store: store)
         let target = try store.storage(named: backup.storage)
         let provider = try StorageProviders.make(for: target.location)
         try provider.delete(key: BackupRecord.manifestKey(forArchive: backup.key))

@@ -76,6 +76,60 @@ public enum Pipe {
     }
 }
 
+extension Pipe {
+    /// What went through a relay: the consumer's answer, the bytes and their SHA-256.
+    public struct Relayed<T> {
+        public var value: T
+        public var bytes: Int64
+        public var sha256: String?
+    }
+
+    /// Streams what `produce` writes into what `consume` reads (a download from one storage
+    /// into an upload to another), through a bounded queue, never whole in memory or on disk.
+    /// A producer that fails makes the consumer's read fail (never a clean end), and a consumer
+    /// that stops makes the producer's next write fail; the first error is thrown.
+    public static func relay<T>(_ produce: @escaping @Sendable (any ByteSink) throws -> Void, hashing: Bool = true,
+                                progress: (@Sendable (Int64) -> Void)? = nil, into consume: (any ByteSource) throws -> T) throws -> Relayed<T> {
+        let queue = ChunkQueue(capacity: 16)
+        let counter = CountingHasher(hashing: hashing, progress: progress)
+        let writer = QueueWriter(queue: queue, counter: counter)
+        let produced = ProducerBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do {
+                try produce(writer)
+                queue.close()
+            } catch {
+                produced.error = error
+                queue.fail()
+            }
+            done.signal()
+        }
+        let value: T
+        do {
+            value = try consume(QueueReader(queue: queue))
+        } catch {
+            queue.abandon()
+            done.wait()
+            if let producerError = produced.error, !(producerError is ReceiverGone) { throw producerError }
+            throw error
+        }
+        queue.abandon()
+        done.wait()
+        if let producerError = produced.error { throw producerError }
+        return Relayed(value: value, bytes: counter.bytes, sha256: counter.digest)
+    }
+}
+
+private final class ProducerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var error: Error? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
 /// A bounded FIFO of byte chunks between one writer thread and one reader thread.
 final class ChunkQueue: @unchecked Sendable {
     private let condition = NSCondition()

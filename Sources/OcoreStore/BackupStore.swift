@@ -66,15 +66,15 @@ extension SQLiteStateStore {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO backup_policy (environment, at, weekday, daily, weekly, monthly, yearly, storage, include_filestore, restore_test_weekday,
-                                           last_run_at, every_hours, hourly, enabled)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           last_run_at, every_hours, hourly, enabled, copy_to)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(environment) DO UPDATE SET at = excluded.at, weekday = excluded.weekday, daily = excluded.daily, weekly = excluded.weekly,
                     monthly = excluded.monthly, yearly = excluded.yearly, storage = excluded.storage, include_filestore = excluded.include_filestore,
                     restore_test_weekday = excluded.restore_test_weekday, last_run_at = COALESCE(excluded.last_run_at, backup_policy.last_run_at),
-                    every_hours = excluded.every_hours, hourly = excluded.hourly, enabled = excluded.enabled
+                    every_hours = excluded.every_hours, hourly = excluded.hourly, enabled = excluded.enabled, copy_to = excluded.copy_to
                 """, arguments: [p.environment, p.at, p.retention.weeklyWeekday, p.retention.dailyDays, p.retention.weeklyWeeks,
                                  p.retention.monthlyMonths, p.retention.yearlyYears, p.storage, p.includeFilestore, p.restoreTestWeekday,
-                                 p.lastRunAt.map(Self.iso), p.everyHours, p.retention.hourlyHours, p.enabled])
+                                 p.lastRunAt.map(Self.iso), p.everyHours, p.retention.hourlyHours, p.enabled, p.copyTo])
         }
     }
 
@@ -103,6 +103,29 @@ extension SQLiteStateStore {
     public func backupPolicy(environment: String) throws -> BackupPolicyRecord? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM backup_policy WHERE environment = ?", arguments: [environment]).map(Self.policy(from:))
+        }
+    }
+
+    /// Records a copy of a backup on another storage (or its new state).
+    public func saveBackupCopy(_ c: BackupCopy) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO backup_copy (backup_id, storage, status, created_at, verified_at, error) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(backup_id, storage) DO UPDATE SET status = excluded.status, verified_at = excluded.verified_at, error = excluded.error
+                """, arguments: [c.backupID, c.storage, c.status.rawValue, Self.iso(c.createdAt), c.verifiedAt.map(Self.iso), c.error])
+        }
+    }
+
+    /// The copies of one backup, or of every backup (keyed by backup id), oldest first.
+    public func backupCopies(of backupID: String? = nil) throws -> [BackupCopy] {
+        try pool.read { db in
+            let rows = try backupID.map { try Row.fetchAll(db, sql: "SELECT * FROM backup_copy WHERE backup_id = ? ORDER BY created_at", arguments: [$0]) }
+                ?? Row.fetchAll(db, sql: "SELECT * FROM backup_copy ORDER BY created_at")
+            return rows.map { row in
+                BackupCopy(backupID: row["backup_id"], storage: row["storage"], status: BackupCopy.Status(rawValue: row["status"]) ?? .failed,
+                           createdAt: Self.date(row["created_at"]) ?? Date(timeIntervalSince1970: 0), verifiedAt: Self.date(row["verified_at"]),
+                           error: row["error"])
+            }
         }
     }
 
@@ -170,6 +193,6 @@ extension SQLiteStateStore {
                                        yearlyYears: int("yearly") ?? 2, weeklyWeekday: int("weekday") ?? 1, hourlyHours: int("hourly")),
             storage: String.fromDatabaseValue(row["storage"] as DatabaseValue), includeFilestore: int("include_filestore") != 0,
             restoreTestWeekday: int("restore_test_weekday"), lastRunAt: date(String.fromDatabaseValue(row["last_run_at"] as DatabaseValue)),
-            everyHours: int("every_hours"), enabled: int("enabled") ?? 1 != 0)
+            everyHours: int("every_hours"), enabled: int("enabled") ?? 1 != 0, copyTo: String.fromDatabaseValue(row["copy_to"] as DatabaseValue))
     }
 }

@@ -283,6 +283,21 @@ enum Schema {
                 ALTER TABLE backup_policy ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
                 """)
         }
+        migrator.registerMigration("v14-backup-copies") { db in
+            // A second copy of each backup on another storage (3-2-1), and where a schedule sends it.
+            try db.execute(sql: """
+                CREATE TABLE backup_copy (
+                    backup_id TEXT NOT NULL REFERENCES backup(id) ON DELETE CASCADE,
+                    storage TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('copying', 'completed', 'failed', 'deleted')),
+                    created_at TEXT NOT NULL,
+                    verified_at TEXT,
+                    error TEXT,
+                    PRIMARY KEY (backup_id, storage)
+                ) WITHOUT ROWID;
+                ALTER TABLE backup_policy ADD COLUMN copy_to TEXT;
+                """)
+        }
         return migrator
     }
 }

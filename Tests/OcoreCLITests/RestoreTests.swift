@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OcoreOdoo
 import OcoreRemote
@@ -323,5 +324,78 @@ struct CloneReplaceTests {
         let tree = try OdooWay.tree(f.clone.dataDir + "/filestore/stg")
         #expect(tree == f.filestoreAtBackup)
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: f.clone.dataDir + "/filestore")).contains { $0.contains("ocore-replaced") })
+    }
+}
+
+@Suite("Second copies of backups (3-2-1, real storages in directories)")
+struct BackupCopyTests {
+    @Test("with --copy-to each backup is copied to a second storage and checked there; with the first storage gone, export and restore read the copy; removing the backup removes both")
+    func secondCopy() throws {
+        let f = try RestoreFixture.plain()
+        let nas = TestDirectories.make("copy-nas"), offsite = TestDirectories.make("copy-offsite")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nas, "--default"])
+        _ = try f.ocore.ok(["storage", "add", "offsite", "--dir", offsite])
+        expectCleanFailure(try f.ocore.run(["policy", "set", "production", "--at", "02:00", "--copy-to", "nas"]), mentions: "a second copy needs another storage")
+        let set = try f.ocore.ok(["policy", "set", "production", "--at", "02:00", "--copy-to", "offsite"])
+        #expect(set.contains("backed up daily at 02:00, copied to offsite"), "\(set)")
+
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--json"])
+        let id = try #require(backup["id"] as? String), key = try #require(backup["key"] as? String)
+        try f.ocore.waitUntilIdle()
+        let listed = try #require(try f.ocore.jsonArray(["backup", "list", "--json"]).first { $0["id"] as? String == id })
+        let copies = listed["copies"] as? [[String: Any]] ?? []
+        #expect(copies.count == 1 && copies.first?["storage"] as? String == "offsite" && copies.first?["status"] as? String == "completed"
+                && copies.first?["verified_at"] is String, "\(listed)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: offsite + "/" + key)) == Data(contentsOf: URL(fileURLWithPath: nas + "/" + key)),
+                "the copy is the same bytes")
+        #expect(try f.ocore.ok(["backup", "list"]).contains("nas +offsite"))
+
+        // The first storage is gone: the copy is read instead, when asked for.
+        try FileManager.default.moveItem(atPath: nas, toPath: nas + ".gone")
+        let out = TestDirectories.make("copy-export") + "/prod.zip"
+        #expect(!(try f.ocore.run(["backup", "export", id, out]).succeeded))
+        expectCleanFailure(try f.ocore.run(["backup", "export", id, out, "--from-storage", "elsewhere"]), mentions: "has no verified copy on elsewhere; it is on nas, offsite")
+        _ = try f.ocore.ok(["backup", "export", id, out, "--from-storage", "offsite"])
+        #expect(try BackupVerifierTestHelpers.sha256(of: out) == backup["sha256"] as? String)
+        let (result, doc) = try f.restore([id, "--new", "rst_offsite", "--type", "staging", "--url", "https://rst-offsite.acme.example", "--from-storage", "offsite"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        #expect(try TestPostgres.psql("rst_offsite").scalar("SELECT count(*) FROM res_partner") == OdooWay.rowCounts(f.clone.source)["res_partner"])
+
+        try FileManager.default.moveItem(atPath: nas + ".gone", toPath: nas)
+        _ = try f.ocore.ok(["backup", "rm", id, "--confirm", id])
+        #expect(!FileManager.default.fileExists(atPath: nas + "/" + key) && !FileManager.default.fileExists(atPath: offsite + "/" + key),
+                "removed from both storages")
+        let shown = try f.ocore.jsonObject(["backup", "show", id, "--json"])
+        #expect((shown["copies"] as? [[String: Any]])?.first?["status"] as? String == "deleted")
+    }
+}
+
+extension BackupCopyTests {
+    @Test("a copy that cannot be made fails on its own: the backup stays good, the copy is marked failed and nothing is read from it")
+    func failedCopy() throws {
+        let f = try RestoreFixture.plain()
+        let nas = TestDirectories.make("copy-nas2"), offsite = TestDirectories.make("copy-offsite2")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nas, "--default"])
+        _ = try f.ocore.ok(["storage", "add", "offsite", "--dir", offsite])
+        _ = try f.ocore.ok(["policy", "set", "production", "--at", "02:00", "--copy-to", "offsite", "--no-filestore"])
+        // The second storage breaks: its directory is now a file.
+        try FileManager.default.removeItem(atPath: offsite)
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: offsite))
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--no-filestore", "--json"])
+        let id = try #require(backup["id"] as? String)
+        #expect(backup["status"] as? String == "completed" && backup["is_verified"] as? Bool == true)
+        try f.ocore.waitUntilIdle()
+        let copyJob = try #require(try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).first { $0["kind"] as? String == "backup-copy" })
+        #expect(copyJob["status"] as? String == "failed", "\(copyJob)")
+        let shown = try f.ocore.jsonObject(["backup", "show", id, "--json"])
+        #expect(shown["status"] as? String == "completed" && (shown["copies"] as? [[String: Any]])?.first?["status"] as? String == "failed", "\(shown)")
+        expectCleanFailure(try f.ocore.run(["backup", "export", id, TestDirectories.make("copy-x") + "/x.zip", "--from-storage", "offsite"]),
+                           mentions: "has no verified copy on offsite; it is on nas")
+    }
+}
+
+enum BackupVerifierTestHelpers {
+    static func sha256(of path: String) throws -> String {
+        SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -30,6 +30,18 @@ struct BackupViewTests {
         let lines = text.split(separator: "\n")
         #expect(lines.contains { $0.contains("completed") && $0.contains(" M ") })
         #expect(lines.contains { $0.contains("completed") && $0.contains(" P ") && $0.contains("never") })
+        #expect(!text.contains("ALSO ON"), "no column for copies no backup has")
+        // A backup with a verified second copy says where else it lies (in a terminal wide enough).
+        var wide = dashboard([row("staging")], width: 120)
+        press(&wide, .down, .character("2"))
+        _ = update(&wide, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [
+            backup("b3", env: "staging", daysAgo: 0.5, now: now, status: .partial, verified: true),
+            backup("b2", env: "staging", daysAgo: 1, now: now, tier: .monthly),
+        ]))
+        _ = update(&wide, .backupCopiesLoaded(environment: "staging", ["b2": ["offsite"]]))
+        let copied = screen(wide, theme: .builtInDefault).text.split(separator: "\n")
+        #expect(copied.contains { $0.contains("ALSO ON") })
+        #expect(copied.contains { $0.contains(" M ") && $0.contains("+offsite") } && !copied.contains { $0.contains("partial") && $0.contains("+offsite") })
         press(&s, .character("1"))
         // The newest restorable backup is partial: shown, and not as a green success.
         #expect(screen(s).text.contains("Last backup  12h ago · PARTIAL · b3"))

@@ -20,6 +20,8 @@ public struct BackupPolicyRequest: Sendable, Equatable {
     public var every: String?
     /// Hours the backups between the day's first are kept (a frequent schedule only).
     public var hourly = 48
+    /// A second storage each completed backup is copied to and checked on (3-2-1).
+    public var copyTo: String?
 
     public init(environment: String, at: String) {
         self.environment = environment
@@ -41,15 +43,30 @@ public struct BackupPolicyRequest: Sendable, Equatable {
         try retention.validate()
         _ = try store.environment(named: environment)
         if let storage { _ = try store.storage(named: storage) }
+        if let copyTo { try Self.checkCopyTarget(copyTo, primary: storage, store: store) }
         // Changing a switched-off schedule leaves it off: `policy enable` is what turns it on.
         let enabled = try store.backupPolicy(environment: environment)?.enabled ?? true
         let policy = BackupPolicyRecord(environment: environment, at: at, retention: retention, storage: storage, includeFilestore: includeFilestore,
-                                        restoreTestWeekday: testDay, everyHours: everyHours, enabled: enabled)
+                                        restoreTestWeekday: testDay, everyHours: everyHours, enabled: enabled, copyTo: copyTo)
         try store.setBackupPolicy(policy)
         try store.audit(user: who.user, from: who.from, action: "policy.set", environment: environment,
                         detail: "\(policy.cadence); " + (everyHours == nil ? "" : "\(hourly)h ") + "\(daily)d \(weekly)w \(monthly)m \(yearly)y"
                             + (restoreTest.map { "; restore test \($0)" } ?? ""))
         return policy
+    }
+
+    /// A second copy goes to another storage, and one a backup's own key opens: the copy is the
+    /// same bytes, so an encrypted backup's copy needs the same key reference.
+    static func checkCopyTarget(_ name: String, primary: String?, store: SQLiteStateStore) throws {
+        let copy = try store.storage(named: name)
+        guard let primaryName = try primary ?? SafetyBackup.defaultStorage(store) else {
+            throw RequestRefusal("--copy-to needs a storage for the backups themselves first (--storage, or a default storage)")
+        }
+        guard primaryName != name else { throw RequestRefusal("--copy-to \(name) is where the backups go already: a second copy needs another storage") }
+        let first = try store.storage(named: primaryName)
+        guard first.encryption == copy.encryption else {
+            throw RequestRefusal("--copy-to \(name): its encryption differs from \(primaryName)'s, and a copy is the same bytes; give both the same key (or neither)")
+        }
     }
 
     /// "6h", "6", "hourly" → 6 / 1; an interval that does not divide the day is refused, so

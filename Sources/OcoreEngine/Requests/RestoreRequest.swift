@@ -23,6 +23,8 @@ public struct RestoreRequest: Sendable, Equatable {
     public var includeFilestore = true
     public var safetyBackup = true
     public var safetyStorage: String?
+    /// Read the backup from its second copy on this storage (the first storage is down or gone).
+    public var fromStorage: String?
     /// Keep `database.uuid` and `database.secret` (the database moved; a copy gets new ones).
     public var asMoved = false
     /// nil: Recommended when production data lands outside production, else none.
@@ -131,9 +133,13 @@ public struct RestoreRequest: Sendable, Equatable {
         }
         let keys = try SanitizationCatalog.resolve(preset: preset, enable: [], disable: [])
         let hash = keys.contains("reset_passwords") ? try OdooPassword.hash("staging123") : nil
-        let parameters = RestoreJob.Parameters(backupID: backupID, archivePath: archivePath, target: targetName, newEnvironment: newEnv, mode: mode,
+        var parameters = RestoreJob.Parameters(backupID: backupID, archivePath: archivePath, target: targetName, newEnvironment: newEnv, mode: mode,
                                                includeFilestore: includeFilestore, safetyBackup: safetyBackup, safetyStorage: safetyStorage,
                                                asMoved: asMoved, preset: preset, options: keys, passwordHash: hash)
+        if let fromStorage, let backup, fromStorage != backup.storage {
+            _ = try BackupCopyJob.source(backup, on: fromStorage, store: store)
+            parameters.fromStorage = fromStorage
+        }
         let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
         return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil)
     }

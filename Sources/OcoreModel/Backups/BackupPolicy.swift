@@ -12,6 +12,8 @@ public struct BackupPolicyRecord: Sendable, Equatable {
     /// slots); nil for once a day.
     public var everyHours: Int?
     public var enabled: Bool
+    /// A second storage each completed backup is copied to and checked on (3-2-1).
+    public var copyTo: String?
     public var retention: RetentionPolicy
     public var storage: String?
     public var includeFilestore: Bool
@@ -21,7 +23,8 @@ public struct BackupPolicyRecord: Sendable, Equatable {
 
     public init(environment: String, at: String, retention: RetentionPolicy = RetentionPolicy(), storage: String? = nil,
                 includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil,
-                everyHours: Int? = nil, enabled: Bool = true) {
+                everyHours: Int? = nil, enabled: Bool = true, copyTo: String? = nil) {
+        self.copyTo = copyTo
         self.environment = environment
         self.at = at
         self.everyHours = everyHours
@@ -47,7 +50,7 @@ extension BackupPolicyRecord {
     public var summary: String {
         let r = retention
         let weekday = RetentionPolicy.weekdays[max(0, min(6, r.weeklyWeekday - 1))]
-        return "backed up \(cadence); keep " + (r.hourlyHours.map { "the others \($0) hours, " } ?? "")
+        return "backed up \(cadence)" + (copyTo.map { ", copied to \($0)" } ?? "") + "; keep " + (r.hourlyHours.map { "the others \($0) hours, " } ?? "")
             + "\(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(weekday)), \(r.monthlyMonths) months, \(r.yearlyYears) years"
             + (restoreTestWeekday.map { "; restore test every \(RetentionPolicy.weekdays[max(0, min(6, $0 - 1))])" } ?? "")
             + (enabled ? "" : " (switched off: `ocore policy enable \(environment)` turns it on)")

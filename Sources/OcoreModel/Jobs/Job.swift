@@ -72,9 +72,13 @@ public struct JobRecord: Sendable, Equatable, Identifiable {
     /// The kind name of the retention sweep a successful backup queues on its own.
     public static let retentionSweepKind = "retention-sweep"
 
-    /// Housekeeping that another job queued by itself (the retention sweep after a backup): no
-    /// one started it to watch it, so reopening the dashboard does not put it in front of them.
-    public var isFollowUp: Bool { kind == Self.retentionSweepKind }
+    /// The kind name of the second copy a backup queues when its schedule names one.
+    public static let backupCopyKind = "backup-copy"
+
+    /// Housekeeping that another job queued by itself (the retention sweep or the second copy
+    /// after a backup): no one started it to watch it, so reopening the dashboard does not put
+    /// it in front of them.
+    public var isFollowUp: Bool { kind == Self.retentionSweepKind || kind == Self.backupCopyKind }
 }
 
 /// One ordered step of a job. A step covers `weightStart…weightEnd` of the job's percentage.

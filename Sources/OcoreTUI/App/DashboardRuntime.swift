@@ -215,6 +215,9 @@ public final class DashboardRuntime {
                 let log = try chosen.map { try store.logs(ofJob: $0.id, after: 0, limit: 500) } ?? []
                 let backups = try store.backups(environment: environment, includeGone: false, limit: 500)
                 apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log, backups: backups), terminal)
+                let listed = Set(backups.map(\.id))
+                let copies = Dictionary(grouping: try store.backupCopies().filter { $0.status == .completed && listed.contains($0.backupID) }, by: \.backupID)
+                apply(.backupCopiesLoaded(environment: environment, copies.mapValues { $0.map(\.storage) }), terminal)
                 apply(.restorePointsLoaded(environment: environment, try store.restorePoints(environment: environment, limit: 100)), terminal)
             } catch {
                 apply(.storeFailed("\(error)"), terminal)

@@ -128,6 +128,8 @@ public struct DashboardState: Equatable, Sendable {
     public var environmentJobs: [JobRecord] = []
     /// Backups of the selected environment, newest first (expired and deleted ones left out).
     public var environmentBackups: [BackupRecord] = []
+    /// Where each listed backup also lies: the storages of its verified second copies.
+    public var backupCopies: [String: [String]] = [:]
     /// Restores into the selected environment, newest first, and the timeline's filters.
     public var environmentRestorePoints: [RestorePointRecord] = []
     public var timelineState = TimelineState()
@@ -231,6 +233,7 @@ public enum Message: Equatable, Sendable {
     /// Right after start: the jobs running now, and who runs the dashboard (a job of theirs opens its modal).
     case startedWithJobs(active: [JobRecord], user: String)
     case environmentDetailsLoaded(environment: String, jobs: [JobRecord], log: [JobLogLine], backups: [BackupRecord])
+    case backupCopiesLoaded(environment: String, [String: [String]])
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: RefreshSchedule])
     case policiesLoaded([String: BackupPolicyRecord])

@@ -15,6 +15,8 @@ public struct BackupPolicyForm: Equatable, Sendable {
     public var daily: String, weekly: String, monthly: String, yearly: String
     /// nil = the default storage.
     public var storage: String?
+    /// A second storage each backup is copied to; nil for none.
+    public var copyTo: String?
     public var includeFilestore: Bool
     /// sun … sat, or nil for no weekly restore test.
     public var restoreTest: String?
@@ -24,13 +26,15 @@ public struct BackupPolicyForm: Equatable, Sendable {
 /// and the weekly restore test; an existing schedule can also be switched off or on, or removed.
 /// The numbers stay text here: the engine checks them, as it checks `ocore policy set`.
 public struct PolicyDialogState: Equatable, Sendable {
-    public enum Field: Equatable, Sendable { case at, every, hourly, storage, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save, onOff, remove }
+    public enum Field: Equatable, Sendable { case at, every, hourly, storage, copyTo, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save, onOff, remove }
 
     public var environment: EnvironmentRow
     public var existing: BackupPolicyRecord?
     /// "default storage" first, then every storage target by name.
     public var storages: [String]
     public var storage = 0
+    /// 0 = no second copy, else an index into `storages` (past "default storage").
+    public var copyTo = 0
     public var at: TextFieldState
     /// 0 = once a day, else an index + 1 into ``BackupPolicyRecord/intervals``.
     public var every: Int
@@ -50,6 +54,7 @@ public struct PolicyDialogState: Equatable, Sendable {
         let names = storages.map(\.name)
         self.storages = ["default storage"] + names
         if let chosen = existing?.storage, let index = names.firstIndex(of: chosen) { storage = index + 1 }
+        if let chosen = existing?.copyTo, let index = names.firstIndex(of: chosen) { copyTo = index + 1 }
         let r = existing?.retention ?? RetentionPolicy()
         at = TextFieldState(text: existing?.at ?? "02:00")
         every = existing?.everyHours.flatMap { BackupPolicyRecord.intervals.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
@@ -64,7 +69,7 @@ public struct PolicyDialogState: Equatable, Sendable {
     }
 
     public var fields: [Field] {
-        [.at, .every] + (every == 0 ? [] : [.hourly]) + [.storage, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save]
+        [.at, .every] + (every == 0 ? [] : [.hourly]) + [.storage, .copyTo, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save]
             + (existing == nil ? [] : [.onOff, .remove])
     }
 
@@ -75,7 +80,7 @@ public struct PolicyDialogState: Equatable, Sendable {
         BackupPolicyForm(environment: environment.name, at: at.text.trimmingCharacters(in: .whitespaces), every: everyText, hourly: hourly.text,
                          weeklyWeekday: RetentionPolicy.weekdays[weekday],
                          daily: daily.text, weekly: weekly.text, monthly: monthly.text, yearly: yearly.text,
-                         storage: storage == 0 ? nil : storages[storage], includeFilestore: includeFilestore,
+                         storage: storage == 0 ? nil : storages[storage], copyTo: copyTo == 0 ? nil : storages[copyTo], includeFilestore: includeFilestore,
                          restoreTest: restoreTest == 0 ? nil : RetentionPolicy.weekdays[restoreTest - 1])
     }
 }
@@ -84,7 +89,7 @@ extension PolicyDialogState.Field {
     var control: FormControl {
         switch self {
         case .at, .hourly, .daily, .weekly, .monthly, .yearly: .text
-        case .every, .storage, .weekday, .restoreTest: .choice
+        case .every, .storage, .copyTo, .weekday, .restoreTest: .choice
         case .filestore: .toggle
         case .save, .onOff, .remove: .button
         }
@@ -132,6 +137,7 @@ private func step(_ dialog: inout PolicyDialogState, by delta: Int) {
     switch dialog.field {
     case .every: dialog.every = FormKeys.stepped(dialog.every, by: delta, count: BackupPolicyRecord.intervals.count + 1)
     case .storage: dialog.storage = FormKeys.stepped(dialog.storage, by: delta, count: dialog.storages.count)
+    case .copyTo: dialog.copyTo = FormKeys.stepped(dialog.copyTo, by: delta, count: dialog.storages.count)
     case .weekday: dialog.weekday = FormKeys.stepped(dialog.weekday, by: delta, count: 7)
     case .restoreTest: dialog.restoreTest = FormKeys.stepped(dialog.restoreTest, by: delta, count: 8)
     case .filestore: dialog.includeFilestore.toggle()

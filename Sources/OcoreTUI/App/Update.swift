@@ -87,6 +87,9 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         state.backupsList.clamp(count: backups.count, visible: max(state.bodyHeight - 4, 1))
         state.jobLog = log
         state.jobsList.clamp(count: jobs.count, visible: max(state.bodyHeight - 4, 1))
+    case let .backupCopiesLoaded(environment, copies):
+        guard environment == state.focusedEnvironment?.name else { return [] }
+        state.backupCopies = copies
     case let .statusUpdated(environment, status):
         state.statuses[environment] = status
     case .jobEnded(let job):
@@ -303,6 +306,7 @@ private func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     if state.focusedEnvironment?.name != before {
         state.environmentJobs = []
         state.environmentRestorePoints = []
+        state.backupCopies = [:]
         state.timelineState = TimelineState()
         state.jobLog = []
         state.jobsList = ListState()

@@ -1,12 +1,14 @@
 import Foundation
 import OcoreModel
 
-/// The Backups tab: status, verified mark, size, created, tier badge, expiry.
+/// The Backups tab: status, verified mark, size, created, tier badge, expiry, and where a
+/// second copy lies when there is one.
 func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in rect: Rect, into buffer: inout CellBuffer) {
     guard !state.environmentBackups.isEmpty else {
         buffer.put("No backups of \(env.name) yet. Press b to take one.", x: rect.x + 1, y: rect.y, style: theme[.muted], maxWidth: rect.width - 1)
         return
     }
+    let copied = state.environmentBackups.contains { state.backupCopies[$0.id] != nil }
     let rows: [[(String, Style?)]] = state.environmentBackups.map { b in
         let statusStyle: Style? = switch b.status {
         case .completed: b.isVerified ? theme[.success] : theme[.warning]
@@ -16,10 +18,10 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         let expires = b.isPermanent ? "never" : b.expiresAt.map { day($0) } ?? "-"
         return [(day(b.createdAt, time: true), nil), (b.status.rawValue, statusStyle), (b.isVerified ? theme.symbols.checked : "", theme[.success]),
                 (b.size.map(bytesText) ?? "-", nil), (b.pinned ? "P" : b.tier.badge, b.tier >= .monthly || b.pinned ? theme[.title] : nil),
-                (expires, theme[.muted])]
+                (expires, theme[.muted])] + (copied ? [((state.backupCopies[b.id] ?? []).map { "+" + $0 }.joined(separator: " "), theme[.success])] : [])
     }
     Table(columns: [.init("CREATED", width: 11), .init("STATUS", width: 9), .init("✓", width: 1), .init("SIZE", width: 8), .init("T", width: 1),
-                    .init("EXPIRES", width: 10)], rows: rows, highlight: state.focus == .details)
+                    .init("EXPIRES", width: 10)] + (copied ? [.init("ALSO ON", width: 12)] : []), rows: rows, highlight: state.focus == .details)
         .render(in: rect, state: state.backupsList, theme: theme, into: &buffer)
 }
 

@@ -2,7 +2,7 @@ import OcoreModel
 
 /// The policy dialog: when, where, what, how long each tier is kept, and the restore test.
 func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 18 + (dialog.every == 0 ? 0 : 1) + (dialog.existing == nil ? 0 : 2)))
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 19 + (dialog.every == 0 ? 0 : 1) + (dialog.existing == nil ? 0 : 2)))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Backup policy of \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title])
         .render(in: rect, symbols: theme.symbols, into: &buffer)
@@ -16,6 +16,8 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
         FormLine(.text(dialog.hourly.text + " hours"), label: "Keep others", focused: focused(.hourly)),
     ]) + [
         FormLine(.choice(dialog.storages[dialog.storage]), label: "To", focused: focused(.storage)),
+        FormLine(.choice(dialog.copyTo == 0 ? "none" : dialog.storages[dialog.copyTo], after: dialog.copyTo == 0 ? "" : "each backup copied there and checked (3-2-1)"),
+                 label: "Copy to", focused: focused(.copyTo)),
         FormLine(.checkbox("with the filestore", checked: dialog.includeFilestore), label: "Contents", focused: focused(.filestore)),
         FormLine(.choice(day, after: "its backup becomes the weekly"), label: "Weekly", focused: focused(.weekday)),
         FormLine(.text(dialog.daily.text + " days"), label: "Keep daily", focused: focused(.daily)),

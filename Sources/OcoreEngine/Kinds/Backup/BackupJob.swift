@@ -337,6 +337,15 @@ final class BackupSession: @unchecked Sendable {
         // its own: nothing it does can fail or remove this backup. Not after a restore's or a
         // replace's safety backup, whose backup being restored may itself be expired.
         if record.status == .completed && p.type != .preRestore && p.type != .preReplace {
+            // The second copy first: the sweep that follows must not run before it is queued.
+            if let copyTo = try? context.store.backupPolicy(environment: p.environment)?.copyTo, copyTo != record.storage {
+                do {
+                    let copy = try BackupCopyJob.queue(after: context, backup: record, to: copyTo)
+                    context.log(.info, "second copy to \(copyTo) queued as job \(copy)")
+                } catch {
+                    context.log(.warning, "second copy to \(copyTo) not queued: \(error)")
+                }
+            }
             do {
                 let sweep = try RetentionSweepJob.queue(after: context, environment: p.environment)
                 context.log(.info, "retention sweep of \(p.environment) queued as job \(sweep)")

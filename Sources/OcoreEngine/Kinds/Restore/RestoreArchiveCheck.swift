@@ -15,7 +15,7 @@ extension RestoreRun {
                                                                    startedAt: Date()))
         var pgVersion: String?
         if let id = p.backupID {
-            let backup = try context.store.backup(id)
+            let backup = try sourceBackup(id, context)
             guard backup.status.isRestorable else { throw StepFailure.check("backup", "backup \(id) is \(backup.status.rawValue)") }
             let provider = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
             let manifest = try BackupVerifier.storedManifest(backup, provider: provider)
@@ -61,6 +61,13 @@ extension RestoreRun {
         try context.store.updateRestorePoint(job: context.jobID, safetyBackupID: p.safetyBackupID)
     }
 
+    /// The backup as the restore reads it: where it was made, or its second copy.
+    func sourceBackup(_ id: String, _ context: StepContext) throws -> BackupRecord {
+        let backup = try context.store.backup(id)
+        guard let from = p.fromStorage, from != backup.storage else { return backup }
+        return try BackupCopyJob.source(backup, on: from, store: context.store)
+    }
+
     func safetyParameters(storage: String) -> BackupJob.Parameters {
         BackupJob.Parameters(backupID: p.safetyBackupID, environment: p.target, storage: storage, type: .preRestore,
                              includeFilestore: p.includeFilestore, tier: .daily)
@@ -79,7 +86,7 @@ extension RestoreRun {
             context.log(.info, "archive \(p.archivePath ?? "")")
             return try checkDump(context)
         }
-        let backup = try context.store.backup(id)
+        let backup = try sourceBackup(id, context)
         let storage = try context.store.storage(named: backup.storage)
         let location = storage.location
         let key = try manifest(context).flatMap { try BackupVerifier.key(for: $0, target: storage) }

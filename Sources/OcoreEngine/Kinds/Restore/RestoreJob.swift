@@ -37,6 +37,8 @@ public struct RestoreJob: JobKind {
         public var preset: SanitizationCatalog.Preset
         public var options: [String]
         public var passwordHash: String?
+        /// The storage of the second copy to read the backup from (nil: where it was made).
+        public var fromStorage: String?
 
         public init(backupID: String?, archivePath: String?, target: String, newEnvironment: NewEnvironment?, mode: RestoreMode,
                     includeFilestore: Bool, safetyBackup: Bool, safetyStorage: String?, asMoved: Bool, preset: SanitizationCatalog.Preset, options: [String],
