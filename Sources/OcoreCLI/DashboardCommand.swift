@@ -102,6 +102,7 @@ struct DashboardCommand: ParsableCommand {
             request.riskAccepted = r.riskAccepted
             request.confirmation = r.confirmation
             request.acceptsVersionMismatch = r.acceptsVersionMismatch
+            request.fromStorage = r.fromStorage
             do {
                 return .started(try request.prepare(store: store).submit(store: store, home: home))
             } catch RestoreRequest.Refusal.needsConfirmation(let fact) {

@@ -104,6 +104,25 @@ struct RestoreDialogTests {
                                                                confirmation: "production"))])
     }
 
+    @Test("a backup with a verified second copy can be restored from it: From steps from where it was made to the copy, and the request says which")
+    func fromSecondCopy() {
+        var s = dashboard([row("staging")], width: 100, height: 30)
+        press(&s, .down, .character("2"))
+        _ = update(&s, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [backup("b1", env: "staging", daysAgo: 1, now: s.now)]))
+        _ = update(&s, .backupCopiesLoaded(environment: "staging", ["b1": ["offsite"]]))
+        press(&s, .character("R"))
+        #expect(screen(s).text.contains("where it was made"))
+        press(&s, .up, .right)  // from the safety switch up to From, then to the copy
+        #expect(screen(s).text.contains("‹ offsite ›  its verified second copy"))
+        guard case .restoreDialog(let dialog) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(dialog.request.fromStorage == "offsite")
+        var plain = dashboard([row("staging")], width: 100, height: 30)
+        press(&plain, .down, .character("2"))
+        _ = update(&plain, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [backup("b1", env: "staging", daysAgo: 1, now: plain.now)]))
+        press(&plain, .character("R"))
+        #expect(!screen(plain).text.contains("where it was made"), "no From line without a copy")
+    }
+
     @Test("the dialog shows the backup's Odoo version; when the engine asks about another version, y sends the same request with the answer, Esc sends nothing")
     func versionQuestion() {
         var s = dashboard([row("staging")])

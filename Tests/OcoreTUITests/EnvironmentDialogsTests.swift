@@ -212,6 +212,19 @@ struct PolicyInDashboardTests {
         #expect(text.contains("Policy       every 6h from 02:30 · keep 36h 7d 4w(sun) 12m 2y · next in 43m"), "\(text)")
     }
 
+    @Test("on an 80×24 terminal the dialog of an existing frequent schedule shows every line, down to Remove")
+    func fitsSmallTerminal() {
+        var s = dashboard([row("production", .production), row("staging")])
+        press(&s, .down)
+        _ = update(&s, .policiesLoaded(["production": BackupPolicyRecord(environment: "production", at: "02:30", retention: RetentionPolicy(hourlyHours: 48),
+                                                                         everyHours: 6, copyTo: "offsite")]))
+        press(&s, .character("P"))
+        let text = screen(s).text
+        for line in ["Daily at", "Repeat", "Keep others", "Copy to", "Restore test", "[ Save ]", "Switch off", "Remove the schedule"] {
+            #expect(text.contains(line), "\(line) is not on screen:\n\(text)")
+        }
+    }
+
     @Test("an existing schedule can be switched off, on again, or removed from P; a switched-off one says so on the Overview")
     func switchOffAndRemove() {
         var s = dashboard([row("production", .production), row("staging")], width: 200, height: 34)

@@ -26,6 +26,8 @@ public struct RestoreDialogRequest: Equatable, Sendable {
     public var confirmation: String? = nil
     /// The operator answered yes to the engine's question about another Odoo version.
     public var acceptsVersionMismatch = false
+    /// Read the backup from its second copy on this storage (nil: where it was made).
+    public var fromStorage: String? = nil
 }
 
 /// How the engine answered a restore request: started, or a question first.
@@ -40,7 +42,7 @@ public enum RestoreStart: Equatable, Sendable {
 /// filestore switches, and for a protected target its name typed out.
 public struct RestoreDialogState: Equatable, Sendable {
     public enum Mode: Int, CaseIterable, Sendable { case here, other, new }
-    public enum Field: Int, CaseIterable, Sendable { case mode, other, newName, newType, newServer, safety, filestore, preset, risk, confirm, start }
+    public enum Field: Int, CaseIterable, Sendable { case mode, from, other, newName, newType, newServer, safety, filestore, preset, risk, confirm, start }
 
     public var backup: BackupRecord
     /// The environment whose tab the dialog was opened from.
@@ -64,6 +66,10 @@ public struct RestoreDialogState: Equatable, Sendable {
     /// Rows each option would change, counted on the backup's source environment (read-only).
     public var impacts: [String: Int?] = [:]
     public var counting = false
+    /// Storages holding a verified second copy of the backup; 0 reads it where it was made,
+    /// 1… the copies, in this order.
+    public var copies: [String] = []
+    public var fromIndex = 0
 
     public init(backup: BackupRecord, target: EnvironmentRow, environments: [EnvironmentRow] = []) {
         self.backup = backup
@@ -97,7 +103,7 @@ public struct RestoreDialogState: Equatable, Sendable {
     public var server: String? { servers[safe: serverIndex] }
 
     var fields: [Field] {
-        var f: [Field] = [.mode]
+        var f: [Field] = [.mode] + (copies.isEmpty ? [] : [.from])
         switch mode {
         case .here: break
         case .other: f.append(.other)
@@ -152,14 +158,17 @@ public struct RestoreDialogState: Equatable, Sendable {
                              newEnvironment: mode == .new ? RestoreNewTarget(type: newType, server: server ?? listed.server) : nil,
                              safetyBackup: mode != .new && safetyBackup, includeFilestore: includeFilestore, preset: sanitizes ? preset : nil,
                              riskAccepted: sanitizes && preset == .none && riskAccepted,
-                             confirmation: existingTarget?.isProtected == true ? confirmation.text : nil)
+                             confirmation: existingTarget?.isProtected == true ? confirmation.text : nil,
+                             fromStorage: fromIndex == 0 ? nil : copies[safe: fromIndex - 1])
     }
 }
 
 func openRestoreDialog(_ state: inout DashboardState) -> [Effect] {
     guard state.tab == .backups, let env = state.focusedEnvironment,
           let backup = state.environmentBackups[safe: state.backupsList.selected], backup.status.isRestorable else { return [] }
-    return showRestoreDialog(RestoreDialogState(backup: backup, target: env, environments: state.environments), &state)
+    var dialog = RestoreDialogState(backup: backup, target: env, environments: state.environments)
+    dialog.copies = state.backupCopies[backup.id] ?? []
+    return showRestoreDialog(dialog, &state)
 }
 
 /// Opens the dialog and, when the backup's source is still reachable, starts counting what
@@ -266,7 +275,7 @@ func serverFactsLoaded(_ state: inout DashboardState, server: String, facts: Ser
 extension RestoreDialogState.Field {
     var control: FormControl {
         switch self {
-        case .mode, .other, .newType, .newServer, .preset: .choice
+        case .mode, .from, .other, .newType, .newServer, .preset: .choice
         case .safety, .filestore, .risk: .toggle
         case .newName, .confirm: .text
         case .start: .button
@@ -283,6 +292,8 @@ extension RestoreDialogState {
             mode = modes[FormKeys.stepped(mode.rawValue, by: step, count: modes.count)]
             confirmation = TextFieldState()
             if mode == .new { return servers.map { .loadServerFacts($0) } }
+        case .from:
+            fromIndex = FormKeys.stepped(fromIndex, by: step, count: copies.count + 1)
         case .other where !others.isEmpty:
             otherIndex = FormKeys.stepped(otherIndex, by: step, count: others.count)
             confirmation = TextFieldState()

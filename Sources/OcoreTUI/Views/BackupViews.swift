@@ -77,6 +77,10 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
     var lines: [FormLine] = [
         FormLine(.text("Backup \(b.id) of \(b.environment) · Odoo \(b.odooVersion ?? "?") · \(b.tier.rawValue) · \(bytesText(b.size))\(b.isVerified ? " · verified" : "")")),
         FormLine(.text("Mode      \(modeText)  \(dialog.modeLabel)"), focused: focused(.mode)),
+    ] + (dialog.copies.isEmpty ? [] : [
+        FormLine(.text("From      \(Choice.text(dialog.fromIndex == 0 ? b.storage : dialog.copies[dialog.fromIndex - 1]))  "
+                       + (dialog.fromIndex == 0 ? "where it was made" : "its verified second copy")), focused: focused(.from)),
+    ]) + [
     ]
     switch dialog.mode {
     case .here: break
