@@ -327,7 +327,7 @@ struct CloneReplaceTests {
     }
 }
 
-@Suite("Second copies of backups (3-2-1, real storages in directories)")
+@Suite("Second copies of backups (3-2-1: directory, SFTP on sshd, S3 on moto, FTP)")
 struct BackupCopyTests {
     @Test("with --copy-to each backup is copied to a second storage and checked there; with the first storage gone, export and restore read the copy; removing the backup removes both")
     func secondCopy() throws {
@@ -391,6 +391,25 @@ extension BackupCopyTests {
         #expect(shown["status"] as? String == "completed" && (shown["copies"] as? [[String: Any]])?.first?["status"] as? String == "failed", "\(shown)")
         expectCleanFailure(try f.ocore.run(["backup", "export", id, TestDirectories.make("copy-x") + "/x.zip", "--from-storage", "offsite"]),
                            mentions: "has no verified copy on offsite; it is on nas")
+    }
+}
+
+extension BackupCopyTests {
+    @Test("a second copy goes to every kind of storage and is read back from it", arguments: [BackupTests.Provider.sftp, .s3, .ftp])
+    func copyToEachProvider(kind: BackupTests.Provider) throws {
+        let f = try RestoreFixture.plain()
+        let (_, _) = try BackupTests.addStorage(.dir, to: f.ocore)
+        let (copy, env) = try BackupTests.addStorage(kind, to: f.ocore)
+        _ = try f.ocore.ok(["policy", "set", "production", "--at", "02:00", "--copy-to", copy], environment: env)
+        let created = try f.ocore.run(["backup", "create", "production", "--json"], environment: env)
+        let backup = try #require(try JSONSerialization.jsonObject(with: created.stdout) as? [String: Any], "\(created.stderrText)")
+        let id = try #require(backup["id"] as? String)
+        try f.ocore.waitUntilIdle()
+        let shown = try #require(try JSONSerialization.jsonObject(with: try f.ocore.ok(["backup", "show", id, "--json"], environment: env).data(using: .utf8)!) as? [String: Any])
+        #expect((shown["copies"] as? [[String: Any]])?.first?["status"] as? String == "completed", "\(shown)")
+        let out = TestDirectories.make("copy-each") + "/prod.zip"
+        _ = try f.ocore.ok(["backup", "export", id, out, "--from-storage", copy], environment: env)
+        #expect(try BackupVerifierTestHelpers.sha256(of: out) == backup["sha256"] as? String, "the copy on \(kind) is the backup, byte for byte")
     }
 }
 
