@@ -111,13 +111,6 @@ public struct BackupCopyJob: JobKind {
     /// Queues the copy of a backup from inside the job that made it (the running worker takes
     /// it). It holds the environment shared, as the backup did.
     static func queue(after context: StepContext, backup: BackupRecord, to storage: String) throws -> Int64 {
-        let job = try context.store.job(context.jobID)
-        let kind = BackupCopyJob()
-        let json = String(decoding: try JSONEncoder().encode(Parameters(backupID: backup.id, storage: storage)), as: UTF8.self)
-        let plan = try kind.plan(parameters: json)
-        return try context.store.enqueue(NewJob(
-            kind: kind.name, environment: backup.environment, server: nil, lockedEnvironments: [JobLock.shared(backup.environment).encoded],
-            parameters: json, steps: zip(plan.steps, plan.resolvedSpans).map { (name: $0.name, title: $0.title, start: $1.0, end: $1.1) },
-            createdBy: job.createdBy, createdFrom: job.createdFrom))
+        try FollowUpJob.queue(BackupCopyJob(), Parameters(backupID: backup.id, storage: storage), environment: backup.environment, after: context)
     }
 }

@@ -43,14 +43,7 @@ public struct RetentionSweepJob: JobKind {
     /// holds the environment shared, like the backup that queued it: it changes only backups, but
     /// must not run beside a restore, which may be reading an expired one.
     static func queue(after context: StepContext, environment: String) throws -> Int64 {
-        let job = try context.store.job(context.jobID)
-        let kind = RetentionSweepJob()
-        let json = String(decoding: try JSONEncoder().encode(Parameters(environment: environment)), as: UTF8.self)
-        let plan = try kind.plan(parameters: json)
-        return try context.store.enqueue(NewJob(
-            kind: kind.name, environment: environment, server: nil, lockedEnvironments: [JobLock.shared(environment).encoded], parameters: json,
-            steps: zip(plan.steps, plan.resolvedSpans).map { (name: $0.name, title: $0.title, start: $1.0, end: $1.1) },
-            createdBy: job.createdBy, createdFrom: job.createdFrom))
+        try FollowUpJob.queue(RetentionSweepJob(), Parameters(environment: environment), environment: environment, after: context)
     }
 }
 
