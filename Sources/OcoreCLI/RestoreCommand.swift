@@ -16,7 +16,7 @@ struct RestoreOptions: ParsableArguments {
     @Option(help: "Project of the new environment (default: the backup's environment's, or the only one).") var project: String?
     @Flag(name: .customLong("no-filestore"), help: "Restore the database only; the filestore is left as it is.") var noFilestore = false
     @Flag(name: .customLong("no-safety-backup"), help: "Do not back up the target first (it is overwritten without a way back).") var noSafetyBackup = false
-    @Option(name: .customLong("safety-storage"), help: "Storage for the safety backup (default: the backup's, else the default).") var safetyStorage: String?
+    @Option(name: .customLong("safety-storage"), help: "Storage for the safety backup (default: where the backup is read from, else the default).") var safetyStorage: String?
     @Option(name: .customLong("from-storage"), help: "Read the backup from its second copy on this storage (its first storage is down or gone).") var fromStorage: String?
     @Flag(name: .customLong("as-moved"), help: "Keep database.uuid and database.secret (the database moved; default: a copy gets new ones).") var asMoved = false
     @Option(help: "Sanitization preset (default: recommended when production data lands outside production, else none).") var preset: SanitizationCatalog.Preset?

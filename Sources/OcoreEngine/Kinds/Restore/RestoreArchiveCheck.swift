@@ -55,7 +55,8 @@ extension RestoreRun {
         guard p.newEnvironment == nil, p.safetyBackup else {
             return context.log(.warning, p.newEnvironment == nil ? "no safety backup (--no-safety-backup)" : "new environment: nothing to back up first")
         }
-        let storage = try p.safetyStorage ?? p.backupID.map { try context.store.backup($0).storage } ?? defaultStorage(context.store)
+        // Restoring from a second copy (the first storage down): the safety backup goes where the copy is.
+        let storage = try p.safetyStorage ?? p.fromStorage ?? p.backupID.map { try context.store.backup($0).storage } ?? defaultStorage(context.store)
         try SafetyBackup.take(safetyParameters(storage: storage), context)
         try record(context) { $0.safetyBackupID = p.safetyBackupID }
         try context.store.updateRestorePoint(job: context.jobID, safetyBackupID: p.safetyBackupID)
