@@ -360,6 +360,11 @@ struct BackupCopyTests {
         let (result, doc) = try f.restore([id, "--new", "rst_offsite", "--type", "staging", "--url", "https://rst-offsite.acme.example", "--from-storage", "offsite"])
         #expect(result.succeeded, "\(result.stderrText) \(doc)")
         #expect(try TestPostgres.psql("rst_offsite").scalar("SELECT count(*) FROM res_partner") == OdooWay.rowCounts(f.clone.source)["res_partner"])
+        // In place, with the first storage still gone: the safety backup goes where the copy is.
+        let (inPlace, placed) = try f.restore([id, "--from-storage", "offsite", "--confirm", "production"])
+        #expect(inPlace.succeeded, "\(inPlace.stderrText) \(placed)")
+        let safety = try f.ocore.jsonArray(["backup", "list", "production", "--json"]).first { $0["type"] as? String == "pre_restore" }
+        #expect(safety?["storage"] as? String == "offsite" && safety?["status"] as? String == "completed", "\(String(describing: safety))")
 
         try FileManager.default.moveItem(atPath: nas + ".gone", toPath: nas)
         _ = try f.ocore.ok(["backup", "rm", id, "--confirm", id])
