@@ -230,7 +230,7 @@ struct BackupTests {
         // The upload (a temporary object) is under way from the first step; kill as soon as the
         // filestore streams, before a fast local backup can finish.
         _ = try f.ocore.waitForJob(job, "the filestore step") { stepStatus($0, 2) == "running" }
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         let recovery = try f.ocore.run(["worker"], environment: env)
         #expect(recovery.succeeded, "\(recovery.stderrText)")
         let killed = try f.ocore.job(job)

@@ -295,7 +295,7 @@ struct CloneTests {
         let before = try f.sourceChecksum()
         _ = try f.ocore.ok(["clone", "production", "--new", "doomed", "--type", "staging", "--preset", "full", "--detach"])
         try f.ocore.waitForJob(1, "sanitizing") { stepStatus($0, 8) == "running" }
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         _ = try f.ocore.ok(["worker"])
         let job = try f.ocore.job(1)
         #expect(job["status"] as? String == "interrupted")
@@ -318,7 +318,7 @@ struct CloneTests {
         // The dump streams straight into the target (pg_dump | pg_restore): step 4 is the restore of the data.
         try f.ocore.waitForJob(1, "the database stream") { stepStatus($0, 4) == "running" }
         Thread.sleep(forTimeInterval: 0.3)
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         _ = try f.ocore.ok(["worker"])
         let job = try f.ocore.job(1)
         #expect(job["status"] as? String == "interrupted")

@@ -423,7 +423,7 @@ struct DashboardTmuxTests {
         #expect(opened.contains("Copying database and filestore"), "\(opened)")
 
         // The worker dies mid-clone; the dashboard alone notices, and a new worker removes the half-made target.
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         _ = try tmux.waitFor("the clone interrupted", timeout: .seconds(10)) { $0.contains("clone #\(id) · interrupted") }
         let undone = ContinuousClock.now + .seconds(30)
         func targetGone() -> Bool {

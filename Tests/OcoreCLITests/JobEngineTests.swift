@@ -31,6 +31,22 @@ extension OcoreBinary {
         return last
     }
 
+    /// kill -9 of the running worker, returning once it is dead (its lock released): a signal is
+    /// delivered asynchronously, and a recovery started before that finds the lock still held.
+    func killWorker(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let pid = try #require(try workerPID(), sourceLocation: sourceLocation)
+        kill(pid, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(10)
+        func gone() -> Bool {
+            guard kill(pid, 0) == 0 else { return true }
+            // A zombie has released everything; only its parent's wait is missing.
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true
+        }
+        while !gone() && ContinuousClock.now < deadline { usleep(20_000) }
+        #expect(gone(), "worker \(pid) still alive after kill -9", sourceLocation: sourceLocation)
+    }
+
     func workerPID() throws -> Int32? {
         let dbPath = home + "/ocore.db"
         let out = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", dbPath, "SELECT pid FROM worker"]))
@@ -88,8 +104,7 @@ struct JobEngineTests {
             Issue.record("step \(step) never ran with its child: scratch \(files(in: scratch)), job \((try? ocore.job(id))?["status"] ?? "?"), sleeps \(seen)")
             return
         }
-        let worker = try #require(try ocore.workerPID())
-        kill(worker, SIGKILL)
+        try ocore.killWorker()
         #expect(processCount(matching: "sleep \(seconds)") == 1, "the step's child outlives the killed worker")
 
         _ = try ocore.ok(["worker"])  // a new worker recovers, then exits when idle
@@ -108,7 +123,7 @@ struct JobEngineTests {
         let id = try ocore.diagnose(["--steps", "2", "--seconds", "30"], scratch: scratch)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, !FileManager.default.fileExists(atPath: scratch + "/step-1.partial") { usleep(20_000) }
-        kill(try #require(try ocore.workerPID()), SIGKILL)
+        try ocore.killWorker()
         let listed = try ocore.ok(["jobs"])
         #expect(listed.contains("interrupted (worker gone)"), "\(listed)")
         let db = ocore.home + "/ocore.db"
@@ -129,7 +144,7 @@ struct JobEngineTests {
             stepStatus(job, step - 1) == "running" && FileManager.default.fileExists(atPath: "\(scratch)/step-\(step - 1).done")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(scratch)/step-\(step).partial"))
-        kill(try #require(try ocore.workerPID()), SIGKILL)
+        try ocore.killWorker()
         _ = try ocore.ok(["worker"])
         let job = try ocore.job(id)
         #expect(job["status"] as? String == "interrupted")

@@ -147,7 +147,7 @@ struct RestoreTests {
         let job = try #require(queued["job"] as? Int)
         _ = try f.ocore.waitForJob(job, "the load") { stepStatus($0, 4) == "running" }
         Thread.sleep(forTimeInterval: 0.5)
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         _ = try f.ocore.ok(["worker"])
         #expect(try f.ocore.job(job)["status"] as? String == "interrupted")
         #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'killed_stg'") == "0")

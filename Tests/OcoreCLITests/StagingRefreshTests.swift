@@ -129,7 +129,7 @@ struct StagingRefreshTests {
         let job = try #require(queued["id"] as? Int)
         _ = try f.ocore.waitForJob(job, "the database copy") { stepStatus($0, 4) == "running" }
         Thread.sleep(forTimeInterval: 0.3)
-        kill(try #require(try f.ocore.workerPID()), SIGKILL)
+        try f.ocore.killWorker()
         _ = try f.ocore.ok(["worker"])
         #expect(try f.ocore.job(job)["status"] as? String == "interrupted")
         #expect(odoo.events.first == "start db=1 url=https://stg-kill.acme.example" && odoo.events.dropFirst().first == "stop db=1", "\(odoo.events)")
