@@ -72,7 +72,7 @@ struct BackupCommand: ParsableCommand {
             let store = try global.openStore()
             if let environment { _ = try store.environment(named: environment) }
             let backups = try store.backups(environment: environment, includeGone: all).filter { all || $0.status != .failed }
-            let copies = Dictionary(grouping: try store.backupCopies(), by: \.backupID)
+            let copies = Dictionary(grouping: try store.backupCopies(environment: environment), by: \.backupID)
             if json { return try JSONOutput.print(backups.map { BackupJSON($0, copies: copies[$0.id] ?? []) }) }
             guard !backups.isEmpty else { return print("no backups\(environment.map { " of \($0)" } ?? "") yet (`ocore backup create ENV`)") }
             var table = TextTable(header: ["ID", "ENVIRONMENT", "STATUS", "✓", "SIZE", "TIER", "EXPIRES", "TYPE", "STORAGE"])

@@ -14,20 +14,7 @@ public struct BackupScheduler: Sendable {
 
     /// The latest scheduled time at or before `now` for a policy's "HH:MM" (local time).
     public static func latestSlot(at time: String, before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
-        let parts = time.split(separator: ":").compactMap { Int($0) }
-        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
-        guard let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: now) else { return nil }
-        return today <= now ? today : calendar.date(byAdding: .day, value: -1, to: today)
-    }
-
-    /// The latest slot of a schedule at or before `now`: its daily time, or for a frequent one
-    /// (`every` hours from that time) the latest of the day's slots, counted in elapsed hours so
-    /// a DST change neither skips nor doubles one.
-    public static func latestSlot(of policy: BackupPolicyRecord, before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
-        guard let daily = latestSlot(at: policy.at, before: now, calendar: calendar) else { return nil }
-        guard let every = policy.everyHours, every > 0 else { return daily }
-        let elapsed = Int(now.timeIntervalSince(daily) / 3600) / every * every
-        return daily.addingTimeInterval(Double(elapsed) * 3600)
+        ScheduleSlot.latest(at: time, before: now, calendar: calendar)
     }
 
     /// The latest weekly slot (weekday 1 = Sunday, at "HH:MM" local time) at or before `now`.
@@ -71,7 +58,7 @@ public struct BackupScheduler: Sendable {
         var started: [(String, String)] = []
         var failed: [(String, String)] = []
         for policy in try store.backupPolicies() where policy.enabled {
-            guard let slot = Self.latestSlot(of: policy, before: now) else { continue }
+            guard let slot = policy.latestSlot(before: now) else { continue }
             if let last = policy.lastRunAt, last >= slot { continue }
             do {
                 var request = BackupRequest(environment: policy.environment)

@@ -116,12 +116,14 @@ extension SQLiteStateStore {
         }
     }
 
-    /// The copies of one backup, or of every backup (keyed by backup id), oldest first.
-    public func backupCopies(of backupID: String? = nil) throws -> [BackupCopy] {
+    /// The copies of one backup, of one environment's backups, or of every backup, oldest first.
+    public func backupCopies(of backupID: String? = nil, environment: String? = nil) throws -> [BackupCopy] {
         try pool.read { db in
-            let rows = try backupID.map { try Row.fetchAll(db, sql: "SELECT * FROM backup_copy WHERE backup_id = ? ORDER BY created_at", arguments: [$0]) }
-                ?? Row.fetchAll(db, sql: "SELECT * FROM backup_copy ORDER BY created_at")
-            return rows.map { row in
+            var sql = "SELECT c.* FROM backup_copy c"
+            var args: [any DatabaseValueConvertible] = []
+            if let environment { sql += " JOIN backup b ON b.id = c.backup_id AND b.environment = ?"; args.append(environment) }
+            if let backupID { sql += " WHERE c.backup_id = ?"; args.append(backupID) }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY c.created_at", arguments: StatementArguments(args)).map { row in
                 BackupCopy(backupID: row["backup_id"], storage: row["storage"], status: BackupCopy.Status(rawValue: row["status"]) ?? .failed,
                            createdAt: Self.date(row["created_at"]) ?? Date(timeIntervalSince1970: 0), verifiedAt: Self.date(row["verified_at"]),
                            error: row["error"])

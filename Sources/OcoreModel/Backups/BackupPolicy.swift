@@ -56,3 +56,36 @@ extension BackupPolicyRecord {
             + (enabled ? "" : " (switched off: `ocore policy enable \(environment)` turns it on)")
     }
 }
+
+/// Slots of a schedule in the operator's calendar (`calendar.timeZone`): when the scheduler runs
+/// a backup and when the dashboard says the next one comes, from one rule.
+public enum ScheduleSlot {
+    /// The latest time of day `time` ("HH:MM") at or before `now`; nil for a malformed time.
+    public static func latest(at time: String, before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        let parts = time.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
+        guard let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: now) else { return nil }
+        return today <= now ? today : calendar.date(byAdding: .day, value: -1, to: today)
+    }
+}
+
+extension BackupPolicyRecord {
+    /// The latest slot at or before `now`: the daily time, or for a frequent schedule the latest
+    /// of the slots every N hours from it, counted in elapsed hours so a DST change neither skips
+    /// nor doubles one.
+    public func latestSlot(before now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        guard let daily = ScheduleSlot.latest(at: at, before: now, calendar: calendar) else { return nil }
+        guard let every = everyHours, every > 0 else { return daily }
+        let elapsed = Int(now.timeIntervalSince(daily) / 3600) / every * every
+        return daily.addingTimeInterval(Double(elapsed) * 3600)
+    }
+
+    /// The first slot after `now`: the next of the day's slots, or tomorrow's daily time.
+    public func nextSlot(after now: Date, calendar: Calendar = Calendar(identifier: .gregorian)) -> Date? {
+        guard let daily = ScheduleSlot.latest(at: at, before: now, calendar: calendar),
+              let tomorrow = calendar.date(byAdding: .day, value: 1, to: daily) else { return nil }
+        guard let every = everyHours, every > 0, let latest = latestSlot(before: now, calendar: calendar) else { return tomorrow }
+        return min(latest.addingTimeInterval(Double(every) * 3600), tomorrow)
+    }
+}
+

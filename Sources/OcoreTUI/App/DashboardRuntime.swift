@@ -216,7 +216,8 @@ public final class DashboardRuntime {
                 let backups = try store.backups(environment: environment, includeGone: false, limit: 500)
                 apply(.environmentDetailsLoaded(environment: environment, jobs: jobs, log: log, backups: backups), terminal)
                 let listed = Set(backups.map(\.id))
-                let copies = Dictionary(grouping: try store.backupCopies().filter { $0.status == .completed && listed.contains($0.backupID) }, by: \.backupID)
+                let copies = Dictionary(grouping: try store.backupCopies(environment: environment).filter { $0.status == .completed && listed.contains($0.backupID) },
+                                        by: \.backupID)
                 apply(.backupCopiesLoaded(environment: environment, copies.mapValues { $0.map(\.storage) }), terminal)
                 apply(.restorePointsLoaded(environment: environment, try store.restorePoints(environment: environment, limit: 100)), terminal)
             } catch {

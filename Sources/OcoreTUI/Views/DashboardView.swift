@@ -310,7 +310,7 @@ func policyLine(_ policy: BackupPolicyRecord?, backups: [BackupRecord], now: Dou
     var parts = ["\(p.cadence)\(p.storage.map { " to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")",
                  "keep " + (r.hourlyHours.map { "\($0)h " } ?? "") + "\(r.dailyDays)d \(r.weeklyWeeks)w(\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])) \(r.monthlyMonths)m \(r.yearlyYears)y"]
     guard p.enabled else { return ((parts + ["SWITCHED OFF · P to switch it on"]).joined(separator: " · "), .warning) }
-    if let next = nextRun(p, after: now) { parts.append("next in \(Duration.seconds(next - now).shortText)") }
+    if let next = p.nextSlot(after: Date(timeIntervalSince1970: now), calendar: .current)?.timeIntervalSince1970 { parts.append("next in \(Duration.seconds(next - now).shortText)") }
     parts.append("last run " + (p.lastRunAt.map { age(since: $0.timeIntervalSince1970, now: now) } ?? "never"))
     var role = Theme.Role.text
     if let day = p.restoreTestWeekday {
@@ -323,21 +323,3 @@ func policyLine(_ policy: BackupPolicyRecord?, backups: [BackupRecord], now: Dou
     return (parts.joined(separator: " · "), role)
 }
 
-/// The next slot of a schedule after `now`: its daily time, or for a frequent one the next of
-/// the slots every N hours from it.
-func nextRun(_ policy: BackupPolicyRecord, after now: Double) -> Double? {
-    guard let daily = nextDailyRun(at: policy.at, after: now) else { return nil }
-    guard let every = policy.everyHours, every > 0 else { return daily }
-    let previous = daily - 86_400, step = Double(every) * 3600
-    return min(previous + ((now - previous) / step).rounded(.down) * step + step, daily)
-}
-
-/// The next time of day `at` (HH:MM, this machine's time zone) after `now`.
-func nextDailyRun(at: String, after now: Double) -> Double? {
-    let parts = at.split(separator: ":").compactMap { Int($0) }
-    guard parts.count == 2 else { return nil }
-    let calendar = Calendar.current
-    let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: Date(timeIntervalSince1970: now))
-    guard let today else { return nil }
-    return today.timeIntervalSince1970 > now ? today.timeIntervalSince1970 : today.timeIntervalSince1970 + 86_400
-}
