@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // Backup storage providers (local directory, SFTP, S3-compatible).
         .target(name: "OcoreStorage", dependencies: [
-            "OcoreModel", "OcoreRemote", "CCurl",
+            "OcoreModel", "OcoreRemote", "CCurl", "COcoreSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The job engine: queue, detached worker, steps with compensation, recovery, notifications.

@@ -39,3 +39,5 @@ int ocore_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *dir) {
 }
 
 int ocore_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+
+int ocore_syncfs(int fd) { return syncfs(fd); }

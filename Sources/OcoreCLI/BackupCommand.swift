@@ -31,7 +31,7 @@ struct BackupCommand: ParsableCommand {
         @Option(help: "manual, pre_restore, pre_upgrade, pre_replace or scheduled.") var type: BackupType = .manual
         @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
         @Option(help: "auto (GFS by date), daily, weekly, monthly, yearly or permanent.") var retention: RetentionChoice = .auto
-        @Option(help: "odoo-zip (Odoo's own backup: its database manager and odoo-bin restore it) or folder (a parallel directory-format dump, faster for large databases).")
+        @Option(help: "odoo-zip (Odoo's own backup: its database manager and odoo-bin restore it), folder (a parallel directory-format dump, faster for large databases) or incremental (stores only the tables and attachments the storage does not hold yet).")
         var format: BackupFormat = .odooZip
         @Flag(help: "Queue the backup and return at once.") var detach = false
         @Flag(help: "Print the backup as JSON when it ends.") var json = false
@@ -251,7 +251,7 @@ struct BackupJSON: Encodable {
         case id, environment, project, storage, key, format, type, status, includeFilestore = "include_filestore", createdAt = "created_at"
         case completedAt = "completed_at", size, sha256, tier = "retention_tier", expiresAt = "expires_at", pinned, isVerified = "is_verified"
         case verifiedAt = "verified_at", jobID = "job_id", databaseName = "database_name", odooVersion = "odoo_version", neutralized
-        case restoreTest = "restore_test", error, copies
+        case restoreTest = "restore_test", error, copies, addedBytes = "added_bytes"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -269,6 +269,8 @@ struct BackupJSON: Encodable {
         try c.encode(iso.string(from: b.createdAt), forKey: .createdAt)
         try c.encodeNullable(b.completedAt.map(iso.string(from:)), forKey: .completedAt)
         try c.encodeNullable(b.size, forKey: .size)
+        // What it cost the storage: an incremental backup's new objects and lists, else its size.
+        try c.encodeNullable(b.addedBytes ?? (b.status.isRestorable ? b.size : nil), forKey: .addedBytes)
         try c.encodeNullable(b.sha256, forKey: .sha256)
         try c.encode(b.pinned ? "permanent" : b.tier.rawValue, forKey: .tier)
         try c.encodeNullable(b.isPermanent ? nil : b.expiresAt.map(iso.string(from:)), forKey: .expiresAt)

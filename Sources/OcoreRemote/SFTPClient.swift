@@ -14,6 +14,7 @@ public final class SFTPClient: @unchecked Sendable {
         public var path: String
         public var size: Int64
         public var isDirectory: Bool
+        public var modified: Date? = nil
     }
 
     /// Writes `source` to `path`, which must not exist yet (SFTP has no atomic rename-over).
@@ -130,7 +131,7 @@ public final class SFTPClient: @unchecked Sendable {
                     if entryName == "." || entryName == ".." { continue }
                     let isDir = (attrs.permissions & UInt(LIBSSH2_SFTP_S_IFMT)) == UInt(LIBSSH2_SFTP_S_IFDIR)
                     let rel = relative.isEmpty ? entryName : relative + "/" + entryName
-                    items.append((rel, Entry(path: rel, size: Int64(attrs.filesize), isDirectory: isDir)))
+                    items.append((rel, Entry(path: rel, size: Int64(attrs.filesize), isDirectory: isDir, modified: Date(timeIntervalSince1970: TimeInterval(attrs.mtime)))))
                 }
                 return items
             }

@@ -74,14 +74,14 @@ public struct FTPStorage: StorageProvider {
         var out: [StoredObject] = []
         for entry in try listDirectory(dir) {
             let path = dir.isEmpty ? entry.name : dir + "/" + entry.name
-            if entry.isDirectory { out += try walk(path) } else { out.append(StoredObject(key: path, size: entry.size)) }
+            if entry.isDirectory { out += try walk(path) } else { out.append(StoredObject(key: path, size: entry.size, modified: entry.modified)) }
         }
         return out
     }
 
     /// One directory's entries from `MLSD` ("type=file;size=42;modify=…; name"); a directory
     /// that does not exist is empty.
-    func listDirectory(_ dir: String) throws -> [(name: String, size: Int64, isDirectory: Bool)] {
+    func listDirectory(_ dir: String) throws -> [(name: String, size: Int64, isDirectory: Bool, modified: Date?)] {
         let sink = CollectingSink(limit: 64 << 20)
         do {
             try perform(url(dir, directory: true), operation: "list \(dir)", transfer: FTPTransfer(sink: sink), customRequest: "MLSD")
@@ -98,8 +98,20 @@ public struct FTPStorage: StorageProvider {
             }
             let type = facts["type"]?.lowercased() ?? ""
             guard type == "file" || type == "dir", name != ".", name != ".." else { return nil }
-            return (name, Int64(facts["size"] ?? "") ?? 0, type == "dir")
+            return (name, Int64(facts["size"] ?? "") ?? 0, type == "dir", facts["modify"].flatMap(Self.mlsdTime))
         }
+    }
+
+    /// MLSD's `modify=YYYYMMDDHHMMSS[.sss]`, UTC.
+    static func mlsdTime(_ text: String) -> Date? {
+        let digits = text.prefix(14)
+        guard digits.count == 14, digits.allSatisfy(\.isNumber) else { return nil }
+        var c = DateComponents()
+        c.timeZone = TimeZone(identifier: "UTC")
+        let n = Array(digits).map { Int(String($0))! }
+        func num(_ from: Int, _ count: Int) -> Int { n[from..<(from + count)].reduce(0) { $0 * 10 + $1 } }
+        (c.year, c.month, c.day, c.hour, c.minute, c.second) = (num(0, 4), num(4, 2), num(6, 2), num(8, 2), num(10, 2), num(12, 2))
+        return Calendar(identifier: .gregorian).date(from: c)
     }
 
     public func stat(key: String) throws -> StoredObject? {

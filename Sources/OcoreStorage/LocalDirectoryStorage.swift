@@ -1,3 +1,4 @@
+import COcoreSupport
 import Foundation
 import OcoreRemote
 
@@ -5,9 +6,21 @@ import OcoreRemote
 /// place and the directory fsynced, so a crash never leaves a truncated object under its real name.
 public struct LocalDirectoryStorage: StorageProvider {
     public let root: String
+    /// False for a batch of many small objects (an incremental backup's): each is renamed into
+    /// place unsynced and the batch ends with ``syncAll()``, one flush instead of one per file,
+    /// before anything that names them (the backup's manifest) is written.
+    public var syncEachObject = true
 
     public init(root: String) {
         self.root = root
+    }
+
+    /// Flushes everything written to the storage's file system (`syncfs`).
+    public func syncAll() throws {
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixFailure("open \(root)") }
+        defer { close(fd) }
+        guard ocore_syncfs(fd) == 0 else { throw posixFailure("syncfs \(root)") }
     }
 
     public var description: String { "directory \(root)" }
@@ -39,11 +52,13 @@ public struct LocalDirectoryStorage: StorageProvider {
                 total += Int64(n)
                 progress?(total)
             }
-            guard fsync(fd) == 0 else { throw posixFailure("fsync \(temp)") }
+            guard !syncEachObject || fsync(fd) == 0 else { throw posixFailure("fsync \(temp)") }
             close(fd)
             guard rename(temp, path) == 0 else { throw posixFailure("rename to \(path)") }
-            let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dfd >= 0 { fsync(dfd); close(dfd) }
+            if syncEachObject {
+                let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if dfd >= 0 { fsync(dfd); close(dfd) }
+            }
         } catch {
             close(fd)
             unlink(temp)
@@ -69,16 +84,20 @@ public struct LocalDirectoryStorage: StorageProvider {
         }
     }
 
+    /// Walks down from the deepest directory the prefix names.
     public func list(prefix: String) throws -> [StoredObject] {
-        let base = URL(fileURLWithPath: root)
-        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return [] }
+        let start = prefix.hasSuffix("/") ? String(prefix.dropLast()) : (prefix as NSString).deletingLastPathComponent
+        let base = URL(fileURLWithPath: start.isEmpty ? root : root + "/" + start)
+        let keys: [URLResourceKey] = [.fileSizeKey, .isRegularFileKey, .contentModificationDateKey]
+        guard FileManager.default.fileExists(atPath: base.path),
+              let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: keys) else { return [] }
         var objects: [StoredObject] = []
-        let rootPath = base.standardizedFileURL.path
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         for case let url as URL in walker {
-            let values = try url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])
+            let values = try url.resourceValues(forKeys: Set(keys))
             guard values.isRegularFile == true, !url.lastPathComponent.hasPrefix(".tmp-") else { continue }
             let key = String(url.standardizedFileURL.path.dropFirst(rootPath.count + 1))
-            if key.hasPrefix(prefix) { objects.append(StoredObject(key: key, size: Int64(values.fileSize ?? 0))) }
+            if key.hasPrefix(prefix) { objects.append(StoredObject(key: key, size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate)) }
         }
         return objects.sorted { $0.key < $1.key }
     }

@@ -175,9 +175,13 @@ public struct S3Storage: StorageProvider {
             try check(response, "list \(prefix)")
             let keys = XMLText.all("Key", in: response.body)
             let sizes = XMLText.all("Size", in: response.body)
-            for (k, s) in zip(keys, sizes) {
+            let times = XMLText.all("LastModified", in: response.body)
+            let iso = ISO8601DateFormatter()
+            iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            for (i, (k, s)) in zip(keys, sizes).enumerated() {
                 let key = location.prefix.isEmpty ? k : String(k.dropFirst(location.prefix.count + 1))
-                objects.append(StoredObject(key: key, size: Int64(s) ?? 0))
+                let modified = i < times.count ? (iso.date(from: times[i]) ?? ISO8601DateFormatter().date(from: times[i])) : nil
+                objects.append(StoredObject(key: key, size: Int64(s) ?? 0, modified: modified))
             }
             token = XMLText.first("IsTruncated", in: response.body) == "true" ? XMLText.first("NextContinuationToken", in: response.body) : nil
         } while token != nil

@@ -45,10 +45,15 @@ public final class SFTPStorage: StorageProvider, @unchecked Sendable {
         try sftp.read(path: path(key), into: sink)
     }
 
+    /// Walks down from the deepest directory the prefix names (a backup's objects are not read
+    /// to list its manifests).
     public func list(prefix: String) throws -> [StoredObject] {
-        try executor.sftp().listFiles(under: location.path)
+        let start = prefix.hasSuffix("/") ? String(prefix.dropLast()) : (prefix as NSString).deletingLastPathComponent
+        let base = start.isEmpty ? "" : start + "/"
+        return try executor.sftp().listFiles(under: start.isEmpty ? location.path : path(start))
+            .map { entry in var e = entry; e.path = base + entry.path; return e }
             .filter { $0.path.hasPrefix(prefix) && !(($0.path as NSString).lastPathComponent.hasPrefix(".tmp-")) }
-            .map { StoredObject(key: $0.path, size: $0.size) }
+            .map { StoredObject(key: $0.path, size: $0.size, modified: $0.modified) }
     }
 
     public func stat(key: String) throws -> StoredObject? {

@@ -6,10 +6,14 @@ import OcoreRemote
 public struct StoredObject: Sendable, Equatable {
     public var key: String
     public var size: Int64
+    /// When it was last written, where a listing says (every provider's does); retention of
+    /// shared objects keeps anything younger than its grace period.
+    public var modified: Date?
 
-    public init(key: String, size: Int64) {
+    public init(key: String, size: Int64, modified: Date? = nil) {
         self.key = key
         self.size = size
+        self.modified = modified
     }
 }
 

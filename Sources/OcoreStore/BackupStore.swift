@@ -19,8 +19,8 @@ extension SQLiteStateStore {
             try db.execute(sql: """
                 INSERT INTO backup (id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at,
                                     size, sha256, tier, expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized,
-                                    restore_test, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    restore_test, error, added_bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: Self.arguments(b))
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStateStore {
             try db.execute(sql: """
                 UPDATE backup SET environment = ?, project = ?, storage = ?, key = ?, format = ?, type = ?, status = ?, include_filestore = ?,
                     created_at = ?, completed_at = ?, size = ?, sha256 = ?, tier = ?, expires_at = ?, pinned = ?, verified_at = ?, job_id = ?,
-                    database_name = ?, odoo_version = ?, neutralized = ?, restore_test = ?, error = ?
+                    database_name = ?, odoo_version = ?, neutralized = ?, restore_test = ?, error = ?, added_bytes = ?
                 WHERE id = ?
                 """, arguments: StatementArguments(Array(Self.argumentValues(b).dropFirst()) + [b.id]))
             guard db.changesCount == 1 else { throw BackupStoreError.noSuchBackup(b.id) }
@@ -158,7 +158,7 @@ extension SQLiteStateStore {
     private static func argumentValues(_ b: BackupRecord) -> [(any DatabaseValueConvertible)?] {
         [b.id, b.environment, b.project, b.storage, b.key, b.format.rawValue, b.type.rawValue, b.status.rawValue, b.includeFilestore,
          iso(b.createdAt), b.completedAt.map(iso), b.size, b.sha256, b.tier.rawValue, b.expiresAt.map(iso), b.pinned, b.verifiedAt.map(iso),
-         b.jobID, b.databaseName, b.odooVersion, b.neutralized, b.restoreTest, b.error]
+         b.jobID, b.databaseName, b.odooVersion, b.neutralized, b.restoreTest, b.error, b.addedBytes]
     }
 
     private static func arguments(_ b: BackupRecord) -> StatementArguments {
@@ -169,13 +169,13 @@ extension SQLiteStateStore {
     /// backups is read without looking 25 names up per row).
     static let backupColumns = """
         id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at, size, sha256, tier,
-        expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized, restore_test, error
+        expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized, restore_test, error, added_bytes
         """
 
     static func backup(from row: Row) -> BackupRecord {
         func text(_ i: Int) -> String? { String.fromDatabaseValue(row[i] as DatabaseValue) }
         func int(_ i: Int) -> Int64? { Int64.fromDatabaseValue(row[i] as DatabaseValue) }
-        return BackupRecord(
+        var record = BackupRecord(
             id: text(0) ?? "", environment: text(1) ?? "", project: text(2) ?? "", storage: text(3) ?? "",
             key: text(4) ?? "", format: BackupFormat(rawValue: text(5) ?? "") ?? .odooZip,
             type: BackupType(rawValue: text(6) ?? "") ?? .manual, status: BackupStatus(rawValue: text(7) ?? "") ?? .failed,
@@ -184,6 +184,8 @@ extension SQLiteStateStore {
             tier: RetentionTier(rawValue: text(13) ?? "") ?? .daily, expiresAt: date(text(14)), pinned: int(15) == 1,
             verifiedAt: date(text(16)), jobID: int(17), databaseName: text(18) ?? "",
             odooVersion: text(19), neutralized: int(20).map { $0 == 1 }, restoreTest: text(21), error: text(22))
+        record.addedBytes = int(23)
+        return record
     }
 
     static func policy(from row: Row) -> BackupPolicyRecord {

@@ -298,6 +298,10 @@ enum Schema {
                 ALTER TABLE backup_policy ADD COLUMN copy_to TEXT;
                 """)
         }
+        migrator.registerMigration("v15-incremental-backups") { db in
+            // What an incremental backup added to its storage (its size is what it stands for).
+            try db.execute(sql: "ALTER TABLE backup ADD COLUMN added_bytes INTEGER")
+        }
         return migrator
     }
 }

@@ -450,7 +450,7 @@ struct EncryptionTests {
         let id = try #require(backup["id"] as? String)
         #expect(backup["status"] as? String == "completed" && backup["is_verified"] as? Bool == true)
         let stored = try Data(contentsOf: URL(fileURLWithPath: root + "/" + (try #require(backup["key"] as? String))))
-        #expect(stored.prefix(9) == Data("OCOREENC1".utf8))
+        #expect(stored.prefix(9) == Data("OCOREENC2".utf8))
         #expect(stored.range(of: Data(email.utf8)) == nil, "a customer's e-mail must not appear in the stored bytes")
         #expect(stored.range(of: Data("CREATE TABLE".utf8)) == nil)
 

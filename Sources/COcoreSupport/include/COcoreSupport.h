@@ -17,4 +17,6 @@ int ocore_pipe_cloexec(int fds[2]);
 int ocore_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *dir);
 /// POSIX_SPAWN_SETSID (glibc 2.26+), hidden behind _GNU_SOURCE.
 int ocore_spawn_setsid_flag(void);
+/// syncfs(2): flushes the file system holding fd (hidden behind _GNU_SOURCE).
+int ocore_syncfs(int fd);
 #endif

@@ -14,6 +14,12 @@ public enum BackupFormat: String, Sendable, Codable, CaseIterable {
     /// parallel, and the dump itself is taken in parallel while the filestore streams. Odoo's own
     /// restore does not read it; `backup export` gives it to any PostgreSQL tool.
     case folder
+    /// Content-addressed: every table of the dump and every filestore file is stored once per
+    /// storage as an object named by its content, and a backup is the list of the objects it
+    /// needs. A backup uploads only what the storage lacks (unchanged tables and attachments
+    /// cost nothing), an interrupted one leaves its objects for the next. Restored, verified and
+    /// exported (as Odoo's ZIP) like the others.
+    case incremental
 }
 
 public enum BackupStatus: String, Sendable, Codable, CaseIterable {
@@ -48,6 +54,9 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
     public var neutralized: Bool?
     /// The last `verify --restore-test` evidence (JSON), if any.
     public var restoreTest: String?
+    /// Bytes this backup actually added to its storage (an incremental backup's new objects and
+    /// its lists); nil where it is the whole `size`.
+    public var addedBytes: Int64?
 
     /// When the last restore test of this backup started (the evidence's `at`).
     public var restoreTestStartedAt: Date? {
@@ -99,8 +108,13 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
         (prefix.isEmpty ? "" : prefix + "/") + "backups/\(project)/\(environment)/\(id).zip"
     }
 
+    /// An incremental backup's key: its file list (``BackupSnapshot``).
+    public static func snapshotKey(project: String, environment: String, id: String, prefix: String = "") -> String {
+        (prefix.isEmpty ? "" : prefix + "/") + "backups/\(project)/\(environment)/\(id).files"
+    }
+
     public static func manifestKey(forArchive key: String) -> String {
-        String(key.dropLast(".zip".count)) + ".manifest.json"
+        (key.hasSuffix(".files") ? String(key.dropLast(".files".count)) : String(key.dropLast(".zip".count))) + ".manifest.json"
     }
 
     /// A sortable, readable id: `YYYYMMDD-HHMMSS-xxxx` (UTC), unique enough per environment.

@@ -46,6 +46,7 @@ public struct BackupJob: JobKind {
     public func plan(parameters json: String) throws -> JobPlan {
         let p = try JSONDecoder().decode(Parameters.self, from: Data(json.utf8))
         try Names.validateInventoryName(p.environment, kind: "environment")
+        if p.format == .incremental { return IncrementalBackup(p).plan }
         let session = BackupSession(p)
         let abort: @Sendable (StepContext) throws -> Void = { _ in session.abortUpload() }
         let steps: [StepDefinition] = [
@@ -333,25 +334,28 @@ final class BackupSession: @unchecked Sendable {
         context.log(record.status == .partial ? .warning : .info,
                     record.status == .partial ? "verified, but PARTIAL: \(filestore?.unreadable.count ?? 0) filestore file(s) were not readable"
                                               : "verified: read back \(formatBytes(check.count)), checksum matches")
-        // Retention runs per environment, only after one of its backups succeeded, and as a job of
-        // its own: nothing it does can fail or remove this backup. Not after a restore's or a
-        // replace's safety backup, whose backup being restored may itself be expired.
-        if record.status == .completed && p.type != .preRestore && p.type != .preReplace {
-            // The second copy first: the sweep that follows must not run before it is queued.
-            if let copyTo = try? context.store.backupPolicy(environment: p.environment)?.copyTo, copyTo != record.storage {
-                do {
-                    let copy = try BackupCopyJob.queue(after: context, backup: record, to: copyTo)
-                    context.log(.info, "second copy to \(copyTo) queued as job \(copy)")
-                } catch {
-                    context.log(.warning, "second copy to \(copyTo) not queued: \(error)")
-                }
-            }
+        Self.queueFollowUps(of: record, type: p.type, context)
+    }
+
+    /// Retention runs per environment, only after one of its backups succeeded, and as a job of
+    /// its own: nothing it does can fail or remove this backup. Not after a restore's or a
+    /// replace's safety backup, whose backup being restored may itself be expired.
+    static func queueFollowUps(of record: BackupRecord, type: BackupType, _ context: StepContext) {
+        guard record.status == .completed && type != .preRestore && type != .preReplace else { return }
+        // The second copy first: the sweep that follows must not run before it is queued.
+        if let copyTo = try? context.store.backupPolicy(environment: record.environment)?.copyTo, copyTo != record.storage {
             do {
-                let sweep = try RetentionSweepJob.queue(after: context, environment: p.environment)
-                context.log(.info, "retention sweep of \(p.environment) queued as job \(sweep)")
+                let copy = try BackupCopyJob.queue(after: context, backup: record, to: copyTo)
+                context.log(.info, "second copy to \(copyTo) queued as job \(copy)")
             } catch {
-                context.log(.warning, "retention sweep of \(p.environment) not queued: \(error)")
+                context.log(.warning, "second copy to \(copyTo) not queued: \(error)")
             }
+        }
+        do {
+            let sweep = try RetentionSweepJob.queue(after: context, environment: record.environment)
+            context.log(.info, "retention sweep of \(record.environment) queued as job \(sweep)")
+        } catch {
+            context.log(.warning, "retention sweep of \(record.environment) not queued: \(error)")
         }
     }
 
@@ -382,6 +386,9 @@ final class BackupSession: @unchecked Sendable {
             try? provider.delete(key: BackupRecord.manifestKey(forArchive: record.key))
             try? provider.delete(key: record.key)
             _ = try? provider.removeIncomplete(key: record.key)
+            // An incremental backup's objects stay: the next backup finds them in the index and
+            // does not send them again; a sweep removes them once no backup needs them.
+            StorageLock(provider: provider, kind: .writer, id: record.id).release()
         }
         record.status = .failed
         record.verifiedAt = nil

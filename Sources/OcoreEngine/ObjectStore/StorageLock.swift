@@ -1,0 +1,51 @@
+import Foundation
+import OcoreModel
+import OcoreRemote
+import OcoreStorage
+
+/// Who is writing objects to a storage, or sweeping it: small files under `locks/` that every
+/// ops host sharing the storage sees. A writer (a backup, a second copy) and a sweep each write
+/// their own lock first and then look for the other kind, so of two that start together at
+/// least one sees the other: a sweep then leaves every object in place, a writer waits for the
+/// sweep to end. A lock older than `staleAfter` belongs to a process that died without its
+/// compensation running (the job engine removes a failed job's lock), and is ignored.
+struct StorageLock {
+    enum Kind: String { case writer, sweep }
+
+    let provider: any StorageProvider
+    let kind: Kind
+    let id: String
+    static let staleAfter: TimeInterval = 24 * 3600
+
+    var key: String { ObjectStore.lockPrefix + "\(kind.rawValue)-\(id)" }
+
+    func acquire(host: String = ProcessInfo.processInfo.hostName) throws {
+        let body = "{\"host\":\"\(host.filter { $0 != "\"" && $0 != "\\" })\",\"pid\":\(getpid()),\"since\":\"\(ISO8601DateFormatter().string(from: Date()))\"}\n"
+        try? provider.delete(key: key)
+        _ = try provider.put(key: key, from: DataSource(Data(body.utf8)), progress: nil)
+    }
+
+    func release() { try? provider.delete(key: key) }
+
+    /// The other live locks of a kind (this one's own excluded).
+    func others(_ kind: Kind, now: Date = Date()) throws -> [String] {
+        try provider.list(prefix: ObjectStore.lockPrefix).compactMap { object in
+            let name = (object.key as NSString).lastPathComponent
+            guard name.hasPrefix(kind.rawValue + "-"), object.key != key else { return nil }
+            if let modified = object.modified, now.timeIntervalSince(modified) > Self.staleAfter { return nil }
+            return String(name.dropFirst(kind.rawValue.count + 1))
+        }
+    }
+
+    /// A writer's wait for a sweep in progress (its lock is already in place, so no new sweep
+    /// will remove objects under it).
+    func waitForSweeps(timeout: TimeInterval = 600, log: (String) -> Void) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var said = false
+        while let sweep = try others(.sweep).first {
+            if !said { log("waiting for the sweep \(sweep) of this storage to finish"); said = true }
+            guard Date() < deadline else { throw ObjectStoreError.locked("a sweep of this storage (\(sweep)) has held its lock for over \(Int(timeout)) s") }
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+}
