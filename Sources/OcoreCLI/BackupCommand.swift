@@ -125,12 +125,23 @@ struct BackupCommand: ParsableCommand {
         @Flag(name: .customLong("restore-test"), help: "Restore into a scratch environment, verify it (tables, users, every attachment file), remove it, record the evidence.")
         var restoreTest = false
         @Option(help: "Server for the restore test (default: the backup's).") var server: String?
+        @Flag(name: .customLong("read-data"), help: "Incremental backups: read every object back and check its hash (sizes only otherwise).")
+        var readData = false
+        @Option(name: .customLong("read-data-subset"), help: "Incremental backups: read back a random share of the objects, e.g. 10%.")
+        var readDataSubset: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             var request = VerificationRequest(backupID: id)
             request.restoreTest = restoreTest
             request.server = server
+            if readData { request.readData = 1 }
+            if let subset = readDataSubset {
+                guard let percent = Double(subset.hasSuffix("%") ? String(subset.dropLast()) : subset) else {
+                    throw CLIError("--read-data-subset takes a percentage, e.g. 10%")
+                }
+                request.readData = percent / 100
+            }
             let result = try request.run(store: try global.openStore(), home: global.stateHome)
             let checks = result.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
             let ok = result.ok

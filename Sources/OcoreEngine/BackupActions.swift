@@ -51,6 +51,21 @@ public struct BackupActions: Sendable {
         guard b.status.isRestorable else { throw Refused("backup \(id) is \(b.status.rawValue): nothing to export") }
         guard !FileManager.default.fileExists(atPath: path) else { throw Refused("\(path) exists: choose a new file name") }
         let target = try store.storage(named: b.storage)
+        if b.format == .incremental {
+            // Always Odoo's plain ZIP, built from the objects (decrypted if the storage encrypts).
+            let scratch = (store.path as NSString).deletingLastPathComponent + "/tmp"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let objects = try ObjectStore(target: target, storePath: store.path)
+            let temp = path + ".part"
+            do {
+                let size = try IncrementalExport(objects: objects, backup: b, scratch: scratch).write(to: temp)
+                guard rename(temp, path) == 0 else { throw Refused("cannot write \(path): \(String(cString: strerror(errno)))") }
+                return (size, objects.key != nil)
+            } catch {
+                unlink(temp)
+                throw error
+            }
+        }
         let provider = try StorageProviders.make(for: target.location)
         let key = decrypt ? try BackupVerifier.key(for: try BackupVerifier.storedManifest(b, provider: provider), target: target) : nil
         let temp = path + ".part"

@@ -28,6 +28,9 @@ struct RestoreSource {
         case tarGzMember(String)
         /// A folder on this host.
         case directory(String)
+        /// The objects an incremental backup's file list (a file on this host) names, fetched
+        /// from its storage.
+        case objects(list: String)
     }
 
     var database: Database
@@ -78,7 +81,7 @@ struct RestoreSource {
         else { throw Problem.unknown("\(path) holds no database dump (db.dump, dump.sql or a pg_dump directory)") }
         var isDirectory: ObjCBool = false
         let filestore: Filestore = fm.fileExists(atPath: path + "/filestore", isDirectory: &isDirectory) && isDirectory.boolValue
-            ? .directory(path + "/filestore") : .none
+            ? .directory(path + "/filestore") : file(IncrementalRestore.listName).map { .objects(list: $0) } ?? .none
         return RestoreSource(database: database, filestore: filestore)
     }
 
@@ -111,6 +114,7 @@ struct RestoreSource {
         case .members(let p): fs = "filestore tree \(p)"
         case .tarGzMember(let m): fs = "filestore \(m)"
         case .directory: fs = "filestore folder"
+        case .objects: fs = "filestore objects"
         }
         return "\(db), \(fs)"
     }

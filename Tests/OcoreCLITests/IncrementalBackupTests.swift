@@ -20,6 +20,14 @@ struct ObjectDirectory {
     var bytes: Int64 { objects.values.reduce(0, +) }
 }
 
+/// A checksum of every table of a database (rows as text, in order). A restore into a new
+/// environment gives it an identity of its own (`database.uuid` in ir_config_parameter).
+func tableChecksum(_ db: String, except: Set<String> = ["ir_config_parameter"]) throws -> String {
+    let tables = try TestPostgres.psql(db).query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").map { $0[0] }.filter { !except.contains($0) }
+    return try tables.map { t in try TestPostgres.psql(db).scalar("SELECT md5(coalesce(string_agg(x::text, '' ORDER BY x::text), '')) FROM \(SQL.identifier(t)) x") ?? "" }
+        .joined(separator: ",")
+}
+
 @Suite("Incremental backups (real PostgreSQL; directory, SFTP, S3, FTP storage)")
 struct IncrementalBackupTests {
     @Test("two backups in a row: the second adds only the dump's changed tables and its lists; 10 new attachments add exactly 10 objects")
@@ -64,5 +72,53 @@ struct IncrementalBackupTests {
         #expect(third["status"] as? String == "completed")
         let newer = Set(store.objects.keys).subtracting(afterSecond.keys)
         #expect(newer.count >= 10 && newer.count <= 11, "10 attachments (and perhaps the table of contents): \(newer.count)")
+    
+        // The third backup restores to the same rows and files (hard-linked from the storage: same file system).
+        let thirdID = try #require(third["id"] as? String)
+        let (restored, doc) = try restore(f, thirdID, as: "inc_copy")
+        #expect(restored.succeeded, "\(restored.stderrText) \(doc)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/inc_copy") == (try OdooWay.tree(filestore)))
+        #expect(try tableChecksum("inc_copy") == (try tableChecksum(f.source)))
+        #expect(try OdooWay.rowCounts("inc_copy") == (try OdooWay.rowCounts(f.source)))
+    }
+
+    @Test("export gives Odoo's own ZIP (restores the Odoo way); a flipped byte in one object passes the size check, is found by verify --read-data, and the restore refuses that file")
+    func exportAndCorruption() throws {
+        let f = try CloneFixture()
+        let (storage, _) = try BackupTests.addStorage(.dir, to: f.ocore)
+        let root = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["path"] as? String)
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])
+        let id = try #require(backup["id"] as? String)
+        let verified = try f.ocore.jsonObject(["backup", "verify", id, "--read-data", "--json"])
+        let checks = (verified["checks"] as? [[String: Any]]) ?? []
+        #expect(verified["ok"] as? Bool == true, "\(checks)")
+        #expect(checks.contains { $0["name"] as? String == "attachment files" && ($0["detail"] as? String)?.contains("references are in the backup") == true }, "\(checks)")
+
+        let file = TestDirectories.make("ocore-export") + "/backup.zip"
+        _ = try f.ocore.ok(["backup", "export", id, file])
+        let restored = "ix_\(UUID().uuidString.prefix(8).lowercased())"
+        let filestore = try OdooWay.restore(zip: file, into: restored)
+        #expect(try OdooWay.rowCounts(restored) == (try OdooWay.rowCounts(f.source)))
+        #expect(try OdooWay.tree(filestore) == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
+
+        // One attachment's object gets a flipped byte.
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(root)/backups/acme/production/\(id).files"))) as? [String: Any])
+        let victim = try #require(((list["filestore"] as? [[String: Any]]) ?? []).first { ($0["s"] as? Int ?? 0) > 0 })
+        let name = try #require(victim["h"] as? String), path = try #require(victim["p"] as? String)
+        let object = "\(root)/objects/\(name.prefix(2))/\(name)"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: object))
+        bytes[0] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: object))
+        #expect(try f.ocore.run(["backup", "verify", id]).succeeded, "sizes alone cannot see a flipped byte")
+        let deep = try f.ocore.run(["backup", "verify", id, "--read-data"])
+        #expect(!deep.succeeded && deep.stdoutText.contains(path), "\(deep.stdoutText)")
+        let (refused, _) = try restore(f, id, as: "ix_bad")
+        #expect(!refused.succeeded && (refused.stdoutText + refused.stderrText).contains(path))
+        #expect(!(try f.ocore.ok(["env", "list"]).contains("ix_bad")))
+    }
+
+    func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
+        let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
+        return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])
     }
 }

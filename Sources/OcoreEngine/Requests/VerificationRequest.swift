@@ -10,6 +10,9 @@ public struct VerificationRequest: Sendable, Equatable {
     public var restoreTest = false
     /// Where the restore test runs (default: the backup's environment's server).
     public var server: String?
+    /// The share of an incremental backup's objects read back and hashed (1 = all, `--read-data`;
+    /// `--read-data-subset N%`); nil checks presence and sizes only. Other formats are read whole.
+    public var readData: Double?
 
     public init(backupID: String) {
         self.backupID = backupID
@@ -37,7 +40,8 @@ public struct VerificationRequest: Sendable, Equatable {
     public func run(store: SQLiteStateStore, home: StateHome) throws -> Result {
         let scratch = home.path + "/tmp"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let report = try BackupVerifier(store: store).verify(backupID, scratch: scratch)
+        if let share = readData, !(share > 0 && share <= 1) { throw RequestRefusal("--read-data-subset must be more than 0% and at most 100%") }
+        let report = try BackupVerifier(store: store).verify(backupID, scratch: scratch, readData: readData)
         var checks = report.checks.map { Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
         if restoreTest && report.ok {
             let verdict = try RestoreTest(store: store, home: home, backupID: backupID, server: server).run()

@@ -89,6 +89,7 @@ extension RestoreRun {
         }
         let backup = try sourceBackup(id, context)
         let storage = try context.store.storage(named: backup.storage)
+        if backup.format == .incremental { return try fetchIncremental(backup, from: storage, context) }
         let location = storage.location
         let key = try manifest(context).flatMap { try BackupVerifier.key(for: $0, target: storage) }
         if case .directory(let root) = location, key == nil {

@@ -85,7 +85,8 @@ extension RestoreRun {
     func removeDownload(_ context: StepContext) {
         removeStaging(context)
         guard let file = state(context).archiveFile else { return }
-        unlink(file)
+        // A ZIP, or the folder an incremental backup's dump was fetched into.
+        try? FileManager.default.removeItem(atPath: file)
         try? record(context) { $0.archiveFile = nil }
     }
 

@@ -29,6 +29,9 @@ extension RestoreRun {
         if case .members(let prefix) = source.filestore {
             filestoreTotal = zip?.members.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.size }
         }
+        if case .objects(let list) = source.filestore {
+            filestoreTotal = (try? IncrementalRestore.readList(list))?.filestore.reduce(0) { $0 + $1.size }
+        }
         filestoreWork = BackgroundWork { [self] in
             switch source.filestore {
             case .members(let prefix):
@@ -46,6 +49,8 @@ extension RestoreRun {
             case .directory(let path):
                 let bytes = try RemoteFileSystem.copyTree(from: RemoteFileSystem(LocalExecutor()), path, to: fs, dir, cancellation: stop)
                 return "\(formatBytes(bytes)) copied from \(path) into \(dir)"
+            case .objects(let list):
+                return try restoreObjects(list: list, into: dir, server: t.server, context: context, cancellation: stop)
             case .none:
                 return "nothing"
             }
