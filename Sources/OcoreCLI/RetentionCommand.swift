@@ -14,16 +14,26 @@ struct RetentionCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this environment.") var environment: String?
         @Flag(name: .customLong("dry-run"), help: "Print each backup with keep/delete and the reason; delete nothing.") var dryRun = false
+        @Option(name: .customLong("object-grace"), help: "Incremental backups: keep objects no backup needs for this long (e.g. 6h, 0h), so an interrupted backup's are reused. Default 6h.")
+        var objectGrace: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let decisions = try RetentionSweepRequest(environment: environment, dryRun: dryRun).run(store: try global.openStore())
+            var request = RetentionSweepRequest(environment: environment, dryRun: dryRun)
+            if let objectGrace {
+                guard let hours = Double(objectGrace.hasSuffix("h") ? String(objectGrace.dropLast()) : objectGrace) else { throw CLIError("--object-grace takes hours, e.g. 6h") }
+                request.objectGrace = hours * 3600
+            }
+            var storages: [ObjectSweepOutcome] = []
+            let decisions = try request.run(store: try global.openStore()) { storages.append($0) }
             let failed = decisions.filter { $0.failure != nil }
             if json {
                 try JSONOutput.print(decisions.map { SweepJSON(id: $0.backup.id, environment: $0.backup.environment, tier: $0.backup.tier.rawValue,
-                                                               action: $0.delete ? ($0.failure == nil ? "delete" : "failed") : "keep", reason: $0.reason, error: $0.failure) })
+                                                               action: $0.delete ? ($0.failure == nil ? "delete" : "failed") : "keep", reason: $0.reason, error: $0.failure) }
+                                     + storages.map { SweepJSON(objects: $0) })
             } else if decisions.isEmpty {
                 print("no backups to consider")
+                for s in storages { print(s.summary) }
             } else {
                 var table = TextTable(header: ["BACKUP", "ENVIRONMENT", "TIER", dryRun ? "WOULD" : "DONE", "REASON"])
                 for d in decisions {
@@ -31,6 +41,7 @@ struct RetentionCommand: ParsableCommand {
                     table.rows.append([d.backup.id, d.backup.environment, d.backup.tier.rawValue, done, d.failure.map { "\(d.reason); \($0)" } ?? d.reason])
                 }
                 print(table.render())
+                for s in storages { print(s.summary) }
             }
             // Every other deletion was still made; the failed ones stay listed and are tried again.
             if !failed.isEmpty { throw CLIError("\(failed.count) expired backup(s) could not be removed: \(failed.map(\.backup.id).joined(separator: ", ")) (see the table); the others were") }
@@ -52,12 +63,28 @@ struct RetentionCommand: ParsableCommand {
     }
 
     struct SweepJSON: Encodable {
-        let id: String
-        let environment: String
-        let tier: String
-        let action: String
-        let reason: String
-        let error: String?
+        var id: String?
+        var environment: String?
+        var tier: String?
+        var action: String
+        var reason: String
+        var error: String?
+        /// A storage's shared objects (incremental backups): what was, or would be, freed.
+        var storage: String?
+        var objects_removed: Int?
+        var bytes_freed: Int64?
+
+        init(id: String, environment: String, tier: String, action: String, reason: String, error: String?) {
+            (self.id, self.environment, self.tier, self.action, self.reason, self.error) = (id, environment, tier, action, reason, error)
+        }
+
+        init(objects o: ObjectSweepOutcome) {
+            action = o.skipped == nil ? (o.dryRun ? "would free" : "freed") : "skipped"
+            reason = o.summary
+            storage = o.storage
+            objects_removed = o.removed
+            bytes_freed = o.bytesFreed
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OcoreModel
+import OcoreRemote
 import OcoreStorage
 import OcoreStore
 
@@ -21,17 +22,48 @@ public struct RetentionSweeper {
         self.actor = actor
     }
 
-    /// The plan for one environment, carried out unless `dryRun`; `log` hears each deletion.
-    public func sweep(environment: String, dryRun: Bool, log: (Retention.Decision) -> Void = { _ in }) throws -> [Retention.Decision] {
+    /// How long an object no backup needs is kept anyway (an interrupted backup's, to be reused).
+    public var objectGrace: TimeInterval = 6 * 3600
+
+    /// The plan for one environment, carried out unless `dryRun`; `log` hears each deletion,
+    /// `objects` what became of the shared objects of each storage its incremental backups use.
+    public func sweep(environment: String, dryRun: Bool, log: (Retention.Decision) -> Void = { _ in },
+                      objects: (ObjectSweepOutcome) -> Void = { _ in }) throws -> [Retention.Decision] {
+        try sweep(environment: environment, dryRun: dryRun, log: log, objects: objects, collectObjects: true)
+    }
+
+    private func sweep(environment: String, dryRun: Bool, log: (Retention.Decision) -> Void, objects: (ObjectSweepOutcome) -> Void,
+                       collectObjects: Bool) throws -> [Retention.Decision] {
         let policy = try store.backupPolicy(environment: environment)?.retention ?? RetentionPolicy()
-        let decisions = Retention(policy: policy).sweep(try store.backups(environment: environment), now: now)
-        guard !dryRun else { return decisions }
-        return decisions.map { decision in
+        let backups = try store.backups(environment: environment)
+        let decisions = Retention(policy: policy).sweep(backups, now: now)
+        let done = dryRun ? decisions : decisions.map { decision in
             guard decision.delete else { return decision }
             var done = decision
             do { try delete(decision.backup, reason: decision.reason) } catch { done.failure = "\(error)" }
             log(done)
             return done
+        }
+        guard collectObjects else { return done }
+        let storages = Set(backups.filter { $0.format == .incremental }.map(\.storage)).sorted()
+        for outcome in sweepObjects(storages, leaving: Set(done.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
+        return done
+    }
+
+    /// Collects the objects no remaining backup of these storages needs (``ObjectSweep``).
+    func sweepObjects(_ storages: [String], leaving: Set<String>, dryRun: Bool) -> [ObjectSweepOutcome] {
+        storages.map { name in
+            do {
+                let objects = try ObjectStore(target: try store.storage(named: name), storePath: store.path)
+                let outcome = try ObjectSweep(objects: objects, grace: objectGrace, now: now).run(dryRun: dryRun, leaving: leaving)
+                if !dryRun && outcome.removed > 0 {
+                    try? store.audit(user: actor.user, from: actor.from, action: "retention.objects", environment: nil,
+                                     detail: "\(outcome.removed) objects (\(formatBytes(outcome.bytesFreed))) from \(name)")
+                }
+                return outcome
+            } catch {
+                return ObjectSweepOutcome(storage: name, referenced: 0, removed: 0, bytesFreed: 0, young: 0, skipped: "\(error)", dryRun: dryRun)
+            }
         }
     }
 
@@ -51,9 +83,13 @@ public struct RetentionSweeper {
     }
 
     /// Every environment that has backups.
-    public func sweepAll(dryRun: Bool, log: (Retention.Decision) -> Void = { _ in }) throws -> [Retention.Decision] {
+    public func sweepAll(dryRun: Bool, log: (Retention.Decision) -> Void = { _ in }, objects: (ObjectSweepOutcome) -> Void = { _ in }) throws -> [Retention.Decision] {
         let environments = Set(try store.backups().map(\.environment)).sorted()
-        return try environments.flatMap { try sweep(environment: $0, dryRun: dryRun, log: log) }
+        // Each storage's objects once, after every environment's expired backups are gone.
+        let decisions = try environments.flatMap { try sweep(environment: $0, dryRun: dryRun, log: log, objects: { _ in }, collectObjects: false) }
+        let storages = Set(try store.backups().filter { $0.format == .incremental }.map(\.storage)).sorted()
+        for outcome in sweepObjects(storages, leaving: Set(decisions.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
+        return decisions
     }
 }
 

@@ -117,6 +117,57 @@ struct IncrementalBackupTests {
         #expect(!(try f.ocore.ok(["env", "list"]).contains("ix_bad")))
     }
 
+    @Test("retention of shared objects: an expired backup's own objects go (after the grace period, dry run showing the bytes), shared ones stay, every remaining backup verifies and restores")
+    func sweepSharedObjects() throws {
+        let f = try CloneFixture()
+        let (storage, _) = try BackupTests.addStorage(.dir, to: f.ocore)
+        let root = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["path"] as? String)
+        let store = ObjectDirectory(root: root)
+        let filestore = f.dataDir + "/filestore/" + f.source
+        var extra: [String] = []
+        for i in 0..<10 {
+            let content = Data("only in the first backup \(i) \(UUID())".utf8)
+            let sha1 = Insecure.SHA1.hash(data: content).map { String(format: "%02x", $0) }.joined()
+            try FileManager.default.createDirectory(atPath: filestore + "/" + sha1.prefix(2), withIntermediateDirectories: true)
+            extra.append(filestore + "/" + sha1.prefix(2) + "/" + sha1)
+            try content.write(to: URL(fileURLWithPath: extra.last!))
+        }
+        let first = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])["id"] as? String)
+        let withExtra = store.objects
+        for path in extra { try FileManager.default.removeItem(atPath: path) }
+        let second = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])["id"] as? String)
+        let third = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])["id"] as? String)
+        try f.ocore.waitUntilIdle()
+        let needed = try Set(["files"].flatMap { _ in try [second, third].flatMap { id -> [String] in
+            let list = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(root)/backups/acme/production/\(id).files"))) as? [String: Any]
+            return (((list?["dump"] as? [[String: Any]]) ?? []) + ((list?["filestore"] as? [[String: Any]]) ?? [])).compactMap { $0["h"] as? String }
+        } })
+        let onlyFirst = Set(withExtra.keys).subtracting(needed)
+        #expect(onlyFirst.count >= 10, "the 10 extra attachments (and the first dump's table of contents)")
+        _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
+                                                "UPDATE backup SET tier = 'daily', expires_at = '2020-01-01T00:00:00.000Z' WHERE id = '\(first)'"]))
+
+        func objectsLine(_ rows: [[String: Any]]) -> [String: Any]? { rows.first { $0["storage"] as? String == storage } }
+        // Within the grace period nothing goes: an interrupted backup's objects wait to be reused.
+        let graceful = try #require(objectsLine(try f.ocore.jsonArray(["retention", "sweep", "--dry-run", "--json"])))
+        #expect(graceful["objects_removed"] as? Int == 0, "\(graceful)")
+        let dry = try #require(objectsLine(try f.ocore.jsonArray(["retention", "sweep", "--dry-run", "--object-grace", "0h", "--json"])))
+        let freed = onlyFirst.reduce(Int64(0)) { $0 + withExtra[$1]! }
+        #expect(dry["objects_removed"] as? Int == onlyFirst.count && (dry["bytes_freed"] as? Int).map(Int64.init) == freed, "\(dry)")
+        let real = try f.ocore.jsonArray(["retention", "sweep", "--object-grace", "0h", "--json"])
+        #expect(real.contains { $0["id"] as? String == first && $0["action"] as? String == "delete" })
+        #expect(objectsLine(real)?["objects_removed"] as? Int == onlyFirst.count)
+        let left = store.objects
+        #expect(Set(left.keys) == needed, "exactly the objects the remaining backups need")
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/backups/acme/production/\(first).files"))
+        for id in [second, third] {
+            #expect(try f.ocore.run(["backup", "verify", id, "--read-data"]).succeeded)
+        }
+        let (restored, doc) = try restore(f, second, as: "swept_copy")
+        #expect(restored.succeeded, "\(restored.stderrText) \(doc)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/swept_copy") == (try OdooWay.tree(filestore)))
+    }
+
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
         let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
         return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])

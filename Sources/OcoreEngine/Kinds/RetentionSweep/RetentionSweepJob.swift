@@ -28,9 +28,9 @@ public struct RetentionSweepJob: JobKind {
     static func removeExpired(_ p: Parameters, _ context: StepContext) throws {
         let job = try context.store.job(context.jobID)
         let sweeper = RetentionSweeper(store: context.store, actor: (job.createdBy, job.createdFrom))
-        let decisions = try sweeper.sweep(environment: p.environment, dryRun: false) { d in
+        let decisions = try sweeper.sweep(environment: p.environment, dryRun: false, log: { d in
             context.log(d.failure == nil ? .info : .error, d.summary)
-        }
+        }, objects: { context.log($0.skipped == nil ? .info : .warning, $0.summary) })
         let failed = decisions.filter { $0.failure != nil }
         let removed = decisions.filter { $0.delete && $0.failure == nil }.count
         context.log(.info, "\(p.environment): \(removed) expired backup(s) removed, \(decisions.count - removed - failed.count) kept")
