@@ -168,6 +168,85 @@ struct IncrementalBackupTests {
         #expect(try OdooWay.tree(f.dataDir + "/filestore/swept_copy") == (try OdooWay.tree(filestore)))
     }
 
+    @Test("kill -9 mid-upload (S3 over a slow link): a sweep leaves the objects of the backup in flight; the next backup resumes, sending none of the objects already indexed")
+    func resumedAfterKill() throws {
+        let f = try CloneFixture()
+        let link = try SlowLink(to: String(TestS3.shared.endpoint.dropFirst("http://".count)), bytesPerSecond: 6 << 20)
+        let (storage, env) = try BackupTests.addStorage(.s3, to: f.ocore, s3Endpoint: link.endpoint)
+        let bucket = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["bucket"] as? String)
+        let filestore = f.dataDir + "/filestore/" + f.source
+        // 800 attachments of 128 KiB: over 6 MiB/s the upload takes long enough to be caught half way.
+        _ = try OcoreRemoteShim.python("""
+            import os
+            d = '\(filestore)/rs'
+            os.makedirs(d, exist_ok=True)
+            for i in range(800):
+                open(os.path.join(d, 'f%04d' % i), 'wb').write(os.urandom(128 << 10))
+            """)
+        let s3 = TestS3.shared
+        let client = "import boto3, json\ns3 = boto3.client('s3', endpoint_url='\(s3.endpoint)', region_name='us-east-1', aws_access_key_id='\(s3.accessKey)', aws_secret_access_key='\(s3.secretKey)')\n"
+        func keys() throws -> [String: String] {
+            let out = try OcoreRemoteShim.python(client + """
+                out = {}
+                for page in s3.get_paginator('list_objects_v2').paginate(Bucket='\(bucket)'):
+                    for o in page.get('Contents', []): out[o['Key']] = o['LastModified'].isoformat()
+                print(json.dumps(out))
+                """)
+            return (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: String]) ?? [:]
+        }
+        let queued = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--detach", "--json"], environment: env)
+        let doc = try #require(try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])
+        let job = try #require(doc["job"] as? Int), id = try #require(doc["id"] as? String)
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try !keys().keys.contains(where: { $0.contains("objects-index/\(id)") }) {
+            #expect(ContinuousClock.now < deadline, "no index segment written while uploading")
+            guard ContinuousClock.now < deadline else { return }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        try f.ocore.killWorker()
+
+        // The killed backup still holds its lock: a sweep removes nothing, however short its grace.
+        func sweep(_ extra: [String]) throws -> [String: Any]? {
+            let out = try f.ocore.run(["retention", "sweep", "--json"] + extra, environment: env)
+            return ((try? JSONSerialization.jsonObject(with: out.stdout) as? [[String: Any]]) ?? []).first { $0["storage"] as? String == storage }
+        }
+        let locked = try sweep(["--object-grace", "0h"])
+        #expect((locked?["reason"] as? String)?.contains("backup \(id) is writing") == true, "\(String(describing: locked))")
+        let recovery = try f.ocore.run(["worker"], environment: env)
+        #expect(recovery.succeeded, "\(recovery.stderrText)")
+        #expect(try f.ocore.job(job)["status"] as? String == "interrupted", "the backup ended before it was killed")
+        let shown = try f.ocore.run(["backup", "show", id, "--json"], environment: env)
+        #expect(((try? JSONSerialization.jsonObject(with: shown.stdout)) as? [String: Any])?["status"] as? String == "failed")
+        // After recovery its objects are kept for the grace period, for the next backup.
+        let kept = try sweep([])
+        #expect(kept?["objects_removed"] as? Int == 0, "\(String(describing: kept))")
+
+        let before = try keys()
+        var indexed: [String] = []
+        var indexedBytes = 0
+        for key in before.keys where key.hasPrefix("ocore/objects-index/") {
+            let text = try OcoreRemoteShim.python(client + "print(s3.get_object(Bucket='\(bucket)', Key='\(key)')['Body'].read().decode())")
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2 else { continue }
+                indexed.append("ocore/objects/\(parts[0].prefix(2))/\(parts[0])")
+                indexedBytes += Int(parts[1]) ?? 0
+            }
+        }
+        #expect(indexed.count >= 50, "\(indexed.count) objects indexed before the kill")
+        try link.setRate(bytesPerSecond: 0)
+        let next = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"], environment: env)
+        #expect(next.succeeded, "\(next.stderrText)")
+        let resumed = (try? JSONSerialization.jsonObject(with: next.stdout) as? [String: Any]) ?? [:]
+        let after = try keys()
+        let resent = indexed.filter { after[$0] != before[$0] }
+        #expect(resent.isEmpty, "\(resent.count) indexed objects were sent again")
+        // It sent at most what was not indexed (and its lists), and says what it did not send.
+        #expect((resumed["added_bytes"] as? Int ?? .max) <= (resumed["size"] as? Int ?? 0) - indexedBytes + (1 << 20))
+        let log = try f.ocore.run(["jobs", "show", String(resumed["job_id"] as? Int ?? 0)], environment: env).stdoutText
+        #expect(log.contains("not sent, already in storage"), "\(log)")
+    }
+
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
         let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
         return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])
