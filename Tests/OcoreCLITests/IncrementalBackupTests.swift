@@ -247,6 +247,54 @@ struct IncrementalBackupTests {
         #expect(log.contains("not sent, already in storage"), "\(log)")
     }
 
+    @Test("every provider: the second backup adds only the dump's table of contents, verify --read-data passes, the restore gives the same rows and files",
+          arguments: [BackupTests.Provider.sftp, .s3, .ftp])
+    func everyProvider(_ kind: BackupTests.Provider) throws {
+        let f = try CloneFixture()
+        let (storage, env) = try BackupTests.addStorage(kind, to: f.ocore)
+        func json(_ arguments: [String]) throws -> [String: Any] {
+            let result = try f.ocore.run(arguments + ["--json"], environment: env)
+            #expect(result.succeeded, "\(arguments): \(result.stderrText)")
+            return (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:]
+        }
+        let first = try json(["backup", "create", "production", "--storage", storage, "--format", "incremental"])
+        #expect(first["status"] as? String == "completed" && first["is_verified"] as? Bool == true)
+        let second = try json(["backup", "create", "production", "--storage", storage, "--format", "incremental"])
+        let id = try #require(second["id"] as? String)
+        let log = try f.ocore.run(["jobs", "show", String(second["job_id"] as? Int ?? 0)], environment: env).stdoutText
+        #expect(log.contains("objects: 1 added"), "only the table of contents: \(log)")
+        #expect(try json(["backup", "verify", id, "--read-data"])["ok"] as? Bool == true)
+        let copy = "prov_\(kind.rawValue)"
+        let restored = try f.ocore.run(["restore", id, "--new", copy, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"],
+                                       environment: env)
+        try #require(restored.succeeded, "\(restored.stdoutText) \(restored.stderrText)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/" + copy) == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
+        #expect(try tableChecksum(copy) == (try tableChecksum(f.source)))
+    }
+
+    @Test("encrypted storage: object names reveal no content hash, no customer e-mail is in the stored bytes; verify and restore work with the key")
+    func encrypted() throws {
+        let f = try CloneFixture()
+        let root = TestDirectories.make("ocore-enc-objects")
+        let keyFile = TestDirectories.make("ocore-key") + "/backup.key"
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).map { String(format: "%02x", $0) }.joined().write(toFile: keyFile, atomically: true, encoding: .utf8)
+        chmod(keyFile, 0o600)
+        _ = try f.ocore.ok(["storage", "add", "vault", "--dir", root, "--default", "--encrypt-key-file", keyFile])
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--format", "incremental", "--json"])
+        let id = try #require(backup["id"] as? String)
+        #expect(backup["status"] as? String == "completed")
+        let names = Set(ObjectDirectory(root: root).objects.keys)
+        let contentHashes = Set(try OdooWay.tree(f.dataDir + "/filestore/" + f.source).values)
+        #expect(!names.isEmpty && names.isDisjoint(with: contentHashes), "an object's name must not be its content's SHA-256")
+        let email = try #require(try TestPostgres.psql(f.source).scalar("SELECT email FROM res_partner WHERE email LIKE '%@%' ORDER BY id DESC LIMIT 1"))
+        let grep = try LocalExecutor().run(Command(["grep", "-rlF", email, root]))
+        #expect(grep.stdoutText.isEmpty, "plaintext found in \(grep.stdoutText)")
+        #expect(try f.ocore.run(["backup", "verify", id, "--read-data"]).succeeded)
+        let restored = try f.ocore.run(["restore", id, "--new", "enc_copy", "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"])
+        #expect(restored.succeeded, "\(restored.stderrText)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/enc_copy") == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
+    }
+
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
         let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
         return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])
