@@ -155,6 +155,7 @@ struct DashboardCommand: ParsableCommand {
                 request.copyTo = form.copyTo
                 request.includeFilestore = form.includeFilestore
                 request.restoreTest = form.restoreTest
+                request.format = BackupFormat(rawValue: form.format)
                 if form.every != nil { request.hourly = try days(form.hourly, "hours kept") }
                 return "\(form.environment): \(try request.save(store: store, by: .current).summary)"
             case let .switchBackupPolicy(environment, enabled):

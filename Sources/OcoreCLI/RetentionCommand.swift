@@ -110,6 +110,8 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "Years a yearly backup is kept.") var yearly = 2
         @Option(help: "Storage target (default: the default storage).") var storage: String?
         @Flag(name: .customLong("no-filestore"), help: "Back up the database only.") var noFilestore = false
+        @Option(help: "incremental (a new schedule's default: each backup sends only the tables and attachments the storage lacks), odoo-zip or folder; default: as the schedule was.")
+        var format: BackupFormat?
         @Option(name: .customLong("restore-test"), help: ArgumentHelp("Every week on this day (sun…sat), restore the newest verified backup into a scratch environment, check it and record the evidence.", valueName: "weekday"))
         var restoreTest: String?
 
@@ -123,6 +125,7 @@ struct PolicyCommand: ParsableCommand {
             request.every = every
             request.hourly = hourly
             request.copyTo = copyTo
+            request.format = format
             let policy = try request.save(store: try global.openStore(), by: .current)
             print("\(environment): \(policy.summary)")
         }
@@ -176,7 +179,7 @@ struct PolicyCommand: ParsableCommand {
                 return print("\(environment) has no backup schedule (`ocore policy set \(environment) --at HH:MM`); retention defaults: 7 days, 4 weeks, 12 months, 2 years")
             }
             let r = p.retention
-            print("\(environment): \(p.cadence) to \(p.storage ?? "the default storage")\(p.copyTo.map { ", copied to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")"
+            print("\(environment): \(p.cadence), \(p.format.rawValue), to \(p.storage ?? "the default storage")\(p.copyTo.map { ", copied to \($0)" } ?? "")\(p.includeFilestore ? "" : ", database only")"
                   + (p.enabled ? "" : " (switched off)"))
             print("  keep " + (r.hourlyHours.map { "the day's later backups \($0) hours, " } ?? "") + "\(r.dailyDays) days, \(r.weeklyWeeks) weeks (\(RetentionPolicy.weekdays[r.weeklyWeekday - 1])), \(r.monthlyMonths) months, \(r.yearlyYears) years")
             print("  last run \(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never")")
@@ -195,7 +198,7 @@ struct PolicyJSON: Encodable {
     let policy: BackupPolicyRecord?
 
     enum Keys: String, CodingKey { case environment, policy }
-    enum PolicyKeys: String, CodingKey { case at, every_hours, enabled, storage, copy_to, include_filestore, retention, restore_test_weekday, last_run_at }
+    enum PolicyKeys: String, CodingKey { case at, every_hours, enabled, storage, copy_to, include_filestore, retention, restore_test_weekday, last_run_at, format }
     enum RetentionKeys: String, CodingKey { case hourly_hours, daily_days, weekly_weeks, weekly_weekday, monthly_months, yearly_years }
 
     func encode(to encoder: Encoder) throws {
@@ -209,6 +212,7 @@ struct PolicyJSON: Encodable {
         try pc.encodeNullable(p.storage, forKey: .storage)
         try pc.encodeNullable(p.copyTo, forKey: .copy_to)
         try pc.encode(p.includeFilestore, forKey: .include_filestore)
+        try pc.encode(p.format.rawValue, forKey: .format)
         try pc.encodeNullable(p.restoreTestWeekday.map { RetentionPolicy.weekdays[$0 - 1] }, forKey: .restore_test_weekday)
         try pc.encodeNullable(p.lastRunAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .last_run_at)
         var rc = pc.nestedContainer(keyedBy: RetentionKeys.self, forKey: .retention)

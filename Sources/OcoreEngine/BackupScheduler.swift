@@ -65,6 +65,7 @@ public struct BackupScheduler: Sendable {
                 request.storage = policy.storage
                 request.type = .scheduled
                 request.includeFilestore = policy.includeFilestore
+                request.format = policy.format
                 let (id, _) = try request.submit(store: store, home: home)
                 try store.markPolicyRun(environment: policy.environment, at: now)
                 started.append((policy.environment, id))

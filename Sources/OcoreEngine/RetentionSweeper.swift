@@ -45,9 +45,18 @@ public struct RetentionSweeper {
             return done
         }
         guard collectObjects else { return done }
-        let storages = Set(backups.filter { $0.format == .incremental }.map(\.storage)).sorted()
+        let storages = try incrementalStorages(backups)
         for outcome in sweepObjects(storages, leaving: Set(done.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
         return done
+    }
+
+    /// Where these incremental backups and their second copies keep objects.
+    private func incrementalStorages(_ backups: [BackupRecord]) throws -> [String] {
+        let incremental = backups.filter { $0.format == .incremental }
+        guard !incremental.isEmpty else { return [] }
+        let ids = Set(incremental.map(\.id))
+        let copies = try store.backupCopies().filter { ids.contains($0.backupID) }.map(\.storage)
+        return Set(incremental.map(\.storage) + copies).sorted()
     }
 
     /// Collects the objects no remaining backup of these storages needs (``ObjectSweep``).
@@ -87,7 +96,7 @@ public struct RetentionSweeper {
         let environments = Set(try store.backups().map(\.environment)).sorted()
         // Each storage's objects once, after every environment's expired backups are gone.
         let decisions = try environments.flatMap { try sweep(environment: $0, dryRun: dryRun, log: log, objects: { _ in }, collectObjects: false) }
-        let storages = Set(try store.backups().filter { $0.format == .incremental }.map(\.storage)).sorted()
+        let storages = try incrementalStorages(try store.backups())
         for outcome in sweepObjects(storages, leaving: Set(decisions.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
         return decisions
     }

@@ -66,15 +66,16 @@ extension SQLiteStateStore {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO backup_policy (environment, at, weekday, daily, weekly, monthly, yearly, storage, include_filestore, restore_test_weekday,
-                                           last_run_at, every_hours, hourly, enabled, copy_to)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           last_run_at, every_hours, hourly, enabled, copy_to, format)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(environment) DO UPDATE SET at = excluded.at, weekday = excluded.weekday, daily = excluded.daily, weekly = excluded.weekly,
                     monthly = excluded.monthly, yearly = excluded.yearly, storage = excluded.storage, include_filestore = excluded.include_filestore,
                     restore_test_weekday = excluded.restore_test_weekday, last_run_at = COALESCE(excluded.last_run_at, backup_policy.last_run_at),
-                    every_hours = excluded.every_hours, hourly = excluded.hourly, enabled = excluded.enabled, copy_to = excluded.copy_to
+                    every_hours = excluded.every_hours, hourly = excluded.hourly, enabled = excluded.enabled, copy_to = excluded.copy_to,
+                    format = excluded.format
                 """, arguments: [p.environment, p.at, p.retention.weeklyWeekday, p.retention.dailyDays, p.retention.weeklyWeeks,
                                  p.retention.monthlyMonths, p.retention.yearlyYears, p.storage, p.includeFilestore, p.restoreTestWeekday,
-                                 p.lastRunAt.map(Self.iso), p.everyHours, p.retention.hourlyHours, p.enabled, p.copyTo])
+                                 p.lastRunAt.map(Self.iso), p.everyHours, p.retention.hourlyHours, p.enabled, p.copyTo, p.format.rawValue])
         }
     }
 
@@ -197,6 +198,8 @@ extension SQLiteStateStore {
                                        yearlyYears: int("yearly") ?? 2, weeklyWeekday: int("weekday") ?? 1, hourlyHours: int("hourly")),
             storage: String.fromDatabaseValue(row["storage"] as DatabaseValue), includeFilestore: int("include_filestore") != 0,
             restoreTestWeekday: int("restore_test_weekday"), lastRunAt: date(String.fromDatabaseValue(row["last_run_at"] as DatabaseValue)),
-            everyHours: int("every_hours"), enabled: int("enabled") ?? 1 != 0, copyTo: String.fromDatabaseValue(row["copy_to"] as DatabaseValue))
+            everyHours: int("every_hours"), enabled: int("enabled") ?? 1 != 0, copyTo: String.fromDatabaseValue(row["copy_to"] as DatabaseValue),
+            // Schedules from before incremental backups keep making what they made.
+            format: String.fromDatabaseValue(row["format"] as DatabaseValue).flatMap(BackupFormat.init(rawValue:)) ?? .odooZip)
     }
 }

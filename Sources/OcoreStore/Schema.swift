@@ -300,7 +300,8 @@ enum Schema {
         }
         migrator.registerMigration("v15-incremental-backups") { db in
             // What an incremental backup added to its storage (its size is what it stands for).
-            try db.execute(sql: "ALTER TABLE backup ADD COLUMN added_bytes INTEGER")
+            // …and the format a schedule's backups take (NULL: an Odoo ZIP, as before).
+            try db.execute(sql: "ALTER TABLE backup ADD COLUMN added_bytes INTEGER; ALTER TABLE backup_policy ADD COLUMN format TEXT")
         }
         return migrator
     }

@@ -287,12 +287,12 @@ struct DashboardTmuxTests {
         // P: scheduled backups, kept 14 days; a word where a number belongs is refused by the engine.
         try tmux.keys("P")
         _ = try tmux.waitFor("the policy dialog") { $0.contains("Backup policy of qa-edit") }
-        try tmux.keys("Down", "Down", "Down", "Down", "Down", "Down", "C-u")  // past Repeat, To, Copy to, Contents, Weekly to Keep daily
+        try tmux.keys("Down", "Down", "Down", "Down", "Down", "Down", "Down", "C-u")  // past Repeat, To, Copy to, Contents, Format, Weekly to Keep daily
         try tmux.keys("-l", "two")
         try tmux.keys(contentsOf: Array(repeating: "Down", count: 5) + ["Enter"])
         _ = try tmux.waitFor("the refusal") { $0.contains("days kept takes a whole number") }
         // Every 6 hours (Repeat stepped five times: 1h 2h 3h 4h 6h), daily kept 14 days.
-        try tmux.keys("P", "Down", "Right", "Right", "Right", "Right", "Right", "Down", "Down", "Down", "Down", "Down", "Down", "C-u")
+        try tmux.keys("P", "Down", "Right", "Right", "Right", "Right", "Right", "Down", "Down", "Down", "Down", "Down", "Down", "Down", "C-u")
         try tmux.keys("-l", "14")
         try tmux.keys(contentsOf: Array(repeating: "Down", count: 5) + ["Enter"])
         _ = try tmux.waitFor("the saved policy") { $0.contains("qa-edit: backed up every 6h from 02:00; keep the others 48 hours, 14 days") }
@@ -300,7 +300,7 @@ struct DashboardTmuxTests {
         #expect((policy["retention"] as? [String: Any])?["daily_days"] as? Int == 14 && policy["every_hours"] as? Int == 6)
         #expect(try ocore.jsonArray(["audit", "--json"]).contains { $0["action"] as? String == "policy.set" })
         // Switched off from the same dialog: the button under Save.
-        try tmux.keys(contentsOf: ["P"] + Array(repeating: "Down", count: 13) + ["Enter"])
+        try tmux.keys(contentsOf: ["P"] + Array(repeating: "Down", count: 14) + ["Enter"])
         _ = try tmux.waitFor("the switch") { $0.contains("qa-edit: scheduled backups switched off") }
         #expect(try ocore.jsonObject(["policy", "show", "qa-edit", "--json"])["policy"].flatMap { ($0 as? [String: Any])?["enabled"] as? Bool } == false)
         _ = try tmux.waitFor("the Overview's word") { $0.contains("SWITCHED OFF") }

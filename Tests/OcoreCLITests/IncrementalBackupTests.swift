@@ -295,6 +295,36 @@ struct IncrementalBackupTests {
         #expect(try OdooWay.tree(f.dataDir + "/filestore/enc_copy") == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
     }
 
+    @Test("a scheduled backup is incremental by default; its second copy sends only the objects the other storage lacks, and the copy restores with the first storage gone")
+    func secondCopy() throws {
+        let f = try CloneFixture()
+        let nas = TestDirectories.make("inc-nas"), offsite = TestDirectories.make("inc-offsite")
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", nas, "--default"])
+        _ = try f.ocore.ok(["storage", "add", "offsite", "--dir", offsite])
+        _ = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--every", "1h", "--copy-to", "offsite"])
+        #expect(try f.ocore.jsonObject(["policy", "show", "production", "--json"])["policy"].flatMap { ($0 as? [String: Any])?["format"] as? String } == "incremental")
+        _ = try f.ocore.ok(["backup", "run-due"])
+        try f.ocore.waitUntilIdle()
+        let first = try #require(try f.ocore.jsonArray(["backup", "list", "--json"]).first)
+        #expect(first["format"] as? String == "incremental" && first["type"] as? String == "scheduled", "\(first)")
+        let second = try f.ocore.jsonObject(["backup", "create", "production", "--format", "incremental", "--json"])
+        let id = try #require(second["id"] as? String)
+        try f.ocore.waitUntilIdle()
+        let shown = try f.ocore.jsonObject(["backup", "show", id, "--json"])
+        #expect((shown["copies"] as? [[String: Any]])?.first?["status"] as? String == "completed", "\(shown)")
+        #expect(ObjectDirectory(root: offsite).objects == ObjectDirectory(root: nas).objects, "the same objects, by the same names")
+        let copyJobs = try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).filter { $0["kind"] as? String == "backup-copy" }.compactMap { $0["id"] as? Int }
+        let lastCopy = try f.ocore.ok(["jobs", "show", String(try #require(copyJobs.max()))])
+        #expect(lastCopy.contains("1 of") && lastCopy.contains("objects were missing there"), "only the new table of contents: \(lastCopy)")
+        #expect(try f.ocore.ok(["backup", "list"]).contains("nas +offsite"))
+
+        try FileManager.default.moveItem(atPath: nas, toPath: nas + ".gone")
+        let (restored, doc) = try restore(f, id, as: "copy_inc", extra: ["--from-storage", "offsite"])
+        #expect(restored.succeeded, "\(restored.stderrText) \(doc)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/copy_inc") == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
+        try FileManager.default.moveItem(atPath: nas + ".gone", toPath: nas)
+    }
+
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
         let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
         return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])

@@ -184,12 +184,13 @@ struct PolicyInDashboardTests {
         press(&s, .down, .down, .right, .right)  // past "once a day" to cloud
         press(&s, .down, .right)  // a second copy to nas
         press(&s, .down, .character(" "))  // database only
+        press(&s, .down, .right)  // an Odoo ZIP each time
         press(&s, .down, .down, .control("u"))
         type(&s, "14")
         press(&s, .down, .down, .down, .down, .right)  // restore test on sunday
         #expect(update(&s, .key(.enter)) == [.editEnvironment(.backupPolicy(BackupPolicyForm(
             environment: "production", at: "01:15", every: nil, hourly: "48", weeklyWeekday: "sun", daily: "14", weekly: "4", monthly: "12", yearly: "2",
-            storage: "cloud", copyTo: "nas", includeFilestore: false, restoreTest: "sun")))])
+            storage: "cloud", copyTo: "nas", includeFilestore: false, restoreTest: "sun", format: "odoo-zip")))])
     }
 
     @Test("a frequent schedule: Repeat every 6h asks how long the day's later backups are kept, and the Overview counts the next slot from the daily time")
@@ -233,7 +234,7 @@ struct PolicyInDashboardTests {
         _ = update(&s, .policiesLoaded(["production": policy]))
         press(&s, .character("P"))
         #expect(screen(s).text.contains("Switch off (keep the schedule)") && screen(s).text.contains("Remove the schedule"))
-        for _ in 0..<12 { press(&s, .down) }  // past Save to the first button under it
+        for _ in 0..<13 { press(&s, .down) }  // past Save to the first button under it
         #expect(update(&s, .key(.enter)) == [.editEnvironment(.switchBackupPolicy(environment: "production", enabled: false))])
         policy.enabled = false
         _ = update(&s, .policiesLoaded(["production": policy]))

@@ -22,6 +22,8 @@ public struct BackupPolicyRequest: Sendable, Equatable {
     public var hourly = 48
     /// A second storage each completed backup is copied to and checked on (3-2-1).
     public var copyTo: String?
+    /// nil: the schedule's format so far, incremental for a new one.
+    public var format: BackupFormat?
 
     public init(environment: String, at: String) {
         self.environment = environment
@@ -45,9 +47,11 @@ public struct BackupPolicyRequest: Sendable, Equatable {
         if let storage { _ = try store.storage(named: storage) }
         if let copyTo { try Self.checkCopyTarget(copyTo, primary: storage, store: store) }
         // Changing a switched-off schedule leaves it off: `policy enable` is what turns it on.
-        let enabled = try store.backupPolicy(environment: environment)?.enabled ?? true
+        let existing = try store.backupPolicy(environment: environment)
+        let enabled = existing?.enabled ?? true
         let policy = BackupPolicyRecord(environment: environment, at: at, retention: retention, storage: storage, includeFilestore: includeFilestore,
-                                        restoreTestWeekday: testDay, everyHours: everyHours, enabled: enabled, copyTo: copyTo)
+                                        restoreTestWeekday: testDay, everyHours: everyHours, enabled: enabled, copyTo: copyTo,
+                                        format: format ?? existing?.format ?? .incremental)
         try store.setBackupPolicy(policy)
         try store.audit(user: who.user, from: who.from, action: "policy.set", environment: environment,
                         detail: "\(policy.cadence); " + (everyHours == nil ? "" : "\(hourly)h ") + "\(daily)d \(weekly)w \(monthly)m \(yearly)y"

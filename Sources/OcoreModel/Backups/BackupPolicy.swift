@@ -20,11 +20,15 @@ public struct BackupPolicyRecord: Sendable, Equatable {
     /// Weekday (1 = Sunday) of a weekly restore test of the newest backup, if any.
     public var restoreTestWeekday: Int?
     public var lastRunAt: Date?
+    /// How its backups are laid out: incremental (the default for a new schedule: only what the
+    /// storage lacks is sent) or an Odoo ZIP / folder each time.
+    public var format: BackupFormat
 
     public init(environment: String, at: String, retention: RetentionPolicy = RetentionPolicy(), storage: String? = nil,
                 includeFilestore: Bool = true, restoreTestWeekday: Int? = nil, lastRunAt: Date? = nil,
-                everyHours: Int? = nil, enabled: Bool = true, copyTo: String? = nil) {
+                everyHours: Int? = nil, enabled: Bool = true, copyTo: String? = nil, format: BackupFormat = .incremental) {
         self.copyTo = copyTo
+        self.format = format
         self.environment = environment
         self.at = at
         self.everyHours = everyHours

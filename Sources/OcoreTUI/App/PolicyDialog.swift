@@ -20,13 +20,18 @@ public struct BackupPolicyForm: Equatable, Sendable {
     public var includeFilestore: Bool
     /// sun … sat, or nil for no weekly restore test.
     public var restoreTest: String?
+    /// incremental, odoo-zip or folder.
+    public var format: String = BackupFormat.incremental.rawValue
 }
 
 /// `P` on an environment: its daily backup (or every few hours from it), the GFS tiers it keeps,
 /// and the weekly restore test; an existing schedule can also be switched off or on, or removed.
 /// The numbers stay text here: the engine checks them, as it checks `ocore policy set`.
 public struct PolicyDialogState: Equatable, Sendable {
-    public enum Field: Equatable, Sendable { case at, every, hourly, storage, copyTo, filestore, weekday, daily, weekly, monthly, yearly, restoreTest, save, onOff, remove }
+    public enum Field: Equatable, Sendable { case at, every, hourly, storage, copyTo, filestore, format, weekday, daily, weekly, monthly, yearly, restoreTest, save, onOff, remove }
+
+    /// The formats a schedule can take, the default first.
+    public static let formats: [BackupFormat] = [.incremental, .odooZip, .folder]
 
     public var environment: EnvironmentRow
     public var existing: BackupPolicyRecord?
@@ -45,6 +50,8 @@ public struct PolicyDialogState: Equatable, Sendable {
     public var daily: TextFieldState, weekly: TextFieldState, monthly: TextFieldState, yearly: TextFieldState
     /// 0 = none, 1 … 7 = Sunday … Saturday.
     public var restoreTest: Int
+    /// An index into ``formats``.
+    public var format = 0
     public var field = Field.at
     public var error: String?
 
@@ -66,10 +73,11 @@ public struct PolicyDialogState: Equatable, Sendable {
         monthly = TextFieldState(text: String(r.monthlyMonths))
         yearly = TextFieldState(text: String(r.yearlyYears))
         restoreTest = existing?.restoreTestWeekday ?? 0
+        format = existing.flatMap { Self.formats.firstIndex(of: $0.format) } ?? 0
     }
 
     public var fields: [Field] {
-        [.at, .every] + (every == 0 ? [] : [.hourly]) + [.storage, .copyTo, .filestore, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save]
+        [.at, .every] + (every == 0 ? [] : [.hourly]) + [.storage, .copyTo, .filestore, .format, .weekday, .daily, .weekly, .monthly, .yearly, .restoreTest, .save]
             + (existing == nil ? [] : [.onOff, .remove])
     }
 
@@ -81,7 +89,7 @@ public struct PolicyDialogState: Equatable, Sendable {
                          weeklyWeekday: RetentionPolicy.weekdays[weekday],
                          daily: daily.text, weekly: weekly.text, monthly: monthly.text, yearly: yearly.text,
                          storage: storage == 0 ? nil : storages[storage], copyTo: copyTo == 0 ? nil : storages[copyTo], includeFilestore: includeFilestore,
-                         restoreTest: restoreTest == 0 ? nil : RetentionPolicy.weekdays[restoreTest - 1])
+                         restoreTest: restoreTest == 0 ? nil : RetentionPolicy.weekdays[restoreTest - 1], format: Self.formats[format].rawValue)
     }
 }
 
@@ -89,7 +97,7 @@ extension PolicyDialogState.Field {
     var control: FormControl {
         switch self {
         case .at, .hourly, .daily, .weekly, .monthly, .yearly: .text
-        case .every, .storage, .copyTo, .weekday, .restoreTest: .choice
+        case .every, .storage, .copyTo, .format, .weekday, .restoreTest: .choice
         case .filestore: .toggle
         case .save, .onOff, .remove: .button
         }
@@ -140,6 +148,7 @@ private func step(_ dialog: inout PolicyDialogState, by delta: Int) {
     case .copyTo: dialog.copyTo = FormKeys.stepped(dialog.copyTo, by: delta, count: dialog.storages.count)
     case .weekday: dialog.weekday = FormKeys.stepped(dialog.weekday, by: delta, count: 7)
     case .restoreTest: dialog.restoreTest = FormKeys.stepped(dialog.restoreTest, by: delta, count: 8)
+    case .format: dialog.format = FormKeys.stepped(dialog.format, by: delta, count: PolicyDialogState.formats.count)
     case .filestore: dialog.includeFilestore.toggle()
     default: break
     }

@@ -2,7 +2,10 @@ import OcoreModel
 
 /// The policy dialog: when, where, what, how long each tier is kept, and the restore test.
 func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, 19 + (dialog.every == 0 ? 0 : 1) + (dialog.existing == nil ? 0 : 2)))
+    // The blank line above the buttons goes first when the terminal is short.
+    let wanted = 20 + (dialog.every == 0 ? 0 : 1) + (dialog.existing == nil ? 0 : 2)
+    let roomy = wanted <= area.height
+    let rect = area.centered(width: min(area.width - 4, 84), height: min(area.height, roomy ? wanted : wanted - 1))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Backup policy of \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title])
         .render(in: rect, symbols: theme.symbols, into: &buffer)
@@ -19,6 +22,8 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
         FormLine(.choice(dialog.copyTo == 0 ? "none" : dialog.storages[dialog.copyTo], after: dialog.copyTo == 0 ? "" : "each backup copied there and checked (3-2-1)"),
                  label: "Copy to", focused: focused(.copyTo)),
         FormLine(.checkbox("with the filestore", checked: dialog.includeFilestore), label: "Contents", focused: focused(.filestore)),
+        FormLine(.choice(PolicyDialogState.formats[dialog.format].rawValue, after: formatNote(PolicyDialogState.formats[dialog.format])),
+                 label: "Format", focused: focused(.format)),
         FormLine(.choice(day, after: "its backup becomes the weekly"), label: "Weekly", focused: focused(.weekday)),
         FormLine(.text(dialog.daily.text + " days"), label: "Keep daily", focused: focused(.daily)),
         FormLine(.text(dialog.weekly.text + " weeks"), label: "weekly", focused: focused(.weekly)),
@@ -27,7 +32,7 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
         FormLine(.choice(dialog.restoreTest == 0 ? "none" : RetentionPolicy.weekdays[dialog.restoreTest - 1],
                          after: dialog.restoreTest == 0 ? "" : "the newest verified backup restored into a scratch database and checked"),
                  label: "Restore test", focused: focused(.restoreTest)),
-        .blank,
+    ] + (roomy ? [.blank] : []) + [
         FormLine(.button(dialog.existing == nil ? "Schedule backups" : "Save"), role: .title, focused: focused(.save)),
     ] + (dialog.existing.map { p in [
         FormLine(.button(p.enabled ? "Switch off (keep the schedule)" : "Switch on again"), role: p.enabled ? .warning : .title, focused: focused(.onOff)),
@@ -35,4 +40,13 @@ func drawPolicyDialog(_ dialog: PolicyDialogState, theme: Theme, in area: Rect, 
     ] } ?? [])
     FormView(lines: lines, inset: 1, labelWidth: 12).render(in: inner, theme: theme, into: &buffer)
     if let error = dialog.error { buffer.put(error, x: inner.x + 1, y: inner.maxY - 1, style: theme[.danger], maxWidth: inner.width - 2) }
+}
+
+/// What each format costs a schedule, in a few words.
+private func formatNote(_ format: BackupFormat) -> String {
+    switch format {
+    case .incremental: "sends only what the storage lacks"
+    case .odooZip: "Odoo's own ZIP, whole each time"
+    case .folder: "a parallel dump, whole each time"
+    }
 }

@@ -40,9 +40,10 @@ public struct BackupCopyJob: JobKind {
         guard backup.status.isRestorable, let expected = backup.sha256 else {
             throw StepFailure.check("backup", "\(p.backupID) is \(backup.status.rawValue): only a completed backup is copied")
         }
+        try context.store.saveBackupCopy(BackupCopy(backupID: p.backupID, storage: p.storage, status: .copying, createdAt: Date()))
+        if backup.format == .incremental { return try IncrementalCopy(p, context).copy(backup) }
         let from = try StorageProviders.make(for: try context.store.storage(named: backup.storage).location)
         let to = try StorageProviders.make(for: try context.store.storage(named: p.storage).location)
-        try context.store.saveBackupCopy(BackupCopy(backupID: p.backupID, storage: p.storage, status: .copying, createdAt: Date()))
         let total = max(Double(backup.size ?? 1), 1)
         let archive = try Pipe.relay({ sink in try from.get(key: backup.key, into: sink) },
                                      progress: { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) copied") }) { source in
@@ -60,6 +61,11 @@ public struct BackupCopyJob: JobKind {
 
     static func checkCopy(_ p: Parameters, _ context: StepContext) throws {
         let backup = try context.store.backup(p.backupID)
+        if backup.format == .incremental {
+            try IncrementalCopy(p, context).check(backup)
+            try context.store.saveBackupCopy(BackupCopy(backupID: p.backupID, storage: p.storage, status: .completed, createdAt: Date(), verifiedAt: Date()))
+            return
+        }
         let to = try StorageProviders.make(for: try context.store.storage(named: p.storage).location)
         let total = max(Double(backup.size ?? 1), 1)
         let check = HashingCounter(next: DiscardingSink())
@@ -79,6 +85,8 @@ public struct BackupCopyJob: JobKind {
         _ = try? to.removeIncomplete(key: backup.key)
         try? to.delete(key: BackupRecord.manifestKey(forArchive: backup.key))
         try? to.delete(key: backup.key)
+        // Objects it copied stay for the next copy (a sweep of that storage collects them in time).
+        StorageLock(provider: to, kind: .writer, id: "copy-\(p.backupID)").release()
         let created = (try? context.store.backupCopies(of: p.backupID).first { $0.storage == p.storage }?.createdAt) ?? Date()
         try context.store.saveBackupCopy(BackupCopy(backupID: p.backupID, storage: p.storage, status: .failed, createdAt: created,
                                                     error: "copy did not complete; removed from \(p.storage)"))
