@@ -75,11 +75,13 @@ struct BackupCommand: ParsableCommand {
             let copies = Dictionary(grouping: try store.backupCopies(environment: environment), by: \.backupID)
             if json { return try JSONOutput.print(backups.map { BackupJSON($0, copies: copies[$0.id] ?? []) }) }
             guard !backups.isEmpty else { return print("no backups\(environment.map { " of \($0)" } ?? "") yet (`ocore backup create ENV`)") }
-            var table = TextTable(header: ["ID", "ENVIRONMENT", "STATUS", "✓", "SIZE", "TIER", "EXPIRES", "TYPE", "STORAGE"])
+            // SIZE is what a backup holds; ADDED what it cost its storage (an incremental one sends only what was not there).
+            var table = TextTable(header: ["ID", "ENVIRONMENT", "STATUS", "✓", "SIZE", "ADDED", "TIER", "EXPIRES", "TYPE", "STORAGE"])
             for b in backups {
                 // Where it exists: its storage, then each verified second copy.
                 let also = (copies[b.id] ?? []).filter { $0.status == .completed }.map { "+" + $0.storage }
                 table.rows.append([b.id, b.environment, b.status.rawValue, b.isVerified ? "✓" : "-", b.size.map(formatBytes) ?? "-",
+                                   (b.addedBytes ?? (b.status.isRestorable ? b.size : nil)).map(formatBytes) ?? "-",
                                    b.pinned ? "pinned" : b.tier.rawValue, b.isPermanent ? "never" : b.expiresAt.map(Self.day) ?? "-",
                                    b.type.rawValue, ([b.storage] + also).joined(separator: " ")])
             }
@@ -109,7 +111,8 @@ struct BackupCommand: ParsableCommand {
             print("  storage   \(b.storage): \(b.key)")
             for c in copies { print("  copy on   \(c.storage): \(c.status.rawValue)\(c.verifiedAt.map { ", verified \(iso.string(from: $0))" } ?? "")\(c.error.map { " (\($0))" } ?? "")") }
             print("  created   \(iso.string(from: b.createdAt)), \(b.type.rawValue), \(b.includeFilestore ? "database + filestore" : "database only")")
-            print("  size      \(b.size.map(formatBytes) ?? "-")  sha256 \(b.sha256 ?? "-")")
+            print("  format    \(b.format.rawValue)")
+            print("  size      \(b.size.map(formatBytes) ?? "-")\(b.addedBytes.map { " (\(formatBytes($0)) added to \(b.storage))" } ?? "")  sha256 \(b.sha256 ?? "-")")
             print("  retention \(b.pinned ? "pinned (permanent)" : b.tier.rawValue)\(b.isPermanent ? "" : b.expiresAt.map { ", expires \(iso.string(from: $0))" } ?? "")")
             print("  database  \(b.databaseName), Odoo \(b.odooVersion ?? "?"), \(b.neutralized == true ? "neutralized" : "not neutralized")")
             if let test = b.restoreTest { print("  restore test \(test)") }

@@ -90,6 +90,7 @@ struct DashboardCommand: ParsableCommand {
             request.type = r.type
             request.includeFilestore = r.includeFilestore
             request.tier = r.tier
+            request.format = r.format
             return try request.submit(store: store, home: home).jobID
         }
         settings.startRestore = { r in

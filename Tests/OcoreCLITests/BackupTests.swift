@@ -417,7 +417,7 @@ extension RetentionCLITests {
         _ = try f.ocore.ok(["policy", "disable", "production"])
         try backdateLastRun(hours: 3)
         #expect(try runDue().contains("no scheduled backup is due"), "a switched-off schedule starts nothing")
-        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("every 1h from 00:00 to the default storage, database only (switched off)"))
+        #expect(try f.ocore.ok(["policy", "show", "production"]).contains("every 1h from 00:00, incremental, to the default storage, database only (switched off)"))
         let again = try f.ocore.ok(["policy", "set", "production", "--at", "00:00", "--every", "2h", "--no-filestore"])
         #expect(again.contains("switched off: `ocore policy enable production` turns it on"), "changing a switched-off schedule leaves it off")
         _ = try f.ocore.ok(["policy", "enable", "production"])

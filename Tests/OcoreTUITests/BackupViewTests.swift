@@ -42,6 +42,17 @@ struct BackupViewTests {
         let copied = screen(wide, theme: .builtInDefault).text.split(separator: "\n")
         #expect(copied.contains { $0.contains("ALSO ON") })
         #expect(copied.contains { $0.contains(" M ") && $0.contains("+offsite") } && !copied.contains { $0.contains("partial") && $0.contains("+offsite") })
+        // Incremental backups say what each one added to its storage beside what it holds.
+        var incremental = dashboard([row("staging")], width: 120)
+        press(&incremental, .down, .character("2"))
+        var small = backup("b5", env: "staging", daysAgo: 0.2, now: now)
+        small.format = .incremental
+        small.size = 40 << 30
+        small.addedBytes = 3 << 20
+        _ = update(&incremental, .environmentDetailsLoaded(environment: "staging", jobs: [], log: [], backups: [small, backup("b4", env: "staging", daysAgo: 1, now: now)]))
+        let lines2 = screen(incremental, theme: .builtInDefault).text.split(separator: "\n")
+        #expect(lines2.contains { $0.contains("SIZE") && $0.contains("ADDED") })
+        #expect(lines2.contains { $0.contains("40.0 GiB") && $0.contains("3.0 MiB") }, "\(lines2.joined(separator: "\n"))")
         press(&s, .character("1"))
         // The newest restorable backup is partial: shown, and not as a green success.
         #expect(screen(s).text.contains("Last backup  12h ago · PARTIAL · b3"))
@@ -55,11 +66,11 @@ struct BackupViewTests {
         guard case .backupDialog(let d) = s.overlay else { Issue.record("no dialog"); return }
         #expect(d.storages[d.storage].name == "cloud")
         #expect(screen(s).text.contains("cloud (s3) [default]"))
-        press(&s, .down, .down, .character(" "), .down, .right, .right, .right)  // filestore off, retention monthly
+        press(&s, .down, .down, .character(" "), .down, .left, .down, .right, .right, .right)  // filestore off, incremental, retention monthly
         #expect(screen(s).text.contains("monthly · 12 months"))
         press(&s, .down)
         let effects = update(&s, .key(.enter))
-        #expect(effects == [.startBackup(BackupDialogRequest(environment: "production", storage: "cloud", type: .manual, includeFilestore: false, tier: .monthly))])
+        #expect(effects == [.startBackup(BackupDialogRequest(environment: "production", storage: "cloud", type: .manual, includeFilestore: false, tier: .monthly, format: .incremental))])
         #expect(s.overlay == .none)
     }
 

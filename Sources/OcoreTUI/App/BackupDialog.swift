@@ -17,11 +17,12 @@ public struct BackupDialogRequest: Equatable, Sendable {
     public var includeFilestore: Bool
     /// nil = auto (GFS by date).
     public var tier: RetentionTier?
+    public var format: BackupFormat = .odooZip
 }
 
 /// The `b` dialog: storage (default marked), type, filestore, retention tier.
 public struct BackupDialogState: Equatable, Sendable {
-    public enum Field: Int, CaseIterable, Sendable { case storage, type, filestore, retention, start }
+    public enum Field: Int, CaseIterable, Sendable { case storage, type, filestore, format, retention, start }
 
     public static let types: [BackupType] = [.manual, .preUpgrade]
     public static let tiers: [RetentionTier?] = [nil, .daily, .weekly, .monthly, .yearly, .permanent]
@@ -33,10 +34,13 @@ public struct BackupDialogState: Equatable, Sendable {
     public var includeFilestore = true
     public var filestoreSize: Int64?
     public var tier = 0
+    /// An index into ``PolicyDialogState/formats``: the environment's schedule's format, else an Odoo ZIP.
+    public var format: Int
     public var field = Field.storage
 
-    public init(environment: EnvironmentRow, storages: [StorageChoice], filestoreSize: Int64?) {
+    public init(environment: EnvironmentRow, storages: [StorageChoice], filestoreSize: Int64?, format: BackupFormat = .odooZip) {
         self.environment = environment
+        self.format = PolicyDialogState.formats.firstIndex(of: format) ?? 1
         self.storages = storages
         self.storage = storages.firstIndex(where: \.isDefault) ?? 0
         self.filestoreSize = filestoreSize
@@ -45,7 +49,7 @@ public struct BackupDialogState: Equatable, Sendable {
     public var request: BackupDialogRequest? {
         guard storages.indices.contains(storage) else { return nil }
         return BackupDialogRequest(environment: environment.name, storage: storages[storage].name, type: Self.types[type],
-                                   includeFilestore: includeFilestore, tier: Self.tiers[tier])
+                                   includeFilestore: includeFilestore, tier: Self.tiers[tier], format: PolicyDialogState.formats[format])
     }
 
     static func tierLabel(_ tier: RetentionTier?) -> String {
@@ -67,7 +71,8 @@ func openBackupDialog(_ state: inout DashboardState) -> [Effect] {
         state.toast = Toast(message: "no storage target: add one with `ocore storage add NAME --dir PATH --default`", kind: .error, expiresAt: state.now + 10)
         return []
     }
-    state.overlay = .backupDialog(BackupDialogState(environment: env, storages: state.storages, filestoreSize: state.statuses[env.name]?.filestoreSize))
+    state.overlay = .backupDialog(BackupDialogState(environment: env, storages: state.storages, filestoreSize: state.statuses[env.name]?.filestoreSize,
+                                                    format: state.policies[env.name]?.format ?? .odooZip))
     return []
 }
 
@@ -99,7 +104,7 @@ func handleBackupDialog(_ key: Key, _ dialog: inout BackupDialogState, _ state: 
 extension BackupDialogState.Field {
     var control: FormControl {
         switch self {
-        case .storage, .type, .retention: .choice
+        case .storage, .type, .format, .retention: .choice
         case .filestore: .toggle
         case .start: .button
         }
@@ -114,6 +119,7 @@ extension BackupDialogState {
         case .type: type = FormKeys.stepped(type, by: delta, count: Self.types.count)
         case .filestore: includeFilestore.toggle()
         case .retention: tier = FormKeys.stepped(tier, by: delta, count: Self.tiers.count)
+        case .format: format = FormKeys.stepped(format, by: delta, count: PolicyDialogState.formats.count)
         case .start: break
         }
     }

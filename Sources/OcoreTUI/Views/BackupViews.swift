@@ -9,6 +9,8 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         return
     }
     let copied = state.environmentBackups.contains { state.backupCopies[$0.id] != nil }
+    // What each cost its storage, once one of them is incremental (the others cost their size).
+    let incremental = state.environmentBackups.contains { $0.addedBytes != nil }
     let rows: [[(String, Style?)]] = state.environmentBackups.map { b in
         let statusStyle: Style? = switch b.status {
         case .completed: b.isVerified ? theme[.success] : theme[.warning]
@@ -16,11 +18,14 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         default: theme[.danger]
         }
         let expires = b.isPermanent ? "never" : b.expiresAt.map { day($0) } ?? "-"
-        return [(day(b.createdAt, time: true), nil), (b.status.rawValue, statusStyle), (b.isVerified ? theme.symbols.checked : "", theme[.success]),
-                (b.size.map(bytesText) ?? "-", nil), (b.pinned ? "P" : b.tier.badge, b.tier >= .monthly || b.pinned ? theme[.title] : nil),
-                (expires, theme[.muted])] + (copied ? [((state.backupCopies[b.id] ?? []).map { "+" + $0 }.joined(separator: " "), theme[.success])] : [])
+        let head: [(String, Style?)] = [(day(b.createdAt, time: true), nil), (b.status.rawValue, statusStyle),
+                                        (b.isVerified ? theme.symbols.checked : "", theme[.success]), (b.size.map(bytesText) ?? "-", nil)]
+        let added: [(String, Style?)] = incremental ? [((b.addedBytes ?? b.size).map(bytesText) ?? "-", theme[.muted])] : []
+        let tier: [(String, Style?)] = [(b.pinned ? "P" : b.tier.badge, b.tier >= .monthly || b.pinned ? theme[.title] : nil), (expires, theme[.muted])]
+        let also: [(String, Style?)] = copied ? [((state.backupCopies[b.id] ?? []).map { "+" + $0 }.joined(separator: " "), theme[.success])] : []
+        return head + added + tier + also
     }
-    Table(columns: [.init("CREATED", width: 11), .init("STATUS", width: 9), .init("✓", width: 1), .init("SIZE", width: 8), .init("T", width: 1),
+    Table(columns: [.init("CREATED", width: 11), .init("STATUS", width: 9), .init("✓", width: 1), .init("SIZE", width: 8)] + (incremental ? [.init("ADDED", width: 8)] : []) + [.init("T", width: 1),
                     .init("EXPIRES", width: 10)] + (copied ? [.init("ALSO ON", width: 12)] : []), rows: rows, highlight: state.focus == .details)
         .render(in: rect, state: state.backupsList, theme: theme, into: &buffer)
 }
@@ -36,7 +41,7 @@ private func day(_ date: Date, time: Bool = false) -> String {
 
 /// The `b` dialog.
 func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 72), height: min(area.height, 14))
+    let rect = area.centered(width: min(area.width - 4, 72), height: min(area.height, 15))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Back up \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
     let storage = dialog.storages[safe: dialog.storage].map { "\($0.name) (\($0.kind)\($0.lessSecure ? ", less secure" : ""))\($0.isDefault ? " [default]" : "")" } ?? "(none)"
@@ -47,6 +52,7 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
         FormLine(.choice(type), label: "Type", focused: focused(.type)),
         FormLine(.text("always included, dumped online"), label: "Database"),
         FormLine(.checkbox("include filestore (\(bytesText(dialog.filestoreSize)))", checked: dialog.includeFilestore), label: "Filestore", focused: focused(.filestore)),
+        FormLine(.choice(PolicyDialogState.formats[dialog.format].rawValue), label: "Format", focused: focused(.format)),
         FormLine(.choice(BackupDialogState.tierLabel(BackupDialogState.tiers[dialog.tier])), label: "Retention", focused: focused(.retention)),
         .blank,
         FormLine(.text("Verified after upload (read back, SHA-256 compared).")),
