@@ -4,14 +4,14 @@ case with its competitors interleaved, prints one table (medians, min–max, rat
 targets with ✓/✗) and writes the same as JSON.
 
 Usage:
-  bench/run.py [--home DIR] [--runs K] [--out FILE] [--skip clone,backup,storage,tui,sanitize]
+  bench/run.py [--home DIR] [--runs K] [--out FILE] [--skip clone,backup,incremental,storage,tui,sanitize]
   bench/run.py --quick        # the small dataset, one round, everything: keeps the harness from rotting
 
 Defaults: --home /var/tmp/ocore-bench-large (built with `ocore demo --scale large` if missing),
 --runs 3, --out bench/results.json. A full run on 2 cores takes about an hour, most of it the
 two sanitizing clones (Recommended and Full) of 1.5 M partners.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, statistics, json, os, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -56,6 +56,8 @@ if "clone" not in skip:
     results["clone"] = run("clone_bench.py", home, "--runs", str(runs), "--ocore", OCORE, "--only", only)
 if "backup" not in skip:
     results["backup"] = run("backup_bench.py", home, "--runs", str(runs), "--ocore", OCORE)
+if "incremental" not in skip:
+    results["incremental"] = run("incremental_bench.py", home, "--runs", str(runs), "--ocore", OCORE)
 if "storage" not in skip:
     results["storage"] = run("storage_bench.py", home, "--runs", "1", "--ocore", OCORE)
 if "tui" not in skip:
@@ -96,6 +98,15 @@ if bm:
     rows.append(row("restore odoo-zip into a new db", bs("restore_ocore"), ("Odoo's way (unzip, psql -f)", bs("restore_odoo_way")), 1.0,
                     better=lambda r, t: r < t, note="target: faster"))
     rows.append(row("restore folder into a new db", bs("restore_folder"), ("pg_restore -j2 + cp -a", bs("restore_hand_pg_restore")), 1.15))
+n = results.get("incremental", {})
+def ns(key):
+    runs_ = n.get("runs", {}).get(key)
+    return (statistics.median(runs_), min(runs_), max(runs_)) if runs_ else None
+if n.get("runs"):
+    rows.append(row("second incremental backup (unchanged)", ns("second_incremental"), ("pg_dump -Fd -j2 alone", ns("pg_dump_fd_j2")), 1.2))
+    rows.append(row("first incremental backup", ns("first_incremental"), ("folder backup", ns("folder_backup")), 1.2))
+    rows.append(row("restore from incremental", ns("restore_incremental"), ("restore from folder", ns("restore_folder")), 1.1))
+    rows.append(row("export incremental → Odoo zip", ns("export_incremental"), ("odoo-zip backup", ns("odoo_zip_backup")), 1.2))
 
 print()
 print(f"{'case':40} {'ocore s (min–max)':>20} {'baseline s (min–max)':>22}  {'ratio':>6}  target")
@@ -113,6 +124,11 @@ for r in rows:
           + (f"   [{base[0]}]" if base else ""))
 for name, p in results.get("storage", {}).get("providers", {}).items():
     print(f"{'backup to ' + name + ' (folder, loopback)':40} {p['backup_s']:>8.1f} s = {p['backup_MBps']} MB/s; download {p['export_MBps']} MB/s")
+if n.get("runs"):
+    print(f"{'second incremental: objects written':40} {n['second_objects_share_of_filestore_pct']} % of the filestore (target < 1 %); added {n['second_added_bytes']} bytes")
+    v = n.get("verify_s3_20000_objects")
+    if v:
+        print(f"{'verify (sizes) on S3 (moto)':40} {v['verify']['median']} s ({v['objects']}; target < 10 s)")
 t = results.get("tui", {})
 if t:
     print(f"{'TUI, 1,000 envs + 100,000 backups':40} first frame {t.get('first_frame_ms')} ms, key→frame {t.get('keystroke_to_frame_ms_median')} ms, "

@@ -72,6 +72,7 @@ final class BackupSession: @unchecked Sendable {
     private var provider: (any StorageProvider)!
     private var record: BackupRecord!
     private var snapshot: OdooSnapshot!
+    private var start: BackupStart!
     private var zip: ZipStreamWriter!
     private var channel: ByteChannel!
     private var counter: HashingSource!
@@ -95,28 +96,11 @@ final class BackupSession: @unchecked Sendable {
     // MARK: Steps
 
     func initialize(_ context: StepContext) throws {
-        env = try context.store.resolvedEnvironment(named: p.environment)
         let target = try context.store.storage(named: p.storage)
-        executor = Executors.forServer(env.server)
         provider = try StorageProviders.make(for: target.location)
         key = try target.encryption.map { try BackupKey.load($0) }
-        let psql = PSQL(executor: executor, connection: PostgresConnection(env))
-        do { snapshot = try OdooSnapshot.read(psql) } catch {
-            throw StepFailure.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
-        }
-        let now = Date()
-        let earlier = try context.store.backups(environment: p.environment)
-        let retention = Retention(policy: try context.store.backupPolicy(environment: p.environment)?.retention ?? RetentionPolicy())
-        let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
-        record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
-                              key: BackupRecord.archiveKey(project: env.environment.project, environment: p.environment, id: p.backupID),
-                              format: format, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
-                              expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
-                              odooVersion: snapshot.version, neutralized: snapshot.neutralized)
-        try context.record(BackupState.self) { $0.backupID = p.backupID }
-        try context.store.insertBackup(record)
-        try context.record(BackupState.self) { [key = record.key] in $0.archiveKey = key }
-        context.log(.info, "backup \(p.backupID) of \(p.environment) [\(format.rawValue)] (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(Self.day($0))" } ?? ", never expires")")
+        start = try BackupStart.begin(p, format: format, storage: target.name, key: { BackupRecord.archiveKey(project: $0, environment: $1, id: $2) }, context)
+        (env, executor, snapshot, record) = (start.env, start.executor, start.snapshot, start.record)
         try startUpload(context)
     }
 
@@ -398,15 +382,8 @@ final class BackupSession: @unchecked Sendable {
     }
 
     private func makeManifest() -> BackupManifest {
-        let iso = ISO8601DateFormatter()
-        return BackupManifest(
-            dbName: env.environment.dbName, version: snapshot.version, pgVersion: snapshot.pgVersion, modules: snapshot.modules,
-            ocore: BackupManifest.Details(
-                backupID: p.backupID, project: env.environment.project, environment: p.environment, environmentType: env.environment.type.rawValue,
-                type: p.type, format: format, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
-                expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
-                members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
-                filestore: nil, archive: nil, encryptionKeyID: key?.id))
+        start.manifest(p, members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
+                       filestore: nil, archive: nil, keyID: key?.id)
     }
 
     static func day(_ date: Date) -> String {

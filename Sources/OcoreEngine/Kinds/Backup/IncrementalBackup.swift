@@ -23,6 +23,7 @@ final class IncrementalBackup: @unchecked Sendable {
     private var storageLock: StorageLock!
     private var record: BackupRecord!
     private var snapshot: OdooSnapshot!
+    private var start: BackupStart!
     private var uploader: ObjectUploader!
     private var present: [String: Int64] = [:]
     private var previous: [String: BackupSnapshot.Entry] = [:]
@@ -59,27 +60,11 @@ final class IncrementalBackup: @unchecked Sendable {
     // MARK: Steps
 
     func initialize(_ context: StepContext) throws {
-        env = try context.store.resolvedEnvironment(named: p.environment)
         let target = try context.store.storage(named: p.storage)
-        executor = Executors.forServer(env.server)
         objects = try ObjectStore(target: target, storePath: context.store.path)
-        let psql = PSQL(executor: executor, connection: PostgresConnection(env))
-        do { snapshot = try OdooSnapshot.read(psql) } catch {
-            throw StepFailure.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
-        }
-        let now = Date()
-        let earlier = try context.store.backups(environment: p.environment)
-        let retention = Retention(policy: try context.store.backupPolicy(environment: p.environment)?.retention ?? RetentionPolicy())
-        let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
-        record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
-                              key: BackupRecord.snapshotKey(project: env.environment.project, environment: p.environment, id: p.backupID),
-                              format: .incremental, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
-                              expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
-                              odooVersion: snapshot.version, neutralized: snapshot.neutralized)
-        try context.record(BackupState.self) { $0.backupID = p.backupID }
-        try context.store.insertBackup(record)
-        try context.record(BackupState.self) { [key = record.key] in $0.archiveKey = key }
-        context.log(.info, "backup \(p.backupID) of \(p.environment) [incremental] (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(target.name): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(BackupSession.day($0))" } ?? ", never expires")")
+        start = try BackupStart.begin(p, format: .incremental, storage: target.name, key: { BackupRecord.snapshotKey(project: $0, environment: $1, id: $2) }, context)
+        (env, executor, snapshot, record) = (start.env, start.executor, start.snapshot, start.record)
+        let earlier = start.earlier
 
         storageLock = StorageLock(provider: objects.provider, kind: .writer, id: p.backupID)
         try storageLock.acquire()
@@ -231,17 +216,10 @@ final class IncrementalBackup: @unchecked Sendable {
     func writeManifest(_ context: StepContext) throws {
         let list = BackupSnapshot(backupID: p.backupID, dump: dumpEntries, filestore: filestore, unreadable: unreadable)
         let stored = try objects.putDocument(try list.encoded(), key: record.key)
-        let iso = ISO8601DateFormatter()
         let tree = FilestoreZipper.digest(lines: filestore.map { "\($0.path) \($0.sha256)" })
-        let manifest = BackupManifest(
-            dbName: env.environment.dbName, version: snapshot.version, pgVersion: snapshot.pgVersion, modules: snapshot.modules,
-            ocore: BackupManifest.Details(
-                backupID: p.backupID, project: env.environment.project, environment: p.environment, environmentType: env.environment.type.rawValue,
-                type: p.type, format: .incremental, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
-                expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
-                members: [:],
-                filestore: p.includeFilestore ? BackupManifest.Filestore(files: filestore.count, size: filestore.reduce(0) { $0 + $1.size }, sha256: tree, unreadable: unreadable) : nil,
-                archive: BackupManifest.Member(size: stored.size, sha256: stored.sha256), encryptionKeyID: objects.key?.id))
+        let manifest = start.manifest(p, members: [:],
+                                      filestore: p.includeFilestore ? BackupManifest.Filestore(files: filestore.count, size: filestore.reduce(0) { $0 + $1.size }, sha256: tree, unreadable: unreadable) : nil,
+                                      archive: BackupManifest.Member(size: stored.size, sha256: stored.sha256), keyID: objects.key?.id)
         let sidecar = try objects.provider.put(key: BackupRecord.manifestKey(forArchive: record.key), from: DataSource(try manifest.encoded()), progress: nil)
         // The file list now protects every object it names: a sweep may run.
         storageLock.release()

@@ -1,0 +1,57 @@
+import Foundation
+import OcoreArchive
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+import OcoreStore
+
+/// What every backup does first, whatever its format: the environment resolved, its database
+/// read (reachable? which Odoo?), the retention tier chosen by date, and the `running` row
+/// recorded (in the job's state first, so a crash right after still finds it). And what every
+/// backup's manifest says.
+struct BackupStart {
+    let env: ResolvedEnvironment
+    let executor: any Executor
+    let snapshot: OdooSnapshot
+    var record: BackupRecord
+    /// Earlier backups of the environment (for an incremental backup's previous file list).
+    let earlier: [BackupRecord]
+
+    /// `key`: where the backup will lie in its storage, from project, environment and id.
+    static func begin(_ p: BackupJob.Parameters, format: BackupFormat, storage: String, key: (String, String, String) -> String,
+                      _ context: StepContext) throws -> BackupStart {
+        let env = try context.store.resolvedEnvironment(named: p.environment)
+        let executor = Executors.forServer(env.server)
+        let snapshot: OdooSnapshot
+        do { snapshot = try OdooSnapshot.read(PSQL(executor: executor, connection: PostgresConnection(env))) } catch {
+            throw StepFailure.check("database reachable", "\(env.environment.dbName) on \(env.server.name): \(error)")
+        }
+        let now = Date()
+        let earlier = try context.store.backups(environment: p.environment)
+        let retention = Retention(policy: try context.store.backupPolicy(environment: p.environment)?.retention ?? RetentionPolicy())
+        let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
+        let record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
+                                  key: key(env.environment.project, p.environment, p.backupID),
+                                  format: format, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
+                                  expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
+                                  odooVersion: snapshot.version, neutralized: snapshot.neutralized)
+        try context.record(BackupState.self) { $0.backupID = p.backupID }
+        try context.store.insertBackup(record)
+        try context.record(BackupState.self) { $0.archiveKey = record.key }
+        context.log(.info, "backup \(p.backupID) of \(p.environment) [\(format.rawValue)] (\(formatBytes(snapshot.databaseSize)) database, Odoo \(snapshot.version ?? "?"), PostgreSQL \(snapshot.pgVersion)) to \(storage): tier \(tier.rawValue)\(record.expiresAt.map { ", expires \(BackupSession.day($0))" } ?? ", never expires")")
+        return BackupStart(env: env, executor: executor, snapshot: snapshot, record: record, earlier: earlier)
+    }
+
+    /// The manifest (Odoo's `manifest.json` fields, and ocore's) of this backup.
+    func manifest(_ p: BackupJob.Parameters, members: [String: BackupManifest.Member], filestore: BackupManifest.Filestore?,
+                  archive: BackupManifest.Member?, keyID: String?) -> BackupManifest {
+        let iso = ISO8601DateFormatter()
+        return BackupManifest(
+            dbName: env.environment.dbName, version: snapshot.version, pgVersion: snapshot.pgVersion, modules: snapshot.modules,
+            ocore: BackupManifest.Details(
+                backupID: p.backupID, project: env.environment.project, environment: p.environment, environmentType: env.environment.type.rawValue,
+                type: p.type, format: record.format, createdAt: iso.string(from: record.createdAt), retentionTier: record.tier,
+                expiresAt: record.expiresAt.map(iso.string(from:)), neutralized: snapshot.neutralized, includeFilestore: p.includeFilestore,
+                members: members, filestore: filestore, archive: archive, encryptionKeyID: keyID))
+    }
+}
