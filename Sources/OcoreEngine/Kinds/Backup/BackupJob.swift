@@ -200,12 +200,7 @@ final class BackupSession: @unchecked Sendable {
             let zipper = FilestoreZipper(zip: zip, prefix: "dump/") { bytes in
                 context.progress(0.8 + 0.2 * min(Double(bytes) / Double(max(size, 1)), 0.99), message: "\(formatBytes(bytes)) of the dump packed")
             }
-            let err = CollectingSink(limit: 64 << 10)
-            let tar = Command(["tar", "-c", "-f", "-", "--sort=name", "-C", staging + "/dump", "."])
-            let termination = try executor.execute(tar, stdin: nil, stdout: zipper, stderr: err, cancellation: context.cancellation)
-            try context.checkCancelled()
-            let packed = CommandResult(termination: termination, stderr: err.data)
-            guard packed.succeeded, zipper.isComplete else { throw StepFailure.command("tar", packed.summary) }
+            try start.readStagedDump(staging + "/dump", into: zipper, complete: { zipper.isComplete }, context)
             dumpFiles = zipper.files
             context.log(.info, "database dumped: dump/ \(zipper.files) files, \(formatBytes(zipper.bytes)) (compressed by pg_dump, stored as-is)")
         } catch {

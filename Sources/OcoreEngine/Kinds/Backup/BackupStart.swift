@@ -42,6 +42,17 @@ struct BackupStart {
         return BackupStart(env: env, executor: executor, snapshot: snapshot, record: record, earlier: earlier)
     }
 
+    /// A `pg_dump` directory staged on the environment's server, read back as one tar stream
+    /// into `sink` (in name order, so the same dump reads the same way).
+    func readStagedDump(_ directory: String, into sink: ByteSink, complete: () -> Bool, _ context: StepContext) throws {
+        let err = CollectingSink(limit: 64 << 10)
+        let tar = Command(["tar", "-c", "-f", "-", "--sort=name", "-C", directory, "."])
+        let termination = try executor.execute(tar, stdin: nil, stdout: sink, stderr: err, cancellation: context.cancellation)
+        try context.checkCancelled()
+        let packed = CommandResult(termination: termination, stderr: err.data)
+        guard packed.succeeded, complete() else { throw StepFailure.command("tar", packed.summary) }
+    }
+
     /// The manifest (Odoo's `manifest.json` fields, and ocore's) of this backup.
     func manifest(_ p: BackupJob.Parameters, members: [String: BackupManifest.Member], filestore: BackupManifest.Filestore?,
                   archive: BackupManifest.Member?, keyID: String?) -> BackupManifest {

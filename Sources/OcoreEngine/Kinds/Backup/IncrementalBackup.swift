@@ -182,12 +182,7 @@ final class IncrementalBackup: @unchecked Sendable {
         let ingest = ObjectIngest(store: objects, uploader: uploader, present: present, spool: spool) { bytes in
             context.progress(0.5 + 0.5 * min(Double(bytes) / size, 0.99), message: "\(formatBytes(bytes)) of the dump stored")
         }
-        let err = CollectingSink(limit: 64 << 10)
-        let tar = Command(["tar", "-c", "-f", "-", "--sort=name", "-C", staging + "/dump", "."])
-        let termination = try executor.execute(tar, stdin: nil, stdout: ingest, stderr: err, cancellation: context.cancellation)
-        try context.checkCancelled()
-        let packed = CommandResult(termination: termination, stderr: err.data)
-        guard packed.succeeded, ingest.isComplete else { throw StepFailure.command("tar", packed.summary) }
+        try start.readStagedDump(staging + "/dump", into: ingest, complete: { ingest.isComplete }, context)
         present = ingest.known
         dumpEntries = ingest.entries
         reusedBytes += ingest.reusedBytes
