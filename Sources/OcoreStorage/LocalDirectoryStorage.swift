@@ -84,20 +84,35 @@ public struct LocalDirectoryStorage: StorageProvider {
         }
     }
 
-    /// Walks down from the deepest directory the prefix names.
+    /// Walks down from the deepest directory the prefix names, with `readdir` and `lstat`
+    /// (Foundation's enumerator costs ~100 µs a file: two seconds for an incremental backup's
+    /// 20,000 objects). Links are not followed.
     public func list(prefix: String) throws -> [StoredObject] {
         let start = prefix.hasSuffix("/") ? String(prefix.dropLast()) : (prefix as NSString).deletingLastPathComponent
-        let base = URL(fileURLWithPath: start.isEmpty ? root : root + "/" + start)
-        let keys: [URLResourceKey] = [.fileSizeKey, .isRegularFileKey, .contentModificationDateKey]
-        guard FileManager.default.fileExists(atPath: base.path),
-              let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: keys) else { return [] }
         var objects: [StoredObject] = []
-        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
-        for case let url as URL in walker {
-            let values = try url.resourceValues(forKeys: Set(keys))
-            guard values.isRegularFile == true, !url.lastPathComponent.hasPrefix(".tmp-") else { continue }
-            let key = String(url.standardizedFileURL.path.dropFirst(rootPath.count + 1))
-            if key.hasPrefix(prefix) { objects.append(StoredObject(key: key, size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate)) }
+        var pending = [start]
+        while let relative = pending.popLast() {
+            let dir = relative.isEmpty ? root : root + "/" + relative
+            guard let handle = opendir(dir) else {
+                if errno == ENOENT || errno == ENOTDIR { continue }
+                throw posixFailure("list \(relative)")
+            }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != ".", name != "..", !name.hasPrefix(".tmp-") else { continue }
+                let key = relative.isEmpty ? name : relative + "/" + name
+                var info = Glibc.stat()
+                guard lstat(root + "/" + key, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(key)
+                case S_IFREG:
+                    guard key.hasPrefix(prefix) else { continue }
+                    let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+                    objects.append(StoredObject(key: key, size: Int64(info.st_size), modified: modified))
+                default: continue
+                }
+            }
         }
         return objects.sorted { $0.key < $1.key }
     }

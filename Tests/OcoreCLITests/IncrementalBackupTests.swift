@@ -168,7 +168,7 @@ struct IncrementalBackupTests {
         #expect(try OdooWay.tree(f.dataDir + "/filestore/swept_copy") == (try OdooWay.tree(filestore)))
     }
 
-    @Test("kill -9 mid-upload (S3 over a slow link): a sweep leaves the objects of the backup in flight; the next backup resumes, sending none of the objects already indexed")
+    @Test("kill -9 mid-upload (S3 over a slow link): a sweep leaves the objects of the backup in flight, and of the killed one; the next backup resumes, sending none of the objects already indexed")
     func resumedAfterKill() throws {
         let f = try CloneFixture()
         let link = try SlowLink(to: String(TestS3.shared.endpoint.dropFirst("http://".count)), bytesPerSecond: 6 << 20)
@@ -203,15 +203,14 @@ struct IncrementalBackupTests {
             guard ContinuousClock.now < deadline else { return }
             Thread.sleep(forTimeInterval: 0.3)
         }
-        try f.ocore.killWorker()
-
-        // The killed backup still holds its lock: a sweep removes nothing, however short its grace.
+        // While it runs, its lock keeps a sweep from removing anything, however short its grace.
         func sweep(_ extra: [String]) throws -> [String: Any]? {
             let out = try f.ocore.run(["retention", "sweep", "--json"] + extra, environment: env)
             return ((try? JSONSerialization.jsonObject(with: out.stdout) as? [[String: Any]]) ?? []).first { $0["storage"] as? String == storage }
         }
         let locked = try sweep(["--object-grace", "0h"])
         #expect((locked?["reason"] as? String)?.contains("backup \(id) is writing") == true, "\(String(describing: locked))")
+        try f.ocore.killWorker()
         let recovery = try f.ocore.run(["worker"], environment: env)
         #expect(recovery.succeeded, "\(recovery.stderrText)")
         #expect(try f.ocore.job(job)["status"] as? String == "interrupted", "the backup ended before it was killed")
@@ -323,6 +322,86 @@ struct IncrementalBackupTests {
         #expect(restored.succeeded, "\(restored.stderrText) \(doc)")
         #expect(try OdooWay.tree(f.dataDir + "/filestore/copy_inc") == (try OdooWay.tree(f.dataDir + "/filestore/" + f.source)))
         try FileManager.default.moveItem(atPath: nas + ".gone", toPath: nas)
+    }
+
+    @Test("a sweep killed with kill -9 half way through its deletions (S3) leaves every remaining backup whole; the next sweep finishes the job")
+    func sweepKilledHalfWay() throws {
+        let f = try CloneFixture()
+        let (storage, env) = try BackupTests.addStorage(.s3, to: f.ocore)
+        let bucket = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["bucket"] as? String)
+        let filestore = f.dataDir + "/filestore/" + f.source
+        _ = try OcoreRemoteShim.python("""
+            import os
+            d = '\(filestore)/gone'
+            os.makedirs(d, exist_ok=True)
+            for i in range(1500): open(os.path.join(d, 'g%04d' % i), 'wb').write(os.urandom(32))
+            """)
+        func json(_ arguments: [String]) throws -> [String: Any] {
+            let result = try f.ocore.run(arguments + ["--json"], environment: env)
+            return (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:]
+        }
+        let first = try #require(try json(["backup", "create", "production", "--storage", storage, "--format", "incremental"])["id"] as? String)
+        try FileManager.default.removeItem(atPath: filestore + "/gone")
+        let kept = try #require(try json(["backup", "create", "production", "--storage", storage, "--format", "incremental"])["id"] as? String)
+        try f.ocore.waitUntilIdle()
+        _ = try LocalExecutor().output(Command(["sqlite3", "-cmd", ".timeout 10000", f.ocore.home + "/ocore.db",
+                                                "UPDATE backup SET tier = 'daily', expires_at = '2020-01-01T00:00:00.000Z' WHERE id = '\(first)'"]))
+        let s3 = TestS3.shared
+        func objectCount() throws -> Int {
+            Int(try OcoreRemoteShim.python("""
+                import boto3
+                s3 = boto3.client('s3', endpoint_url='\(s3.endpoint)', region_name='us-east-1', aws_access_key_id='\(s3.accessKey)', aws_secret_access_key='\(s3.secretKey)')
+                print(sum(1 for p in s3.get_paginator('list_objects_v2').paginate(Bucket='\(bucket)') for o in p.get('Contents', []) if o['Key'].startswith('ocore/objects/')))
+                """).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        let before = try objectCount()
+        // 1,500 objects only the expired backup needs: the sweep deletes them one request each.
+        let sweep = Process()
+        sweep.executableURL = URL(fileURLWithPath: OcoreBinary.path)
+        sweep.arguments = ["--home", f.ocore.home, "retention", "sweep", "--object-grace", "0h"]
+        sweep.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        sweep.standardOutput = FileHandle.nullDevice
+        try sweep.run()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try objectCount() > before - 20 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        kill(sweep.processIdentifier, SIGKILL)
+        sweep.waitUntilExit()
+        let during = try objectCount()
+        #expect(during < before && during > before - 1501, "killed half way: \(before) → \(during) objects")
+
+        #expect(try json(["backup", "verify", kept, "--read-data"])["ok"] as? Bool == true, "the remaining backup is whole")
+        // The killed sweep's lock names a process that is gone: the next sweep does not wait a day for it.
+        let again = try f.ocore.run(["retention", "sweep", "--object-grace", "0h", "--json"], environment: env)
+        let line = ((try? JSONSerialization.jsonObject(with: again.stdout) as? [[String: Any]]) ?? []).first { $0["storage"] as? String == storage }
+        #expect(line?["action"] as? String == "freed", "\(String(describing: line))")
+        #expect(try objectCount() == before - 1501, "the 1,500 files and the first dump's table of contents are gone, nothing else")
+        let restored = try f.ocore.run(["restore", kept, "--new", "after_sweep", "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"],
+                                       environment: env)
+        #expect(restored.succeeded, "\(restored.stderrText)")
+        #expect(try OdooWay.tree(f.dataDir + "/filestore/after_sweep") == (try OdooWay.tree(filestore)))
+    }
+
+    @Test("an in-place restore keeps the files the target already has (same content: not fetched, the same inode), fetches the rest, removes what the backup does not hold")
+    func inPlaceReusesFiles() throws {
+        let f = try CloneFixture()
+        let (storage, _) = try BackupTests.addStorage(.dir, to: f.ocore)
+        let filestore = f.dataDir + "/filestore/" + f.source
+        let backup = try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])
+        let id = try #require(backup["id"] as? String)
+        let original = try OdooWay.tree(filestore)
+        func inode(_ path: String) -> UInt64? { ((try? FileManager.default.attributesOfItem(atPath: path))?[.systemFileNumber] as? NSNumber)?.uint64Value }
+        let kept = try #require(original.keys.sorted().first)
+        let keptInode = inode(filestore + "/" + kept)
+        // After the backup: one file changed, one removed, one added.
+        let changed = try #require(original.keys.sorted().dropFirst().first), removed = try #require(original.keys.sorted().dropFirst(2).first)
+        try Data("changed after the backup".utf8).write(to: URL(fileURLWithPath: filestore + "/" + changed))
+        try FileManager.default.removeItem(atPath: filestore + "/" + removed)
+        try FileManager.default.createDirectory(atPath: filestore + "/fe", withIntermediateDirectories: true)
+        try Data("added after the backup".utf8).write(to: URL(fileURLWithPath: filestore + "/fe/feadded-later"))
+        let restored = try f.ocore.run(["restore", id, "--confirm", "production", "--yes", "--json"])
+        #expect(restored.succeeded, "\(restored.stdoutText) \(restored.stderrText)")
+        #expect(try OdooWay.tree(filestore) == original, "the filestore as it was backed up")
+        #expect(inode(filestore + "/" + kept) == keptInode, "an unchanged file is kept, not fetched again")
     }
 
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {

@@ -12,16 +12,26 @@ struct ObjectFetcher {
     var workers = 4
     let cancellation: CancellationFlag
 
-    /// Writes each entry to `directory/entry.path` on this host. From a local, unencrypted
-    /// storage on the same file system a file is hard-linked to its object (and read once to
-    /// check it) instead of copied, when `link` allows it.
-    func write(_ entries: [BackupSnapshot.Entry], into directory: String, link: Bool = false, progress: @escaping @Sendable (Int64) -> Void) throws {
+    /// Writes each entry to `directory/entry.path` on this host. A file already in `reuse` (the
+    /// filestore the restore set aside) with the same size and hash is linked from there and not
+    /// fetched at all; from a local, unencrypted storage on the same file system a file is
+    /// hard-linked to its object (and read once to check it) instead of copied, when `link` allows it.
+    func write(_ entries: [BackupSnapshot.Entry], into directory: String, link: Bool = false, reuse: String? = nil,
+               progress: @escaping @Sendable (Int64) -> Void) throws {
         let linkRoot = link ? linkableRoot(for: directory) : nil
         let done = ByteCounter()
         try parallel(entries) { entry, provider in
             let final = directory + "/" + entry.path
             try Self.makeParents(of: final)
             let temp = (final as NSString).deletingLastPathComponent + "/.ocore-part-" + (final as NSString).lastPathComponent
+            if let reuse, Self.sameContent(reuse + "/" + entry.path, as: entry) {
+                unlink(temp)
+                if Glibc.link(reuse + "/" + entry.path, temp) == 0, rename(temp, final) == 0 {
+                    done.add(entry.size)
+                    progress(done.value)
+                    return
+                }
+            }
             if let linkRoot {
                 unlink(temp)
                 if Glibc.link(linkRoot + "/" + BackupSnapshot.objectKey(entry.objectName), temp) == 0 {
@@ -114,6 +124,16 @@ struct ObjectFetcher {
         for thread in threads { _ = thread.wait() }
         if let failure = queue.failure { throw failure }
         if cancellation.isCancelled { throw JobCancelled() }
+    }
+
+    /// A file on this host holds exactly the entry's content (size first, then its hash).
+    static func sameContent(_ path: String, as entry: BackupSnapshot.Entry) -> Bool {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.int64Value == entry.size else { return false }
+        let check = ContentCheck(next: DiscardingSink())
+        guard (try? LocalDirectoryStorage(root: (path as NSString).deletingLastPathComponent).get(key: (path as NSString).lastPathComponent, into: check)) != nil else {
+            return false
+        }
+        return check.digest == entry.sha256
     }
 
     /// The storage's root when files can be hard-linked from it into `directory`.

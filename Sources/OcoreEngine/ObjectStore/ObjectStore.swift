@@ -190,10 +190,31 @@ final class ObjectStore: @unchecked Sendable {
         }
     }
 
-    /// Every object in storage by listing it (verify, sweep): name → stored object.
+    /// Every object in storage by listing it (verify, sweep): name → stored object. S3 lists
+    /// 1,000 keys a request, one page after the other: the 16 first hex digits are listed side by
+    /// side instead, a connection each.
     func listObjects() throws -> [String: StoredObject] {
+        var listed: [StoredObject] = []
+        if case .s3 = target.location {
+            let shards = SharedWork(Array("0123456789abcdef"))
+            let found = ListedObjects()
+            let workers = try (0..<8).map { _ in try workerProvider() }
+            let threads = workers.map { provider in
+                BackgroundWork<Void> {
+                    while let digit = shards.next(unless: false) {
+                        do { found.add(try provider.list(prefix: "objects/\(digit)")) } catch { shards.fail(error); return }
+                    }
+                }
+            }
+            for thread in threads { _ = thread.wait() }
+            if let failure = shards.failure { throw failure }
+            listed = found.all
+        } else {
+            listed = try provider.list(prefix: "objects/")
+        }
         var out: [String: StoredObject] = [:]
-        for object in try provider.list(prefix: "objects/") {
+        out.reserveCapacity(listed.count)
+        for object in listed {
             if let name = BackupSnapshot.objectName(key: object.key) { out[name] = object }
         }
         return out
@@ -245,4 +266,12 @@ extension Digest {
         for byte in self { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Listings gathered from several threads.
+final class ListedObjects: @unchecked Sendable {
+    private let lock = NSLock()
+    private var objects: [StoredObject] = []
+    func add(_ more: [StoredObject]) { lock.withLock { objects += more } }
+    var all: [StoredObject] { lock.withLock { objects } }
 }

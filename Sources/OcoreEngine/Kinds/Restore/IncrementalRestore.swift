@@ -64,7 +64,8 @@ extension RestoreRun {
             // A file shared with storage by a hard link must never be changed through the filestore:
             // Odoo never rewrites an attachment, but a chown to the filestore's owner would reach the object.
             let link = (try? target(context))?.environment.filestoreOwner == nil
-            try fetcher.write(entries, into: dir, link: link) { counter.set($0) }
+            // Files the target already had (its filestore, set aside) are not fetched again.
+            try fetcher.write(entries, into: dir, link: link, reuse: state(context).movedFilestore) { counter.set($0) }
         } else {
             let executor = Executors.forServer(server)
             let channel = ByteChannel(capacity: 16)
