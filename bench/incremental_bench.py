@@ -22,6 +22,7 @@ ap.add_argument("home")
 ap.add_argument("--runs", type=int, default=1)
 ap.add_argument("--ocore", default=".build/release/ocore")
 ap.add_argument("--skip-s3", action="store_true")
+ap.add_argument("--backups-only", action="store_true", help="only A–D (the backups and pg_dump), no restores, exports or S3")
 args = ap.parse_args()
 OCORE = os.path.abspath(args.ocore)
 H = ["--home", args.home]
@@ -95,6 +96,12 @@ for i in range(args.runs):
     work = tempfile.mkdtemp(prefix="ocore-bench-fd-", dir="/var/tmp")
     times["pg_dump_fd_j2"].append(timed(lambda: sh(["pg_dump", "--no-owner", "-Fd", "-j", "2", "-Z", "1", "-f", work + "/dump"] + PG + [SRC_DB])))
     shutil.rmtree(work)
+    if args.backups_only:
+        for b in (first, second, folder):
+            subprocess.run([OCORE, "backup", "rm", b["id"], "--confirm", b["id"]] + H, capture_output=True)
+        shutil.rmtree(inc_dir, ignore_errors=True)
+        shutil.rmtree(fold_dir, ignore_errors=True)
+        continue
     times["restore_incremental"].append(restore(i, second["id"], "i"))
     times["restore_folder"].append(restore(i, folder["id"], "f"))
     out = tempfile.mkdtemp(prefix="ocore-bench-exp-", dir="/var/tmp") + "/export.zip"
@@ -107,7 +114,7 @@ for i in range(args.runs):
     shutil.rmtree(fold_dir, ignore_errors=True)
 
 verify_s3 = None
-if not args.skip_s3:
+if not args.skip_s3 and not args.backups_only:
     work = tempfile.mkdtemp(prefix="ocore-bench-moto-", dir="/var/tmp")
     port = free_port()
     moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=open(work + "/moto.log", "w"))
@@ -128,7 +135,10 @@ if not args.skip_s3:
         moto.terminate()
         shutil.rmtree(work, ignore_errors=True)
 
+times = {k: v for k, v in times.items() if v}
 med = {k: statistics.median(v) for k, v in times.items()}
+def ratio(a, b):
+    return round(med[a] / med[b], 2) if a in med and b in med else None
 print(json.dumps({
     "runs": {k: [round(x, 1) for x in v] for k, v in times.items()},
     "median_s": {k: round(v, 1) for k, v in med.items()},
@@ -136,9 +146,9 @@ print(json.dumps({
     "second_added_bytes": added,
     "second_objects_bytes_written": uploaded,
     "second_objects_share_of_filestore_pct": [round(100 * u / filestore_bytes, 3) for u in uploaded],
-    "second_vs_pg_dump_fd_j2": round(med["second_incremental"] / med["pg_dump_fd_j2"], 2),
-    "first_incremental_vs_folder": round(med["first_incremental"] / med["folder_backup"], 2),
-    "restore_incremental_vs_folder": round(med["restore_incremental"] / med["restore_folder"], 2),
-    "export_vs_odoo_zip_backup": round(med["export_incremental"] / med["odoo_zip_backup"], 2),
+    "second_vs_pg_dump_fd_j2": ratio("second_incremental", "pg_dump_fd_j2"),
+    "first_incremental_vs_folder": ratio("first_incremental", "folder_backup"),
+    "restore_incremental_vs_folder": ratio("restore_incremental", "restore_folder"),
+    "export_vs_odoo_zip_backup": ratio("export_incremental", "odoo_zip_backup"),
     "verify_s3_20000_objects": verify_s3,
 }, indent=2))

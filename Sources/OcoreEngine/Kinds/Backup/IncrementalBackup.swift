@@ -178,6 +178,7 @@ final class IncrementalBackup: @unchecked Sendable {
         let result = try work.wait().get()
         try context.checkCancelled()
         guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
+        if executor is LocalExecutor { return try storeLocalDump(staging + "/dump", context) }
         let size = Double(max((try? fs.treeSize(staging + "/dump")) ?? nil ?? 1, 1))
         let ingest = ObjectIngest(store: objects, uploader: uploader, present: present, spool: spool) { bytes in
             context.progress(0.5 + 0.5 * min(Double(bytes) / size, 0.99), message: "\(formatBytes(bytes)) of the dump stored")
@@ -192,6 +193,36 @@ final class IncrementalBackup: @unchecked Sendable {
         context.log(.info, "database dumped: \(ingest.entries.count) files, \(formatBytes(ingest.bytes)); \(ingest.reused) unchanged (already in storage)")
     }
 
+    /// The dump on this host's disk: each file hashed where it lies, and handed to the uploader
+    /// as the file itself when the storage lacks it (the staging folder goes once it is stored):
+    /// nothing is copied through a pipe or a spool file.
+    private func storeLocalDump(_ dir: String, _ context: StepContext) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        var entries: [BackupSnapshot.Entry] = []
+        var reused = 0
+        var bytes: Int64 = 0
+        for name in names {
+            try context.checkCancelled()
+            let check = ContentCheck(next: DiscardingSink())
+            try LocalDirectoryStorage(root: dir).get(key: name, into: check)
+            let modified = ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + name))?[.modificationDate] as? Date)?.timeIntervalSince1970
+            let sha = check.digest, object = objects.name(contentSHA256: check.digest), stored = objects.storedSize(plain: check.count)
+            entries.append(BackupSnapshot.Entry(path: name, size: check.count, sha256: sha, object: object == sha ? nil : object,
+                                                stored: stored == check.count ? nil : stored, mtime: modified))
+            bytes += check.count
+            if present[object] == stored {
+                reused += 1
+                reusedBytes += check.count
+            } else {
+                present[object] = stored
+                try uploader.add(name: object, content: .file(path: dir + "/" + name, size: check.count))
+            }
+            context.progress(0.5 + 0.5 * Double(entries.count) / Double(max(names.count, 1)), message: "\(formatBytes(bytes)) of the dump hashed")
+        }
+        dumpEntries = entries
+        context.log(.info, "database dumped: \(entries.count) files, \(formatBytes(bytes)); \(reused) unchanged (already in storage)")
+    }
+
     func finishObjects(_ context: StepContext) throws {
         let finishing = BackgroundWork { [uploader] in try uploader!.finish() }
         while !finishing.isDone {
@@ -203,6 +234,12 @@ final class IncrementalBackup: @unchecked Sendable {
         try finishing.wait().get()
         try context.checkCancelled()
         try? FileManager.default.removeItem(atPath: spool)
+        if let staging {
+            // A dump read where it lies (this host) stays until its files are stored.
+            try RemoteFileSystem(executor).removeTree(staging)
+            self.staging = nil
+            try context.record(BackupState.self) { $0.dumpStaging = nil }
+        }
         let added = uploader.added
         logical = (filestore + dumpEntries).reduce(0) { $0 + $1.size }
         context.log(.info, "objects: \(added.objects) added (\(formatBytes(added.bytes))); \(formatBytes(reusedBytes)) of \(formatBytes(logical)) not sent, already in storage")
