@@ -37,6 +37,8 @@ final class IncrementalBackup: @unchecked Sendable {
     private var unchangedFiles = 0
     private var reusedBytes: Int64 = 0
     private var logical: Int64 = 0
+    /// The file list as written (verify compares what reads back against its checksum).
+    private var written: BackupSnapshot!
 
     init(_ p: BackupJob.Parameters) { self.p = p }
 
@@ -66,6 +68,9 @@ final class IncrementalBackup: @unchecked Sendable {
         (env, executor, snapshot, record) = (start.env, start.executor, start.snapshot, start.record)
         let earlier = start.earlier
 
+        // The dump first: it is the long part, and needs nothing of the storage.
+        spool = (context.store.path as NSString).deletingLastPathComponent + "/tmp/spool-\(context.jobID)"
+        try startDump(context)
         storageLock = StorageLock(provider: objects.provider, kind: .writer, id: p.backupID)
         try storageLock.acquire()
         try storageLock.waitForSweeps { context.log(.info, $0) }
@@ -79,10 +84,8 @@ final class IncrementalBackup: @unchecked Sendable {
             }
         }
         context.log(.info, "\(target.name) holds \(present.count) objects by its index\(previous.isEmpty ? "" : "; comparing the filestore with backup of \(previous.count) files")")
-        spool = (context.store.path as NSString).deletingLastPathComponent + "/tmp/spool-\(context.jobID)"
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         uploader = try ObjectUploader(store: objects, segmentPrefix: p.backupID, workers: { if case .directory = target.location { 2 } else { 4 } }())
-        try startDump(context)
     }
 
     /// `pg_dump -Fd` cannot write to a pipe: it writes one file per table into a directory on the
@@ -247,6 +250,7 @@ final class IncrementalBackup: @unchecked Sendable {
 
     func writeManifest(_ context: StepContext) throws {
         let list = BackupSnapshot(backupID: p.backupID, dump: dumpEntries, filestore: filestore, unreadable: unreadable)
+        written = list
         let stored = try objects.putDocument(try list.encoded(), key: record.key)
         let tree = FilestoreZipper.digest(lines: filestore.map { "\($0.path) \($0.sha256)" })
         let manifest = start.manifest(p, members: [:],
@@ -273,7 +277,8 @@ final class IncrementalBackup: @unchecked Sendable {
         guard list.sha256 == record.sha256 else {
             throw StorageError.failed(target: objects.provider.description, operation: "verify", reason: "the file list reads back differently (sha256 \(list.sha256.prefix(16))…)")
         }
-        let needed = try BackupSnapshot.decode(list.plain).objects
+        // The list read back is byte for byte the one written (same SHA-256): its objects are ours.
+        let needed = written.objects
         let missing = needed.filter { listed[$0.key]?.size != $0.value }
         guard missing.isEmpty else {
             record.error = "\(missing.count) of \(needed.count) objects missing or of the wrong size in storage"
