@@ -175,10 +175,7 @@ final class BackupSession: @unchecked Sendable {
         let fs = RemoteFileSystem(executor)
         let staging = try fs.makeTemporaryDirectory(prefix: "ocore-dump")
         try context.record(BackupState.self) { $0.dumpStaging = staging }
-        let connection = PostgresConnection(env)
-        let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
-        let dump = Command(["pg_dump", "--no-owner", "--format=directory", "--jobs=\(jobs)", "--compress=1", "--file=\(staging)/dump"]
-                           + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment)
+        let (dump, jobs) = start.stagedDumpCommand(into: staging)
         let stop = context.cancellation.derived()
         let dumper = Executors.forServer(env.server)
         let work = BackgroundWork { try dumper.run(dump, outputLimit: 1 << 20, cancellation: stop) }

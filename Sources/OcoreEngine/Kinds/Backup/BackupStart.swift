@@ -42,6 +42,16 @@ struct BackupStart {
         return BackupStart(env: env, executor: executor, snapshot: snapshot, record: record, earlier: earlier)
     }
 
+    /// `pg_dump --format=directory` into `directory/dump` on the environment's server, one job per
+    /// core (2 to 4), gzip level 1 (no timestamp in the header: an unchanged table dumps to the same
+    /// bytes), no owner (restorable as any role). Returns the command and how many jobs it runs.
+    func stagedDumpCommand(into directory: String) -> (command: Command, jobs: Int) {
+        let connection = PostgresConnection(env)
+        let jobs = max(2, min(4, (try? RemoteFileSystem(executor).cpuCount()) ?? 2))
+        return (Command(["pg_dump", "--no-owner", "--format=directory", "--jobs=\(jobs)", "--compress=1", "--file=\(directory)/dump"]
+                        + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment), jobs)
+    }
+
     /// A `pg_dump` directory staged on the environment's server, read back as one tar stream
     /// into `sink` (in name order, so the same dump reads the same way).
     func readStagedDump(_ directory: String, into sink: ByteSink, complete: () -> Bool, _ context: StepContext) throws {

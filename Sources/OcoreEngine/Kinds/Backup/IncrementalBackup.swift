@@ -95,10 +95,7 @@ final class IncrementalBackup: @unchecked Sendable {
         let dir = try fs.makeTemporaryDirectory(prefix: "ocore-dump")
         staging = dir
         try context.record(BackupState.self) { $0.dumpStaging = dir }
-        let connection = PostgresConnection(env)
-        let jobs = max(2, min(4, (try? fs.cpuCount()) ?? 2))
-        let command = Command(["pg_dump", "--no-owner", "--format=directory", "--jobs=\(jobs)", "--compress=1", "--file=\(dir)/dump"]
-                              + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment)
+        let (command, jobs) = start.stagedDumpCommand(into: dir)
         let stop = context.cancellation.derived()
         dumpStop = stop
         let dumper = Executors.forServer(env.server)
