@@ -404,6 +404,30 @@ struct IncrementalBackupTests {
         #expect(inode(filestore + "/" + kept) == keptInode, "an unchanged file is kept, not fetched again")
     }
 
+    @Test("a file list changed in storage (a path leaving the filestore) is refused by its checksum before anything is touched, by restore and export alike")
+    func tamperedFileList() throws {
+        let f = try CloneFixture()
+        let (storage, _) = try BackupTests.addStorage(.dir, to: f.ocore)
+        let root = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["path"] as? String)
+        let id = try #require(try f.ocore.jsonObject(["backup", "create", "production", "--storage", storage, "--format", "incremental", "--json"])["id"] as? String)
+        let listPath = "\(root)/backups/acme/production/\(id).files"
+        var list = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: listPath))) as? [String: Any])
+        var files = try #require(list["filestore"] as? [[String: Any]])
+        files[0]["p"] = "../../../../tmp/ocore-escaped-\(id)"
+        list["filestore"] = files
+        try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: listPath))
+        let before = try tableChecksum(f.source)
+        let (refused, doc) = try restore(f, id, as: "tampered_copy")
+        #expect(!refused.succeeded && (doc["error_message"] as? String ?? "").contains("file list checksum"), "\(doc)")
+        #expect(doc["target_state"] as? String == "removed", "a new environment's failed restore leaves nothing: \(doc)")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'tampered_copy'") == "0")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/ocore-escaped-\(id)"))
+        #expect(!(try f.ocore.ok(["env", "list"]).contains("tampered_copy")))
+        expectCleanFailure(try f.ocore.run(["backup", "export", id, TestDirectories.make("tampered") + "/x.zip"]), mentions: "does not match its checksum")
+        #expect(!(try f.ocore.run(["backup", "verify", id]).succeeded))
+        #expect(try tableChecksum(f.source) == before, "the source is never touched")
+    }
+
     func restore(_ f: CloneFixture, _ id: String, as name: String, extra: [String] = []) throws -> (CommandResult, [String: Any]) {
         let result = try f.ocore.run(["restore", id, "--new", name, "--type", "staging", "--preset", "none", "--i-understand-the-risk", "--yes", "--json"] + extra)
         return (result, (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:])
