@@ -24,6 +24,10 @@ public struct RetentionSweeper {
 
     /// How long an object no backup needs is kept anyway (an interrupted backup's, to be reused).
     public var objectGrace: TimeInterval = 6 * 3600
+    /// Sweep a storage's objects only when this sweep removed one of its incremental backups (the
+    /// sweep queued after every backup: reading every file list of a storage after each hourly
+    /// backup would cost more than the backup). An operator's sweep looks at every storage.
+    public var objectsOnlyAfterRemovals = false
 
     /// The plan for one environment, carried out unless `dryRun`; `log` hears each deletion,
     /// `objects` what became of the shared objects of each storage its incremental backups use.
@@ -45,7 +49,8 @@ public struct RetentionSweeper {
             return done
         }
         guard collectObjects else { return done }
-        let storages = try incrementalStorages(backups)
+        let removed = done.filter { $0.delete && $0.failure == nil }.map(\.backup)
+        let storages = try incrementalStorages(objectsOnlyAfterRemovals ? removed : backups)
         for outcome in sweepObjects(storages, leaving: Set(done.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
         return done
     }

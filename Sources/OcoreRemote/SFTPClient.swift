@@ -103,8 +103,13 @@ public final class SFTPClient: @unchecked Sendable {
                 guard entry.isDirectory else { throw SSHError.channelFailed(destination: ssh.destination, reason: "\(current) is not a directory") }
                 continue
             }
-            try withSFTP { sftp in
-                guard ocore_sftp_mkdir(sftp, current, 0o700) == 0 else { throw failure("mkdir \(current)", sftp) }
+            do {
+                try withSFTP { sftp in
+                    guard ocore_sftp_mkdir(sftp, current, 0o700) == 0 else { throw failure("mkdir \(current)", sftp) }
+                }
+            } catch {
+                // Another connection made it in the meantime (parallel uploads into one folder).
+                guard let made = try stat(path: current), made.isDirectory else { throw error }
             }
         }
     }

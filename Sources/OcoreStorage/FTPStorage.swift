@@ -156,7 +156,8 @@ public struct FTPStorage: StorageProvider {
         ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, 300)
         ocore_curl_setopt_string(curl, CURLOPT_USERNAME, location.user)
         ocore_curl_setopt_string(curl, CURLOPT_PASSWORD, password)
-        ocore_curl_setopt_long(curl, CURLOPT_FTP_CREATE_MISSING_DIRS, Int(CURLFTP_CREATE_DIR.rawValue))
+        // RETRY: another connection may create the same folder at the same moment (parallel uploads).
+        ocore_curl_setopt_long(curl, CURLOPT_FTP_CREATE_MISSING_DIRS, Int(CURLFTP_CREATE_DIR_RETRY.rawValue))
         if location.tls {
             ocore_curl_setopt_long(curl, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
             if let ca = location.caFile { ocore_curl_setopt_string(curl, CURLOPT_CAINFO, ca) }

@@ -192,7 +192,8 @@ struct DashboardTmuxTests {
         try tmux.keys("Enter", "j", "2")
         _ = try tmux.waitFor("the backup in the Backups tab") { $0.contains("completed") && $0.contains("EXPIRES") }
         try tmux.keys("R")
-        let dialog = try tmux.waitFor("the restore dialog") { $0.contains("Restore into \(stg)") }
+        // The whole dialog, not its first line: a capture can land between two lines' drawing.
+        let dialog = try tmux.waitFor("the restore dialog") { $0.contains("Restore into \(stg)") && $0.contains("safety backup first") }
         #expect(dialog.contains("All changes to \(stg) since") && dialog.contains("safety backup first"))
         try tmux.keys("Tab", "Tab", "Enter")
         let done = try tmux.waitFor("the restore to complete", timeout: .seconds(90)) { $0.contains("· completed") }

@@ -253,7 +253,7 @@ struct IncrementalBackupTests {
         let (storage, env) = try BackupTests.addStorage(kind, to: f.ocore)
         func json(_ arguments: [String]) throws -> [String: Any] {
             let result = try f.ocore.run(arguments + ["--json"], environment: env)
-            #expect(result.succeeded, "\(arguments): \(result.stderrText)")
+            #expect(result.succeeded, "\(arguments): \(result.stdoutText) \(result.stderrText)")
             return (try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]) ?? [:]
         }
         let first = try json(["backup", "create", "production", "--storage", storage, "--format", "incremental"])

@@ -27,7 +27,8 @@ public struct RetentionSweepJob: JobKind {
 
     static func removeExpired(_ p: Parameters, _ context: StepContext) throws {
         let job = try context.store.job(context.jobID)
-        let sweeper = RetentionSweeper(store: context.store, actor: (job.createdBy, job.createdFrom))
+        var sweeper = RetentionSweeper(store: context.store, actor: (job.createdBy, job.createdFrom))
+        sweeper.objectsOnlyAfterRemovals = true
         let decisions = try sweeper.sweep(environment: p.environment, dryRun: false, log: { d in
             context.log(d.failure == nil ? .info : .error, d.summary)
         }, objects: { context.log($0.skipped == nil ? .info : .warning, $0.summary) })
