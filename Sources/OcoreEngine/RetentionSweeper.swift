@@ -98,10 +98,11 @@ public struct RetentionSweeper {
 
     /// Every environment that has backups.
     public func sweepAll(dryRun: Bool, log: (Retention.Decision) -> Void = { _ in }, objects: (ObjectSweepOutcome) -> Void = { _ in }) throws -> [Retention.Decision] {
-        let environments = Set(try store.backups().map(\.environment)).sorted()
+        let all = try store.backups()
+        let environments = Set(all.map(\.environment)).sorted()
         // Each storage's objects once, after every environment's expired backups are gone.
         let decisions = try environments.flatMap { try sweep(environment: $0, dryRun: dryRun, log: log, objects: { _ in }, collectObjects: false) }
-        let storages = try incrementalStorages(try store.backups())
+        let storages = try incrementalStorages(all)
         for outcome in sweepObjects(storages, leaving: Set(decisions.filter { $0.delete && $0.failure == nil }.map(\.backup.key)), dryRun: dryRun) { objects(outcome) }
         return decisions
     }

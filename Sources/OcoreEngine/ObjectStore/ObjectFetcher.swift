@@ -35,11 +35,10 @@ struct ObjectFetcher {
             if let linkRoot {
                 unlink(temp)
                 if Glibc.link(linkRoot + "/" + BackupSnapshot.objectKey(entry.objectName), temp) == 0 {
-                    let check = ContentCheck(next: DiscardingSink())
-                    try LocalDirectoryStorage(root: (temp as NSString).deletingLastPathComponent).get(key: (temp as NSString).lastPathComponent, into: check)
-                    guard check.count == entry.size, check.digest == entry.sha256 else {
+                    let got = try BackupVerifier.hashFile(temp)
+                    guard got.size == entry.size, got.sha256 == entry.sha256 else {
                         unlink(temp)
-                        throw ObjectStoreError.corrupt(entry.path, "its object does not hold the content it is named for (sha256 \(check.digest.prefix(12))…, expected \(entry.sha256.prefix(12))…)")
+                        throw ObjectStoreError.corrupt(entry.path, "its object does not hold the content it is named for (sha256 \(got.sha256.prefix(12))…, expected \(entry.sha256.prefix(12))…)")
                     }
                     // Readable like any restored file (the storage's own directories stay 0700).
                     chmod(temp, 0o644)
@@ -129,11 +128,7 @@ struct ObjectFetcher {
     /// A file on this host holds exactly the entry's content (size first, then its hash).
     static func sameContent(_ path: String, as entry: BackupSnapshot.Entry) -> Bool {
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.int64Value == entry.size else { return false }
-        let check = ContentCheck(next: DiscardingSink())
-        guard (try? LocalDirectoryStorage(root: (path as NSString).deletingLastPathComponent).get(key: (path as NSString).lastPathComponent, into: check)) != nil else {
-            return false
-        }
-        return check.digest == entry.sha256
+        return (try? BackupVerifier.hashFile(path))?.sha256 == entry.sha256
     }
 
     /// The storage's root when files can be hard-linked from it into `directory`.

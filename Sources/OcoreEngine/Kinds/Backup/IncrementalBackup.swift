@@ -203,19 +203,18 @@ final class IncrementalBackup: @unchecked Sendable {
         var bytes: Int64 = 0
         for name in names {
             try context.checkCancelled()
-            let check = ContentCheck(next: DiscardingSink())
-            try LocalDirectoryStorage(root: dir).get(key: name, into: check)
+            let (size, sha) = try BackupVerifier.hashFile(dir + "/" + name)
             let modified = ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + name))?[.modificationDate] as? Date)?.timeIntervalSince1970
-            let sha = check.digest, object = objects.name(contentSHA256: check.digest), stored = objects.storedSize(plain: check.count)
-            entries.append(BackupSnapshot.Entry(path: name, size: check.count, sha256: sha, object: object == sha ? nil : object,
-                                                stored: stored == check.count ? nil : stored, mtime: modified))
-            bytes += check.count
+            let object = objects.name(contentSHA256: sha), stored = objects.storedSize(plain: size)
+            entries.append(BackupSnapshot.Entry(path: name, size: size, sha256: sha, object: object == sha ? nil : object,
+                                                stored: stored == size ? nil : stored, mtime: modified))
+            bytes += size
             if present[object] == stored {
                 reused += 1
-                reusedBytes += check.count
+                reusedBytes += size
             } else {
                 present[object] = stored
-                try uploader.add(name: object, content: .file(path: dir + "/" + name, size: check.count))
+                try uploader.add(name: object, content: .file(path: dir + "/" + name, size: size))
             }
             context.progress(0.5 + 0.5 * Double(entries.count) / Double(max(names.count, 1)), message: "\(formatBytes(bytes)) of the dump hashed")
         }
