@@ -40,6 +40,7 @@ struct CloneCommand: ParsableCommand {
     var filestoreOwner: String?
     @Option(name: .customLong("keep-users"), help: ArgumentHelp("With --replace: these logins keep the passwords they have on the target.", valueName: "login[,login…]"))
     var keepUsers: String?
+    @Flag(help: "Refuse the clone while a personal or secret-like column would be copied as it is (see `ocore clone preview`).") var strict = false
     @Flag(help: "Queue the clone and return at once.") var detach = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
     @Flag(help: "Print the final clone operation as JSON.") var json = false
@@ -72,6 +73,7 @@ struct CloneCommand: ParsableCommand {
         request.sanitizeAfterCopy = sanitizeAfterCopy
         request.jobs = jobs
         request.compress = compress
+        request.strict = strict
         let store = try global.openStore()
         let prepared: CloneRequest.Prepared
         do { prepared = try request.prepare(store: store) } catch let refusal as CloneRequest.Refusal { throw CLIError(refusal.description) }
@@ -115,7 +117,8 @@ struct CloneCommand: ParsableCommand {
             let executor = Executors.forServer(env.server)
             let psql = PSQL(executor: executor, connection: PostgresConnection(env))
             let started = ContinuousClock.now
-            let impacts = try ImpactPreview(psql: psql).run()
+            let preview = try SanitizationPreview.run(psql, options: enabled)
+            let (impacts, coverage) = (preview.impacts, preview.coverage)
             let elapsed = ContinuousClock.now - started
             let databaseSize = Int64(try psql.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
             let filestoreSize = try? RemoteFileSystem(executor).treeSize(env.filestore)
@@ -139,6 +142,7 @@ struct CloneCommand: ParsableCommand {
                     "source": source, "available_options": options, "presets": presets, "default_preset": SanitizationCatalog.defaultPreset.rawValue,
                     "preset": preset.rawValue, "enabled_options": enabled, "affected_records": affected,
                     "database_size": databaseSize, "filestore_size": filestoreSize as Any? ?? NSNull(),
+                    "coverage": try JSONSerialization.jsonObject(with: JSONEncoder().encode(coverage)),
                     "estimated_seconds": Int(estimate.rounded()), "estimate_basis": basis, "preview_ms": Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -155,6 +159,12 @@ struct CloneCommand: ParsableCommand {
                 }
             }
             print("\nAffects approximately \(affected.formatted()) records.")
+            print("\nCOVERAGE (\(coverage.scanMs) ms, sampled): \(coverage.summary); \(coverage.nonTextColumns) other columns known safe by type")
+            for entry in coverage.columns where [.secretLike, .personal, .unclassified, .ruled].contains(entry.class) {
+                let action = entry.treatment.map { $0 == .keep ? "kept" : "\($0)" } ?? (entry.class == .unclassified ? "copied" : "LEFT AS IS")
+                print("  \(entry.class.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.reason)")
+            }
+            for key in coverage.secretParameters { print("  secret_like  ir_config_parameter[\(key)]  \(enabled.contains("clear_detected_secrets") ? "clear" : "LEFT AS IS")") }
             print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(Duration.seconds(estimate).shortText) from \(basis) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
         }
     }
@@ -178,7 +188,7 @@ struct CloneOperationJSON: Encodable {
     let errorStep: String?
 
     enum Keys: String, CodingKey {
-        case id, status, steps, parameters, sanitization_result, neutralization, verification, proof, error_message, error_step
+        case id, status, steps, parameters, sanitization_result, neutralization, verification, proof, coverage, error_message, error_step
     }
 
     func encode(to encoder: Encoder) throws {
@@ -191,6 +201,7 @@ struct CloneOperationJSON: Encodable {
         try c.encode(outcome.neutralization, forKey: .neutralization)
         try c.encode(outcome.verification, forKey: .verification)
         try c.encodeNullable(outcome.proof, forKey: .proof)
+        try c.encodeIfPresent(outcome.coverage, forKey: .coverage)
         try c.encodeIfPresent(errorMessage, forKey: .error_message)
         try c.encodeIfPresent(errorStep, forKey: .error_step)
     }

@@ -68,7 +68,7 @@ struct DashboardCommand: ParsableCommand {
         }, mouse: options.mouse)
         settings.impactPreview = { env in
             let psql = PSQL(executor: executors.executor(for: env.server), connection: PostgresConnection(env))
-            return Dictionary(uniqueKeysWithValues: try ImpactPreview(psql: psql).run().map { ($0.key, $0.count) })
+            return Dictionary(uniqueKeysWithValues: try SanitizationPreview.run(psql, options: SanitizationCatalog.keys(for: .full)).impacts.map { ($0.key, $0.count) })
         }
         settings.startClone = { r in
             // The wizard's form as the engine's request: the same rules as `ocore clone`.

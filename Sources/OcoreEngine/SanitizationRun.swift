@@ -22,6 +22,9 @@ struct SanitizationRun {
     var resetIdentity = true
     /// Options already applied while the data was copied (``SanitizedCopy``): not run again.
     var appliedInCopy: [Sanitizer.Result] = []
+    /// The source's coverage: what `clear_detected_secrets` clears, and the columns left as they
+    /// are (the proof names them).
+    var coverage: CoverageReport? = nil
 
     func apply(_ context: StepContext) throws -> JobOutcome {
         let odoo = OdooTarget(psql: target)
@@ -38,7 +41,11 @@ struct SanitizationRun {
         let updated = try Sanitizer(psql: target).apply(options.filter { copied[$0] == nil }, context: Sanitizer.Context(
             // 600,000 PBKDF2 rounds take a noticeable fraction of a second: only when passwords are reset.
             targetURL: targetURL, passwordHash: options.contains("reset_passwords") ? try passwordHash ?? OdooPassword.hash("staging123") : "",
-            mappingKey: UUID().uuidString))
+            mappingKey: UUID().uuidString, coverage: coverage))
+        if let coverage, preset != .none {
+            let cleared = try Sanitizer(psql: target).clearDetected(coverage, options: options)
+            if cleared > 0 { context.log(.info, "\(cleared) row(s) of other modules' address columns cleared (found by the coverage)") }
+        }
         let results = options.compactMap { key in copied[key] ?? updated.first { $0.optionKey == key } }
         for r in results {
             let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
@@ -48,9 +55,10 @@ struct SanitizationRun {
         var proof: SanitizationProof.Report?
         if let proofSource {
             proof = try SanitizationProof(source: proofSource, target: target)
-                .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost)
+                .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost,
+                     leftAsIs: coverage?.leftAsIs ?? [])
             context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }
-        return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof)
+        return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof, coverage: coverage)
     }
 }

@@ -23,7 +23,7 @@ struct ClonePreviewTests {
         let (_, psql) = try source(ocore)
         let doc = try ocore.jsonObject(["clone", "preview", "production", "--json"])
         let options = try #require(doc["available_options"] as? [[String: Any]])
-        #expect(options.count == 19)
+        #expect(options.count == 20)
         let count = { (key: String) in options.first { $0["key"] as? String == key }?["impact_count"] as? Int }
         let sql = { (q: String) in Int(try psql.scalar(q) ?? "-1")! }
         let notUser = "id NOT IN (SELECT partner_id FROM res_users WHERE active)"

@@ -3,24 +3,24 @@ import Testing
 
 @Suite("The sanitization catalog, as the product documents define it")
 struct SanitizationCatalogTests {
-    @Test("19 options in four categories, keys as the seeds name them")
+    @Test("20 options in four categories: the seeds' 19 and the detected secrets")
     func catalog() {
-        #expect(SanitizationCatalog.options.count == 19)
+        #expect(SanitizationCatalog.options.count == 20)
         #expect(Set(SanitizationCatalog.options.map(\.category)) == Set(SanitizationOption.Category.allCases))
         #expect(SanitizationCatalog.option("clear_asset_bundles")?.alwaysOn == true)
         #expect(SanitizationCatalog.options.filter(\.alwaysOn).count == 1)
     }
 
-    @Test("presets: Recommended 12, Minimal 3, None only asset bundles, Full everything")
+    @Test("presets: Recommended 13, Minimal 3, None only asset bundles, Full everything")
     func presets() {
         #expect(SanitizationCatalog.keys(for: .recommended) == [
             "disable_mail_servers", "clear_mail_queue", "anonymize_emails", "anonymize_phones", "clear_api_keys", "update_base_url",
             "clear_oauth_providers", "clear_payment_providers", "clear_oauth_tokens", "clear_webhook_urls", "clear_integration_credentials",
-            "clear_asset_bundles",
+            "clear_detected_secrets", "clear_asset_bundles",
         ])
         #expect(SanitizationCatalog.keys(for: .minimal) == ["disable_mail_servers", "clear_mail_queue", "clear_asset_bundles"])
         #expect(SanitizationCatalog.keys(for: .none) == ["clear_asset_bundles"])
-        #expect(SanitizationCatalog.keys(for: .full).count == 19)
+        #expect(SanitizationCatalog.keys(for: .full).count == 20)
         #expect(SanitizationCatalog.defaultPreset == .recommended)
     }
 

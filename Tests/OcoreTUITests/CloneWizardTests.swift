@@ -125,7 +125,7 @@ struct CloneWizardTests {
     func review() throws {
         var s = wizard()
         press(&s, .tab)
-        for _ in 0..<(4 + 16) { press(&s, .down) }  // the clear_asset_bundles line
+        for _ in 0..<(4 + 17) { press(&s, .down) }  // the clear_asset_bundles line
         press(&s, .character(" "))
         #expect(wizardState(s)?.enabled.contains("clear_asset_bundles") == true)
         #expect(wizardState(s)?.error?.contains("always cleared") == true)
@@ -135,7 +135,7 @@ struct CloneWizardTests {
         #expect(text.contains("✓ ready"))
         let effects = update(&s, .key(.enter))
         guard case .startClone(let request)? = effects.first else { Issue.record("no start: \(effects)"); return }
-        #expect(request.source == "production" && request.preset == .recommended && request.options.count == 12)
+        #expect(request.source == "production" && request.preset == .recommended && request.options.count == 13)
         #expect(s.overlay == .none)
     }
 

@@ -33,6 +33,8 @@ public struct CloneRequest: Sendable, Equatable {
     public var fastCopy = false
     public var keepIdentity = false
     public var sanitizeAfterCopy = false
+    /// Fail closed: refuse while a personal or secret-like column would be copied as it is.
+    public var strict = false
     public var jobs: Int?
     public var compress = false
     /// A new environment's Odoo service (stopped and started around restores and replaces into it)
@@ -114,6 +116,10 @@ public struct CloneRequest: Sendable, Equatable {
         parameters.compress = compress ? true : nil
         parameters.keepIdentity = keepIdentity ? true : nil
         if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
+        if strict {
+            guard preset != .none else { throw Refusal("--strict refuses copies with personal data or secrets left in them: it cannot go with --preset none") }
+            parameters.strict = true
+        }
         parameters.fastCopy = fastCopy ? true : nil
         if url == nil && domain == nil && replacing?.environment.url == nil { parameters.urlDerived = true }
         if let replacing {

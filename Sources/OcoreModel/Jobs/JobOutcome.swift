@@ -9,11 +9,14 @@ public struct JobOutcome: Codable, Sendable, Equatable {
     /// `modules`, `attachments`, `missing_files` for a restore, `http`).
     public var verification: [String: String]
     public var proof: ProofReport?
+    /// The source's text columns classified, and what the copy did to each (sanitized copies).
+    public var coverage: CoverageReport?
 
-    enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification, proof }
+    enum CodingKeys: String, CodingKey { case sanitizationResult = "sanitization_result", neutralization, verification, proof, coverage }
 
     public init(sanitizationResult: [SanitizationResult] = [], neutralization: [NeutralizationResult] = [], verification: [String: String] = [:],
-                proof: ProofReport? = nil) {
+                proof: ProofReport? = nil, coverage: CoverageReport? = nil) {
+        self.coverage = coverage
         self.sanitizationResult = sanitizationResult
         self.neutralization = neutralization
         self.verification = verification
@@ -27,6 +30,7 @@ public struct JobOutcome: Codable, Sendable, Equatable {
         neutralization = try c.decodeIfPresent([NeutralizationResult].self, forKey: .neutralization) ?? []
         verification = try c.decodeIfPresent([String: String].self, forKey: .verification) ?? [:]
         proof = try c.decodeIfPresent(ProofReport.self, forKey: .proof)
+        coverage = try c.decodeIfPresent(CoverageReport.self, forKey: .coverage)
     }
 
     /// The outcome stored as a job's result, if it is one.

@@ -38,6 +38,7 @@ public struct DemoDatabase: Sendable {
         let db = PSQL(executor: server.executor, connection: server.connection.database(name))
         do {
             try db.execute(DemoSchema.tables, timeout: nil)
+            try db.execute(DemoSchema.modelFields, timeout: nil)
             try db.execute(DemoData.load(scale: scale, seed: seed, baseURL: baseURL), timeout: nil)
             try db.execute(DemoAddons.moduleRowsSQL)
             try? FileManager.default.removeItem(atPath: filestore)

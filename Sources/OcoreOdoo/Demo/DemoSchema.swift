@@ -158,6 +158,35 @@ enum DemoSchema {
         free_over boolean, amount numeric, fixed_price numeric,
         create_uid integer, create_date timestamp, write_uid integer, write_date timestamp
     );
+    CREATE TABLE ir_model_fields (
+        id serial PRIMARY KEY, model varchar NOT NULL, name varchar NOT NULL, ttype varchar NOT NULL,
+        state varchar NOT NULL DEFAULT 'base', required boolean, readonly boolean, index boolean,
+        create_uid integer, create_date timestamp, write_uid integer, write_date timestamp
+    );
+    """#
+
+    /// Odoo describes every field of every model in `ir_model_fields` (model name, field name,
+    /// type, and `base` for a module's field or `manual` for one added in the interface). The
+    /// demo's rows say the same of its tables: selection keys are `selection`, translated names
+    /// `char`, the rest by their column type.
+    static let modelFields = #"""
+    INSERT INTO ir_model_fields (model, name, ttype, state, create_date, write_date)
+    SELECT replace(c.relname, '_', '.'), a.attname,
+           CASE WHEN a.attname IN ('state', 'type', 'message_type', 'failure_type', 'interval_type', 'mode', 'code', 'delivery_type',
+                                   'integration_level', 'smtp_encryption', 'smtp_authentication', 'server_type', 'notification_type',
+                                   'odoobot_state', 'signup_type', 'lang', 'tz', 'usage', 'scope', 'template_category', 'license', 'ttype')
+                     THEN 'selection'
+                WHEN t.typname = 'jsonb' THEN 'char'
+                WHEN t.typname = 'text' THEN 'text'
+                WHEN t.typname = 'varchar' THEN 'char'
+                WHEN t.typname IN ('int4', 'int8') THEN 'integer'
+                WHEN t.typname = 'bool' THEN 'boolean'
+                WHEN t.typname IN ('timestamp', 'date') THEN 'datetime'
+                WHEN t.typname = 'bytea' THEN 'binary'
+                ELSE 'float' END,
+           'base', now(), now()
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'id';
     """#
 
     /// Indexes Odoo 17 declares on these tables (created after the bulk load, as pg_restore does).

@@ -12,6 +12,12 @@ public struct ImpactPreview: Sendable {
         public var count: Int?
         public var skippedReason: String?
 
+        public init(key: String, count: Int?, skippedReason: String? = nil) {
+            self.key = key
+            self.count = count
+            self.skippedReason = skippedReason
+        }
+
         public var text: String {
             guard let option = SanitizationCatalog.option(key) else { return "" }
             if let count { return String(format: option.impactFormat, count) }

@@ -49,9 +49,14 @@ public struct SanitizationProof: Sendable {
 
     /// `options` empty (preset None) gives NONE without looking.
     /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
-    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil, sample: Int = 50) throws -> Report {
+    /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
+    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil, sample: Int = 50,
+                    leftAsIs: [CoveredColumn] = []) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
+        var findings: [Finding] = leftAsIs.map {
+            Finding(location: $0.name, count: $0.sampleHits, detail: "\($0.class == .secretLike ? "secret-like" : "personal") column copied as it is: \($0.reason)")
+        }
         let schema = try target.query("""
             SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
               JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
@@ -63,7 +68,6 @@ public struct SanitizationProof: Sendable {
             columns[row[0], default: []].insert(row[1])
             if ["text", "character varying"].contains(row[2]) { textColumns[row[0], default: []].append(row[1]) }
         }
-        var findings: [Finding] = []
         // Every option's "still live" count in one query.
         let checks = options.compactMap { key in
             Self.stillLive(key, targetURL: targetURL, passwordHash: passwordHash).flatMap { check in

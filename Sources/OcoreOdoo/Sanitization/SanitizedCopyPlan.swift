@@ -30,8 +30,10 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     /// `res_partner` columns are missing are not streamed: the `UPDATE` planner skips them with its reason.
     /// Tables that hold at least a twentieth of the data (and 256 KB) stream, at most `plainLimit`
     /// of them; the many small ones go through the dump (one stream each would cost more than it saves).
-    public static func make(options: [String], columns: [String: [String]], sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
-        var plan = sanitizing(options: options, columns: columns) ?? SanitizedCopyPlan(tables: [], options: [])
+    /// `detected`: the coverage's columns; those it maps as e-mails or phones are rewritten in the stream too.
+    public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], sizes: [String: Int64] = [:],
+                            plainLimit: Int = 8) -> SanitizedCopyPlan? {
+        var plan = sanitizing(options: options, columns: columns, detected: detected) ?? SanitizedCopyPlan(tables: [], options: [])
         let plainThreshold = max(256 << 10, sizes.values.reduce(0, +) / 20)
         let streamed = Set(plan.tables.map(\.name))
         let big = sizes.filter { $0.value >= plainThreshold && columns[$0.key] != nil && !streamed.contains($0.key) }
@@ -48,7 +50,7 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     }
 
     /// The sanitizing part of the plan, or nil when no personal-data option applies.
-    static func sanitizing(options: [String], columns: [String: [String]]) -> SanitizedCopyPlan? {
+    static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = []) -> SanitizedCopyPlan? {
         let partner = Set(columns["res_partner"] ?? [])
         let required: [String: [String]] = ["anonymize_emails": ["email"], "anonymize_phones": ["phone", "mobile"],
                                             "anonymize_addresses": ["street", "street2", "city", "zip"],
@@ -68,6 +70,12 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         if phones {
             for (t, c) in Sanitizer.phoneColumns where t != "res_partner" { add(t, c, .phonesInText(keyed: true)) }
             for (t, c) in Sanitizer.phoneTextColumns { add(t, c, .phonesInText(keyed: false)) }
+        }
+        // Columns of other modules the coverage found holding addresses or numbers (the partner
+        // and user tables have their own SELECTs above and below).
+        for entry in detected where entry.table != "res_partner" && entry.table != "res_users" && entry.class != .sanitized {
+            if entry.treatment == .email && emails { add(entry.table, entry.column, .emailsInText) }
+            if entry.treatment == .phone && phones { add(entry.table, entry.column, .phonesInText(keyed: true)) }
         }
         for table in text.keys.sorted() {
             let all = columns[table]!

@@ -14,11 +14,14 @@ public struct Sanitizer: Sendable {
         public var passwordHash: String
         /// Key for the consistent e-mail mapping of this clone (never stored).
         public var mappingKey: String
+        /// The source's coverage: the columns and parameters `clear_detected_secrets` clears.
+        public var coverage: CoverageReport?
 
-        public init(targetURL: String?, passwordHash: String, mappingKey: String) {
+        public init(targetURL: String?, passwordHash: String, mappingKey: String, coverage: CoverageReport? = nil) {
             self.targetURL = targetURL
             self.passwordHash = passwordHash
             self.mappingKey = mappingKey
+            self.coverage = coverage
         }
     }
 
@@ -40,6 +43,9 @@ public struct Sanitizer: Sendable {
     /// Columns that hold one phone number each, outside the partner itself.
     static let phoneColumns: [(String, String)] = [("sms_sms", "number"), ("crm_lead", "phone"), ("crm_lead", "mobile"),
                                                    ("res_partner", "phone_sanitized"), ("crm_lead", "phone_sanitized")]
+    /// Credential columns of the usual payment providers (Stripe, PayPal, Authorize.net, Ogone).
+    static let paymentCredentialColumns = ["stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret", "paypal_email_account", "paypal_seller_account",
+                                           "paypal_pdt_token", "authorize_login", "authorize_transaction_key", "ogone_pspid", "ogone_userid", "ogone_password"]
     /// Something that looks like a phone number in text: a digit, then digits and separators, a digit.
     static let phonePattern = "\\+?[0-9][0-9 .()/-]{5,}[0-9]"
 
@@ -58,6 +64,34 @@ public struct Sanitizer: Sendable {
                 return Result(optionKey: key, status: .failed, affectedRows: 0, durationMs: Self.ms(ContinuousClock.now - started), reason: "\(error)")
             }
         }
+    }
+
+    /// Columns of other modules an enabled option clears because the coverage found them (an
+    /// address column of a connector's table with `anonymize_addresses`): one UPDATE each.
+    public func clearDetected(_ coverage: CoverageReport, options: [String]) throws -> Int {
+        let entries = coverage.columns.filter { $0.class != .sanitized && $0.treatment == .clear && $0.option != "clear_detected_secrets"
+            && $0.option.map(options.contains) == true }
+        guard !entries.isEmpty else { return 0 }
+        let schema = try psql.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")
+        var columns: [String: Set<String>] = [:]
+        for row in schema where row.count == 2 { columns[row[0], default: []].insert(row[1]) }
+        let sql = entries.filter { columns[$0.table]?.contains($0.column) == true }.map { e in
+            "UPDATE \(SQL.identifier(e.table)) SET \(SQL.identifier(e.column)) = \(Self.clearedValue(e, columns: columns[e.table]!)) WHERE \(SQL.identifier(e.column)) IS NOT NULL;"
+        }
+        return sql.isEmpty ? 0 : try psql.executeCountingRows("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
+    }
+
+    /// Columns of other modules the coverage maps as e-mails or phones.
+    static func detected(_ treatment: ColumnTreatment, _ context: Context) -> [(String, String)] {
+        (context.coverage?.columns ?? []).filter { $0.treatment == treatment && $0.class != .sanitized && $0.table != "res_partner" && $0.table != "res_users" }
+            .map { ($0.table, $0.column) }
+    }
+
+    /// What a cleared value becomes: NULL, or on a NOT NULL column a per-row placeholder (unique
+    /// like the values it replaces, so a unique index still holds).
+    static func clearedValue(_ entry: CoveredColumn, columns: Set<String>) -> String {
+        guard entry.notNull else { return "NULL" }
+        return columns.contains("id") ? "'cleared-' || id" : "''"
     }
 
     public static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
@@ -121,7 +155,7 @@ public struct Sanitizer: Sendable {
             if columns["res_partner"]?.contains("email_normalized") == true {
                 sql.append("UPDATE res_partner SET email_normalized = lower(email) WHERE email LIKE '%@staging.local' AND email_normalized IS DISTINCT FROM lower(email);")
             }
-            for (table, column) in emailColumns where columns[table]?.contains(column) == true {
+            for (table, column) in emailColumns + detected(.email, context) where columns[table]?.contains(column) == true {
                 sql.append("UPDATE \(SQL.identifier(table)) SET \(SQL.identifier(column)) = pg_temp.ocore_anonymize(\(SQL.identifier(column))) WHERE \(SQL.identifier(column)) LIKE '%@%' AND \(SQL.identifier(column)) IS DISTINCT FROM pg_temp.ocore_anonymize(\(SQL.identifier(column)));")
             }
             // Archived users (portal users' logins are their e-mail addresses) get the same mapping;
@@ -159,7 +193,7 @@ public struct Sanitizer: Sendable {
                 """]
             // A column of phone numbers: every number in it is a customer's (keyed when unknown);
             // free text: only the customers' known numbers (dates and amounts are digits too).
-            for (table, column) in Self.phoneColumns where columns[table]?.contains(column) == true && !(table == "res_partner") {
+            for (table, column) in Self.phoneColumns + detected(.phone, context) where columns[table]?.contains(column) == true && !(table == "res_partner") {
                 let c = SQL.identifier(column)
                 sql.append("UPDATE \(SQL.identifier(table)) SET \(c) = pg_temp.ocore_phones(\(c), true) WHERE \(c) ~ '[0-9]{3}' AND \(c) IS DISTINCT FROM pg_temp.ocore_phones(\(c), true);")
             }
@@ -195,9 +229,7 @@ public struct Sanitizer: Sendable {
             return (["UPDATE auth_oauth_provider SET client_id = ''\(secret), enabled = false WHERE (client_id IS NOT NULL AND client_id <> '') OR enabled;"], nil)
         case "clear_payment_providers":
             if let r = has("payment_provider", "state") { return ([], r) }
-            let credentialColumns = ["stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret", "paypal_email_account", "paypal_seller_account",
-                                     "paypal_pdt_token", "authorize_login", "authorize_transaction_key", "ogone_pspid", "ogone_userid", "ogone_password"]
-                .filter { columns["payment_provider"]?.contains($0) == true }
+            let credentialColumns = paymentCredentialColumns.filter { columns["payment_provider"]?.contains($0) == true }
             let sets = (["state = 'disabled'"] + credentialColumns.map { "\(SQL.identifier($0)) = NULL" }).joined(separator: ", ")
             return (["UPDATE payment_provider SET \(sets) WHERE state <> 'disabled'" + (credentialColumns.isEmpty ? "" : " OR " + credentialColumns.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")) + ";"], nil)
         case "clear_oauth_tokens":
@@ -211,6 +243,17 @@ public struct Sanitizer: Sendable {
         case "clear_integration_credentials":
             if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
             return ([params(ImpactPreview.integrationPatterns)], nil)
+        case "clear_detected_secrets":
+            guard let coverage = context.coverage else { return ([], "no coverage scan of the source") }
+            var sql: [String] = []
+            for entry in coverage.columns(of: key) where entry.treatment == .clear && columns[entry.table]?.contains(entry.column) == true {
+                let c = SQL.identifier(entry.column)
+                sql.append("UPDATE \(SQL.identifier(entry.table)) SET \(c) = \(clearedValue(entry, columns: columns[entry.table]!)) WHERE \(c) IS NOT NULL AND \(c)::text <> '' AND \(c)::text NOT LIKE 'cleared-%';")
+            }
+            if !coverage.secretParameters.isEmpty, columns["ir_config_parameter"]?.isSuperset(of: ["key", "value"]) == true {
+                sql.append("UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND key IN (\(coverage.secretParameters.map(SQL.literal).joined(separator: ", ")));")
+            }
+            return sql.isEmpty ? ([], "the coverage scan found no secret outside the named options") : (sql, nil)
         case "reset_passwords":
             if let r = has("res_users", "password", "active") { return ([], r) }
             return (["UPDATE res_users SET password = \(SQL.literal(context.passwordHash)) WHERE active;"], nil)

@@ -45,6 +45,27 @@ extension CloneRun {
         guard present == ["t", "t"] else {
             throw StepFailure.check("source is an Odoo database", "res_users or ir_module_module missing in \(sides.source.environment.dbName)")
         }
+        guard p.preset != .none else { return }
+        let coverage = try scanCoverage(context, psql)
+        // Fail closed: refused before anything is created, so there is nothing to drop.
+        if p.strict == true, !coverage.leftAsIs.isEmpty {
+            throw StepFailure.check("strict sanitization", "these columns would be copied as they are: " + Self.listed(coverage.leftAsIs)
+                                    + "; enable the option that covers them or classify them in sanitization.toml")
+        }
+    }
+
+    /// The coverage of the source for this clone's options (scanned once per run).
+    func scanCoverage(_ context: StepContext, _ source: PSQL) throws -> CoverageReport {
+        if let coverage { return coverage }
+        let report = try CoverageScan(psql: source).run(options: p.options)
+        coverage = report
+        context.log(report.leftAsIs.isEmpty ? .info : .warning, "coverage (\(report.scanMs) ms): \(report.summary)"
+                    + (report.leftAsIs.isEmpty ? "" : "; left as they are: " + Self.listed(report.leftAsIs)))
+        return report
+    }
+
+    static func listed(_ columns: [CoveredColumn]) -> String {
+        columns.map { "\($0.name) (\($0.class.rawValue): \($0.reason))" }.joined(separator: ", ")
     }
 
 }

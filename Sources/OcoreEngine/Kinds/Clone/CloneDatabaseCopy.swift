@@ -45,8 +45,10 @@ extension CloneRun {
     func chooseStrategy(_ context: StepContext, _ sides: Sides) throws -> DatabaseCopyStrategy {
         if p.fastCopy == true { return .template }
         let source = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
+        let coverage = p.preset == .none ? nil : try scanCoverage(context, source)
         if let plan = SanitizedCopyPlan.make(options: p.sanitizeInCopy ?? true ? p.options : [],
                                              columns: SanitizedCopyPlan.columns(fromRows: try source.query(SanitizedCopyPlan.columnsQuery)),
+                                             detected: coverage?.columns ?? [],
                                              sizes: SanitizedCopyPlan.sizes(fromRows: try source.query(SanitizedCopyPlan.sizesQuery))) {
             return .sanitizingStreams(plan)
         }

@@ -46,6 +46,8 @@ public struct CloneJob: JobKind {
         public var serviceStart: [String]?
         /// Replace mode: logins whose passwords on the replaced target survive the copy.
         public var keepUsers: [String]?
+        /// Refuse the clone while a personal or secret-like column would be copied as it is.
+        public var strict: Bool?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {

@@ -17,6 +17,9 @@ final class CloneRun: @unchecked Sendable {
     /// Replace mode: the kept logins' password hashes, read from the target before it is dropped.
     /// Held in memory only (never in the job state): a run after a crash has none to put back.
     var keptPasswords: [(login: String, hash: String)] = []
+    /// Every text column of the source classified (``CoverageScan``), read when the source is
+    /// checked; a run after a crash scans again.
+    var coverage: CoverageReport?
     private let lock = NSLock()
     private var resolved: Sides?
 

@@ -1,0 +1,24 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+
+/// What a clone's sanitization would do to a source, counted read-only: each option's impact
+/// and the coverage of every text column. The CLI's `clone preview` and the dashboard's wizard
+/// show the same numbers from here.
+public struct SanitizationPreview: Sendable {
+    public var impacts: [ImpactPreview.Impact]
+    public var coverage: CoverageReport
+
+    /// Counts on `psql` for a clone applying `options`.
+    public static func run(_ psql: PSQL, options: [String]) throws -> SanitizationPreview {
+        var impacts = try ImpactPreview(psql: psql).run()
+        let coverage = try CoverageScan(psql: psql).run(options: Array(Set(options).union(["clear_detected_secrets"])))
+        // The detected secrets' count is the scan's: the columns and parameters it would clear.
+        if let i = impacts.firstIndex(where: { $0.key == "clear_detected_secrets" }) {
+            impacts[i] = ImpactPreview.Impact(key: "clear_detected_secrets", count: coverage.columns(of: "clear_detected_secrets").count + coverage.secretParameters.count)
+        }
+        var shown = coverage
+        if !options.contains("clear_detected_secrets") { shown = try CoverageScan(psql: psql).run(options: options) }
+        return SanitizationPreview(impacts: impacts, coverage: shown)
+    }
+}
