@@ -12,13 +12,12 @@ public struct SanitizationPreview: Sendable {
     /// Counts on `psql` for a clone applying `options`.
     public static func run(_ psql: PSQL, options: [String]) throws -> SanitizationPreview {
         var impacts = try ImpactPreview(psql: psql).run()
-        let coverage = try CoverageScan(psql: psql).run(options: Array(Set(options).union(["clear_detected_secrets"])))
-        // The detected secrets' count is the scan's: the columns and parameters it would clear.
+        let coverage = try CoverageScan(psql: psql).run(options: options)
+        // The detected secrets' count is the scan's: the secret-like columns and parameters it clears
+        // (the same whether the option is ticked: the scan classifies before it decides).
         if let i = impacts.firstIndex(where: { $0.key == "clear_detected_secrets" }) {
-            impacts[i] = ImpactPreview.Impact(key: "clear_detected_secrets", count: coverage.columns(of: "clear_detected_secrets").count + coverage.secretParameters.count)
+            impacts[i] = ImpactPreview.Impact(key: "clear_detected_secrets", count: coverage.count(.secretLike) + coverage.secretParameters.count)
         }
-        var shown = coverage
-        if !options.contains("clear_detected_secrets") { shown = try CoverageScan(psql: psql).run(options: options) }
-        return SanitizationPreview(impacts: impacts, coverage: shown)
+        return SanitizationPreview(impacts: impacts, coverage: coverage)
     }
 }

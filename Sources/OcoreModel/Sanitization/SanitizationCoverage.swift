@@ -189,22 +189,4 @@ public struct SanitizationRules: Sendable, Equatable, Codable {
     public var isEmpty: Bool { columns.isEmpty }
 
     public func rule(table: String, column: String) -> ColumnTreatment? { columns["\(table).\(column)"] }
-
-    /// Rules from `"table.column" = "rule"` pairs; a key that is not `table.column` is refused.
-    public init(pairs: [(String, String)]) throws(ModelError) {
-        var columns: [String: ColumnTreatment] = [:]
-        for (key, value) in pairs {
-            let parts = key.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
-                throw .invalidValue(field: "sanitization rule", value: key, reason: "name a column as table.column")
-            }
-            columns[key] = try ColumnTreatment(rule: value)
-        }
-        self.columns = columns
-    }
-
-    /// These rules with `other`'s on top.
-    public func refined(by other: SanitizationRules) -> SanitizationRules {
-        SanitizationRules(columns: columns.merging(other.columns) { _, new in new })
-    }
 }

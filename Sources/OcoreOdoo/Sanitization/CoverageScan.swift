@@ -143,9 +143,8 @@ public struct CoverageScan: Sendable {
         if Self.secretName(name) || hits.strongSecrets > 0 || (!odooField && hits.randomStrings > 0 && hits.randomStrings * 2 >= hits.nonEmpty) {
             let why = Self.secretName(name) ? "named like a credential" : hits.strongSecrets > 0 ? "holds tokens or keys (\(hits.strongSecrets) in the sample)"
                 : "holds long random strings (\(hits.randomStrings) in the sample)"
-            if let option { return entry(.secretLike, "\(why); \(option) is off" + (secrets ? ", cleared as a detected secret" : ""), secrets ? .clear : nil,
-                                         option: secrets ? "clear_detected_secrets" : nil, hits: hits.strongSecrets + hits.randomStrings) }
-            return entry(.secretLike, why, secrets ? .clear : nil, option: secrets ? "clear_detected_secrets" : nil, hits: hits.strongSecrets + hits.randomStrings)
+            return entry(.secretLike, why + (option.map { "; \($0) is off" } ?? ""), secrets ? .clear : nil, option: secrets ? "clear_detected_secrets" : nil,
+                         hits: hits.strongSecrets + hits.randomStrings)
         }
         // A column a switched-off option covers is the operator's choice.
         if let option { return entry(.personal, "kept: \(option) is off", .keep, option: option) }
