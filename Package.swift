@@ -63,6 +63,7 @@ let package = Package(
         // The job engine: queue, detached worker, steps with compensation, recovery, notifications.
         .target(name: "OcoreEngine", dependencies: [
             "OcoreModel", "OcoreStore", "OcoreRemote", "OcoreOdoo", "OcoreStorage", "OcoreArchive", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The terminal UI: state, messages, update, views into a cell buffer, ncurses backend.
         .target(name: "OcoreTUI", dependencies: [

@@ -41,6 +41,7 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .customLong("keep-users"), help: ArgumentHelp("With --replace: these logins keep the passwords they have on the target.", valueName: "login[,login…]"))
     var keepUsers: String?
     @Flag(help: "Refuse the clone while a personal or secret-like column would be copied as it is (see `ocore clone preview`).") var strict = false
+    @Option(help: ArgumentHelp("Classify columns with this file instead of the project's and environments' sanitization.toml.", valueName: "file")) var rules: String?
     @Flag(help: "Queue the clone and return at once.") var detach = false
     @Flag(help: "Do not ask for confirmation on a terminal.") var yes = false
     @Flag(help: "Print the final clone operation as JSON.") var json = false
@@ -74,9 +75,10 @@ struct CloneCommand: ParsableCommand {
         request.jobs = jobs
         request.compress = compress
         request.strict = strict
+        request.rulesFile = rules
         let store = try global.openStore()
         let prepared: CloneRequest.Prepared
-        do { prepared = try request.prepare(store: store) } catch let refusal as CloneRequest.Refusal { throw CLIError(refusal.description) }
+        do { prepared = try request.prepare(store: store, home: global.stateHome) } catch let refusal as CloneRequest.Refusal { throw CLIError(refusal.description) }
         for warning in prepared.warnings { FileHandle.standardError.write(Data("ocore: warning: \(warning)\n".utf8)) }
         let (sourceEnv, replaced, options) = (prepared.source, prepared.replacing, prepared.parameters.options)
         let serverName = prepared.server
@@ -107,6 +109,7 @@ struct CloneCommand: ParsableCommand {
         @Option(help: "recommended, minimal, full or none.") var preset: SanitizationCatalog.Preset = SanitizationCatalog.defaultPreset
         @Option(help: ArgumentHelp("Options to add to the preset.", valueName: "key[,key…]")) var enable: String?
         @Option(help: ArgumentHelp("Options to remove from the preset.", valueName: "key[,key…]")) var disable: String?
+        @Option(help: ArgumentHelp("Classify columns with this file instead of the project's and environment's sanitization.toml.", valueName: "file")) var rules: String?
         @Flag(help: "Print JSON (the options, presets, impacts, sizes and estimate).") var json = false
 
         func run() throws {
@@ -117,7 +120,11 @@ struct CloneCommand: ParsableCommand {
             let executor = Executors.forServer(env.server)
             let psql = PSQL(executor: executor, connection: PostgresConnection(env))
             let started = ContinuousClock.now
-            let preview = try SanitizationPreview.run(psql, options: enabled)
+            let columnRules: SanitizationRules
+            do {
+                columnRules = try SanitizationRulesFile.load(home: global.stateHome, project: env.environment.project, environments: [source], override: rules)
+            } catch let refusal as RequestRefusal { throw CLIError(refusal.description) }
+            let preview = try SanitizationPreview.run(psql, options: enabled, rules: columnRules)
             let (impacts, coverage) = (preview.impacts, preview.coverage)
             let elapsed = ContinuousClock.now - started
             let databaseSize = Int64(try psql.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
@@ -142,7 +149,7 @@ struct CloneCommand: ParsableCommand {
                     "source": source, "available_options": options, "presets": presets, "default_preset": SanitizationCatalog.defaultPreset.rawValue,
                     "preset": preset.rawValue, "enabled_options": enabled, "affected_records": affected,
                     "database_size": databaseSize, "filestore_size": filestoreSize as Any? ?? NSNull(),
-                    "coverage": try JSONSerialization.jsonObject(with: JSONEncoder().encode(coverage)),
+                    "coverage": try JSONSerialization.jsonObject(with: JSONEncoder().encode(coverage)), "rule_problems": preview.ruleProblems,
                     "estimated_seconds": Int(estimate.rounded()), "estimate_basis": basis, "preview_ms": Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -164,6 +171,7 @@ struct CloneCommand: ParsableCommand {
                 let action = entry.treatment.map { $0 == .keep ? "kept" : "\($0)" } ?? (entry.class == .unclassified ? "copied" : "LEFT AS IS")
                 print("  \(entry.class.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.reason)")
             }
+            for problem in preview.ruleProblems { print("  RULE REFUSED  \(problem)") }
             for key in coverage.secretParameters { print("  secret_like  ir_config_parameter[\(key)]  \(enabled.contains("clear_detected_secrets") ? "clear" : "LEFT AS IS")") }
             print("Database \(formatBytes(databaseSize)), filestore \(filestoreSize.map(formatBytes) ?? "?"), estimated clone time ~\(Duration.seconds(estimate).shortText) from \(basis) (counted in \(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)) ms).")
         }

@@ -81,7 +81,7 @@ struct DashboardCommand: ParsableCommand {
             request.riskAccepted = r.riskAccepted
             request.jobs = r.jobs
             request.compress = r.compress
-            return try request.prepare(store: store).submit(store: store, home: home)
+            return try request.prepare(store: store, home: home).submit(store: store, home: home)
         }
         settings.startBackup = { r in
             // The dialog's form as the engine's request: the same rules as `ocore backup create`.

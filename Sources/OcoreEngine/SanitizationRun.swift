@@ -25,6 +25,8 @@ struct SanitizationRun {
     /// The source's coverage: what `clear_detected_secrets` clears, and the columns left as they
     /// are (the proof names them).
     var coverage: CoverageReport? = nil
+    /// The operator's checked rules (``ColumnRuleCheck``); computed here unless the copy did.
+    var rules: [ColumnRule] = []
 
     func apply(_ context: StepContext) throws -> JobOutcome {
         let odoo = OdooTarget(psql: target)
@@ -46,12 +48,18 @@ struct SanitizationRun {
             let cleared = try Sanitizer(psql: target).clearDetected(coverage, options: options)
             if cleared > 0 { context.log(.info, "\(cleared) row(s) of other modules' address columns cleared (found by the coverage)") }
         }
-        let results = options.compactMap { key in copied[key] ?? updated.first { $0.optionKey == key } }
+        var results = options.compactMap { key in copied[key] ?? updated.first { $0.optionKey == key } }
+        if rules.contains(where: { $0.expression != nil }) {
+            let result = copied[Sanitizer.rulesKey] ?? Sanitizer(psql: target).applyRules(rules)
+            // Checked on the source before the copy: a rule failing now leaves its columns as they were.
+            if result.status == .failed { throw StepFailure.check("sanitization rules", result.reason ?? "failed") }
+            results.append(result)
+        }
         for r in results {
             let level: LogLevel = r.status == .failed ? .error : r.status == .skipped ? .warning : .info
             context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
         }
-        let applied = results.filter { $0.status == .applied }.map(\.optionKey)
+        let applied = results.filter { $0.status == .applied && $0.optionKey != Sanitizer.rulesKey }.map(\.optionKey)
         var proof: SanitizationProof.Report?
         if let proofSource {
             proof = try SanitizationProof(source: proofSource, target: target)

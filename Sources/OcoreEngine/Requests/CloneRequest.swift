@@ -35,6 +35,8 @@ public struct CloneRequest: Sendable, Equatable {
     public var sanitizeAfterCopy = false
     /// Fail closed: refuse while a personal or secret-like column would be copied as it is.
     public var strict = false
+    /// A rules file to use instead of the project's and environments' `sanitization.toml`.
+    public var rulesFile: String?
     public var jobs: Int?
     public var compress = false
     /// A new environment's Odoo service (stopped and started around restores and replaces into it)
@@ -72,8 +74,9 @@ public struct CloneRequest: Sendable, Equatable {
     }
 
     /// Checks every rule and builds the job's parameters; throws ``Refusal`` (or the store's and
-    /// the model's own errors for unknown or invalid names).
-    public func prepare(store: SQLiteStateStore) throws -> Prepared {
+    /// the model's own errors for unknown or invalid names). With `home`, the sanitization rules
+    /// of the source's project and of both environments (or `rulesFile`) go with the job.
+    public func prepare(store: SQLiteStateStore, home: StateHome? = nil) throws -> Prepared {
         let sourceEnv = try store.resolvedEnvironment(named: source)
         var replacing: ResolvedEnvironment?
         let targetName: String, targetType: EnvironmentType, serverName: String
@@ -119,6 +122,13 @@ public struct CloneRequest: Sendable, Equatable {
         if strict {
             guard preset != .none else { throw Refusal("--strict refuses copies with personal data or secrets left in them: it cannot go with --preset none") }
             parameters.strict = true
+        }
+        if preset != .none, home != nil || rulesFile != nil {
+            let rules = try SanitizationRulesFile.load(home: home, project: sourceEnv.environment.project,
+                                                       environments: [source, targetName], override: rulesFile)
+            parameters.rules = rules.isEmpty ? nil : rules
+        } else if rulesFile != nil {
+            throw Refusal("--rules classifies columns for sanitization: it cannot go with --preset none")
         }
         parameters.fastCopy = fastCopy ? true : nil
         if url == nil && domain == nil && replacing?.environment.url == nil { parameters.urlDerived = true }

@@ -64,7 +64,7 @@ extension BackupScheduler {
         request.preset = schedule.preset
         request.confirmation = schedule.target
         request.keepUsers = schedule.keepUsers
-        return try request.prepare(store: store).submit(store: store, home: home)
+        return try request.prepare(store: store, home: home).submit(store: store, home: home)
     }
 
     /// Starts the refreshes whose weekly slot has come since they last ran (a missed slot runs

@@ -45,11 +45,36 @@ public enum ColumnTreatment: Sendable, Equatable, Codable, CustomStringConvertib
                 throw .invalidValue(field: "sanitization rule", value: rule, reason: "use safe, clear, email, phone, fake_name, null or sql: EXPRESSION")
             }
             let expression = rule.dropFirst(4).trimmingCharacters(in: .whitespaces)
-            guard !expression.isEmpty, !expression.contains(";"), !expression.contains("--"), !expression.contains("/*") else {
-                throw .invalidValue(field: "sanitization rule", value: rule, reason: "an SQL rule is one expression over the row's columns (no ';' or comments)")
+            guard !expression.isEmpty, !expression.contains(";"), !expression.contains("--"), !expression.contains("/*"), !expression.contains("\\"),
+                  !expression.contains("$"), Self.balanced(expression) else {
+                throw .invalidValue(field: "sanitization rule", value: rule,
+                                    reason: "an SQL rule is one expression over the row's columns (no ';', comments, backslashes or dollar quotes; parentheses and quotes closed)")
             }
             self = .sql(expression)
         }
+    }
+
+    /// Parentheses and quotes closed, so the expression cannot end the `CAST((…) AS type)` it is
+    /// placed in and reach into the statement around it (backslashes, which psql reads as its own
+    /// commands, and dollar quotes, which would hide parentheses from this count, are refused).
+    static func balanced(_ expression: String) -> Bool {
+        var depth = 0
+        var quote: Character?
+        for c in expression {
+            if let q = quote {
+                if c == q { quote = nil }
+                continue
+            }
+            switch c {
+            case "'", "\"": quote = c
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                if depth < 0 { return false }
+            default: break
+            }
+        }
+        return depth == 0 && quote == nil
     }
 
     /// Whether the real values leave the copy (a kept column keeps them).
@@ -187,6 +212,27 @@ public struct SanitizationRules: Sendable, Equatable, Codable {
     }
 
     public var isEmpty: Bool { columns.isEmpty }
+
+    /// Adds `"table.column" = "rule"` as a file writes it: a table and a column name (letters,
+    /// digits, underscores), and one of the rules ``ColumnTreatment/init(rule:)`` knows.
+    public mutating func add(key: String, rule: String) throws(ModelError) {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, parts.allSatisfy(Self.isName) else {
+            throw .invalidValue(field: "sanitization rule key", value: key, reason: "write table.column, as PostgreSQL names them (e.g. x_connector.api_token)")
+        }
+        columns[key] = try ColumnTreatment(rule: rule)
+    }
+
+    /// The rules of `other` replace these where both name a column (an environment refines its project).
+    public func refined(by other: SanitizationRules) -> SanitizationRules {
+        SanitizationRules(columns: columns.merging(other.columns) { _, new in new })
+    }
+
+    static func isName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, s.unicodeScalars.count <= 63 else { return false }
+        let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+        return letters.contains(first) && s.unicodeScalars.allSatisfy { letters.contains($0) || ("0"..."9").contains($0) }
+    }
 
     public func rule(table: String, column: String) -> ColumnTreatment? { columns["\(table).\(column)"] }
 }

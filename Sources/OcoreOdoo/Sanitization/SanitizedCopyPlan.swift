@@ -22,6 +22,8 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
 
     public var tables: [Table]
     public var options: [String]
+    /// The operator's rules the SELECTs compute (`table.column`): done when the data lands.
+    public var rules: [String] = []
     /// Whether companies have their own partners (their numbers are not customers').
     public var companiesHavePartners = false
 
@@ -31,9 +33,10 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     /// Tables that hold at least a twentieth of the data (and 256 KB) stream, at most `plainLimit`
     /// of them; the many small ones go through the dump (one stream each would cost more than it saves).
     /// `detected`: the coverage's columns; those it maps as e-mails or phones are rewritten in the stream too.
-    public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], sizes: [String: Int64] = [:],
-                            plainLimit: Int = 8) -> SanitizedCopyPlan? {
-        var plan = sanitizing(options: options, columns: columns, detected: detected) ?? SanitizedCopyPlan(tables: [], options: [])
+    /// `rules`: the operator's checked rules; their tables stream with the rules' expressions in the SELECT.
+    public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], rules: [ColumnRule] = [],
+                            sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
+        var plan = sanitizing(options: options, columns: columns, detected: detected, rules: rules) ?? SanitizedCopyPlan(tables: [], options: [])
         let plainThreshold = max(256 << 10, sizes.values.reduce(0, +) / 20)
         let streamed = Set(plan.tables.map(\.name))
         let big = sizes.filter { $0.value >= plainThreshold && columns[$0.key] != nil && !streamed.contains($0.key) }
@@ -49,16 +52,36 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         return plan
     }
 
-    /// The sanitizing part of the plan, or nil when no personal-data option applies.
-    static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = []) -> SanitizedCopyPlan? {
+    /// The sanitizing part of the plan, or nil when no personal-data option and no rule applies.
+    static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], rules: [ColumnRule] = []) -> SanitizedCopyPlan? {
+        // What each ruled column becomes, by table (the rule's one expression, shared with the UPDATE path).
+        var computed: [String: [String: String]] = [:]
+        for rule in rules where columns[rule.table]?.contains(rule.column) == true {
+            if let e = rule.expression { computed[rule.table, default: [:]][rule.column] = e }
+        }
+        let ruled = rules.filter { computed[$0.table]?[$0.column] != nil }.map(\.name).sorted()
+        func selectList(_ table: String, prefix: String = "") -> [String] {
+            columns[table]!.map { c in computed[table]?[c].map { $0 + " AS " + SQL.identifier(c) } ?? prefix + SQL.identifier(c) }
+        }
+        func plain(_ table: String, rules: CopyRules? = nil, extra: String = "") -> Table {
+            Table(name: table, columns: columns[table]!, select: "SELECT \(selectList(table).joined(separator: ", "))\(extra) FROM ONLY \(SQL.identifier(table))",
+                  rules: rules ?? CopyRules(outputFields: columns[table]!.count, columns: []))
+        }
+        func withRuledTables(_ plan: SanitizedCopyPlan?) -> SanitizedCopyPlan? {
+            var plan = plan ?? SanitizedCopyPlan(tables: [], options: [])
+            for table in computed.keys.sorted() where !plan.tables.contains(where: { $0.name == table }) { plan.tables.append(plain(table)) }
+            plan.rules = ruled
+            return plan.tables.isEmpty ? nil : plan
+        }
         let partner = Set(columns["res_partner"] ?? [])
         let required: [String: [String]] = ["anonymize_emails": ["email"], "anonymize_phones": ["phone", "mobile"],
                                             "anonymize_addresses": ["street", "street2", "city", "zip"],
                                             "anonymize_company_names": ["is_company", "name"]]
         let streamed = streamable.filter { options.contains($0) && partner.isSuperset(of: required[$0]!) && columns["res_users"] != nil }
-        guard !streamed.isEmpty else { return nil }
+        guard !streamed.isEmpty else { return withRuledTables(nil) }
         let emails = streamed.contains("anonymize_emails"), phones = streamed.contains("anonymize_phones")
-        var tables = [partnerTable(Set(streamed), columns: columns["res_partner"]!, companies: columns["res_company"]?.contains("partner_id") == true)]
+        var tables = [partnerTable(Set(streamed), columns: columns["res_partner"]!, companies: columns["res_company"]?.contains("partner_id") == true,
+                                   computed: computed["res_partner"] ?? [:])]
 
         // Text columns where customers' addresses and numbers turn up besides the partner (Odoo 17).
         var text: [String: [(String, [CopyRules.Action])]] = [:]
@@ -80,28 +103,26 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         for table in text.keys.sorted() {
             let all = columns[table]!
             let rules = text[table]!.map { CopyRules.Column(field: all.firstIndex(of: $0.0)!, actions: $0.1) }
-            tables.append(Table(name: table, columns: all, select: "SELECT \(all.map(SQL.identifier).joined(separator: ", ")) FROM ONLY \(SQL.identifier(table))",
-                                rules: CopyRules(outputFields: all.count, columns: rules)))
+            tables.append(plain(table, rules: CopyRules(outputFields: all.count, columns: rules)))
         }
         // Archived users (portal users' logins are their addresses) get the same mapping.
         if emails, let users = columns["res_users"], users.contains("login"), users.contains("active") {
-            tables.append(Table(name: "res_users", columns: users,
-                                select: "SELECT \(users.map(SQL.identifier).joined(separator: ", ")), NOT \"active\" FROM ONLY \"res_users\"",
-                                rules: CopyRules(outputFields: users.count, columns: [.init(field: users.firstIndex(of: "login")!, actions: [.emailsInText], onlyWhen: users.count)])))
+            tables.append(plain("res_users", rules: CopyRules(outputFields: users.count, columns: [.init(field: users.firstIndex(of: "login")!, actions: [.emailsInText], onlyWhen: users.count)]),
+                                extra: ", NOT \"active\""))
         }
-        return SanitizedCopyPlan(tables: tables, options: streamed)
+        return withRuledTables(SanitizedCopyPlan(tables: tables, options: streamed))
     }
 
     /// `res_partner`: what a row knows by itself is done by the SELECT (the seeds' statements as
     /// expressions), e-mails by the rules (they need the clone's mapping).
-    static func partnerTable(_ options: Set<String>, columns: [String], companies: Bool) -> Table {
+    static func partnerTable(_ options: Set<String>, columns: [String], companies: Bool, computed: [String: String] = [:]) -> Table {
         let notUser = "u.partner_id IS NULL"
         let notCompany = companies ? "c.partner_id IS NULL" : "true"
         let phoneChanged = "((p.phone IS NOT NULL OR p.mobile IS NOT NULL) AND \(notUser) AND \(notCompany))"
         let fakePhone = "'555-' || lpad(p.id::text, 4, '0')"
         let addressChanged = "(p.street IS NOT NULL AND \(notUser))"
         let companyChanged = "(p.is_company AND \(notCompany))"
-        var expressions: [String] = columns.map { "p." + SQL.identifier($0) }
+        var expressions: [String] = columns.map { c in computed[c].map { $0 + " AS " + SQL.identifier(c) } ?? "p." + SQL.identifier(c) }
         func set(_ column: String, _ expression: String) {
             if let i = columns.firstIndex(of: column) { expressions[i] = expression + " AS " + SQL.identifier(column) }
         }

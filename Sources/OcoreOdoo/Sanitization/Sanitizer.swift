@@ -81,6 +81,27 @@ public struct Sanitizer: Sendable {
         return sql.isEmpty ? 0 : try psql.executeCountingRows("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
     }
 
+    /// The operator's rules as `UPDATE` passes (a restore, or `--sanitize-after-copy`): the same
+    /// expressions the copy's SELECT computes, one transaction, reported as `sanitization_rules`.
+    public func applyRules(_ rules: [ColumnRule]) -> Result {
+        let computed = rules.filter { $0.expression != nil }
+        guard !computed.isEmpty else { return Result(optionKey: Self.rulesKey, status: .skipped, affectedRows: 0, durationMs: 0, reason: "no rule computes a value") }
+        let started = ContinuousClock.now
+        let sql = Dictionary(grouping: computed, by: \.table).sorted { $0.key < $1.key }.map { table, rules in
+            "UPDATE ONLY \(SQL.identifier(table)) SET " + rules.map { "\(SQL.identifier($0.column)) = \($0.expression!)" }.joined(separator: ", ") + ";"
+        }
+        do {
+            let rows = try psql.executeCountingRows("BEGIN;\n" + sql.joined(separator: "\n") + "\nCOMMIT;\n")
+            return Result(optionKey: Self.rulesKey, status: .applied, affectedRows: rows, durationMs: Self.ms(ContinuousClock.now - started),
+                          reason: computed.map(\.name).joined(separator: ", "))
+        } catch {
+            return Result(optionKey: Self.rulesKey, status: .failed, affectedRows: 0, durationMs: Self.ms(ContinuousClock.now - started), reason: "\(error)")
+        }
+    }
+
+    /// The result key of the operator's rules (beside the options').
+    public static let rulesKey = "sanitization_rules"
+
     /// Columns of other modules the coverage maps as e-mails or phones.
     static func detected(_ treatment: ColumnTreatment, _ context: Context) -> [(String, String)] {
         (context.coverage?.columns ?? []).filter { $0.treatment == treatment && $0.class != .sanitized && $0.table != "res_partner" && $0.table != "res_users" }

@@ -46,6 +46,7 @@ extension CloneRun {
             throw StepFailure.check("source is an Odoo database", "res_users or ir_module_module missing in \(sides.source.environment.dbName)")
         }
         guard p.preset != .none else { return }
+        _ = try checkRules(context, psql)
         let coverage = try scanCoverage(context, psql)
         // Fail closed: refused before anything is created, so there is nothing to drop.
         if p.strict == true, !coverage.leftAsIs.isEmpty {
@@ -57,11 +58,28 @@ extension CloneRun {
     /// The coverage of the source for this clone's options (scanned once per run).
     func scanCoverage(_ context: StepContext, _ source: PSQL) throws -> CoverageReport {
         if let coverage { return coverage }
-        let report = try CoverageScan(psql: source).run(options: p.options)
+        let report = try CoverageScan(psql: source).run(options: p.options, rules: p.rules ?? SanitizationRules())
         coverage = report
         context.log(report.leftAsIs.isEmpty ? .info : .warning, "coverage (\(report.scanMs) ms): \(report.summary)"
                     + (report.leftAsIs.isEmpty ? "" : "; left as they are: " + Self.listed(report.leftAsIs)))
         return report
+    }
+
+    /// The operator's rules checked on the source (read-only, before anything is created): a rule
+    /// that would break NOT NULL or a unique index refuses the clone here.
+    func checkRules(_ context: StepContext, _ source: PSQL) throws -> [ColumnRule] {
+        if let columnRules { return columnRules }
+        guard let rules = p.rules, !rules.isEmpty, p.preset != .none else { columnRules = []; return [] }
+        let started = ContinuousClock.now
+        do {
+            let resolved = try ColumnRuleCheck(psql: source).resolve(rules, options: p.options)
+            columnRules = resolved
+            context.log(.info, "\(resolved.count) sanitization rule(s) checked on the source in \(Sanitizer.ms(ContinuousClock.now - started)) ms: "
+                        + resolved.map { "\($0.name) = \($0.treatment)" }.joined(separator: ", "))
+            return resolved
+        } catch let refusal as ColumnRuleRefusal {
+            throw StepFailure.check("sanitization rules", refusal.problems.joined(separator: "; "))
+        }
     }
 
     static func listed(_ columns: [CoveredColumn]) -> String {

@@ -49,6 +49,7 @@ extension CloneRun {
         if let plan = SanitizedCopyPlan.make(options: p.sanitizeInCopy ?? true ? p.options : [],
                                              columns: SanitizedCopyPlan.columns(fromRows: try source.query(SanitizedCopyPlan.columnsQuery)),
                                              detected: coverage?.columns ?? [],
+                                             rules: p.sanitizeInCopy ?? true ? try checkRules(context, source) : [],
                                              sizes: SanitizedCopyPlan.sizes(fromRows: try source.query(SanitizedCopyPlan.sizesQuery))) {
             return .sanitizingStreams(plan)
         }

@@ -48,6 +48,9 @@ public struct CloneJob: JobKind {
         public var keepUsers: [String]?
         /// Refuse the clone while a personal or secret-like column would be copied as it is.
         public var strict: Bool?
+        /// The operator's classification of columns (`sanitization.toml`, or `--rules`), as read
+        /// when the clone was asked for: checked on the source before anything is created.
+        public var rules: SanitizationRules?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {

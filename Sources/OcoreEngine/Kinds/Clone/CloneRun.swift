@@ -20,6 +20,8 @@ final class CloneRun: @unchecked Sendable {
     /// Every text column of the source classified (``CoverageScan``), read when the source is
     /// checked; a run after a crash scans again.
     var coverage: CoverageReport?
+    /// The operator's rules checked against the source (``ColumnRuleCheck``), once per run.
+    var columnRules: [ColumnRule]?
     private let lock = NSLock()
     private var resolved: Sides?
 

@@ -136,11 +136,17 @@ extension CloneRun {
             context.log(.info, sanitized ? "\(t.table): \(t.rows) row(s) through the sanitizing SELECT (\(formatBytes(t.bytes)), \(Sanitizer.ms(t.filterTime)) ms rewriting)\(changes.isEmpty ? "" : ": " + changes)"
                                          : "\(t.table): \(t.rows) row(s) streamed as they are (binary COPY, \(formatBytes(t.bytes)))")
         }
-        let results = plan.options.map { option in
+        var results = plan.options.map { option in
             let touched = tables.filter { $0.changed[option] != nil }
             return Sanitizer.Result(optionKey: option, status: .applied, affectedRows: tables.reduce(0) { $0 + ($1.changed[option] ?? 0) },
                                     durationMs: Sanitizer.ms(touched.reduce(Duration.zero) { $0 + $1.filterTime }),
                                     reason: "applied while copying \(touched.isEmpty ? "res_partner" : touched.map(\.table).joined(separator: ", ")) (no UPDATE pass)")
+        }
+        if !plan.rules.isEmpty {
+            let ruledTables = Set(plan.rules.map { String($0.split(separator: ".")[0]) })
+            results.append(Sanitizer.Result(optionKey: Sanitizer.rulesKey, status: .applied,
+                                            affectedRows: tables.filter { ruledTables.contains($0.table) }.reduce(0) { $0 + $1.rows }, durationMs: 0,
+                                            reason: plan.rules.joined(separator: ", ") + ": computed while copying (no UPDATE pass)"))
         }
         try record(context) { $0.copyResults = results }
 

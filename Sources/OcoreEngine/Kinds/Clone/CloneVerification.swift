@@ -21,7 +21,8 @@ extension CloneRun {
             sourceHost: (sides.source.environment.url ?? copied).flatMap(BaseURL.host(of:)), passwordHash: p.passwordHash,
             proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
             resetIdentity: !replica, appliedInCopy: state(context).copyResults,
-            coverage: p.preset == .none ? nil : try scanCoverage(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)))).apply(context)
+            coverage: p.preset == .none ? nil : try scanCoverage(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))),
+            rules: try checkRules(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)))).apply(context)
         try record(context) { $0.outcome = outcome }
         for (login, hash) in keptPasswords {
             let changed = try target.executeCountingRows("UPDATE res_users SET password = \(SQL.literal(hash)) WHERE login = \(SQL.literal(login))")
