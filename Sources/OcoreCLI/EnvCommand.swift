@@ -108,6 +108,8 @@ struct EnvCommand: ParsableCommand {
         @Option(name: .customLong("filestore-owner"), help: ArgumentHelp("Owner of its filestore's files (empty to remove).", valueName: "user[:group]")) var filestoreOwner: String?
         @Option(name: .customLong("odoo-conf"), help: ArgumentHelp("Its odoo.conf on the server (empty to forget it).", valueName: "path")) var odooConf: String?
         @Flag(inversion: .prefixedNo, help: "Require typed confirmation for destructive actions.") var protect: Bool?
+        @Flag(name: .customLong("strict-sanitization"), inversion: .prefixedNo,
+              help: "Clones from or into it refuse to leave a personal or secret-like column as it is (like clone --strict).") var strictSanitization: Bool?
         @Option(help: ArgumentHelp("Repeat the name to lower a protected environment's protection or change its type.", valueName: "name")) var confirm: String?
 
         func run() throws {
@@ -119,9 +121,10 @@ struct EnvCommand: ParsableCommand {
             change.filestoreOwner = filestoreOwner
             change.protected = protect
             change.odooConf = odooConf
+            change.strictSanitization = strictSanitization
             change.confirmation = confirm
             let env = try change.apply(store: try global.openStore(), by: .current)
-            print("environment \(name): \(env.type.rawValue), \(env.url ?? "no URL")\(env.isProtected ? ", protected" : "")\(env.serviceStop != nil ? ", service commands set" : "")")
+            print("environment \(name): \(env.type.rawValue), \(env.url ?? "no URL")\(env.isProtected ? ", protected" : "")\(env.strictSanitization ? ", strict sanitization" : "")\(env.serviceStop != nil ? ", service commands set" : "")")
         }
     }
 
@@ -159,7 +162,7 @@ struct EnvironmentJSON: Encodable {
 
     enum Keys: String, CodingKey {
         case name, project, type, server, db_name, pg_host, pg_port, pg_user, pg_password_env, filestore, addons, url, branch, protected
-        case stop_command, start_command, filestore_owner, odoo_conf
+        case stop_command, start_command, filestore_owner, odoo_conf, strict_sanitization
     }
 
     func encode(to encoder: Encoder) throws {
@@ -183,6 +186,7 @@ struct EnvironmentJSON: Encodable {
         try c.encodeNullable(e.serviceStart, forKey: .start_command)
         try c.encodeNullable(e.filestoreOwner, forKey: .filestore_owner)
         try c.encodeNullable(e.odooConf, forKey: .odoo_conf)
+        try c.encode(e.strictSanitization, forKey: .strict_sanitization)
     }
 
     var fields: [(String, String)] {
@@ -192,6 +196,7 @@ struct EnvironmentJSON: Encodable {
                 ("password from", e.pgPasswordEnv.map { "$" + $0 } ?? "(none)"), ("filestore", resolved.filestore),
                 ("addons", e.addons.isEmpty ? "(none)" : e.addons.joined(separator: ", ")), ("url", e.url ?? "(none)"),
                 ("branch", e.branch ?? "(none)"), ("protected", e.isProtected ? "yes" : "no"),
+                ("strict sanitization", e.strictSanitization ? "yes: clones refuse to leave personal data or secrets as they are" : "no"),
                 ("service", e.serviceStop.map { "stop: \($0.joined(separator: " ")); start: \(e.serviceStart?.joined(separator: " ") ?? "-")" } ?? "(not managed)")]
     }
 }

@@ -50,6 +50,9 @@ public struct Environment: Equatable, Sendable, Codable, Identifiable {
     public var filestoreOwner: String?
     /// Where its `odoo.conf` is on its server (workers, limits, db_name, …), when ocore may read and edit it.
     public var odooConf: String?
+    /// Every clone from or into it fails closed: refused while a personal or secret-like column
+    /// would be copied as it is (as `clone --strict` does for one clone).
+    public var strictSanitization = false
 
     public init(id: Int64? = nil, name: String, project: String, type: EnvironmentType, server: String,
                 dbName: String, postgres: PostgresSettings = PostgresSettings(), pgPasswordEnv: String? = nil,

@@ -42,17 +42,18 @@ extension SQLiteStateStore {
         let addons = String(decoding: try JSONEncoder().encode(e.addons), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO environment (name, project_id, type, server_id, db_name, pg_host, pg_port, pg_user,
-                                     pg_password_env, filestore, addons, url, branch, protected, service_stop, service_start, filestore_owner, odoo_conf)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     pg_password_env, filestore, addons, url, branch, protected, service_stop, service_start, filestore_owner, odoo_conf, strict_sanitization)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET project_id = excluded.project_id, type = excluded.type,
                 server_id = excluded.server_id, db_name = excluded.db_name, pg_host = excluded.pg_host,
                 pg_port = excluded.pg_port, pg_user = excluded.pg_user, pg_password_env = excluded.pg_password_env,
                 filestore = excluded.filestore, addons = excluded.addons, url = excluded.url,
                 branch = excluded.branch, protected = excluded.protected, service_stop = excluded.service_stop,
-                service_start = excluded.service_start, filestore_owner = excluded.filestore_owner, odoo_conf = excluded.odoo_conf
+                service_start = excluded.service_start, filestore_owner = excluded.filestore_owner, odoo_conf = excluded.odoo_conf,
+                strict_sanitization = excluded.strict_sanitization
             """, arguments: [e.name, projectID, e.type.rawValue, serverID, e.dbName, e.postgres.host, e.postgres.port,
                              e.postgres.user, e.pgPasswordEnv, e.filestore, addons, e.url, e.branch, e.isProtected,
-                             try e.serviceStop.map(json), try e.serviceStart.map(json), e.filestoreOwner, e.odooConf])
+                             try e.serviceStop.map(json), try e.serviceStart.map(json), e.filestoreOwner, e.odooConf, e.strictSanitization])
     }
 
     private static func json(_ argv: [String]) throws -> String { String(decoding: try JSONEncoder().encode(argv), as: UTF8.self) }
@@ -71,20 +72,23 @@ extension SQLiteStateStore {
         return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 
-    /// The columns in the order ``environment(from:)`` reads them, by position: looking 19
+    /// The columns in the order ``environment(from:)`` reads them, by position: looking 20
     /// columns up by name over 1,000 environments was most of the dashboard's first read.
     static let environmentSelect = """
         SELECT e.id, e.name, p.name, e.type, s.name, e.db_name, e.pg_host, e.pg_port, e.pg_user, e.pg_password_env, e.filestore, e.addons,
-               e.url, e.branch, e.protected, e.service_stop, e.service_start, e.filestore_owner, e.odoo_conf
+               e.url, e.branch, e.protected, e.service_stop, e.service_start, e.filestore_owner, e.odoo_conf,
+               e.strict_sanitization
         FROM environment e JOIN project p ON p.id = e.project_id JOIN server s ON s.id = e.server_id
         """
 
     static func environment(from row: Row) -> Environment {
-        Environment(id: row[0], name: row[1], project: row[2], type: EnvironmentType(rawValue: row[3]) ?? .development, server: row[4],
+        var e = Environment(id: row[0], name: row[1], project: row[2], type: EnvironmentType(rawValue: row[3]) ?? .development, server: row[4],
                     dbName: row[5], postgres: PostgresSettings(host: row[6], port: row[7], user: row[8]),
                     pgPasswordEnv: row[9], filestore: row[10], addons: stringArray(row[11]),
                     url: row[12], branch: row[13], isProtected: row[14],
                     serviceStop: vector(row[15]), serviceStart: vector(row[16]), filestoreOwner: row[17], odooConf: row[18])
+        e.strictSanitization = row[19]
+        return e
     }
 
     static func upsertStorage(_ db: Database, _ t: StorageTarget) throws {

@@ -303,6 +303,10 @@ enum Schema {
             // …and the format a schedule's backups take (NULL: an Odoo ZIP, as before).
             try db.execute(sql: "ALTER TABLE backup ADD COLUMN added_bytes INTEGER; ALTER TABLE backup_policy ADD COLUMN format TEXT")
         }
+        migrator.registerMigration("v16-strict-sanitization") { db in
+            // Clones from or into the environment fail closed (personal data or secrets left as they were refuse them).
+            try db.execute(sql: "ALTER TABLE environment ADD COLUMN strict_sanitization INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

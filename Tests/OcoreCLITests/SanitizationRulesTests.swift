@@ -124,4 +124,24 @@ struct SanitizationRulesTests {
         #expect(try f.ocore.run(["clone", "preview", "production"]).stderrText.contains("write the rules under [columns]"))
         #expect(try f.ocore.ok(["jobs", "list"]).contains("clone") == false, "nothing was queued")
     }
+
+    @Test("an environment with strict sanitization makes every sanitized clone from it fail closed; lowering it on production needs its name typed")
+    func strictEnvironment() throws {
+        let f = try CloneFixture()
+        try plantDeliveryAddresses(f)
+        _ = try f.ocore.ok(["env", "set", "production", "--strict-sanitization"])
+        let shown = try f.ocore.jsonObject(["env", "show", "production", "--json"])
+        #expect(shown["strict_sanitization"] as? Bool == true)
+        let id = UUID().uuidString.prefix(6).lowercased()
+        let refused = try f.ocore.run(["clone", "production", "--new", "envstrict_\(id)", "--type", "staging", "--url", "https://s.acme.example", "--json"])
+        #expect(!refused.succeeded)
+        let doc = try JSONSerialization.jsonObject(with: refused.stdout) as? [String: Any] ?? [:]
+        #expect("\(doc["error_message"] ?? "")".contains("x_delivery_address.street"), "\(doc)")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'envstrict_\(id)'") == "0")
+
+        let lowered = try f.ocore.run(["env", "set", "production", "--no-strict-sanitization"])
+        #expect(!lowered.succeeded && lowered.stderrText.contains("--confirm production"), "\(lowered.stderrText)")
+        _ = try f.ocore.ok(["env", "set", "production", "--no-strict-sanitization", "--confirm", "production"])
+        #expect(try f.ocore.jsonObject(["env", "show", "production", "--json"])["strict_sanitization"] as? Bool == false)
+    }
 }

@@ -119,8 +119,12 @@ public struct CloneRequest: Sendable, Equatable {
         parameters.compress = compress ? true : nil
         parameters.keepIdentity = keepIdentity ? true : nil
         if sanitizeAfterCopy { parameters.sanitizeInCopy = false }
+        // Fail closed when asked for, or when the source or the target says so for every
+        // sanitized clone (a copy with --preset none sanitizes nothing, by the operator's explicit risk).
         if strict {
             guard preset != .none else { throw Refusal("--strict refuses copies with personal data or secrets left in them: it cannot go with --preset none") }
+            parameters.strict = true
+        } else if preset != .none, [sourceEnv.environment, replacing?.environment].contains(where: { $0?.strictSanitization == true }) {
             parameters.strict = true
         }
         if preset != .none, home != nil || rulesFile != nil {

@@ -73,6 +73,7 @@ public struct EnvironmentChange: Sendable, Equatable {
     public var filestoreOwner: String?
     public var protected: Bool?
     public var odooConf: String?
+    public var strictSanitization: Bool?
     public var confirmation: String?
 
     public init(name: String) {
@@ -95,9 +96,11 @@ public struct EnvironmentChange: Sendable, Equatable {
         if let filestoreOwner { env.filestoreOwner = filestoreOwner.isEmpty ? nil : filestoreOwner }
         if let protected { env.isProtected = protected }
         if let odooConf { env.odooConf = odooConf.isEmpty ? nil : odooConf }
+        if let strictSanitization { env.strictSanitization = strictSanitization }
         if (env.serviceStop == nil) != (env.serviceStart == nil) { throw RequestRefusal("an environment has both --stop-command and --start-command, or neither") }
-        if before.isProtected, !env.isProtected || env.type != before.type, confirmation != name {
-            throw RequestRefusal("\(name) is protected: \(env.type != before.type ? "changing its type" : "removing its protection") needs its name typed again: add --confirm \(name)")
+        if before.isProtected, !env.isProtected || env.type != before.type || before.strictSanitization && !env.strictSanitization, confirmation != name {
+            let what = env.type != before.type ? "changing its type" : !env.isProtected ? "removing its protection" : "letting its clones leave columns as they are"
+            throw RequestRefusal("\(name) is protected: \(what) needs its name typed again: add --confirm \(name)")
         }
         guard env != before else { return env }
         try store.updateEnvironment(env)
@@ -113,6 +116,7 @@ public struct EnvironmentChange: Sendable, Equatable {
         if a.filestoreOwner != b.filestoreOwner { out.append("filestore owner \(b.filestoreOwner ?? "none")") }
         if a.isProtected != b.isProtected { out.append(b.isProtected ? "protected" : "unprotected") }
         if a.odooConf != b.odooConf { out.append("odoo.conf \(b.odooConf ?? "none")") }
+        if a.strictSanitization != b.strictSanitization { out.append(b.strictSanitization ? "strict sanitization" : "strict sanitization off") }
         return out
     }
 }
