@@ -68,7 +68,10 @@ struct DashboardCommand: ParsableCommand {
         }, mouse: options.mouse)
         settings.impactPreview = { env in
             let psql = PSQL(executor: executors.executor(for: env.server), connection: PostgresConnection(env))
-            return Dictionary(uniqueKeysWithValues: try SanitizationPreview.run(psql, options: SanitizationCatalog.keys(for: .full)).impacts.map { ($0.key, $0.count) })
+            let rules = try SanitizationRulesFile.load(home: home, project: env.environment.project, environments: [env.environment.name])
+            let preview = try SanitizationPreview.run(psql, options: SanitizationCatalog.keys(for: .full), rules: rules)
+            return SanitizationCounts(impacts: Dictionary(uniqueKeysWithValues: preview.impacts.map { ($0.key, $0.count) }), coverage: preview.coverage,
+                                      ruleProblems: preview.ruleProblems)
         }
         settings.startClone = { r in
             // The wizard's form as the engine's request: the same rules as `ocore clone`.
@@ -79,6 +82,7 @@ struct DashboardCommand: ParsableCommand {
             request.includeFilestore = r.includeFilestore
             request.confirmation = r.confirmation
             request.riskAccepted = r.riskAccepted
+            request.strict = r.strict
             request.jobs = r.jobs
             request.compress = r.compress
             return try request.prepare(store: store, home: home).submit(store: store, home: home)

@@ -175,6 +175,38 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
+    @Test("the wizard shows the source's coverage with the project's sanitization.toml; a Strict clone started there applies the rules and completes")
+    func strictCloneWithRules() throws {
+        let f = try CloneFixture()
+        try plantCustomModules(f.source)
+        try TestPostgres.psql(f.source).execute("CREATE TABLE x_delivery_address (id serial PRIMARY KEY, street varchar); INSERT INTO x_delivery_address (street) VALUES ('12 Real Road');")
+        try FileManager.default.createDirectory(atPath: f.ocore.home + "/projects/acme", withIntermediateDirectories: true)
+        try "[columns]\n\"x_delivery_address.street\" = \"fake_name\"\n".write(toFile: f.ocore.home + "/projects/acme/sanitization.toml", atomically: true, encoding: .utf8)
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 40)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("j", "c")
+        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
+        try tmux.keys("C-u")
+        try tmux.keys("-l", "strict-stg")
+        try tmux.keys("Tab")
+        let coverage = try tmux.waitFor("the coverage", timeout: .seconds(30)) { $0.contains("Coverage:") }
+        #expect(coverage.contains("1 by your rules") && coverage.contains("Every personal or secret-like column is sanitized"), "\(coverage)")
+        try tmux.keys("Down", "Down", "Down", "Down", "Space")
+        _ = try tmux.waitFor("Strict ticked") { $0.contains("[x] Strict") }
+        try tmux.keys("Tab", "Tab")
+        _ = try tmux.waitFor("the review") { $0.contains("✓ ready") && $0.contains("· strict") }
+        try tmux.keys("Enter")
+        let done = try tmux.waitFor("the clone to complete", timeout: .seconds(60)) { $0.contains("· completed") }
+        #expect(done.contains("sanitization_rules"), "\(done)")
+        #expect(try f.target("strict-stg").scalar("SELECT street FROM x_delivery_address") == "Name 1")
+        // The wizard's Strict reached the engine's job, as `clone --strict` would.
+        let parameters = try LocalExecutor().output(Command(["sqlite3", f.ocore.home + "/ocore.db", "SELECT json_extract(parameters, '$.strict') FROM job WHERE kind = 'clone'"]))
+        #expect(parameters.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        try tmux.keys("q")
+    }
+
     @Test("restore from the Backups tab: a staging environment is put back to its backup, with a safety backup first")
     func restoreFromBackupsTab() throws {
         let f = try RestoreFixture()

@@ -121,11 +121,67 @@ struct CloneWizardTests {
         #expect(wizardState(s)?.error?.contains("I understand the risk") == true, "Start is refused until the risk is accepted")
     }
 
+    static let coverage = CoverageReport(columns: [
+        CoveredColumn(table: "x_shop_connector", column: "api_token", class: .secretLike, reason: "named like a credential", treatment: .clear,
+                      option: "clear_detected_secrets"),
+        CoveredColumn(table: "x_crm_extra", column: "notes", class: .personal, reason: "holds customers' e-mail addresses", treatment: .email,
+                      option: "anonymize_emails"),
+        CoveredColumn(table: "x_delivery", column: "street", class: .personal, reason: "named like an address", treatment: nil),
+        CoveredColumn(table: "res_partner", column: "email", class: .sanitized, reason: "anonymize_emails", option: "anonymize_emails"),
+        CoveredColumn(table: "mail_message", column: "message_type", class: .knownSafe, reason: "selection keys"),
+    ], nonTextColumns: 40, scanMs: 120)
+
+    @Test("Sanitization shows the coverage; the columns left as they are follow the ticks; Strict refuses Start while one is left")
+    func coverageAndStrict() throws {
+        var s = wizard()
+        press(&s, .tab)
+        _ = update(&s, .sanitizationCounted(source: "production", SanitizationCounts(impacts: ["anonymize_emails": 1200], coverage: Self.coverage)))
+        var text = screen(s).text
+        #expect(text.contains("Coverage: 5 text columns: 1 known safe, 1 sanitized"))
+        #expect(text.contains("Left as they are: x_delivery.street"))
+        #expect(wizardState(s)?.leftAsIs.map(\.name) == ["x_delivery.street"])
+        // Unticking the e-mails leaves the connector's notes as they are too.
+        let fields = try #require(wizardState(s)?.fields)
+        let emails = try #require(fields.firstIndex(of: .option("anonymize_emails")))
+        for _ in 0..<emails { press(&s, .down) }
+        press(&s, .character(" "))
+        #expect(wizardState(s)?.leftAsIs.map(\.name) == ["x_crm_extra.notes", "x_delivery.street"])
+        press(&s, .character(" "))
+        // Strict is under the presets.
+        for _ in 0..<(emails - 4) { press(&s, .up) }
+        #expect(wizardState(s)?.focusedField == .strict)
+        press(&s, .character(" "))
+        text = screen(s).text
+        #expect(text.contains("[x] Strict: refuse while personal data or secrets would be left as they are"))
+        press(&s, .tab, .tab)  // Review
+        #expect(screen(s).text.contains("strict: x_delivery.street would be copied as it is"))
+        press(&s, .enter)
+        #expect(wizardState(s)?.error?.contains("x_delivery.street") == true, "Start is refused while a column is left as it is")
+        // Once nothing is left, Start asks for a strict clone.
+        var w = try #require(wizardState(s))
+        w.coverage?.columns.removeAll { $0.column == "street" }
+        s.overlay = .cloneWizard(w)
+        let effects = update(&s, .key(.enter))
+        guard case .startClone(let request)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
+        #expect(request.strict)
+    }
+
+    @Test("a sanitization.toml rule that cannot hold on the source is shown and blocks Start")
+    func ruleProblemBlocksStart() throws {
+        var s = wizard()
+        _ = update(&s, .sanitizationCounted(source: "production", SanitizationCounts(impacts: [:], coverage: Self.coverage,
+                                                                                      ruleProblems: ["x_bank.iban: no such column in the source's database"])))
+        press(&s, .tab)
+        #expect(screen(s).text.contains("sanitization.toml refused: x_bank.iban: no such column"))
+        press(&s, .tab, .tab, .enter)
+        #expect(wizardState(s)?.error?.contains("sanitization.toml: x_bank.iban") == true)
+    }
+
     @Test("asset bundles cannot be unticked; Review summarises and Start asks the runtime to clone")
     func review() throws {
         var s = wizard()
         press(&s, .tab)
-        for _ in 0..<(4 + 17) { press(&s, .down) }  // the clear_asset_bundles line
+        for _ in 0..<(4 + 1 + 17) { press(&s, .down) }  // the clear_asset_bundles line (after the presets and Strict)
         press(&s, .character(" "))
         #expect(wizardState(s)?.enabled.contains("clear_asset_bundles") == true)
         #expect(wizardState(s)?.error?.contains("always cleared") == true)

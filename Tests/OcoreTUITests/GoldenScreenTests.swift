@@ -68,6 +68,8 @@ struct GoldenScreenTests {
         _ = update(&s, .impactsLoaded(source: "production", ["anonymize_emails": 2000, "anonymize_phones": 1500, "disable_mail_servers": 3]))
         press(&s, .tab)
         expectGolden(s, "clone-sanitization")
+        _ = update(&s, .sanitizationCounted(source: "production", SanitizationCounts(impacts: ["anonymize_emails": 2000, "anonymize_phones": 1500, "disable_mail_servers": 3], coverage: CloneWizardTests.coverage)))
+        expectGolden(s, "clone-sanitization-coverage")
         press(&s, .tab)
         expectGolden(s, "clone-options")
         press(&s, .tab)

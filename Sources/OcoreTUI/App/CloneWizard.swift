@@ -21,6 +21,23 @@ public struct CloneWizardRequest: Equatable, Sendable {
     /// The name typed to confirm a replace, and the risk box for preset None: the engine checks both.
     public var confirmation: String? = nil
     public var riskAccepted = false
+    /// Fail closed: refused while a personal or secret-like column would be copied as it is.
+    public var strict = false
+}
+
+/// What the dashboard counts on a clone's source: each option's impact, and the coverage of
+/// every text column (scanned with every option on, so a switch in the wizard needs no rescan).
+public struct SanitizationCounts: Equatable, Sendable {
+    public var impacts: [String: Int?]
+    public var coverage: CoverageReport?
+    /// The operator's sanitization.toml rules that cannot hold on this source.
+    public var ruleProblems: [String]
+
+    public init(impacts: [String: Int?], coverage: CoverageReport? = nil, ruleProblems: [String] = []) {
+        self.impacts = impacts
+        self.coverage = coverage
+        self.ruleProblems = ruleProblems
+    }
 }
 
 public enum WizardTab: Int, CaseIterable, Sendable {
@@ -39,6 +56,7 @@ public enum WizardField: Equatable, Sendable {
     case preset(SanitizationCatalog.Preset)
     case risk
     case option(String)
+    case strict
     case filestore, compression, parallel
     case start
 }
@@ -65,6 +83,10 @@ public struct CloneWizardState: Equatable, Sendable {
     /// Impact counts by option key (nil: not applicable); empty while counting.
     public var impacts: [String: Int?] = [:]
     public var counting = true
+    /// Every text column of the source classified (with every option on); nil until counted.
+    public var coverage: CoverageReport?
+    public var ruleProblems: [String] = []
+    public var strict = false
     public var error: String?
     /// Replace an existing environment instead of creating one.
     public var replace = false
@@ -93,7 +115,7 @@ public struct CloneWizardState: Equatable, Sendable {
             others.map { WizardField.replaceTarget($0.name) } + [.confirmName, .destructive, .createNew]
         case .target: [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + [.url, .replaceExisting]
         case .sanitization:
-            SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [])
+            SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [.strict])
                 + SanitizationCatalog.options.map { WizardField.option($0.key) }
         case .options: [.filestore, .compression, .parallel]
         case .review: [.start]
@@ -105,8 +127,20 @@ public struct CloneWizardState: Equatable, Sendable {
     /// Records the enabled options would change, from the counts loaded so far.
     public var affectedRecords: Int { enabled.compactMap { impacts[$0] ?? nil }.reduce(0, +) }
 
+    /// Personal and secret-like columns the ticked options leave as they are (what strict refuses).
+    public var leftAsIs: [CoveredColumn] {
+        guard let coverage, preset != .none else { return [] }
+        return coverage.columns.filter { c in
+            (c.class == .personal || c.class == .secretLike) && (c.treatment == nil || c.treatment != .keep && !(c.option.map(enabled.contains) ?? true))
+        }
+    }
+
     /// Why the clone cannot start yet, if anything.
     public func problem(existing: [String]) -> String? {
+        if let rule = ruleProblems.first { return "sanitization.toml: \(rule)" }
+        if strict, preset != .none, let first = leftAsIs.first {
+            return "strict: \(first.name)\(leftAsIs.count > 1 ? " and \(leftAsIs.count - 1) more" : "") would be copied as it is (tick the option that covers it)"
+        }
         if replace {
             guard let target = replaceTarget else { return "choose the environment to replace" }
             if confirmation.text != target { return "type \(target) to confirm replacing it" }
@@ -166,7 +200,8 @@ public struct CloneWizardState: Equatable, Sendable {
                                   targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text), preset: preset,
                                   options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore,
                                   replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server,
-                                  confirmation: target != nil ? confirmation.text : nil, riskAccepted: preset == .none && riskAccepted)
+                                  confirmation: target != nil ? confirmation.text : nil, riskAccepted: preset == .none && riskAccepted,
+                                  strict: strict && preset != .none)
     }
 }
 
@@ -225,6 +260,7 @@ private func activate(_ field: WizardField?, _ wizard: inout CloneWizardState, _
         wizard.preset = p
         wizard.enabled = Set(SanitizationCatalog.keys(for: p))
     case .risk?: wizard.riskAccepted.toggle()
+    case .strict?: wizard.strict.toggle()
     case .option(let key)?:
         if SanitizationCatalog.option(key)?.alwaysOn == true { wizard.error = "asset bundles are always cleared after a copy" } else if wizard.enabled.contains(key) {
             wizard.enabled.remove(key)
@@ -253,7 +289,7 @@ extension WizardField {
         switch self {
         case .name, .url, .confirmName: .text
         case .createNew, .replaceExisting, .replaceTarget, .type, .server, .preset: .option
-        case .destructive, .risk, .option, .filestore, .compression: .toggle
+        case .destructive, .risk, .option, .strict, .filestore, .compression: .toggle
         case .parallel: .choice
         case .start: .button
         }

@@ -10,8 +10,9 @@ public struct DashboardSettings: Sendable {
     public var probe: (@Sendable (ResolvedEnvironment) -> EnvironmentStatus)?
     /// Clicks and the wheel (off by default: it takes the terminal's own selection away).
     public var mouse: Bool
-    /// Counts each sanitization option's impact on an environment (read-only, off the UI thread).
-    public var impactPreview: (@Sendable (ResolvedEnvironment) throws -> [String: Int?])?
+    /// Counts each sanitization option's impact on an environment and classifies its columns
+    /// (read-only, off the UI thread).
+    public var impactPreview: (@Sendable (ResolvedEnvironment) throws -> SanitizationCounts)?
     /// Validates and queues a clone exactly as `ocore clone` does; returns the job id.
     public var startClone: (@Sendable (CloneWizardRequest) throws -> Int64)?
     /// Queues a backup exactly as `ocore backup create` does; returns the job id.
@@ -229,7 +230,10 @@ public final class DashboardRuntime {
             terminal.bell()
         case .loadImpacts(let source):
             guard let preview = settings.impactPreview, let env = try? store.resolvedEnvironment(named: source) else { return }
-            inBackground { .impactsLoaded(source: source, (try? preview(env)) ?? [:]) }
+            inBackground {
+                let counts = (try? preview(env)) ?? SanitizationCounts(impacts: [:])
+                return .sanitizationCounted(source: source, counts)
+            }
         case .startClone(let request):
             startJob(settings.startClone, request, refused: Message.cloneRefused)
         case .startBackup(let request):

@@ -250,6 +250,8 @@ public enum Message: Equatable, Sendable {
     case jobEnded(JobRecord)
     case storeFailed(String)
     case impactsLoaded(source: String, [String: Int?])
+    /// The impacts and the coverage of every text column, counted together on the source.
+    case sanitizationCounted(source: String, SanitizationCounts)
     /// A clone, backup or restore was queued as this job: its progress modal opens.
     case jobStarted(Int64)
     case cloneRefused(String)

@@ -99,6 +99,13 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         return [.bell]
     case .storeFailed(let reason):
         state.storeError = reason
+    case let .sanitizationCounted(source, counts):
+        let effects = update(&state, .impactsLoaded(source: source, counts.impacts))
+        guard case .cloneWizard(var wizard) = state.overlay, wizard.source.name == source else { return effects }
+        wizard.coverage = counts.coverage
+        wizard.ruleProblems = counts.ruleProblems
+        state.overlay = .cloneWizard(wizard)
+        return effects
     case let .impactsLoaded(source, impacts):
         if case .restoreDialog(var dialog) = state.overlay, dialog.backup.environment == source {
             dialog.impacts = impacts

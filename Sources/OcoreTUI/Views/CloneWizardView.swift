@@ -1,6 +1,22 @@
 import Foundation
 import OcoreModel
 
+/// What the coverage says under the options: the columns classified, and those the ticked
+/// options would copy as they are (what Strict refuses), or a rule that cannot hold.
+func coverageLines(_ wizard: CloneWizardState) -> [FormLine] {
+    guard let coverage = wizard.coverage, wizard.preset != .none else { return [] }
+    var lines = [FormLine(.text("Coverage: \(coverage.summary)"), role: .muted)]
+    for problem in wizard.ruleProblems.prefix(2) { lines.append(FormLine(.text("sanitization.toml refused: \(problem)"), role: .danger)) }
+    let left = wizard.leftAsIs
+    if left.isEmpty {
+        lines.append(FormLine(.text("Every personal or secret-like column is sanitized by the ticked options"), role: .success))
+    } else {
+        let names = left.prefix(3).map(\.name).joined(separator: ", ") + (left.count > 3 ? " … (\(left.count))" : "")
+        lines.append(FormLine(.text("Left as they are: \(names)"), role: wizard.strict ? .danger : .warning))
+    }
+    return lines
+}
+
 /// The clone wizard, centred over the dashboard.
 func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
     let rect = area.centered(width: min(area.width - 2, 92), height: area.height)
@@ -64,10 +80,14 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
                 lines.append(FormLine(.checkbox("I understand the risk: real customer data and credentials are kept", checked: wizard.riskAccepted), role: .danger,
                                       focused: focused(field), indent: 2))
             case .option(let key):
+                if key == SanitizationCatalog.options.first?.key, case let coverage = coverageLines(wizard), !coverage.isEmpty { lines += coverage + [.blank] }
                 guard let option = SanitizationCatalog.option(key) else { continue }
                 let count: String = wizard.counting ? "counting…" : (wizard.impacts[key] ?? nil).map { String(format: option.impactFormat, $0) } ?? "not applicable"
                 lines.append(FormLine(.checkbox("\(TextWidth.fit(option.name, to: 36)) \(count)", checked: wizard.enabled.contains(key)),
                                       role: option.alwaysOn ? .muted : .text, focused: focused(field)))
+            case .strict:
+                lines.append(FormLine(.checkbox("Strict: refuse while personal data or secrets would be left as they are", checked: wizard.strict),
+                                      role: .warning, focused: focused(field), indent: 2))
             default: break
             }
         }
@@ -98,7 +118,7 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
         lines += [FormLine(.text("Source       \(r.source) (\(wizard.source.type.rawValue), \(wizard.source.server))")),
                   FormLine(.text("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)"), role: r.replace ? .danger : .text),
                   FormLine(.text("URL          \(wizard.urlShown)")),
-                  FormLine(.text("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records")),
+                  FormLine(.text("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records\(r.strict ? " · strict" : "")")),
                   FormLine(.text("Filestore    \(r.includeFilestore ? "yes" : "no") · \(r.jobs.map { "\($0) parallel job(s)" } ?? "parallel jobs auto")\(r.compress ? " · compressed in transit" : "")"))]
         let e = wizard.estimate
         lines.append(FormLine(.text("Estimate     ~\(Duration.seconds(e.seconds).shortText) (\(e.basis)) · database \(bytesText(wizard.databaseBytes)) + filestore \(bytesText(wizard.filestoreBytes))")))
