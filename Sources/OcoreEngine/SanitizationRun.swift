@@ -64,7 +64,9 @@ struct SanitizationRun {
         if let proofSource {
             proof = try SanitizationProof(source: proofSource, target: target)
                 .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost,
-                     leftAsIs: coverage?.leftAsIs ?? [])
+                     leftAsIs: coverage?.leftAsIs ?? [],
+                     secretColumns: applied.contains("clear_detected_secrets") ? coverage?.clearedSecretColumns ?? [] : [],
+                     secretParameters: applied.contains("clear_detected_secrets") ? coverage?.secretParameters ?? [] : [])
             context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }
         return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof, coverage: coverage)

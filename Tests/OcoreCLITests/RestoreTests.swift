@@ -85,7 +85,7 @@ struct RestoreTests {
         let (result, doc) = try f.restore([f.backupID, "--new", "rst_stg", "--type", "staging", "--url", "https://rst.acme.example"])
         #expect(result.succeeded, "\(result.stderrText) \(doc)")
         #expect(doc["mode"] as? String == "new" && doc["preset"] as? String == "recommended")
-        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED")
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED", "\(doc["proof"] ?? "")")
         #expect((doc["verification"] as? [String: Any])?["missing_files"] as? String == "0")
         let t = TestPostgres.psql("rst_stg")
         #expect(try t.scalar("SELECT count(*) FROM res_partner") == f.countsAtBackup["res_partner"])

@@ -95,4 +95,44 @@ struct SanitizationCoverageTests {
         #expect(proof["verdict"] as? String == "PARTIAL")
         #expect("\(proof["findings"] ?? "")".contains("x_delivery_address.street"))
     }
+
+    @Test("the widened proof finds one customer's address, one number and one secret token planted anywhere in the target, whichever customer it is; the clean clone stays NEUTRALIZED")
+    func widenedProofFindsOnePlantedValue() throws {
+        let f = try CloneFixture()
+        try plantCustomModules(f.source)
+        let name = "proof_\(UUID().uuidString.prefix(6).lowercased())"
+        let doc = try f.clone(name, preset: "recommended")
+        #expect(doc["status"] as? String == "completed")
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED", "\(doc["proof"] ?? "")")
+
+        let source = TestPostgres.psql(f.source), target = f.target(name)
+        let proof = SanitizationProof(source: source, target: target)
+        let options = ["anonymize_emails", "anonymize_phones", "clear_detected_secrets"]
+        let cleared = ["x_shopify_connector.api_token", "x_shopify_connector.webhook_secret", "x_bank_info.iban"]
+        let parameters = ["x_connector.session"]
+        #expect(try proof.run(options: options, targetURL: nil, passwordHash: nil, secretColumns: cleared, secretParameters: parameters).verdict == "NEUTRALIZED")
+
+        // The last customer in any order a sample would take, and a number written with other separators.
+        let customer = "id NOT IN (SELECT partner_id FROM res_users WHERE active) AND id NOT IN (SELECT partner_id FROM res_company)"
+        let address = try #require(try source.scalar("SELECT max(lower(email)) FROM res_partner WHERE email LIKE '%@%' AND \(customer)"))
+        let phone = try #require(try source.scalar("SELECT phone FROM res_partner WHERE phone IS NOT NULL AND \(customer) ORDER BY id DESC LIMIT 1"))
+        let written = phone.replacingOccurrences(of: " ", with: ".")
+        let jwt = try #require(try source.scalar("SELECT value FROM ir_config_parameter WHERE key = 'x_connector.session'"))
+        try target.execute("""
+            UPDATE mail_message SET body = '<p>Forwarded from ' || upper(\(SQL.literal(address))) || '</p>' WHERE id = (SELECT max(id) FROM mail_message);
+            UPDATE mail_message SET body = '<p>Call ' || \(SQL.literal(written)) || ' today</p>' WHERE id = (SELECT min(id) FROM mail_message);
+            UPDATE x_crm_extra SET notes = 'session: Bearer x, token ' || \(SQL.literal(jwt)) WHERE id = 7;
+            UPDATE x_shopify_connector SET api_token = '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';
+            """)
+        let report = try proof.run(options: options, targetURL: nil, passwordHash: nil, secretColumns: cleared, secretParameters: parameters)
+        #expect(report.verdict == "PARTIAL")
+        let found = Dictionary(report.findings.map { ("\($0.location) \($0.detail)", $0.count) }, uniquingKeysWith: +)
+        #expect(found["mail_message.body real customer e-mail addresses found"] == 1, "\(found)")
+        #expect(found["mail_message.body real customer phone numbers found"] == 1, "\(found)")
+        #expect(found["x_crm_extra.notes secret values of the source found"] == 1, "\(found)")
+        #expect(found["x_shopify_connector.api_token secret values of the source still there"] == 1, "\(found)")
+        #expect(found.keys.filter { !$0.hasPrefix("mail_message.body") && !$0.hasPrefix("x_crm_extra") && !$0.hasPrefix("x_shopify") }.isEmpty, "\(found)")
+        // Nothing of the source was written to the target to look for it.
+        #expect(try target.scalar("SELECT count(*) FROM pg_class WHERE relname LIKE '%proof%'") == "0")
+    }
 }

@@ -176,6 +176,8 @@ public struct CoverageReport: Sendable, Equatable, Codable {
 
     /// Personal and secret-like columns the clone leaves as they are.
     public var leftAsIs: [CoveredColumn] { columns.filter(\.leftAsIs) }
+    /// The columns `clear_detected_secrets` clears (`table.column`): the proof looks for their source values.
+    public var clearedSecretColumns: [String] { columns(of: "clear_detected_secrets").filter { $0.treatment == .clear }.map(\.name) }
 
     /// The columns an option acts on because the scan found them (the option's preview list).
     public func columns(of option: String) -> [CoveredColumn] { columns.filter { $0.option == option && $0.class != .sanitized } }

@@ -3,8 +3,8 @@ import OcoreModel
 import OcoreRemote
 
 /// Evidence that a clone is sanitized as promised: for each chosen option its "still live" count
-/// on the target must be 0, and no sampled customer address of the source may appear in any text
-/// column of the target (when the options promised to remove them).
+/// on the target must be 0, and none of the source's customer addresses and numbers, nor the
+/// secret values it cleared, may appear in any text column of the target (``LeftoverSearch``).
 public struct SanitizationProof: Sendable {
     public typealias Finding = ProofFinding
     public typealias Report = ProofReport
@@ -50,8 +50,10 @@ public struct SanitizationProof: Sendable {
     /// `options` empty (preset None) gives NONE without looking.
     /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
     /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
-    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil, sample: Int = 50,
-                    leftAsIs: [CoveredColumn] = []) throws -> Report {
+    /// `secretColumns` (`table.column`) and `secretParameters`: what the clone cleared; the source's
+    /// values must not be found there, nor their tokens in any text column.
+    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
+                    leftAsIs: [CoveredColumn] = [], secretColumns: [String] = [], secretParameters: [String] = []) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
         var findings: [Finding] = leftAsIs.map {
@@ -90,94 +92,9 @@ public struct SanitizationProof: Sendable {
                                         detail: "\(named.count) system parameter(s) still name \(host), the source's host: \(named.prefix(5).joined(separator: ", "))"))
             }
         }
-        var addresses: [String] = [], phones: [String] = []
-        if options.contains("anonymize_emails") {
-            addresses = try source.query("""
-                SELECT DISTINCT lower(email) FROM res_partner
-                 WHERE email LIKE '%@%' AND id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))
-                   AND lower(email) NOT IN (SELECT lower(p.email) FROM res_partner p JOIN res_users u ON u.partner_id = p.id WHERE u.active AND p.email IS NOT NULL)
-                 ORDER BY 1 LIMIT \(sample)
-                """).map { $0[0] }
-        }
-        if options.contains("anonymize_phones") {
-            // A sample of the source's customer numbers, as written there, looked for everywhere.
-            phones = try source.query("""
-                SELECT DISTINCT v FROM res_partner p CROSS JOIN LATERAL unnest(ARRAY[p.phone, p.mobile]) AS v
-                 WHERE v IS NOT NULL AND length(regexp_replace(v, '[^0-9]', '', 'g')) >= 6
-                   AND p.id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))
-                   AND (to_regclass('res_company') IS NULL OR p.id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL))
-                 ORDER BY 1 LIMIT \(sample)
-                """).map { $0[0] }
-        }
-        findings += try scan(textColumns, addresses: addresses, phones: phones)
+        let wanted = LeftoverSearch.Wanted(addresses: options.contains("anonymize_emails"), phones: options.contains("anonymize_phones"),
+                                           secretColumns: secretColumns, secretParameters: secretParameters)
+        findings += try LeftoverSearch(source: source, target: target).run(textColumns, columns: columns, wanted: wanted)
         return Report(verdict: findings.isEmpty ? "NEUTRALIZED" : "PARTIAL", findings: findings)
     }
-
-    /// Looks for the sampled addresses and numbers in every text column, reading each table once,
-    /// two tables at a time. Cheap necessary conditions go first (an address needs an `@`, then one
-    /// of the sample's few domains; a number, the text every sampled number contains), so the full
-    /// pattern list runs on few values.
-    func scan(_ textColumns: [String: [String]], addresses: [String], phones: [String]) throws -> [Finding] {
-        guard !addresses.isEmpty || !phones.isEmpty else { return [] }
-        func likeArray(_ values: [String]) -> String {
-            "ARRAY[" + values.map { SQL.literal("%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%") }.joined(separator: ",") + "]"
-        }
-        let domains = likeArray(Array(Set(addresses.compactMap { a in a.lastIndex(of: "@").map { String(a[$0...]) } })).sorted())
-        let phoneGate = Self.commonSubstring(phones).map { "strpos(%@, \(SQL.literal($0))) > 0" } ?? "%@ ~ '[0-9]'"
-        var queries: [(table: String, checks: [(column: String, detail: String)], sql: String)] = []
-        for table in textColumns.keys.sorted() {
-            var checks: [(String, String)] = [], counts: [String] = []
-            for column in textColumns[table]! {
-                let c = SQL.identifier(column)
-                if !addresses.isEmpty {
-                    checks.append((column, "real customer e-mail addresses found"))
-                    // Only a value with one of the sampled addresses' domains can hold one of them.
-                    counts.append("count(*) FILTER (WHERE \(c) LIKE '%@%' AND lower(\(c)) LIKE ANY (\(domains)) AND lower(\(c)) LIKE ANY (\(likeArray(addresses))))")
-                }
-                if !phones.isEmpty {
-                    checks.append((column, "real customer phone numbers found"))
-                    counts.append("count(*) FILTER (WHERE \(phoneGate.replacingOccurrences(of: "%@", with: c)) AND \(c) LIKE ANY (\(likeArray(phones))))")
-                }
-            }
-            queries.append((table, checks, "SELECT \(counts.joined(separator: ", ")) FROM \(SQL.identifier(table))"))
-        }
-        let results = ResultsByIndex(count: queries.count)
-        let sqls = queries.map(\.sql)
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            while let index = results.next() { results.set(index, Result { try target.query(sqls[index]).first ?? [] }) }
-        }
-        var findings: [Finding] = []
-        for (index, query) in queries.enumerated() {
-            let row = try results.get(index).get()
-            for ((column, detail), value) in zip(query.checks, row) where (Int(value) ?? 0) > 0 {
-                findings.append(Finding(location: "\(query.table).\(column)", count: Int(value)!, detail: detail))
-            }
-        }
-        return findings
-    }
-
-    /// The longest text (at least 2 characters) every value contains, if any: a cheap first test.
-    static func commonSubstring(_ values: [String]) -> String? {
-        guard let shortest = values.min(by: { $0.count < $1.count }), shortest.count >= 2 else { return nil }
-        let chars = Array(shortest)
-        for length in stride(from: chars.count, through: 2, by: -1) {
-            for start in 0...(chars.count - length) {
-                let candidate = String(chars[start..<start + length])
-                if values.allSatisfy({ $0.contains(candidate) }) { return candidate }
-            }
-        }
-        return nil
-    }
-}
-
-/// Results filled in by index from several threads.
-private final class ResultsByIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Result<[String], Error>?]
-    private var taken = 0
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    /// The next index nobody has taken yet.
-    func next() -> Int? { lock.withLock { taken < values.count ? { taken += 1; return taken - 1 }() : nil } }
-    func set(_ index: Int, _ value: Result<[String], Error>) { lock.withLock { values[index] = value } }
-    func get(_ index: Int) -> Result<[String], Error> { lock.withLock { values[index] ?? .success([]) } }
 }
