@@ -27,14 +27,7 @@ public final class ZipArchiveReader: @unchecked Sendable {
     /// Streams one member's content; throws on a CRC mismatch or a damaged member.
     public func read(_ name: String, chunk: (Data) throws -> Void) throws {
         guard let entry = archive[name] else { throw ArchiveError.missingMember(name) }
-        do {
-            let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
-            try Self.checkCRC(crc, of: entry)
-        } catch let error as ArchiveError {
-            throw error
-        } catch {
-            throw ArchiveError.malformed("\(name): \(error)")
-        }
+        try extract(entry, chunk: chunk)
     }
 
     /// Streams every regular member whose name passes `include`, in archive order, in one pass:
@@ -43,14 +36,19 @@ public final class ZipArchiveReader: @unchecked Sendable {
     public func readAll(where include: (String) -> Bool, begin: (String, Int64) throws -> Void, chunk: (Data) throws -> Void) throws {
         for entry in archive where entry.type == .file && include(entry.path) {
             try begin(entry.path, Int64(clamping: entry.uncompressedSize))
-            do {
-                let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
-                try Self.checkCRC(crc, of: entry)
-            } catch let error as ArchiveError {
-                throw error
-            } catch {
-                throw ArchiveError.malformed("\(entry.path): \(error)")
-            }
+            try extract(entry, chunk: chunk)
+        }
+    }
+
+    /// One member's content, CRC-checked; any other failure of the archive library is a damaged member.
+    private func extract(_ entry: Entry, chunk: (Data) throws -> Void) throws {
+        do {
+            let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in try chunk(data) }
+            try Self.checkCRC(crc, of: entry)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError.malformed("\(entry.path): \(error)")
         }
     }
 

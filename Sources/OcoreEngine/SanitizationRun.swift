@@ -27,6 +27,8 @@ struct SanitizationRun {
     var coverage: CoverageReport? = nil
     /// The operator's checked rules (``ColumnRuleCheck``); computed here unless the copy did.
     var rules: [ColumnRule] = []
+    /// The tables the copy searched for customer addresses as they streamed, and what it found.
+    var addressesCheckedInStream: StreamedAddressCheck? = nil
 
     func apply(_ context: StepContext) throws -> JobOutcome {
         let odoo = OdooTarget(psql: target)
@@ -60,14 +62,17 @@ struct SanitizationRun {
             context.log(level, "\(r.optionKey): \(r.status.rawValue), \(r.affectedRows) row(s), \(r.durationMs) ms\(r.reason.map { " — \($0)" } ?? "")")
         }
         let applied = results.filter { $0.status == .applied && $0.optionKey != Sanitizer.rulesKey }.map(\.optionKey)
-        var proof: SanitizationProof.Report?
+        var proof: ProofReport?
         if let proofSource {
+            let started = ContinuousClock.now
             proof = try SanitizationProof(source: proofSource, target: target)
                 .run(options: preset == .none ? [] : applied, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost,
                      leftAsIs: coverage?.leftAsIs ?? [],
                      secretColumns: applied.contains("clear_detected_secrets") ? coverage?.clearedSecretColumns ?? [] : [],
-                     secretParameters: applied.contains("clear_detected_secrets") ? coverage?.secretParameters ?? [] : [])
-            context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict)" + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
+                     secretParameters: applied.contains("clear_detected_secrets") ? coverage?.secretParameters ?? [] : [],
+                     addressesCheckedInStream: applied.contains("anonymize_emails") ? addressesCheckedInStream : nil)
+            context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict) (\(Sanitizer.ms(ContinuousClock.now - started)) ms)"
+                        + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }
         return CloneJob.Outcome(sanitizationResult: results, neutralization: modules, verification: [:], proof: proof, coverage: coverage)
     }

@@ -48,7 +48,7 @@ public struct PSQL: Sendable {
     }
 
     /// psql with `flags`, stopping at the first error, SQL on standard input.
-    func command(_ flags: [String], timeout: Duration?) -> Command {
+    private func command(_ flags: [String], timeout: Duration?) -> Command {
         Command(["psql", "-X", "-v", "ON_ERROR_STOP=1"] + flags + connection.clientArguments + ["-d", connection.database],
                 environment: environment, timeout: timeout)
     }

@@ -56,6 +56,14 @@ public enum SQL {
     public static func literal(_ value: String) -> String {
         "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
+
+    /// Turns JIT compilation off for the rest of the current transaction (PostgreSQL 11 and
+    /// later; older servers have none). A scan with a hundred aggregates over a sample is costed
+    /// high enough to be compiled: on the large demo LLVM spent 4.7 s on a read that runs in
+    /// 0.17 s. Must run inside `BEGIN … COMMIT`.
+    public static let jitOffInTransaction = """
+        DO $$ BEGIN IF current_setting('server_version_num')::int >= 110000 THEN PERFORM set_config('jit', 'off', true); END IF; END $$;
+        """
 }
 
 extension PostgresConnection {

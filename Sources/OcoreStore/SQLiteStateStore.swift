@@ -76,11 +76,16 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
     }
 
     public func server(named name: String) throws -> Server {
+        try row(of: "server", kind: "server", named: name, Self.server(from:))
+    }
+
+    /// The row of `table` called `name`, decoded; `kind` names it in the error when there is none.
+    private func row<T>(of table: String, kind: String, named name: String, _ decode: (Row) throws -> T) throws -> T {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM server WHERE name = ?", arguments: [name]) else {
-                throw StoreError.notFound(kind: "server", name: name)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE name = ?", arguments: [name]) else {
+                throw StoreError.notFound(kind: kind, name: name)
             }
-            return Self.server(from: row)
+            return try decode(row)
         }
     }
 
@@ -165,12 +170,7 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
     }
 
     public func storage(named name: String) throws -> StorageTarget {
-        try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM storage_target WHERE name = ?", arguments: [name]) else {
-                throw StoreError.notFound(kind: "storage", name: name)
-            }
-            return Self.storage(from: row)
-        }
+        try row(of: "storage_target", kind: "storage", named: name, Self.storage(from:))
     }
 
     public func removeStorage(named name: String) throws {

@@ -106,3 +106,16 @@ public struct ProofFinding: Codable, Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// The proof's part done while a clone's rows streamed: the tables whose every row was searched
+/// for the source's customer addresses on its way to the target, and the columns where some were
+/// found. The proof's search of the target skips the addresses of these tables.
+public struct StreamedAddressCheck: Codable, Sendable, Equatable {
+    public var tables: [String]
+    public var findings: [ProofFinding]
+
+    public init(tables: [String], findings: [ProofFinding]) {
+        self.tables = tables
+        self.findings = findings
+    }
+}

@@ -125,7 +125,7 @@ public struct ColumnRuleCheck: Sendable {
         }
         var problems: [String] = []
         func run(_ sql: String) throws -> String? {
-            try psql.query("BEGIN READ ONLY;\nSET LOCAL statement_timeout = \(SQL.literal("\(timeout.components.seconds)s"));\n\(sql);\nCOMMIT;\n", timeout: timeout + .seconds(30))
+            try psql.query("BEGIN READ ONLY;\nSET LOCAL statement_timeout = \(SQL.literal("\(timeout.components.seconds)s"));\n\(SQL.jitOffInTransaction)\n\(sql);\nCOMMIT;\n", timeout: timeout + .seconds(30))
                 .first?.first
         }
         for rule in computed {

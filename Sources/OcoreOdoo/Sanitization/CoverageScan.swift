@@ -181,7 +181,7 @@ public struct CoverageScan: Sendable {
         let customer = partner.contains("email")
             ? "EXISTS (SELECT 1 FROM regexp_matches(%@, \(SQL.literal(Sanitizer.emailPattern)), 'g') m JOIN res_partner p ON \(lookup) = lower(m[1])\(notUser))"
             : "false"
-        var script = "BEGIN READ ONLY;\nSET LOCAL statement_timeout = '60s';\n"
+        var script = "BEGIN READ ONLY;\nSET LOCAL statement_timeout = '60s';\n\(SQL.jitOffInTransaction)\n"
         var order: [(String, [String])] = []
         for table in byTable.keys.sorted() {
             let cols = byTable[table]!.map(\.column)

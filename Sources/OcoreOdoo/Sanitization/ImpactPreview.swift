@@ -123,7 +123,7 @@ public struct ImpactPreview: Sendable {
             usable.append((term, condition))
         }
 
-        var script = "BEGIN READ ONLY;\nSET LOCAL statement_timeout = '60s';\n"
+        var script = "BEGIN READ ONLY;\nSET LOCAL statement_timeout = '60s';\n\(SQL.jitOffInTransaction)\n"
         let byTable = Dictionary(grouping: usable.indices, by: { usable[$0].0.table })
         for table in byTable.keys.sorted() {
             let counts = byTable[table]!.map { "count(*) FILTER (WHERE \(usable[$0].1))" }

@@ -70,6 +70,14 @@ public final class PersonalDataMap: @unchecked Sendable {
 
     enum EmailDecision { case keep, replace([UInt8]) }
 
+    /// Whether an address found in text is one of the source's customers' (not a fake, not an
+    /// active user's own): the proof's test of what the copy wrote, independent of the rewriting.
+    func isCustomerAddress(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !TextScanner.hasSuffixIgnoringCase(token, "@staging.local") else { return false }
+        let h = TextScanner.lowercasedHash(token)
+        return partnerOfEmail[h] != nil && !keptEmails.contains(h)
+    }
+
     /// What an address found in text becomes: kept (an active user's, or already fake), the
     /// fake of the partner it belongs to, or a keyed fake.
     func decide(email token: UnsafeBufferPointer<UInt8>) -> EmailDecision {

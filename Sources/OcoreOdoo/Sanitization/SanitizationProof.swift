@@ -52,8 +52,11 @@ public struct SanitizationProof: Sendable {
     /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
     /// `secretColumns` (`table.column`) and `secretParameters`: what the clone cleared; the source's
     /// values must not be found there, nor their tokens in any text column.
+    /// `addressesCheckedInStream`: tables the copy searched row by row for customer addresses
+    /// (their findings are the proof's; the target's search skips their addresses).
     public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
-                    leftAsIs: [CoveredColumn] = [], secretColumns: [String] = [], secretParameters: [String] = []) throws -> Report {
+                    leftAsIs: [CoveredColumn] = [], secretColumns: [String] = [], secretParameters: [String] = [],
+                    addressesCheckedInStream: StreamedAddressCheck? = nil) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
         var findings: [Finding] = leftAsIs.map {
@@ -77,8 +80,8 @@ public struct SanitizationProof: Sendable {
             }
         }
         if !checks.isEmpty {
-            let counts = try target.query("SELECT " + checks.map { "(SELECT count(*) FROM \(SQL.identifier($0.1.table)) WHERE \($0.1.condition))" }
-                .joined(separator: ", ")).first ?? []
+            let counts = try target.query("BEGIN READ ONLY;\n\(SQL.jitOffInTransaction)\nSELECT " + checks.map { "(SELECT count(*) FROM \(SQL.identifier($0.1.table)) WHERE \($0.1.condition))" }
+                .joined(separator: ", ") + ";\nCOMMIT;").first ?? []
             for ((key, check), value) in zip(checks, counts) {
                 let count = Int(value) ?? 0
                 if count > 0 { findings.append(Finding(location: check.table, count: count, detail: "\(key): \(count) row(s) still live")) }
@@ -92,9 +95,13 @@ public struct SanitizationProof: Sendable {
                                         detail: "\(named.count) system parameter(s) still name \(host), the source's host: \(named.prefix(5).joined(separator: ", "))"))
             }
         }
-        let wanted = LeftoverSearch.Wanted(addresses: options.contains("anonymize_emails"), phones: options.contains("anonymize_phones"),
-                                           secretColumns: secretColumns, secretParameters: secretParameters)
-        findings += try LeftoverSearch(source: source, target: target).run(textColumns, columns: columns, wanted: wanted)
+        let emails = options.contains("anonymize_emails")
+        if emails, let streamed = addressesCheckedInStream { findings += streamed.findings }
+        let wanted = LeftoverSearch.Wanted(addresses: emails, phones: options.contains("anonymize_phones"),
+                                           secretColumns: secretColumns, secretParameters: secretParameters,
+                                           addressesCheckedInStream: Set(emails ? addressesCheckedInStream?.tables ?? [] : []))
+        let sizes = SanitizedCopyPlan.sizes(fromRows: try target.query(SanitizedCopyPlan.sizesQuery))
+        findings += try LeftoverSearch(source: source, target: target).run(textColumns, columns: columns, sizes: sizes, wanted: wanted)
         return Report(verdict: findings.isEmpty ? "NEUTRALIZED" : "PARTIAL", findings: findings)
     }
 }

@@ -55,11 +55,16 @@ public struct CopyRules: Sendable, Equatable {
 }
 
 /// A ``StreamFilter`` applying ``CopyRules`` to `COPY` text rows, counting the rows changed per option.
+/// When `verifying`, every row it writes is searched for the source's customer addresses (in all
+/// its fields, rewritten or not): the proof's check of what reached the target, on every row.
 public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @unchecked Sendable {
     let rules: CopyRules
     let map: PersonalDataMap
+    let verifying: Bool
     private let lock = NSLock()
     private var changed: [String: Int] = [:]
+    /// Rows written with a customer's address, by output field.
+    private var leftovers: [Int: Int] = [:]
     private var rowCount = 0
     /// Per column index in `rules.columns`: the rewritten field of the current row, if it changed.
     private var rewritten: [[UInt8]?]
@@ -77,9 +82,10 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     private let trailer: Data
     private(set) var filterTime: Duration = .zero
 
-    public init(rules: CopyRules, map: PersonalDataMap, header: Data = Data(), trailer: Data = Data()) {
+    public init(rules: CopyRules, map: PersonalDataMap, verifying: Bool = false, header: Data = Data(), trailer: Data = Data()) {
         self.rules = rules
         self.map = map
+        self.verifying = verifying
         self.header = header
         self.trailer = trailer
         rewritten = Array(repeating: nil, count: rules.columns.count)
@@ -96,20 +102,26 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     /// Rows changed per option so far, rows read, and the time spent rewriting.
     public var counts: (changed: [String: Int], rows: Int, time: Duration) { lock.withLock { (changed, rowCount, filterTime) } }
 
+    /// Rows written with one of the source's customer addresses, by output field (when verifying).
+    public var rowsWithCustomerAddresses: [Int: Int] { lock.withLock { leftovers } }
+
     public func filter(_ bytes: UnsafeRawBufferPointer) throws -> Data {
         let started = ContinuousClock.now
         out.removeAll(keepingCapacity: true)
         if !header.isEmpty { out.append(contentsOf: header); header = Data() }
-        var local: [String: Int] = [:]
+        var local: [String: Int] = [:], left: [Int: Int] = [:]
         var rows = 0
         try self.rows(in: bytes) { row in
+            let start = out.count
             try rewrite(row, into: &out, changed: &local)
+            if verifying { searchWritten(from: start, into: &left) }
             rows += 1
         }
         let result = Data(out)
         lock.withLock {
             rowCount += rows
             for (k, v) in local { changed[k, default: 0] += v }
+            for (k, v) in left { leftovers[k, default: 0] += v }
             filterTime += ContinuousClock.now - started
         }
         return result
@@ -163,6 +175,21 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
             }
         }
         out.append(10)
+    }
+
+    /// The row just written (from `start`, its newline excluded): which fields hold a customer's address.
+    private func searchWritten(from start: Int, into left: inout [Int: Int]) {
+        out.withUnsafeBufferPointer { buffer in
+            let row = UnsafeBufferPointer(rebasing: buffer[start..<(buffer.count - 1)])
+            guard let base = row.baseAddress, memchr(base, 64, row.count) != nil else { return }  // no "@"
+            var fields: [Int] = []
+            for token in TextScanner.emails(in: row) where map.isCustomerAddress(UnsafeBufferPointer(rebasing: row[token])) {
+                // Tabs only separate fields in COPY text (a tab in a value is written `\t`).
+                let field = row[..<token.lowerBound].reduce(0) { $1 == 9 ? $0 + 1 : $0 }
+                if !fields.contains(field) { fields.append(field) }
+            }
+            for field in fields { left[field, default: 0] += 1 }
+        }
     }
 
     @inline(__always) private func isTrue(_ row: UnsafeBufferPointer<UInt8>, _ field: Range<Int>) -> Bool {

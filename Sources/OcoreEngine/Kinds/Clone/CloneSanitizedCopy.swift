@@ -21,6 +21,10 @@ final class SanitizedCopy: @unchecked Sendable {
         var changed: [String: Int]
         var bytes: Int64
         var filterTime: Duration
+        /// Whether every row was searched for customer addresses on its way (text rows, e-mails anonymized).
+        var verified = false
+        /// Rows that reached the target with a customer's address, by column.
+        var customerAddresses: [String: Int] = [:]
     }
 
     /// Stops streams still running, waits for them, ends the snapshot's transaction.
@@ -67,9 +71,10 @@ extension CloneRun {
         let stop = copy.stop, bytes = copy.bytes, cancellation = context.cancellation
         let tables = plan.tables
         let width = min(parallelJobs(sides.targetExecutor), 4)
+        let verify = plan.options.contains("anonymize_emails")
         copy.streams = BackgroundWork {
-            try Self.streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, bytes: bytes, stop: stop,
-                             cancellation: cancellation)
+            try Self.streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, verify: verify,
+                             bytes: bytes, stop: stop, cancellation: cancellation)
         }
         context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) straight into the target, \(width) at a time")
 
@@ -148,7 +153,12 @@ extension CloneRun {
                                             affectedRows: tables.filter { ruledTables.contains($0.table) }.reduce(0) { $0 + $1.rows }, durationMs: 0,
                                             reason: plan.rules.joined(separator: ", ") + ": computed while copying (no UPDATE pass)"))
         }
-        try record(context) { $0.copyResults = results }
+        try record(context) {
+            $0.copyResults = results
+            $0.addressesCheckedInStream = StreamedAddressCheck(tables: tables.filter(\.verified).map(\.table).sorted(), findings: tables.flatMap { t in
+                t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding(location: "\(t.table).\($0.key)", count: $0.value, detail: "real customer e-mail addresses found") }
+            })
+        }
 
         context.progress(0.65, message: "building indexes and constraints with \(jobs) job(s)", force: true)
         if let dir {
@@ -172,7 +182,7 @@ extension CloneRun {
 
     /// Streams the tables, `width` at a time, in the plan's order, stopping all on the first failure.
     static func streamTables(_ tables: [SanitizedCopyPlan.Table], width: Int, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                             map: PersonalDataMap, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
+                             map: PersonalDataMap, verify: Bool, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
         let pool = WorkPool(count: tables.count)
         let group = DispatchGroup()
         for _ in 0..<max(1, min(width, tables.count)) {
@@ -185,7 +195,8 @@ extension CloneRun {
                         let watcher = Thread { while !flag.isCancelled { if stop.isCancelled || cancellation.isCancelled { flag.cancel() }; Thread.sleep(forTimeInterval: 0.1) } }
                         watcher.start()
                         defer { flag.cancel() }
-                        pool.finished(try streamTable(tables[index], snapshot: snapshot, sides: sides, source: source, target: target, map: map, bytes: bytes, cancellation: flag))
+                        pool.finished(try streamTable(tables[index], snapshot: snapshot, sides: sides, source: source, target: target, map: map, verify: verify,
+                                                      bytes: bytes, cancellation: flag))
                     } catch {
                         pool.failed(error)
                         stop.cancel()
@@ -243,7 +254,7 @@ extension CloneRun {
     }
 
     static func streamTable(_ table: SanitizedCopyPlan.Table, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                            map: PersonalDataMap, bytes: ByteCounter, cancellation: CancellationFlag) throws -> SanitizedCopy.TableResult {
+                            map: PersonalDataMap, verify: Bool, bytes: ByteCounter, cancellation: CancellationFlag) throws -> SanitizedCopy.TableResult {
         let columns = table.columns.map(SQL.identifier).joined(separator: ", ")
         if table.rules.columns.isEmpty && table.rules.changeFlags.isEmpty {
             return try streamTableAsItIs(table, columns: columns, snapshot: snapshot, sides: sides, source: source, target: target, bytes: bytes,
@@ -251,11 +262,14 @@ extension CloneRun {
         }
         // The target takes the rows as a psql script: the statement, the rows, the end marker.
         let header = "BEGIN;\nTRUNCATE ONLY \(SQL.identifier(table.name));\nCOPY \(SQL.identifier(table.name)) (\(columns)) FROM STDIN WITH (FREEZE);\n"
-        let filter = SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
+        let filter = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verify, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
         let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT", into: psqlScript(target), filter: filter, snapshot: snapshot, sides: sides,
                                source: source, bytes: bytes, cancellation: cancellation)
         let counts = filter.counts
-        return SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
+        var result = SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
+        result.verified = verify
+        for (field, rows) in filter.rowsWithCustomerAddresses where field < table.columns.count { result.customerAddresses[table.columns[field], default: 0] += rows }
+        return result
     }
 
     /// Runs `copyOut` in the snapshot on the source and streams its output into `load` on the

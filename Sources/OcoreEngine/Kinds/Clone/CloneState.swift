@@ -24,6 +24,8 @@ public struct CloneState: JobState {
     public var registered = false
     /// The copy's base URL, as set in its database and registered with it.
     public var baseURL: String?
+    /// The tables whose every row was searched for customer addresses as it streamed, and what was found.
+    public var addressesCheckedInStream: StreamedAddressCheck?
 
     public init() {}
 
@@ -31,9 +33,11 @@ public struct CloneState: JobState {
         case databaseSize = "database_size", filestoreSize = "filestore_size", dumpDir = "dump_dir", createdDatabase = "created_database"
         case createdFilestore = "created_filestore", replacedFilestore = "replaced_filestore", safetyBackupID = "safety_backup_id"
         case targetDropped = "target_dropped", copyResults = "copy_results", outcome, registered, baseURL = "base_url"
+        case addressesCheckedInStream = "addresses_checked_in_stream"
     }
 
     public static let valueKinds: [String: StateValueKind] = [
         "database_size": .number, "filestore_size": .number, "target_dropped": .flag, "registered": .flag, "copy_results": .documents, "outcome": .document,
+        "addresses_checked_in_stream": .document,
     ]
 }

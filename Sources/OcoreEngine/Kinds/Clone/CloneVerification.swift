@@ -22,7 +22,8 @@ extension CloneRun {
             proofSource: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)),
             resetIdentity: !replica, appliedInCopy: state(context).copyResults,
             coverage: p.preset == .none ? nil : try scanCoverage(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))),
-            rules: try checkRules(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)))).apply(context)
+            rules: try checkRules(context, PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))),
+            addressesCheckedInStream: state(context).addressesCheckedInStream).apply(context)
         try record(context) { $0.outcome = outcome }
         for (login, hash) in keptPasswords {
             let changed = try target.executeCountingRows("UPDATE res_users SET password = \(SQL.literal(hash)) WHERE login = \(SQL.literal(login))")
