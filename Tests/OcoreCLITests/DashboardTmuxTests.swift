@@ -150,18 +150,23 @@ struct DashboardTmuxTests {
         #expect(err.contains("theme file") && err.contains("using the built-in default theme"))
     }
 
+    /// The dashboard on `home`, the clone wizard opened on production, the target named, on the Sanitization tab.
+    func openCloneWizard(_ tmux: Tmux, home: String, naming target: String, height: Int) throws {
+        try tmux.start("\(OcoreBinary.path) --home \(home); sleep 60", width: 110, height: height)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("j", "c")
+        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
+        try tmux.keys("C-u")
+        try tmux.keys("-l", target)
+        try tmux.keys("Tab")
+    }
+
     @Test("the clone wizard: walk it, start a clone of a real database, watch it finish")
     func cloneWizard() throws {
         let f = try CloneFixture()
         let tmux = Tmux()
         defer { tmux.kill() }
-        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
-        _ = try tmux.waitFor("the tree") { $0.contains("production") }
-        try tmux.keys("j", "c")
-        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
-        try tmux.keys("C-u")
-        try tmux.keys("-l", "wizard-stg")
-        try tmux.keys("Tab")
+        try openCloneWizard(tmux, home: f.ocore.home, naming: "wizard-stg", height: 36)
         let sanitization = try tmux.waitFor("impact counts") { $0.contains("customer email(s) will be anonymized") }
         #expect(sanitization.contains("(•) Recommended"))
         try tmux.keys("Tab", "Tab")
@@ -184,13 +189,7 @@ struct DashboardTmuxTests {
         try "[columns]\n\"x_delivery_address.street\" = \"fake_name\"\n".write(toFile: f.ocore.home + "/projects/acme/sanitization.toml", atomically: true, encoding: .utf8)
         let tmux = Tmux()
         defer { tmux.kill() }
-        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 40)
-        _ = try tmux.waitFor("the tree") { $0.contains("production") }
-        try tmux.keys("j", "c")
-        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
-        try tmux.keys("C-u")
-        try tmux.keys("-l", "strict-stg")
-        try tmux.keys("Tab")
+        try openCloneWizard(tmux, home: f.ocore.home, naming: "strict-stg", height: 40)
         let coverage = try tmux.waitFor("the coverage", timeout: .seconds(30)) { $0.contains("Coverage:") }
         #expect(coverage.contains("1 by your rules") && coverage.contains("Every personal or secret-like column is sanitized"), "\(coverage)")
         try tmux.keys("Down", "Down", "Down", "Down", "Space")

@@ -3,8 +3,9 @@ import OcoreModel
 import OcoreRemote
 
 /// Evidence that a clone is sanitized as promised: for each chosen option its "still live" count
-/// on the target must be 0, and none of the source's customer addresses and numbers, nor the
-/// secret values it cleared, may appear in any text column of the target (``LeftoverSearch``).
+/// on the target must be 0, and none of the source's customer addresses, a sample of their
+/// numbers, nor the secret values it cleared may appear in any text column of the target
+/// (``LeftoverSearch``, and the rows a clone streamed, searched on their way).
 public struct SanitizationProof: Sendable {
     public typealias Finding = ProofFinding
     public typealias Report = ProofReport
