@@ -7,6 +7,18 @@ import OcoreTestSupport
 import Testing
 
 /// A demo-shaped production database in the test cluster, registered with its addons.
+/// Which of `values` appear anywhere in a database's relation files (after a `CHECKPOINT`).
+func valuesOnDisk(of db: String, among values: [String]) throws -> Set<String> {
+    let oid = try #require(try TestPostgres.psql().scalar("SELECT oid FROM pg_database WHERE datname = \(SQL.literal(db))"))
+    let dir = TestPostgres.cluster.dataDirectory + "/base/" + oid
+    var found: Set<String> = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+        guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
+        for value in values where !found.contains(value) && data.range(of: Data(value.utf8)) != nil { found.insert(value) }
+    }
+    return found
+}
+
 struct CloneFixture {
     let ocore = OcoreBinary()
     let source: String
@@ -143,17 +155,7 @@ struct CloneTests {
         _ = try f.clone("ondisk_update", preset: "recommended", extra: ["--sanitize-after-copy"])
         try TestPostgres.psql().execute("CHECKPOINT;")
 
-        /// Which of the secrets appear anywhere in a database's relation files.
-        func onDisk(_ db: String) throws -> Set<String> {
-            let oid = try #require(try TestPostgres.psql().scalar("SELECT oid FROM pg_database WHERE datname = \(SQL.literal(db))"))
-            let dir = TestPostgres.cluster.dataDirectory + "/base/" + oid
-            var found: Set<String> = []
-            for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
-                guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
-                for secret in secrets where !found.contains(secret) && data.range(of: Data(secret.utf8)) != nil { found.insert(secret) }
-            }
-            return found
-        }
+        func onDisk(_ db: String) throws -> Set<String> { try valuesOnDisk(of: db, among: secrets) }
         #expect(try onDisk("ondisk_copy").isEmpty, "no customer address or number was ever written to the target")
         #expect(try onDisk("ondisk_update").count > 20, "an UPDATE leaves the old row versions on disk (the test can see them)")
         #expect(try f.target("ondisk_copy").scalar("SELECT count(*) FROM res_partner WHERE email LIKE 'user_%@staging.local'")

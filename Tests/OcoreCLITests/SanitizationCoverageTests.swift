@@ -56,6 +56,10 @@ struct SanitizationCoverageTests {
         #expect(doc["status"] as? String == "completed")
         let secrets = try #require(result(doc, "clear_detected_secrets"))
         #expect(secrets["status"] as? String == "applied" && (secrets["affected_rows"] as? Int ?? 0) >= 5)
+        // Cleared as the rows were read: no secret value was ever written to the target's files.
+        #expect((secrets["reason"] as? String ?? "").hasPrefix("applied while copying"), "\(secrets)")
+        try TestPostgres.psql().execute("CHECKPOINT;")
+        #expect(try valuesOnDisk(of: name, among: secretValues).isEmpty)
         let t = f.target(name)
         #expect(try t.scalar("SELECT count(*) FROM x_shopify_connector WHERE api_token IS NOT NULL OR webhook_secret NOT LIKE 'cleared-%'") == "0")
         #expect(try t.query("SELECT iban FROM x_bank_info ORDER BY id").map { $0[0] } == ["cleared-1", "cleared-2"], "NOT NULL UNIQUE: one placeholder per row")

@@ -42,7 +42,9 @@ struct LocalExecutorTests {
                                             stderr: DiscardingSink(), cancellation: nil)
         #expect(termination == .exited(0))
         #expect(counter.count == 400_000_000)
-        #expect(maxRSS() - before < 64 << 20, "memory grew by \(maxRSS() - before) bytes")
+        // The peak is the whole test process's, shared with the tests running beside this one
+        // (tens of MB under a full parallel run); holding the output would add its 400 MB.
+        #expect(maxRSS() - before < 160 << 20, "memory grew by \(maxRSS() - before) bytes")
     }
 
     @Test("standard input streams in while output streams out (no deadlock on full pipes)")

@@ -11,6 +11,8 @@ import Foundation
 public final class PersonalDataMap: @unchecked Sendable {
     private(set) var partnerOfEmail: [UInt64: Int] = [:]
     private(set) var keptEmails: Set<UInt64> = []
+    /// Addresses of the companies' own partners: mapped like the others, but not a customer's.
+    private(set) var companyEmails: Set<UInt64> = []
     private(set) var partnerOfPhone: [UInt64: Int] = [:]
     private let key: [UInt8]
 
@@ -49,6 +51,7 @@ public final class PersonalDataMap: @unchecked Sendable {
         if let token = TextScanner.firstEmail(in: email) {
             let h = TextScanner.lowercasedHash(UnsafeBufferPointer(rebasing: email[token]))
             if isUser { keptEmails.insert(h) } else if partnerOfEmail[h].map({ id < $0 }) ?? true { partnerOfEmail[h] = id }
+            if isCompany { companyEmails.insert(h) }
         }
         guard !isUser, !isCompany else { return }
         for f in [fields[2], fields[3]] {
@@ -71,11 +74,12 @@ public final class PersonalDataMap: @unchecked Sendable {
     enum EmailDecision { case keep, replace([UInt8]) }
 
     /// Whether an address found in text is one of the source's customers' (not a fake, not an
-    /// active user's own): the proof's test of what the copy wrote, independent of the rewriting.
+    /// active user's or a company's own): the proof's test of what the copy wrote, independent
+    /// of the rewriting.
     func isCustomerAddress(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !TextScanner.hasSuffixIgnoringCase(token, "@staging.local") else { return false }
         let h = TextScanner.lowercasedHash(token)
-        return partnerOfEmail[h] != nil && !keptEmails.contains(h)
+        return partnerOfEmail[h] != nil && !keptEmails.contains(h) && !companyEmails.contains(h)
     }
 
     /// What an address found in text becomes: kept (an active user's, or already fake), the

@@ -12,9 +12,20 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         public var name: String
         /// The target's columns, in order (the `COPY … FROM STDIN` column list).
         public var columns: [String]
-        /// The source query (its first `columns.count` outputs match `columns`; helpers follow).
-        public var select: String
+        /// The source query's outputs: the first `columns.count` match `columns`; helpers follow.
+        public var outputs: [String]
+        /// The query's `FROM …` clause.
+        public var from: String
         public var rules: CopyRules
+
+        /// The source query.
+        public var select: String { "SELECT \(outputs.joined(separator: ", ")) \(from)" }
+
+        /// Counts the rows where `condition` holds as changed by `option` (a helper output the filter reads).
+        mutating func flag(_ option: String, when condition: String) {
+            rules.changeFlags[option] = outputs.count
+            outputs.append(condition)
+        }
     }
 
     /// Options whose whole effect happens in the copy (the `UPDATE` pass skips them).
@@ -34,16 +45,19 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     /// of them; the many small ones go through the dump (one stream each would cost more than it saves).
     /// `detected`: the coverage's columns; those it maps as e-mails or phones are rewritten in the stream too.
     /// `rules`: the operator's checked rules; their tables stream with the rules' expressions in the SELECT.
-    public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], rules: [ColumnRule] = [],
-                            sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
-        var plan = sanitizing(options: options, columns: columns, detected: detected, rules: rules) ?? SanitizedCopyPlan(tables: [], options: [])
+    /// `secretParameters`: the system parameters the coverage found; with `clear_detected_secrets`
+    /// they and the secret-like columns are cleared by the SELECT, so no secret reaches the target.
+    public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], secretParameters: [String] = [],
+                            rules: [ColumnRule] = [], sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
+        var plan = sanitizing(options: options, columns: columns, detected: detected, secretParameters: secretParameters, rules: rules)
+            ?? SanitizedCopyPlan(tables: [], options: [])
         let plainThreshold = max(256 << 10, sizes.values.reduce(0, +) / 20)
         let streamed = Set(plan.tables.map(\.name))
         let big = sizes.filter { $0.value >= plainThreshold && columns[$0.key] != nil && !streamed.contains($0.key) }
             .sorted { $0.value > $1.value }.prefix(plainLimit)
         for (table, _) in big {
             let all = columns[table]!
-            plan.tables.append(Table(name: table, columns: all, select: "SELECT \(all.map(SQL.identifier).joined(separator: ", ")) FROM ONLY \(SQL.identifier(table))",
+            plan.tables.append(Table(name: table, columns: all, outputs: all.map(SQL.identifier), from: "FROM ONLY \(SQL.identifier(table))",
                                      rules: CopyRules(outputFields: all.count, columns: [])))
         }
         guard !plan.tables.isEmpty else { return nil }
@@ -53,24 +67,46 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     }
 
     /// The sanitizing part of the plan, or nil when no personal-data option and no rule applies.
-    static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], rules: [ColumnRule] = []) -> SanitizedCopyPlan? {
+    static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], secretParameters: [String] = [],
+                           rules: [ColumnRule] = []) -> SanitizedCopyPlan? {
         // What each ruled column becomes, by table (the rule's one expression, shared with the UPDATE path).
         var computed: [String: [String: String]] = [:]
         for rule in rules where columns[rule.table]?.contains(rule.column) == true {
             if let e = rule.expression { computed[rule.table, default: [:]][rule.column] = e }
         }
         let ruled = rules.filter { computed[$0.table]?[$0.column] != nil }.map(\.name).sorted()
+        // The secrets the coverage found, cleared as they are read (a rule on the same column wins);
+        // per table, the condition of a row the clearing changes (its count is the option's).
+        var secretRows: [String: [String]] = [:]
+        if options.contains("clear_detected_secrets") {
+            for entry in detected where entry.option == "clear_detected_secrets" && entry.treatment == .clear && entry.class != .sanitized {
+                guard let present = columns[entry.table], present.contains(entry.column), computed[entry.table]?[entry.column] == nil else { continue }
+                let c = SQL.identifier(entry.column)
+                computed[entry.table, default: [:]][entry.column] = Sanitizer.clearedValue(entry, columns: Set(present))
+                secretRows[entry.table, default: []].append("(\(c) IS NOT NULL AND \(c)::text <> '' AND \(c)::text NOT LIKE 'cleared-%')")
+            }
+            if !secretParameters.isEmpty, let present = columns["ir_config_parameter"], present.contains("key"), present.contains("value"),
+               computed["ir_config_parameter"]?["value"] == nil {
+                let keys = "\"key\" IN (" + secretParameters.sorted().map(SQL.literal).joined(separator: ", ") + ")"
+                computed["ir_config_parameter", default: [:]]["value"] = "CASE WHEN \(keys) THEN '' ELSE \"value\" END"
+                secretRows["ir_config_parameter", default: []].append("(\(keys) AND \"value\" <> '')")
+            }
+        }
         func selectList(_ table: String, prefix: String = "") -> [String] {
             columns[table]!.map { c in computed[table]?[c].map { $0 + " AS " + SQL.identifier(c) } ?? prefix + SQL.identifier(c) }
         }
-        func plain(_ table: String, rules: CopyRules? = nil, extra: String = "") -> Table {
-            Table(name: table, columns: columns[table]!, select: "SELECT \(selectList(table).joined(separator: ", "))\(extra) FROM ONLY \(SQL.identifier(table))",
+        func plain(_ table: String, rules: CopyRules? = nil, helpers: [String] = []) -> Table {
+            Table(name: table, columns: columns[table]!, outputs: selectList(table) + helpers, from: "FROM ONLY \(SQL.identifier(table))",
                   rules: rules ?? CopyRules(outputFields: columns[table]!.count, columns: []))
         }
         func withRuledTables(_ plan: SanitizedCopyPlan?) -> SanitizedCopyPlan? {
             var plan = plan ?? SanitizedCopyPlan(tables: [], options: [])
             for table in computed.keys.sorted() where !plan.tables.contains(where: { $0.name == table }) { plan.tables.append(plain(table)) }
             plan.rules = ruled
+            for (index, table) in plan.tables.enumerated() {
+                if let conditions = secretRows[table.name] { plan.tables[index].flag("clear_detected_secrets", when: conditions.joined(separator: " OR ")) }
+            }
+            if !secretRows.isEmpty { plan.options.append("clear_detected_secrets") }
             return plan.tables.isEmpty ? nil : plan
         }
         let partner = Set(columns["res_partner"] ?? [])
@@ -108,7 +144,7 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         // Archived users (portal users' logins are their addresses) get the same mapping.
         if emails, let users = columns["res_users"], users.contains("login"), users.contains("active") {
             tables.append(plain("res_users", rules: CopyRules(outputFields: users.count, columns: [.init(field: users.firstIndex(of: "login")!, actions: [.emailsInText], onlyWhen: users.count)]),
-                                extra: ", NOT \"active\""))
+                                helpers: ["NOT \"active\""]))
         }
         return withRuledTables(SanitizedCopyPlan(tables: tables, options: streamed))
     }
@@ -157,7 +193,7 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         }
         var from = "FROM ONLY \"res_partner\" p LEFT JOIN (SELECT DISTINCT partner_id FROM \"res_users\" WHERE active) u ON u.partner_id = p.id"
         if companies { from += " LEFT JOIN (SELECT DISTINCT partner_id FROM \"res_company\" WHERE partner_id IS NOT NULL) c ON c.partner_id = p.id" }
-        return Table(name: "res_partner", columns: columns, select: "SELECT \((expressions + helpers).joined(separator: ", ")) \(from)",
+        return Table(name: "res_partner", columns: columns, outputs: expressions + helpers, from: from,
                      rules: CopyRules(outputFields: columns.count, columns: rules, changeFlags: flags))
     }
 

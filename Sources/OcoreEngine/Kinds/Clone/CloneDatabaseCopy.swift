@@ -48,7 +48,7 @@ extension CloneRun {
         let coverage = p.preset == .none ? nil : try scanCoverage(context, source)
         if let plan = SanitizedCopyPlan.make(options: p.sanitizeInCopy ?? true ? p.options : [],
                                              columns: SanitizedCopyPlan.columns(fromRows: try source.query(SanitizedCopyPlan.columnsQuery)),
-                                             detected: coverage?.columns ?? [],
+                                             detected: coverage?.columns ?? [], secretParameters: coverage?.secretParameters ?? [],
                                              rules: p.sanitizeInCopy ?? true ? try checkRules(context, source) : [],
                                              sizes: SanitizedCopyPlan.sizes(fromRows: try source.query(SanitizedCopyPlan.sizesQuery))) {
             return .sanitizingStreams(plan)
