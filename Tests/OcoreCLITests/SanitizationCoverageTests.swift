@@ -1,4 +1,5 @@
 import Foundation
+import OcoreModel
 import OcoreOdoo
 import OcoreTestSupport
 import Testing
@@ -112,7 +113,9 @@ struct SanitizationCoverageTests {
         let source = TestPostgres.psql(f.source), target = f.target(name)
         let proof = SanitizationProof(source: source, target: target)
         let options = ["anonymize_emails", "anonymize_phones", "clear_detected_secrets"]
-        let cleared = ["x_shopify_connector.api_token", "x_shopify_connector.webhook_secret", "x_bank_info.iban"]
+        let cleared = [("x_shopify_connector", "api_token"), ("x_shopify_connector", "webhook_secret"), ("x_bank_info", "iban")].map {
+            CoveredColumn(table: $0.0, column: $0.1, class: .secretLike, reason: "planted", treatment: .clear, option: "clear_detected_secrets")
+        }
         let parameters = ["x_connector.session"]
         #expect(try proof.run(options: options, targetURL: nil, passwordHash: nil, secretColumns: cleared, secretParameters: parameters).verdict == "NEUTRALIZED")
 

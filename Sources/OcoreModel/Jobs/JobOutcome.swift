@@ -105,6 +105,11 @@ public struct ProofFinding: Codable, Sendable, Equatable {
         self.count = count
         self.detail = detail
     }
+
+    /// Customers' addresses of the source found in `location` (`table.column`), in the stream or in the target.
+    public static func customerAddresses(in location: String, count: Int) -> ProofFinding {
+        ProofFinding(location: location, count: count, detail: "real customer e-mail addresses found")
+    }
 }
 
 /// The proof's part done while a clone's rows streamed: the tables whose every row was searched

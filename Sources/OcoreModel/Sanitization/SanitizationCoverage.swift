@@ -146,6 +146,9 @@ public struct CoveredColumn: Sendable, Equatable, Codable {
 
     public var name: String { "\(table).\(column)" }
 
+    /// A secret the coverage found that `clear_detected_secrets` clears.
+    public var clearedAsSecret: Bool { option == "clear_detected_secrets" && treatment == .clear && self.class != .sanitized }
+
     /// Personal or secret-like, and copied as it is: what `--strict` refuses and PARTIAL names.
     public var leftAsIs: Bool { (self.class == .personal || self.class == .secretLike) && treatment == nil }
 
@@ -176,8 +179,8 @@ public struct CoverageReport: Sendable, Equatable, Codable {
 
     /// Personal and secret-like columns the clone leaves as they are.
     public var leftAsIs: [CoveredColumn] { columns.filter(\.leftAsIs) }
-    /// The columns `clear_detected_secrets` clears (`table.column`): the proof looks for their source values.
-    public var clearedSecretColumns: [String] { columns(of: "clear_detected_secrets").filter { $0.treatment == .clear }.map(\.name) }
+    /// The columns `clear_detected_secrets` clears.
+    public var clearedSecretColumns: [CoveredColumn] { columns.filter(\.clearedAsSecret) }
 
     /// The columns an option acts on because the scan found them (the option's preview list).
     public func columns(of option: String) -> [CoveredColumn] { columns.filter { $0.option == option && $0.class != .sanitized } }

@@ -30,8 +30,8 @@ struct LeftoverSearch {
     struct Wanted {
         var addresses = false
         var phones = false
-        /// Secret-like columns the clone cleared (`table.column`) and system parameters it cleared.
-        var secretColumns: [String] = []
+        /// Secret-like columns the clone cleared, and system parameters it cleared.
+        var secretColumns: [CoveredColumn] = []
         var secretParameters: [String] = []
         /// Tables whose addresses the copy already searched as they streamed.
         var addressesCheckedInStream: Set<String> = []
@@ -44,7 +44,7 @@ struct LeftoverSearch {
     /// search says so rather than reading them all.
     static let pieceLimit = 100_000
 
-    enum Kind: Int, CaseIterable { case address = 0, phone = 1, token = 2, sampledAddress = 3 }
+    enum Kind: Int { case address, phone, token, sampledAddress }
 
     /// A token of a known secret shape, as one capture group: a JWT, a PEM private key's body, a bearer token.
     static let tokenPattern = #"(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*|-----BEGIN [A-Z ]*PRIVATE KEY-----[A-Za-z0-9+/=\s]{16,}|[Bb]earer [A-Za-z0-9._~+/-]{20,})"#
@@ -79,12 +79,11 @@ struct LeftoverSearch {
                 counts[place] = values.filter(place.kind == .address ? real.contains : secrets.contains).count
             }
             for (place, count) in counts.sorted(by: { ($0.key.location, $0.key.kind.rawValue) < ($1.key.location, $1.key.kind.rawValue) }) where count > 0 {
-                let detail = switch place.kind {
-                case .address, .sampledAddress: "real customer e-mail addresses found"
-                case .phone: "real customer phone numbers found"
-                case .token: "secret values of the source found"
+                switch place.kind {
+                case .address, .sampledAddress: findings.append(.customerAddresses(in: place.location, count: count))
+                case .phone: findings.append(ProofFinding(location: place.location, count: count, detail: "real customer phone numbers found"))
+                case .token: findings.append(ProofFinding(location: place.location, count: count, detail: "secret values of the source found"))
                 }
-                findings.append(ProofFinding(location: place.location, count: count, detail: detail))
             }
         }
         findings += try secretsLeft(wanted, columns: columns, sourceSecrets: secrets)
@@ -92,8 +91,10 @@ struct LeftoverSearch {
     }
 
     struct Place: Hashable {
-        var location: String
+        var table: String
+        var column: String
         var kind: Kind
+        var location: String { "\(table).\(column)" }
     }
 
     func digest(_ value: String) -> String { "md5(\(SQL.literal(key)) || \(value))" }
@@ -105,6 +106,7 @@ struct LeftoverSearch {
     func search(_ textColumns: [String: [String]], kinds: [String: [Kind]], addresses: [String], phones: [String])
         throws -> (rows: [Place: Int], pieces: [Place: [String]], overflow: [String]) {
         let domains = Self.likeArray(Array(Set(addresses.compactMap { a in a.lastIndex(of: "@").map { String(a[$0...]) } })))
+        let addressPatterns = Self.likeArray(addresses), phonePatterns = Self.likeArray(phones)
         let phoneGate = Self.commonSubstring(phones).map { "strpos(%@, \(SQL.literal($0))) > 0" } ?? "%@ ~ '[0-9]'"
         let tables = textColumns.keys.sorted()
         var order: [[Place]] = []
@@ -114,12 +116,12 @@ struct LeftoverSearch {
             for column in textColumns[table]! {
                 let c = SQL.identifier(column)
                 for kind in kinds[table]! {
-                    places.append(Place(location: "\(table).\(column)", kind: kind))
+                    places.append(Place(table: table, column: column, kind: kind))
                     let test: String = switch kind {
                     case .address: Self.addressGate(c)
                     // Only a value with one of the sampled addresses' domains can hold one of them.
-                    case .sampledAddress: "\(c) LIKE '%@%' AND lower(\(c)) LIKE ANY (\(domains)) AND lower(\(c)) LIKE ANY (\(Self.likeArray(addresses)))"
-                    case .phone: "\(phoneGate.replacingOccurrences(of: "%@", with: c)) AND \(c) LIKE ANY (\(Self.likeArray(phones)))"
+                    case .sampledAddress: "\(c) LIKE '%@%' AND lower(\(c)) LIKE ANY (\(domains)) AND lower(\(c)) LIKE ANY (\(addressPatterns))"
+                    case .phone: "\(phoneGate.replacingOccurrences(of: "%@", with: c)) AND \(c) LIKE ANY (\(phonePatterns))"
                     case .token: Self.tokenGate(c)
                     }
                     counts.append("count(*) FILTER (WHERE \(test))")
@@ -136,11 +138,10 @@ struct LeftoverSearch {
             }
         }
         let extracted = try Self.runTwoAtATime(extract.map { place in
-            let (table, column) = Self.split(place.location)!
-            let c = SQL.identifier(column)
+            let c = SQL.identifier(place.column), table = SQL.identifier(place.table)
             let pieces = place.kind == .address
-                ? "SELECT lower(m[1]) AS v FROM ONLY \(SQL.identifier(table)), regexp_matches(\(c), \(SQL.literal(Sanitizer.emailPattern)), 'g') m WHERE \(Self.addressGate(c))"
-                : "SELECT \(digest("m[1]")) AS v FROM ONLY \(SQL.identifier(table)), regexp_matches(\(c), \(SQL.literal(Self.tokenPattern)), 'g') m WHERE \(Self.tokenGate(c))"
+                ? "SELECT lower(m[1]) AS v FROM ONLY \(table), regexp_matches(\(c), \(SQL.literal(Sanitizer.emailPattern)), 'g') m WHERE \(Self.addressGate(c))"
+                : "SELECT \(digest("m[1]")) AS v FROM ONLY \(table), regexp_matches(\(c), \(SQL.literal(Self.tokenPattern)), 'g') m WHERE \(Self.tokenGate(c))"
             return "BEGIN READ ONLY;\n\(SQL.jitOffInTransaction)\nSELECT DISTINCT v FROM (\(pieces)) s WHERE v NOT LIKE '%@staging.local' LIMIT \(Self.pieceLimit + 1);\nCOMMIT;"
         }, on: target)
         var pieces: [Place: [String]] = [:], overflow: [String] = []
@@ -208,8 +209,8 @@ struct LeftoverSearch {
     /// Keyed digests of the source's secret values: whole values of 8 characters or more of the
     /// cleared secret-like columns and parameters, and the secret-shaped tokens inside them.
     func sourceSecrets(_ wanted: Wanted) throws -> Set<String> {
-        var selects = wanted.secretColumns.compactMap(Self.split).flatMap { table, column -> [String] in
-            let c = SQL.identifier(column) + "::text", t = "ONLY " + SQL.identifier(table)
+        var selects = wanted.secretColumns.flatMap { secret -> [String] in
+            let c = SQL.identifier(secret.column) + "::text", t = "ONLY " + SQL.identifier(secret.table)
             return ["SELECT \(c) FROM \(t) WHERE length(\(c)) >= 8",
                     "SELECT m[1] FROM \(t), regexp_matches(\(c), \(SQL.literal(Self.tokenPattern)), 'g') m"]
         }
@@ -227,11 +228,11 @@ struct LeftoverSearch {
     func secretsLeft(_ wanted: Wanted, columns present: [String: Set<String>], sourceSecrets: Set<String>) throws -> [ProofFinding] {
         guard !sourceSecrets.isEmpty else { return [] }
         var findings: [ProofFinding] = []
-        for (table, column) in wanted.secretColumns.compactMap(Self.split) where present[table]?.contains(column) == true {
-            let c = SQL.identifier(column) + "::text"
-            let left = try target.query("SELECT DISTINCT \(digest(c)) FROM ONLY \(SQL.identifier(table)) WHERE length(\(c)) >= 8 LIMIT \(Self.pieceLimit)")
+        for secret in wanted.secretColumns where present[secret.table]?.contains(secret.column) == true {
+            let c = SQL.identifier(secret.column) + "::text"
+            let left = try target.query("SELECT DISTINCT \(digest(c)) FROM ONLY \(SQL.identifier(secret.table)) WHERE length(\(c)) >= 8 LIMIT \(Self.pieceLimit)")
                 .filter { sourceSecrets.contains($0[0]) }.count
-            if left > 0 { findings.append(ProofFinding(location: "\(table).\(column)", count: left, detail: "secret values of the source still there")) }
+            if left > 0 { findings.append(ProofFinding(location: secret.name, count: left, detail: "secret values of the source still there")) }
         }
         if !wanted.secretParameters.isEmpty, present["ir_config_parameter"]?.isSuperset(of: ["key", "value"]) == true {
             let keys = try target.query("SELECT key, \(digest("value")) FROM ir_config_parameter WHERE key = ANY(\(Self.array(wanted.secretParameters)))")
@@ -259,11 +260,6 @@ struct LeftoverSearch {
     /// `LIKE ANY` patterns matching values that contain one of `values`.
     static func likeArray(_ values: [String]) -> String {
         "ARRAY[" + values.sorted().map { SQL.literal("%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%") }.joined(separator: ",") + "]"
-    }
-
-    static func split(_ name: String) -> (String, String)? {
-        guard let dot = name.firstIndex(of: ".") else { return nil }
-        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
     static func array(_ values: [String]) -> String {

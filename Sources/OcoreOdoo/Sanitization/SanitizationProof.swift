@@ -51,12 +51,12 @@ public struct SanitizationProof: Sendable {
     /// `options` empty (preset None) gives NONE without looking.
     /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
     /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
-    /// `secretColumns` (`table.column`) and `secretParameters`: what the clone cleared; the source's
+    /// `secretColumns` and `secretParameters`: what the clone cleared; the source's
     /// values must not be found there, nor their tokens in any text column.
     /// `addressesCheckedInStream`: tables the copy searched row by row for customer addresses
     /// (their findings are the proof's; the target's search skips their addresses).
     public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
-                    leftAsIs: [CoveredColumn] = [], secretColumns: [String] = [], secretParameters: [String] = [],
+                    leftAsIs: [CoveredColumn] = [], secretColumns: [CoveredColumn] = [], secretParameters: [String] = [],
                     addressesCheckedInStream: StreamedAddressCheck? = nil) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }

@@ -79,15 +79,14 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         // per table, the condition of a row the clearing changes (its count is the option's).
         var secretRows: [String: [String]] = [:]
         if options.contains("clear_detected_secrets") {
-            for entry in detected where entry.option == "clear_detected_secrets" && entry.treatment == .clear && entry.class != .sanitized {
+            for entry in detected where entry.clearedAsSecret {
                 guard let present = columns[entry.table], present.contains(entry.column), computed[entry.table]?[entry.column] == nil else { continue }
-                let c = SQL.identifier(entry.column)
                 computed[entry.table, default: [:]][entry.column] = Sanitizer.clearedValue(entry, columns: Set(present))
-                secretRows[entry.table, default: []].append("(\(c) IS NOT NULL AND \(c)::text <> '' AND \(c)::text NOT LIKE 'cleared-%')")
+                secretRows[entry.table, default: []].append(Sanitizer.holdsSecret(SQL.identifier(entry.column)))
             }
             if !secretParameters.isEmpty, let present = columns["ir_config_parameter"], present.contains("key"), present.contains("value"),
                computed["ir_config_parameter"]?["value"] == nil {
-                let keys = "\"key\" IN (" + secretParameters.sorted().map(SQL.literal).joined(separator: ", ") + ")"
+                let keys = Sanitizer.secretParameter(secretParameters)
                 computed["ir_config_parameter", default: [:]]["value"] = "CASE WHEN \(keys) THEN '' ELSE \"value\" END"
                 secretRows["ir_config_parameter", default: []].append("(\(keys) AND \"value\" <> '')")
             }

@@ -115,6 +115,12 @@ public struct Sanitizer: Sendable {
         return columns.contains("id") ? "'cleared-' || id" : "''"
     }
 
+    /// A row whose detected secret column `c` (quoted) the clearing changes.
+    static func holdsSecret(_ c: String) -> String { "(\(c) IS NOT NULL AND \(c)::text <> '' AND \(c)::text NOT LIKE 'cleared-%')" }
+
+    /// A system parameter among the detected secret `keys`.
+    static func secretParameter(_ keys: [String]) -> String { "\"key\" IN (" + keys.sorted().map(SQL.literal).joined(separator: ", ") + ")" }
+
     public static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
 
     static let notActiveUser = "id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active))"
@@ -267,12 +273,12 @@ public struct Sanitizer: Sendable {
         case "clear_detected_secrets":
             guard let coverage = context.coverage else { return ([], "no coverage scan of the source") }
             var sql: [String] = []
-            for entry in coverage.columns(of: key) where entry.treatment == .clear && columns[entry.table]?.contains(entry.column) == true {
+            for entry in coverage.clearedSecretColumns where columns[entry.table]?.contains(entry.column) == true {
                 let c = SQL.identifier(entry.column)
-                sql.append("UPDATE \(SQL.identifier(entry.table)) SET \(c) = \(clearedValue(entry, columns: columns[entry.table]!)) WHERE \(c) IS NOT NULL AND \(c)::text <> '' AND \(c)::text NOT LIKE 'cleared-%';")
+                sql.append("UPDATE \(SQL.identifier(entry.table)) SET \(c) = \(clearedValue(entry, columns: columns[entry.table]!)) WHERE \(holdsSecret(c));")
             }
             if !coverage.secretParameters.isEmpty, columns["ir_config_parameter"]?.isSuperset(of: ["key", "value"]) == true {
-                sql.append("UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND key IN (\(coverage.secretParameters.map(SQL.literal).joined(separator: ", ")));")
+                sql.append("UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND \(secretParameter(coverage.secretParameters));")
             }
             return sql.isEmpty ? ([], "the coverage scan found no secret outside the named options") : (sql, nil)
         case "reset_passwords":

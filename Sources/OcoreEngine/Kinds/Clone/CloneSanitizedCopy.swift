@@ -156,7 +156,7 @@ extension CloneRun {
         try record(context) {
             $0.copyResults = results
             $0.addressesCheckedInStream = StreamedAddressCheck(tables: tables.filter(\.verified).map(\.table).sorted(), findings: tables.flatMap { t in
-                t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding(location: "\(t.table).\($0.key)", count: $0.value, detail: "real customer e-mail addresses found") }
+                t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: "\(t.table).\($0.key)", count: $0.value) }
             })
         }
 
