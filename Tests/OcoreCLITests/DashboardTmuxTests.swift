@@ -172,7 +172,8 @@ struct DashboardTmuxTests {
         try tmux.keys("Tab", "Tab")
         _ = try tmux.waitFor("the review") { $0.contains("✓ ready") && $0.contains("wizard-stg (staging)") }
         try tmux.keys("Enter")
-        let done = try tmux.waitFor("the clone to complete", timeout: .seconds(60)) { $0.contains("· completed") }
+        // The header and the step list may be one frame apart: wait for both.
+        let done = try tmux.waitFor("the clone to complete", timeout: .seconds(60)) { $0.contains("· completed") && $0.contains("✓ Verifying") }
         #expect(done.contains("✓ Verifying"))
         try tmux.keys("m")
         _ = try tmux.waitFor("the new environment in the tree") { $0.contains("wizard-stg") && !$0.contains("· completed") }
