@@ -33,12 +33,29 @@ struct BackupCommand: ParsableCommand {
         @Option(help: "auto (GFS by date), daily, weekly, monthly, yearly or permanent.") var retention: RetentionChoice = .auto
         @Option(help: "odoo-zip (Odoo's own backup: its database manager and odoo-bin restore it), folder (a parallel directory-format dump, faster for large databases) or incremental (stores only the tables and attachments the storage does not hold yet).")
         var format: BackupFormat = .odooZip
+        @Flag(help: "A sanitized backup to hand out: its data is sanitized as it is written (nothing unsanitized is ever written), with the attestation in its manifest; the filestore is left out unless --with-filestore.")
+        var sanitized = false
+        @Option(help: "With --sanitized: recommended (default), full or minimal.") var preset: SanitizationCatalog.Preset?
+        @Flag(help: "With --sanitized: refuse while a personal or secret-like column would be left as it is.") var strict = false
+        @Option(help: "With --sanitized: a sanitization.toml to use instead of the project's and the environment's.") var rules: String?
+        @Flag(name: .customLong("with-filestore"), help: "With --sanitized: include the filestore as it is (attachments are not sanitized).")
+        var withFilestore = false
         @Flag(help: "Queue the backup and return at once.") var detach = false
         @Flag(help: "Print the backup as JSON when it ends.") var json = false
 
         func run() throws {
             let store = try global.openStore()
             var request = BackupRequest(environment: environment)
+            if sanitized {
+                var s = BackupRequest.Sanitized()
+                s.preset = preset ?? .recommended
+                s.strict = strict
+                s.rulesFile = rules
+                s.withFilestore = withFilestore
+                request.sanitized = s
+            } else if preset != nil || strict || rules != nil || withFilestore {
+                throw CLIError("--preset, --strict, --rules and --with-filestore describe a sanitized backup: add --sanitized")
+            }
             request.storage = storage
             request.type = type
             request.includeFilestore = !noFilestore
@@ -52,7 +69,7 @@ struct BackupCommand: ParsableCommand {
             let status = try JobFollower(store: store, id: jobID, json: false, quiet: json, home: global.stateHome).run()
             if json { try JSONOutput.print(BackupJSON(try store.backup(id), copies: try store.backupCopies(of: id))) } else if status == .completed {
                 let b = try store.backup(id)
-                print("backup \(id): \(b.status.rawValue), \(formatBytes(b.size ?? 0)), tier \(b.tier.rawValue)\(b.isVerified ? ", verified" : "")")
+                print("backup \(id): \(b.status.rawValue), \(formatBytes(b.size ?? 0)), tier \(b.tier.rawValue)\(b.isVerified ? ", verified" : "")\(b.sanitized.map { ", sanitized: \($0)" } ?? "")")
             }
             if status != .completed { throw ExitCode(1) }
             if try store.backup(id).status == .partial {
@@ -83,7 +100,7 @@ struct BackupCommand: ParsableCommand {
                 table.rows.append([b.id, b.environment, b.status.rawValue, b.isVerified ? "✓" : "-", b.size.map(formatBytes) ?? "-",
                                    (b.addedBytes ?? (b.status.isRestorable ? b.size : nil)).map(formatBytes) ?? "-",
                                    b.pinned ? "pinned" : b.tier.rawValue, b.isPermanent ? "never" : b.expiresAt.map(Self.day) ?? "-",
-                                   b.type.rawValue, ([b.storage] + also).joined(separator: " ")])
+                                   b.type.rawValue + (b.sanitized == nil ? "" : " [sanitized]"), ([b.storage] + also).joined(separator: " ")])
             }
             print(table.render())
         }
@@ -115,6 +132,7 @@ struct BackupCommand: ParsableCommand {
             print("  size      \(b.size.map(formatBytes) ?? "-")\(b.addedBytes.map { " (\(formatBytes($0)) added to \(b.storage))" } ?? "")  sha256 \(b.sha256 ?? "-")")
             print("  retention \(b.pinned ? "pinned (permanent)" : b.tier.rawValue)\(b.isPermanent ? "" : b.expiresAt.map { ", expires \(iso.string(from: $0))" } ?? "")")
             print("  database  \(b.databaseName), Odoo \(b.odooVersion ?? "?"), \(b.neutralized == true ? "neutralized" : "not neutralized")")
+            if let verdict = b.sanitized { print("  sanitized \(verdict) (the attestation: `ocore backup verify \(b.id)`)") }
             if let test = b.restoreTest { print("  restore test \(test)") }
             if let error = b.error { print("  error     \(error)") }
         }
@@ -149,11 +167,12 @@ struct BackupCommand: ParsableCommand {
             let checks = result.checks.map { VerifyJSON.Check(name: $0.name, ok: $0.ok, detail: $0.detail) }
             let ok = result.ok
             if json {
-                try JSONOutput.print(VerifyJSON(backup: id, ok: ok, checks: checks))
+                try JSONOutput.print(VerifyJSON(backup: id, ok: ok, checks: checks, sanitization: result.attestation))
             } else {
                 for c in checks where !c.ok || !c.name.hasPrefix("filestore/") {
                     print("\(c.ok ? "✓" : "✗") \(c.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(c.detail)")
                 }
+                for line in result.attestation?.lines ?? [] { print(line) }
                 print(ok ? "backup \(id) verified" : "backup \(id) FAILED verification")
             }
             if !ok { throw ExitCode(1) }
@@ -265,7 +284,7 @@ struct BackupJSON: Encodable {
         case id, environment, project, storage, key, format, type, status, includeFilestore = "include_filestore", createdAt = "created_at"
         case completedAt = "completed_at", size, sha256, tier = "retention_tier", expiresAt = "expires_at", pinned, isVerified = "is_verified"
         case verifiedAt = "verified_at", jobID = "job_id", databaseName = "database_name", odooVersion = "odoo_version", neutralized
-        case restoreTest = "restore_test", error, copies, addedBytes = "added_bytes"
+        case restoreTest = "restore_test", error, copies, addedBytes = "added_bytes", sanitized
     }
 
     func encode(to encoder: Encoder) throws {
@@ -295,6 +314,7 @@ struct BackupJSON: Encodable {
         try c.encode(b.databaseName, forKey: .databaseName)
         try c.encodeNullable(b.odooVersion, forKey: .odooVersion)
         try c.encodeNullable(b.neutralized, forKey: .neutralized)
+        try c.encodeNullable(b.sanitized, forKey: .sanitized)
         try c.encodeNullable(b.restoreTest, forKey: .restoreTest)
         try c.encodeNullable(b.error, forKey: .error)
         try c.encode(copies.map { CopyJSON(storage: $0.storage, status: $0.status.rawValue, verified_at: $0.verifiedAt.map(iso.string(from:))) }, forKey: .copies)
@@ -306,5 +326,6 @@ struct VerifyJSON: Encodable {
     let backup: String
     let ok: Bool
     let checks: [Check]
+    let sanitization: SanitizationAttestation?
 }
 

@@ -95,6 +95,11 @@ struct DashboardCommand: ParsableCommand {
             request.includeFilestore = r.includeFilestore
             request.tier = r.tier
             request.format = r.format
+            if r.sanitized {
+                var sanitized = BackupRequest.Sanitized()
+                sanitized.withFilestore = r.includeFilestore
+                request.sanitized = sanitized
+            }
             return try request.submit(store: store, home: home).jobID
         }
         settings.startRestore = { r in

@@ -12,6 +12,8 @@ public struct BackupVerifier {
     public struct Report: Sendable {
         public var backupID: String
         public var checks: [(name: String, ok: Bool, detail: String)]
+        /// A sanitized backup's attestation, from its stored manifest.
+        public var attestation: SanitizationAttestation? = nil
         public var ok: Bool { checks.allSatisfy(\.ok) }
     }
 
@@ -80,6 +82,15 @@ public struct BackupVerifier {
             return try record(report, &backup)
         }
         check("manifest", true, "stored manifest present")
+        if let attestation = manifest.ocore.sanitization {
+            // What the archive says of its data must be what the backup recorded when it wrote it.
+            report.attestation = attestation
+            check("sanitization", attestation.verdict == backup.sanitized,
+                  attestation.verdict == backup.sanitized ? "\(attestation.verdict): \(attestation.rowsSearched) row(s) searched, \(attestation.findings.count) finding(s)"
+                                                          : "the manifest says \(attestation.verdict), the backup's record \(backup.sanitized ?? "not sanitized")")
+        } else if let verdict = backup.sanitized {
+            check("sanitization", false, "recorded as sanitized (\(verdict)) but the manifest has no attestation")
+        }
         if backup.format == .incremental {
             let objects = try ObjectStore(target: target, storePath: store.path)
             report.checks += try IncrementalVerifier(objects: objects, backup: backup, scratch: scratch).checks(readData: readData)

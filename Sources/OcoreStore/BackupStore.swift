@@ -19,8 +19,8 @@ extension SQLiteStateStore {
             try db.execute(sql: """
                 INSERT INTO backup (id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at,
                                     size, sha256, tier, expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized,
-                                    restore_test, error, added_bytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    restore_test, error, added_bytes, sanitized)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: Self.arguments(b))
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStateStore {
             try db.execute(sql: """
                 UPDATE backup SET environment = ?, project = ?, storage = ?, key = ?, format = ?, type = ?, status = ?, include_filestore = ?,
                     created_at = ?, completed_at = ?, size = ?, sha256 = ?, tier = ?, expires_at = ?, pinned = ?, verified_at = ?, job_id = ?,
-                    database_name = ?, odoo_version = ?, neutralized = ?, restore_test = ?, error = ?, added_bytes = ?
+                    database_name = ?, odoo_version = ?, neutralized = ?, restore_test = ?, error = ?, added_bytes = ?, sanitized = ?
                 WHERE id = ?
                 """, arguments: StatementArguments(Array(Self.argumentValues(b).dropFirst()) + [b.id]))
             guard db.changesCount == 1 else { throw BackupStoreError.noSuchBackup(b.id) }
@@ -159,7 +159,7 @@ extension SQLiteStateStore {
     private static func argumentValues(_ b: BackupRecord) -> [(any DatabaseValueConvertible)?] {
         [b.id, b.environment, b.project, b.storage, b.key, b.format.rawValue, b.type.rawValue, b.status.rawValue, b.includeFilestore,
          iso(b.createdAt), b.completedAt.map(iso), b.size, b.sha256, b.tier.rawValue, b.expiresAt.map(iso), b.pinned, b.verifiedAt.map(iso),
-         b.jobID, b.databaseName, b.odooVersion, b.neutralized, b.restoreTest, b.error, b.addedBytes]
+         b.jobID, b.databaseName, b.odooVersion, b.neutralized, b.restoreTest, b.error, b.addedBytes, b.sanitized]
     }
 
     private static func arguments(_ b: BackupRecord) -> StatementArguments {
@@ -170,7 +170,7 @@ extension SQLiteStateStore {
     /// backups is read without looking 25 names up per row).
     static let backupColumns = """
         id, environment, project, storage, key, format, type, status, include_filestore, created_at, completed_at, size, sha256, tier,
-        expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized, restore_test, error, added_bytes
+        expires_at, pinned, verified_at, job_id, database_name, odoo_version, neutralized, restore_test, error, added_bytes, sanitized
         """
 
     static func backup(from row: Row) -> BackupRecord {
@@ -186,6 +186,7 @@ extension SQLiteStateStore {
             verifiedAt: date(text(16)), jobID: int(17), databaseName: text(18) ?? "",
             odooVersion: text(19), neutralized: int(20).map { $0 == 1 }, restoreTest: text(21), error: text(22))
         record.addedBytes = int(23)
+        record.sanitized = text(24)
         return record
     }
 

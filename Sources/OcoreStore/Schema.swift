@@ -307,6 +307,10 @@ enum Schema {
             // Clones from or into the environment fail closed (personal data or secrets left as they were refuse them).
             try db.execute(sql: "ALTER TABLE environment ADD COLUMN strict_sanitization INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v17-sanitized-backups") { db in
+            // A sanitized backup's verdict (its attestation is in its manifest); NULL: the data as it is.
+            try db.execute(sql: "ALTER TABLE backup ADD COLUMN sanitized TEXT")
+        }
         return migrator
     }
 }

@@ -126,7 +126,8 @@ public struct RestoreRequest: Sendable, Equatable {
                 throw Refusal.needsConfirmation("the backup is Odoo \(version) and \(name) runs Odoo \(current)")
             }
         }
-        let productionOutside = sourceType == .production && targetType != .production
+        // A sanitized backup's data was sanitized as it was written (its manifest attests it): not again.
+        let productionOutside = sourceType == .production && targetType != .production && backup?.sanitized == nil
         let preset = preset ?? (productionOutside ? .recommended : SanitizationCatalog.Preset.none)
         if productionOutside && preset == .none && !riskAccepted {
             throw Refusal.invalid("production data restored into a \(targetType.rawValue) environment is sanitized: --preset none needs --i-understand-the-risk")

@@ -27,6 +27,8 @@ public struct VerificationRequest: Sendable, Equatable {
     public struct Result: Sendable, Equatable {
         public var backupID: String
         public var checks: [Check]
+        /// A sanitized backup's attestation (what was done to its data, and the proof).
+        public var attestation: SanitizationAttestation? = nil
         public var ok: Bool { checks.allSatisfy(\.ok) }
 
         /// One line for a toast or a log: what passed, or the first failures.
@@ -47,6 +49,6 @@ public struct VerificationRequest: Sendable, Equatable {
             let verdict = try RestoreTest(store: store, home: home, backupID: backupID, server: server).run()
             checks.append(Check(name: "restore test", ok: verdict.ok, detail: verdict.detail))
         }
-        return Result(backupID: backupID, checks: checks)
+        return Result(backupID: backupID, checks: checks, attestation: report.attestation)
     }
 }

@@ -57,6 +57,8 @@ public struct BackupRecord: Sendable, Equatable, Codable, Identifiable {
     /// Bytes this backup actually added to its storage (an incremental backup's new objects and
     /// its lists); nil where it is the whole `size`.
     public var addedBytes: Int64?
+    /// A sanitized backup's verdict (NEUTRALIZED or PARTIAL); nil for a backup of the data as it is.
+    public var sanitized: String?
 
     /// When the last restore test of this backup started (the evidence's `at`).
     public var restoreTestStartedAt: Date? {

@@ -58,6 +58,8 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         public var archive: Member?
         /// Which key encrypted the stored object (an id, never the key).
         public var encryptionKeyID: String?
+        /// Set for a sanitized backup: what was done to its data, and the proof.
+        public var sanitization: SanitizationAttestation?
 
         public init(backupID: String, project: String, environment: String, environmentType: String, type: BackupType, format: BackupFormat,
                     createdAt: String, retentionTier: RetentionTier, expiresAt: String?, neutralized: Bool?, includeFilestore: Bool,
@@ -82,7 +84,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case backupID = "backup_id", project, environment, environmentType = "environment_type", type, format, createdAt = "created_at"
             case retentionTier = "retention_tier", expiresAt = "expires_at", neutralized, includeFilestore = "include_filestore", members, filestore
-            case archive, encryptionKeyID = "encryption_key_id"
+            case archive, encryptionKeyID = "encryption_key_id", sanitization
         }
     }
 

@@ -33,8 +33,12 @@ public struct OdooTarget: Sendable {
     /// (unless `markNeutralized` is false) `database.is_neutralized` set — as Odoo's own duplicate
     /// and click-odoo do for a copy.
     public func resetIdentity(markNeutralized: Bool) throws {
+        try psql.execute("BEGIN;\n" + Self.identityStatements(markNeutralized: markNeutralized) + "COMMIT;\n")
+    }
+
+    /// ``resetIdentity(markNeutralized:)``'s statements (a sanitized backup's `dump.sql` ends with them).
+    public static func identityStatements(markNeutralized: Bool) -> String {
         var sql = """
-            BEGIN;
             UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key = 'database.uuid';
             UPDATE ir_config_parameter SET value = gen_random_uuid()::text WHERE key = 'database.secret';
             UPDATE ir_config_parameter SET value = to_char(now(), 'YYYY-MM-DD HH24:MI:SS') WHERE key = 'database.create_date';
@@ -48,7 +52,7 @@ public struct OdooTarget: Sendable {
 
                 """
         }
-        try psql.execute(sql + "COMMIT;\n")
+        return sql
     }
 
     /// Makes `url` this copy's base URL and freezes it, so Odoo does not put back the URL of
@@ -77,22 +81,8 @@ public struct OdooTarget: Sendable {
     /// leave the whole database un-neutralized (Odoo runs them all in one). `only` limits it
     /// (Minimal runs base's part only).
     public func neutralize(addonsPaths: [String], only: Set<String>? = nil) throws -> [ModuleResult] {
-        let modules = try psql.query("SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove') ORDER BY name").map { $0[0] }
         var results: [ModuleResult] = []
-        // One listing of every neutralize.sql in the addons paths (not one probe per module and path).
-        var present: Set<String> = []
-        let addonsPaths = addonsPaths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        if !addonsPaths.isEmpty {
-            let listing = try psql.executor.run(Command(["find"] + addonsPaths + ["-mindepth", "3", "-maxdepth", "3", "-path", "*/data/neutralize.sql"]))
-            present = Set(listing.stdoutText.split(separator: "\n").map(String.init))
-        }
-        for module in modules where only?.contains(module) ?? true {
-            var text: String?
-            for path in addonsPaths where present.contains("\(path)/\(module)/data/neutralize.sql") {
-                let result = try psql.executor.run(Command(["cat", "--", "\(path)/\(module)/data/neutralize.sql"]))
-                if result.succeeded { text = result.stdoutText; break }
-            }
-            guard let text else { continue }
+        for (module, text) in try neutralizeScripts(addonsPaths: addonsPaths, only: only) {
             do {
                 try psql.execute("BEGIN;\n" + text + "\nCOMMIT;\n")
                 results.append(ModuleResult(module: module, status: "applied", reason: nil))
@@ -101,5 +91,26 @@ public struct OdooTarget: Sendable {
             }
         }
         return results
+    }
+
+    /// The `data/neutralize.sql` of every module installed in this database, found in the addons
+    /// paths on its server, in module order.
+    public func neutralizeScripts(addonsPaths: [String], only: Set<String>? = nil) throws -> [(module: String, sql: String)] {
+        let modules = try psql.query("SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove') ORDER BY name").map { $0[0] }
+        // One listing of every neutralize.sql in the addons paths (not one probe per module and path).
+        var present: Set<String> = []
+        let addonsPaths = addonsPaths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if !addonsPaths.isEmpty {
+            let listing = try psql.executor.run(Command(["find"] + addonsPaths + ["-mindepth", "3", "-maxdepth", "3", "-path", "*/data/neutralize.sql"]))
+            present = Set(listing.stdoutText.split(separator: "\n").map(String.init))
+        }
+        var scripts: [(module: String, sql: String)] = []
+        for module in modules where only?.contains(module) ?? true {
+            for path in addonsPaths where present.contains("\(path)/\(module)/data/neutralize.sql") {
+                let result = try psql.executor.run(Command(["cat", "--", "\(path)/\(module)/data/neutralize.sql"]))
+                if result.succeeded { scripts.append((module, result.stdoutText)); break }
+            }
+        }
+        return scripts
     }
 }

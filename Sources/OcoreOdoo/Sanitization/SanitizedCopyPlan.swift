@@ -31,6 +31,9 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     /// Options whose whole effect happens in the copy (the `UPDATE` pass skips them).
     public static let streamable = ["anonymize_emails", "anonymize_phones", "anonymize_addresses", "anonymize_company_names"]
 
+    /// An option's ``RowChange``.
+    public typealias OptionChange = (option: String, change: RowChange)
+
     public var tables: [Table]
     public var options: [String]
     /// The operator's rules the SELECTs compute (`table.column`): done when the data lands.
@@ -47,9 +50,11 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     /// `rules`: the operator's checked rules; their tables stream with the rules' expressions in the SELECT.
     /// `secretParameters`: the system parameters the coverage found; with `clear_detected_secrets`
     /// they and the secret-like columns are cleared by the SELECT, so no secret reaches the target.
+    /// `changes`: the other options' ``RowChange``s, computed by the SELECTs too (a sanitized
+    /// backup); a removal leaves its rows out of the stream.
     public static func make(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], secretParameters: [String] = [],
-                            rules: [ColumnRule] = [], sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
-        var plan = sanitizing(options: options, columns: columns, detected: detected, secretParameters: secretParameters, rules: rules)
+                            rules: [ColumnRule] = [], changes: [OptionChange] = [], sizes: [String: Int64] = [:], plainLimit: Int = 8) -> SanitizedCopyPlan? {
+        var plan = sanitizing(options: options, columns: columns, detected: detected, secretParameters: secretParameters, rules: rules, changes: changes)
             ?? SanitizedCopyPlan(tables: [], options: [])
         let plainThreshold = max(256 << 10, sizes.values.reduce(0, +) / 20)
         let streamed = Set(plan.tables.map(\.name))
@@ -68,26 +73,47 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
 
     /// The sanitizing part of the plan, or nil when no personal-data option and no rule applies.
     static func sanitizing(options: [String], columns: [String: [String]], detected: [CoveredColumn] = [], secretParameters: [String] = [],
-                           rules: [ColumnRule] = []) -> SanitizedCopyPlan? {
+                           rules: [ColumnRule] = [], changes: [OptionChange] = []) -> SanitizedCopyPlan? {
         // What each ruled column becomes, by table (the rule's one expression, shared with the UPDATE path).
         var computed: [String: [String: String]] = [:]
         for rule in rules where columns[rule.table]?.contains(rule.column) == true {
             if let e = rule.expression { computed[rule.table, default: [:]][rule.column] = e }
         }
+        let ruledColumns = Set(computed.flatMap { table, byColumn in byColumn.keys.map { "\(table).\($0)" } })
         let ruled = rules.filter { computed[$0.table]?[$0.column] != nil }.map(\.name).sorted()
         // The secrets the coverage found, cleared as they are read (a rule on the same column wins);
         // per table, the condition of a row the clearing changes (its count is the option's).
         var secretRows: [String: [String]] = [:]
+        // The other options' edits wrap what a column already becomes; per table and option, the
+        // condition of a row they change. Removals keep the other rows only.
+        var changedRows: [String: [String: [String]]] = [:]
+        var removed: [String: [String]] = [:]
+        for (option, change) in changes {
+            guard let present = columns[change.table] else { continue }
+            switch change {
+            case .edit(let table, let set, let condition):
+                for (column, value) in set where present.contains(column) {
+                    let current = computed[table]?[column] ?? SQL.identifier(column)
+                    computed[table, default: [:]][column] = "CASE WHEN \(condition) THEN \(value) ELSE \(current) END"
+                }
+                changedRows[table, default: [:]][option, default: []].append(condition)
+            case .remove(let table, let condition):
+                removed[table, default: []].append(condition)
+            }
+        }
         if options.contains("clear_detected_secrets") {
             for entry in detected where entry.clearedAsSecret {
-                guard let present = columns[entry.table], present.contains(entry.column), computed[entry.table]?[entry.column] == nil else { continue }
-                computed[entry.table, default: [:]][entry.column] = Sanitizer.clearedValue(entry, columns: Set(present))
+                guard let present = columns[entry.table], present.contains(entry.column), !ruledColumns.contains("\(entry.table).\(entry.column)") else { continue }
+                let cleared = Sanitizer.clearedValue(entry, columns: Set(present))
+                // Over what another option made of it (a secret it left is still cleared).
+                computed[entry.table, default: [:]][entry.column] = computed[entry.table]?[entry.column]
+                    .map { "CASE WHEN \(Sanitizer.holdsSecret($0)) THEN \(cleared) ELSE \($0) END" } ?? cleared
                 secretRows[entry.table, default: []].append(Sanitizer.holdsSecret(SQL.identifier(entry.column)))
             }
             if !secretParameters.isEmpty, let present = columns["ir_config_parameter"], present.contains("key"), present.contains("value"),
-               computed["ir_config_parameter"]?["value"] == nil {
+               !ruledColumns.contains("ir_config_parameter.value") {
                 let keys = Sanitizer.secretParameter(secretParameters)
-                computed["ir_config_parameter", default: [:]]["value"] = "CASE WHEN \(keys) THEN '' ELSE \"value\" END"
+                computed["ir_config_parameter", default: [:]]["value"] = "CASE WHEN \(keys) THEN '' ELSE \(computed["ir_config_parameter"]?["value"] ?? "\"value\"") END"
                 secretRows["ir_config_parameter", default: []].append("(\(keys) AND \"value\" <> '')")
             }
         }
@@ -100,12 +126,19 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         }
         func withRuledTables(_ plan: SanitizedCopyPlan?) -> SanitizedCopyPlan? {
             var plan = plan ?? SanitizedCopyPlan(tables: [], options: [])
-            for table in computed.keys.sorted() where !plan.tables.contains(where: { $0.name == table }) { plan.tables.append(plain(table)) }
+            for table in Set(computed.keys).union(removed.keys).sorted() where !plan.tables.contains(where: { $0.name == table }) { plan.tables.append(plain(table)) }
             plan.rules = ruled
             for (index, table) in plan.tables.enumerated() {
                 if let conditions = secretRows[table.name] { plan.tables[index].flag("clear_detected_secrets", when: conditions.joined(separator: " OR ")) }
+                for (option, conditions) in (changedRows[table.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    plan.tables[index].flag(option, when: conditions.map { "coalesce(\($0), false)" }.joined(separator: " OR "))
+                }
+                if let conditions = removed[table.name] {
+                    plan.tables[index].from += " WHERE NOT (" + conditions.map { "coalesce(\($0), false)" }.joined(separator: " OR ") + ")"
+                }
             }
             if !secretRows.isEmpty { plan.options.append("clear_detected_secrets") }
+            for (option, _) in changes where !plan.options.contains(option) { plan.options.append(option) }
             return plan.tables.isEmpty ? nil : plan
         }
         let partner = Set(columns["res_partner"] ?? [])

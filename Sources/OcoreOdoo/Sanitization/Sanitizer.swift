@@ -132,26 +132,8 @@ public struct Sanitizer: Sendable {
 
     /// SQL for one option, or the reason it does not apply to this schema.
     static func plan(_ key: String, columns: [String: Set<String>], context: Context) -> ([String], String?) {
-        func has(_ table: String, _ cols: String...) -> String? {
-            guard let present = columns[table] else {
-                let module = ImpactPreview.moduleOfTable[table].map { ": module \($0) not installed" } ?? ""
-                return "table \(table) absent\(module)"
-            }
-            return cols.first { !present.contains($0) }.map { "column \(table).\($0) absent" }
-        }
-        func params(_ patterns: [String]) -> String { "UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND \(ImpactPreview.keyMatches(patterns));" }
+        func has(_ table: String, _ cols: String...) -> String? { absent(table, cols, columns) }
         switch key {
-        case "disable_mail_servers":
-            if let r = has("ir_mail_server", "active") { return ([], r) }
-            // The dummy server Odoo's neutralization inserts (host 'invalid') stays active: it keeps
-            // Odoo from falling back to a mail server given on its command line.
-            return (["UPDATE ir_mail_server SET active = false WHERE active AND smtp_host IS DISTINCT FROM 'invalid';"], nil)
-        case "clear_mail_queue":
-            if let r = has("mail_mail", "state") { return ([], r) }
-            return (["DELETE FROM mail_mail WHERE state IN ('outgoing', 'exception');"], nil)
-        case "disable_mail_templates":
-            if let r = has("mail_template", "active") { return ([], r) }
-            return (["UPDATE mail_template SET active = false WHERE active;"], nil)
         case "anonymize_emails":
             if let r = has("res_partner", "email") { return ([], r) }
             // One keyed mapping per clone: the same real address becomes the same fake address in
@@ -243,33 +225,10 @@ public struct Sanitizer: Sendable {
                 sql.append("UPDATE res_partner SET complete_name = name WHERE is_company AND name LIKE 'Company %' AND complete_name IS DISTINCT FROM name;")
             }
             return (sql, nil)
-        case "clear_api_keys":
-            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
-            return ([params(ImpactPreview.apiKeyPatterns)], nil)
         case "update_base_url":
             if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
             guard let url = context.targetURL else { return ([], "the target has no URL (give --url or --domain)") }
             return (["UPDATE ir_config_parameter SET value = \(SQL.literal(url)) WHERE key = 'web.base.url';"], nil)
-        case "clear_oauth_providers":
-            if let r = has("auth_oauth_provider", "client_id", "enabled") { return ([], r) }
-            let secret = columns["auth_oauth_provider"]?.contains("client_secret") == true ? ", client_secret = ''" : ""
-            return (["UPDATE auth_oauth_provider SET client_id = ''\(secret), enabled = false WHERE (client_id IS NOT NULL AND client_id <> '') OR enabled;"], nil)
-        case "clear_payment_providers":
-            if let r = has("payment_provider", "state") { return ([], r) }
-            let credentialColumns = paymentCredentialColumns.filter { columns["payment_provider"]?.contains($0) == true }
-            let sets = (["state = 'disabled'"] + credentialColumns.map { "\(SQL.identifier($0)) = NULL" }).joined(separator: ", ")
-            return (["UPDATE payment_provider SET \(sets) WHERE state <> 'disabled'" + (credentialColumns.isEmpty ? "" : " OR " + credentialColumns.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")) + ";"], nil)
-        case "clear_oauth_tokens":
-            var sql: [String] = []
-            if columns["auth_oauth_token"] != nil { sql.append("DELETE FROM auth_oauth_token;") }
-            if columns["res_users"]?.contains("oauth_access_token") == true { sql.append("UPDATE res_users SET oauth_access_token = NULL WHERE oauth_access_token IS NOT NULL;") }
-            return sql.isEmpty ? ([], "no OAuth token storage: module auth_oauth not installed") : (sql, nil)
-        case "clear_webhook_urls":
-            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
-            return ([params(ImpactPreview.webhookPatterns)], nil)
-        case "clear_integration_credentials":
-            if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
-            return ([params(ImpactPreview.integrationPatterns)], nil)
         case "clear_detected_secrets":
             guard let coverage = context.coverage else { return ([], "no coverage scan of the source") }
             var sql: [String] = []
@@ -281,28 +240,9 @@ public struct Sanitizer: Sendable {
                 sql.append("UPDATE ir_config_parameter SET value = '' WHERE value <> '' AND \(secretParameter(coverage.secretParameters));")
             }
             return sql.isEmpty ? ([], "the coverage scan found no secret outside the named options") : (sql, nil)
-        case "reset_passwords":
-            if let r = has("res_users", "password", "active") { return ([], r) }
-            return (["UPDATE res_users SET password = \(SQL.literal(context.passwordHash)) WHERE active;"], nil)
-        case "disable_2fa":
-            var sql: [String] = []
-            if columns["auth_totp_device"] != nil { sql.append("DELETE FROM auth_totp_device;") }
-            if columns["res_users"]?.contains("totp_secret") == true { sql.append("UPDATE res_users SET totp_secret = NULL WHERE totp_secret IS NOT NULL;") }
-            return sql.isEmpty ? ([], "no 2FA storage: module auth_totp not installed") : (sql, nil)
-        case "clear_asset_bundles":
-            if let r = has("ir_attachment", "name", "res_model", "res_field") { return ([], r) }
-            return (["DELETE FROM ir_attachment WHERE name LIKE 'web.assets_%.min.%' OR name LIKE 'web.assets_%.css' OR name LIKE 'web.assets_%.js' OR (res_model = 'ir.ui.view' AND res_field = 'arch_db');"], nil)
-        case "disable_crons":
-            guard let present = columns["ir_cron"] else { return ([], "table ir_cron absent") }
-            let name = present.contains("cron_name") ? "cron_name" : "name"
-            return (["UPDATE ir_cron SET active = false WHERE active AND \(name) NOT ILIKE '%Garbage%' AND \(name) NOT ILIKE '%Cleanup%' AND id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND module = 'base' AND name = 'autovacuum_job');"], nil)
-        case "clear_scheduled_messages":
-            var sql: [String] = []
-            if columns["mail_mail"]?.isSuperset(of: ["state", "scheduled_date"]) == true { sql.append("DELETE FROM mail_mail WHERE state = 'outgoing' AND scheduled_date > now();") }
-            if columns["sms_sms"]?.contains("state") == true { sql.append("DELETE FROM sms_sms WHERE state = 'outgoing';") }
-            return sql.isEmpty ? ([], "no scheduled message tables") : (sql, nil)
         default:
-            return ([], "unknown option")
+            guard let (changes, skip) = rowChanges(key, columns: columns, context: context) else { return ([], "unknown option") }
+            return (changes.map(\.statement), skip)
         }
     }
 }

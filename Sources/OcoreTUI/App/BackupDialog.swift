@@ -18,11 +18,13 @@ public struct BackupDialogRequest: Equatable, Sendable {
     /// nil = auto (GFS by date).
     public var tier: RetentionTier?
     public var format: BackupFormat = .odooZip
+    /// A sanitized backup to hand out (Recommended), as `backup create --sanitized`.
+    public var sanitized = false
 }
 
 /// The `b` dialog: storage (default marked), type, filestore, retention tier.
 public struct BackupDialogState: Equatable, Sendable {
-    public enum Field: Int, CaseIterable, Sendable { case storage, type, filestore, format, retention, start }
+    public enum Field: Int, CaseIterable, Sendable { case storage, type, sanitized, filestore, format, retention, start }
 
     public static let types: [BackupType] = [.manual, .preUpgrade]
     public static let tiers: [RetentionTier?] = [nil, .daily, .weekly, .monthly, .yearly, .permanent]
@@ -32,6 +34,7 @@ public struct BackupDialogState: Equatable, Sendable {
     public var storage: Int
     public var type = 0
     public var includeFilestore = true
+    public var sanitized = false
     public var filestoreSize: Int64?
     public var tier = 0
     /// An index into ``PolicyDialogState/formats``: the environment's schedule's format, else an Odoo ZIP.
@@ -49,7 +52,7 @@ public struct BackupDialogState: Equatable, Sendable {
     public var request: BackupDialogRequest? {
         guard storages.indices.contains(storage) else { return nil }
         return BackupDialogRequest(environment: environment.name, storage: storages[storage].name, type: Self.types[type],
-                                   includeFilestore: includeFilestore, tier: Self.tiers[tier], format: PolicyDialogState.formats[format])
+                                   includeFilestore: includeFilestore, tier: Self.tiers[tier], format: PolicyDialogState.formats[format], sanitized: sanitized)
     }
 
     static func tierLabel(_ tier: RetentionTier?) -> String {
@@ -105,7 +108,7 @@ extension BackupDialogState.Field {
     var control: FormControl {
         switch self {
         case .storage, .type, .format, .retention: .choice
-        case .filestore: .toggle
+        case .filestore, .sanitized: .toggle
         case .start: .button
         }
     }
@@ -118,6 +121,13 @@ extension BackupDialogState {
         case .storage: storage = FormKeys.stepped(storage, by: delta, count: storages.count)
         case .type: type = FormKeys.stepped(type, by: delta, count: Self.types.count)
         case .filestore: includeFilestore.toggle()
+        case .sanitized:
+            // The attachments are production documents and a sanitized dump is an Odoo ZIP.
+            sanitized.toggle()
+            if sanitized {
+                includeFilestore = false
+                format = PolicyDialogState.formats.firstIndex(of: .odooZip) ?? format
+            }
         case .retention: tier = FormKeys.stepped(tier, by: delta, count: Self.tiers.count)
         case .format: format = FormKeys.stepped(format, by: delta, count: PolicyDialogState.formats.count)
         case .start: break

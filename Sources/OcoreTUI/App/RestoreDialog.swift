@@ -120,8 +120,10 @@ public struct RestoreDialogState: Equatable, Sendable {
         return f
     }
 
-    /// Production data going anywhere but production is sanitized (Recommended unless chosen).
+    /// Production data going anywhere but production is sanitized (Recommended unless chosen);
+    /// a sanitized backup's data already is.
     public var sanitizes: Bool {
+        guard backup.sanitized == nil else { return false }
         let source = environments.first { $0.name == backup.environment }?.type ?? .production
         let target = existingTarget?.type ?? newType
         return source == .production && target != .production

@@ -11,6 +11,8 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
     let copied = state.environmentBackups.contains { state.backupCopies[$0.id] != nil }
     // What each cost its storage, once one of them is incremental (the others cost their size).
     let incremental = state.environmentBackups.contains { $0.addedBytes != nil }
+    // Which are sanitized copies to hand out, once one of them is.
+    let sanitizedAny = state.environmentBackups.contains { $0.sanitized != nil }
     let rows: [[(String, Style?)]] = state.environmentBackups.map { b in
         let statusStyle: Style? = switch b.status {
         case .completed: b.isVerified ? theme[.success] : theme[.warning]
@@ -23,10 +25,11 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         let added: [(String, Style?)] = incremental ? [((b.addedBytes ?? b.size).map(bytesText) ?? "-", theme[.muted])] : []
         let tier: [(String, Style?)] = [(b.pinned ? "P" : b.tier.badge, b.tier >= .monthly || b.pinned ? theme[.title] : nil), (expires, theme[.muted])]
         let also: [(String, Style?)] = copied ? [((state.backupCopies[b.id] ?? []).map { "+" + $0 }.joined(separator: " "), theme[.success])] : []
-        return head + added + tier + also
+        let data: [(String, Style?)] = sanitizedAny ? [(b.sanitized.map { $0 == "NEUTRALIZED" ? "sanitized" : "sanitized, partial" } ?? "", b.sanitized == "NEUTRALIZED" ? theme[.success] : theme[.warning])] : []
+        return head + added + tier + also + data
     }
     Table(columns: [.init("CREATED", width: 11), .init("STATUS", width: 9), .init("✓", width: 1), .init("SIZE", width: 8)] + (incremental ? [.init("ADDED", width: 8)] : []) + [.init("T", width: 1),
-                    .init("EXPIRES", width: 10)] + (copied ? [.init("ALSO ON", width: 12)] : []), rows: rows, highlight: state.focus == .details)
+                    .init("EXPIRES", width: 10)] + (copied ? [.init("ALSO ON", width: 12)] : []) + (sanitizedAny ? [.init("DATA", width: 17)] : []), rows: rows, highlight: state.focus == .details)
         .render(in: rect, state: state.backupsList, theme: theme, into: &buffer)
 }
 
@@ -41,7 +44,7 @@ private func day(_ date: Date, time: Bool = false) -> String {
 
 /// The `b` dialog.
 func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
-    let rect = area.centered(width: min(area.width - 4, 72), height: min(area.height, 15))
+    let rect = area.centered(width: min(area.width - 4, 72), height: min(area.height, 16))
     buffer.fill(rect, style: theme[.text])
     let inner = Box(title: "Back up \(dialog.environment.name)", style: theme[.title], titleStyle: theme[.title]).render(in: rect, symbols: theme.symbols, into: &buffer)
     let storage = dialog.storages[safe: dialog.storage].map { "\($0.name) (\($0.kind)\($0.lessSecure ? ", less secure" : ""))\($0.isDefault ? " [default]" : "")" } ?? "(none)"
@@ -51,6 +54,8 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
         FormLine(.choice(storage), label: "Storage", focused: focused(.storage)),
         FormLine(.choice(type), label: "Type", focused: focused(.type)),
         FormLine(.text("always included, dumped online"), label: "Database"),
+        FormLine(.checkbox(dialog.sanitized ? "sanitized as written (Recommended), to hand out" : "sanitized copy to hand out", checked: dialog.sanitized),
+                 label: "Sanitized", focused: focused(.sanitized)),
         FormLine(.checkbox("include filestore (\(bytesText(dialog.filestoreSize)))", checked: dialog.includeFilestore), label: "Filestore", focused: focused(.filestore)),
         FormLine(.choice(PolicyDialogState.formats[dialog.format].rawValue), label: "Format", focused: focused(.format)),
         FormLine(.choice(BackupDialogState.tierLabel(BackupDialogState.tiers[dialog.tier])), label: "Retention", focused: focused(.retention)),
@@ -156,7 +161,7 @@ func drawRestorePoints(_ state: DashboardState, env: EnvironmentRow, theme: Them
                 if chosen { buffer.fill(Rect(x: timelineArea.x, y: y, width: timelineArea.width, height: 1), style: theme[.selection]) }
                 let expires = b.isPermanent ? "never" : b.expiresAt.map { day($0) } ?? "-"
                 let badge = b.pinned ? "P" : b.tier.badge
-                let text = "  \(day(b.createdAt, time: true))  \(badge)  \(b.isVerified ? theme.symbols.checked : " ")  \(TextWidth.fit(bytesText(b.size), to: 8))  \(TextWidth.fit(b.type.rawValue, to: 11))  expires \(expires)  \(b.id)"
+                let text = "  \(day(b.createdAt, time: true))  \(badge)  \(b.isVerified ? theme.symbols.checked : " ")  \(TextWidth.fit(bytesText(b.size), to: 8))  \(TextWidth.fit(b.type.rawValue, to: 11))  expires \(expires)  \(b.id)\(b.sanitized == nil ? "" : "  [sanitized]")"
                 buffer.put(text, x: timelineArea.x, y: y, style: chosen ? theme[.selection] : b.status == .partial ? theme[.warning] : theme[.text], maxWidth: timelineArea.width)
             }
         }

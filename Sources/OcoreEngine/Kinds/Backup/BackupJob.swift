@@ -24,6 +24,8 @@ public struct BackupJob: JobKind {
         public var tier: RetentionTier?
         /// nil = Odoo's ZIP.
         public var format: BackupFormat?
+        /// Set for a sanitized backup (an Odoo ZIP whose data went through the sanitizing streams).
+        public var sanitization: BackupSanitization? = nil
     }
 
     public init() {}
@@ -88,6 +90,7 @@ final class BackupSession: @unchecked Sendable {
     private var manifest: BackupManifest!
     private var key: BackupKey?
     private var encryptor: EncryptingSink?
+    private var attestation: SanitizationAttestation?
 
     init(_ p: BackupJob.Parameters) { self.p = p }
 
@@ -138,6 +141,7 @@ final class BackupSession: @unchecked Sendable {
 
     func dumpDatabase(_ context: StepContext) throws {
         if format == .folder { return try dumpFolder(context) }
+        if let sanitization = p.sanitization { return try dumpSanitized(sanitization, context) }
         let connection = PostgresConnection(env)
         // Odoo's own dump_db: plain SQL, no owner (restorable as any role).
         let dump = Command(["pg_dump", "--no-owner", "--format=plain"] + connection.clientArguments + ["-d", connection.database],
@@ -154,6 +158,23 @@ final class BackupSession: @unchecked Sendable {
         guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
         dumpMember = try zip.end()
         context.log(.info, "database dumped: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed)")
+    }
+
+    /// `dump.sql` written by the sanitizing streams (``SanitizedDump``); its attestation goes into the manifest.
+    private func dumpSanitized(_ sanitization: BackupSanitization, _ context: StepContext) throws {
+        try zip.begin("dump.sql", method: .deflated(level: 1))
+        let expected = max(Double(snapshot.databaseSize) * 0.5, 1)
+        let sink = ZipMemberSink(zip: zip) { bytes in
+            context.progress(min(Double(bytes) / expected, 0.99), message: "\(formatBytes(bytes)) dumped and sanitized")
+        }
+        let dump = SanitizedDump(sanitization: sanitization, server: env.server, executor: executor, connection: PostgresConnection(env),
+                                 addons: env.environment.addons, sourceVersion: snapshot.version, includeFilestore: p.includeFilestore)
+        let attested = try dump.write(into: sink, context)
+        attestation = attested
+        record.sanitized = attested.verdict
+        record.neutralized = true
+        dumpMember = try zip.end()
+        context.log(.info, "database dumped, sanitized: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed), \(attested.verdict)")
     }
 
     func addFilestore(_ context: StepContext) throws {
@@ -374,8 +395,13 @@ final class BackupSession: @unchecked Sendable {
     }
 
     private func makeManifest() -> BackupManifest {
-        start.manifest(p, members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
-                       filestore: nil, archive: nil, keyID: key?.id)
+        var manifest = start.manifest(p, members: dumpMember.map { ["dump.sql": BackupManifest.Member(size: $0.size, sha256: $0.sha256)] } ?? [:],
+                                      filestore: nil, archive: nil, keyID: key?.id)
+        if let attestation {
+            manifest.ocore.sanitization = attestation
+            manifest.ocore.neutralized = true
+        }
+        return manifest
     }
 
     static func day(_ date: Date) -> String {

@@ -56,16 +56,14 @@ extension CloneRun {
         guard schema.source.succeeded else { throw StepFailure.command("pg_dump", schema.source.summary) }
         guard schema.sink.succeeded else { throw StepFailure.command("pg_restore", schema.sink.summary) }
 
-        let map = PersonalDataMap()
+        let map: PersonalDataMap
         if plan.options.contains("anonymize_emails") || plan.options.contains("anonymize_phones") {
             let started = ContinuousClock.now
-            let sql = Self.inSnapshot(snapshot.id, "COPY (\(PersonalDataMap.sourceQuery(hasCompanies: plan.companiesHavePartners))) TO STDOUT")
-            let errors = CollectingSink(limit: 64 << 10)
-            let loaded = try sides.sourceExecutor.execute(Self.psqlScript(source), stdin: DataSource(Data(sql.utf8)), stdout: PersonalDataMap.Loader(map),
-                                                          stderr: errors, cancellation: context.cancellation)
-            try context.checkCancelled()
-            guard loaded == .exited(0) else { throw StepFailure.command("psql", CommandResult(termination: loaded, stderr: errors.data).summary) }
+            map = try SnapshotReads.personalDataMap(snapshot: snapshot.id, executor: sides.sourceExecutor, connection: source,
+                                                    hasCompanies: plan.companiesHavePartners, cancellation: context.cancellation)
             context.log(.info, "mapping of this clone: \(map.emailCount) customer address(es), \(map.phoneCount) number(s) (\(Sanitizer.ms(ContinuousClock.now - started)) ms)")
+        } else {
+            map = PersonalDataMap()
         }
 
         let stop = copy.stop, bytes = copy.bytes, cancellation = context.cancellation
@@ -171,14 +169,8 @@ extension CloneRun {
         }
     }
 
-    /// A psql script in the snapshot: `SET TRANSACTION SNAPSHOT` needs a repeatable-read transaction.
-    static func inSnapshot(_ id: String, _ statement: String) -> String {
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSET TRANSACTION SNAPSHOT \(SQL.literal(id));\n\(statement);\nCOMMIT;\n"
-    }
-
-    static func psqlScript(_ connection: PostgresConnection) -> Command {
-        Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database], environment: connection.clientEnvironment)
-    }
+    static func inSnapshot(_ id: String, _ statement: String) -> String { SnapshotReads.inSnapshot(id, statement) }
+    static func psqlScript(_ connection: PostgresConnection) -> Command { SnapshotReads.psqlScript(connection) }
 
     /// Streams the tables, `width` at a time, in the plan's order, stopping all on the first failure.
     static func streamTables(_ tables: [SanitizedCopyPlan.Table], width: Int, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,

@@ -1,0 +1,185 @@
+import Foundation
+import OcoreModel
+import OcoreOdoo
+import OcoreRemote
+
+/// What a sanitized backup is asked to do to its data (`backup create --sanitized`).
+public struct BackupSanitization: Codable, Sendable, Equatable {
+    public var preset: SanitizationCatalog.Preset
+    public var options: [String]
+    /// Refuse the backup while a personal or secret-like column would be left as it is.
+    public var strict: Bool
+    public var rules: SanitizationRules?
+    /// Odoo's hash of the known password active users get (with `reset_passwords`).
+    public var passwordHash: String?
+
+    public init(preset: SanitizationCatalog.Preset, options: [String], strict: Bool, rules: SanitizationRules?, passwordHash: String?) {
+        self.preset = preset
+        self.options = options
+        self.strict = strict
+        self.rules = rules
+        self.passwordHash = passwordHash
+    }
+}
+
+/// A sanitized backup's `dump.sql`, written from one exported snapshot of the source straight
+/// into the archive: the schema (`pg_dump --section=pre-data`); the data of tables no option
+/// touches (`--section=data`, the others excluded); every table an option, a rule or the
+/// coverage changes as `COPY … FROM stdin` blocks of a sanitizing `SELECT` passed through
+/// ``SanitizingCopyFilter`` (the options' own ``RowChange``s, the clone's e-mail and phone
+/// mapping); indexes and constraints (`--section=post-data`); then what must run once the
+/// constraints exist: removals of rows other tables refer to (they cascade as in Odoo), Odoo's
+/// `neutralize.sql` of the installed modules and a new identity. No unsanitized value is ever
+/// written, not even to a temporary file, and every row written is searched for the source's
+/// customer addresses (``DumpAddressSearch``): the attestation's proof.
+struct SanitizedDump {
+    let sanitization: BackupSanitization
+    let server: Server
+    let executor: any Executor
+    let connection: PostgresConnection
+    let addons: [String]
+    let sourceVersion: String?
+    let includeFilestore: Bool
+
+    func write(into sink: ByteSink, _ context: StepContext) throws -> SanitizationAttestation {
+        let source = PSQL(executor: executor, connection: connection)
+        let s = sanitization
+        let coverage = try CoverageScan(psql: source).run(options: s.options, rules: s.rules ?? SanitizationRules())
+        context.log(coverage.leftAsIs.isEmpty ? .info : .warning, "coverage (\(coverage.scanMs) ms): \(coverage.summary)"
+                    + (coverage.leftAsIs.isEmpty ? "" : "; left as they are: " + CloneRun.listed(coverage.leftAsIs)))
+        if s.strict && !coverage.leftAsIs.isEmpty {
+            throw StepFailure.check("strict sanitization", "personal or secret-like columns would be left as they are: " + CloneRun.listed(coverage.leftAsIs)
+                                    + " (classify them in sanitization.toml, or enable the option that covers them)")
+        }
+        var rules: [ColumnRule] = []
+        if let given = s.rules, !given.isEmpty {
+            do { rules = try ColumnRuleCheck(psql: source).resolve(given, options: s.options) } catch let refusal as ColumnRuleRefusal {
+                throw StepFailure.check("sanitization rules", refusal.problems.joined(separator: "; "))
+            }
+        }
+        let columns = SanitizedCopyPlan.columns(fromRows: try source.query(SanitizedCopyPlan.columnsQuery))
+        let sets = columns.mapValues(Set.init)
+        let sanitizerContext = Sanitizer.Context(targetURL: nil, passwordHash: s.passwordHash ?? "", mappingKey: UUID().uuidString, coverage: coverage)
+        var changes: [SanitizedCopyPlan.OptionChange] = []
+        var skipped: [String: String] = [:]
+        for option in s.options {
+            guard let (found, skip) = Sanitizer.rowChanges(option, columns: sets, context: sanitizerContext) else { continue }
+            if let skip { skipped[option] = skip } else { changes += found.map { (option, $0) } }
+        }
+        // The source's own secret signs its sessions and tokens: never in the archive.
+        if sets["ir_config_parameter"]?.isSuperset(of: ["key", "value"]) == true {
+            changes.append((Self.newSecret, .edit(table: "ir_config_parameter", set: [("value", "gen_random_uuid()::text")], where: "\"key\" = 'database.secret'")))
+        }
+        // Rows other tables refer to go once the constraints exist (their referrers cascade as in Odoo).
+        let referenced = Set(try source.query("""
+            SELECT DISTINCT c.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid
+             WHERE k.contype = 'f' AND c.relnamespace = 'public'::regnamespace
+            """).map { $0[0] })
+        let afterConstraints = changes.filter { if case .remove = $0.change { referenced.contains($0.change.table) } else { false } }
+        let inStream = changes.filter { change in !afterConstraints.contains { $0.change == change.change } }
+        let plan = SanitizedCopyPlan.make(options: s.options, columns: columns, detected: coverage.columns, secretParameters: coverage.secretParameters,
+                                          rules: rules, changes: inStream)
+        let neutralize = try OdooTarget(psql: source).neutralizeScripts(addonsPaths: addons, only: s.preset == .minimal ? ["base"] : nil)
+
+        let snapshot = try ExportedSnapshot.open(executor: Executors.forServer(server), connection: connection, cancellation: context.cancellation)
+        defer { snapshot.close() }
+        context.log(.info, "snapshot \(snapshot.id) exported: the schema, the data and the sanitizing SELECTs read the same data")
+        let started = ContinuousClock.now
+        let map = try SnapshotReads.personalDataMap(snapshot: snapshot.id, executor: executor, connection: connection,
+                                                    hasCompanies: sets["res_company"]?.contains("partner_id") == true, cancellation: context.cancellation)
+        context.log(.info, "\(map.emailCount) customer address(es) and \(map.phoneCount) number(s) of the source read (\(Sanitizer.ms(ContinuousClock.now - started)) ms)")
+        let removedCounts = try countRemovals(changes.filter { if case .remove = $0.change { true } else { false } }, snapshot: snapshot.id, context)
+
+        try pgDump(["--section=pre-data"], snapshot: snapshot.id, into: sink, context)
+        let search = DumpAddressSearch(next: sink, map: map)
+        let tables = plan?.tables ?? []
+        let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
+        try pgDump(["--section=data"] + excluded, snapshot: snapshot.id, into: search, context)
+        var changed: [String: Int] = [:]
+        for table in tables {
+            let header = "\nCOPY public.\(SQL.identifier(table.name)) (\(table.columns.map(SQL.identifier).joined(separator: ", "))) FROM stdin;\n"
+            let filter = SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\n".utf8))
+            let through = FilteringSink(filter, into: search)
+            try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot.id, executor: executor, connection: connection,
+                                   into: through, cancellation: context.cancellation)
+            try through.finish()
+            let counts = filter.counts
+            for (option, rows) in counts.changed { changed[option, default: 0] += rows }
+            let changes: String = counts.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            context.log(.info, "\(table.name): \(counts.rows) row(s) through the sanitizing SELECT (\(Sanitizer.ms(counts.time)) ms rewriting)"
+                        + (changes.isEmpty ? "" : ": " + changes))
+        }
+        try pgDump(["--section=post-data"], snapshot: snapshot.id, into: sink, context)
+        try write(trailer(removals: afterConstraints.map(\.change), neutralize: neutralize), into: sink)
+
+        let streamed = Set(plan?.options ?? [])
+        var options: [SanitizationAttestation.Option] = []
+        for option in s.options + [Self.newSecret] {
+            let rows: Int = (changed[option] ?? 0) + (removedCounts[option] ?? 0)
+            if let skip = skipped[option] {
+                options.append(.init(key: option, status: "skipped", rows: 0, detail: skip))
+            } else if streamed.contains(option) || removedCounts[option] != nil {
+                options.append(.init(key: option, status: "applied", rows: rows))
+            } else if option == "update_base_url" {
+                options.append(.init(key: option, status: "skipped", rows: 0, detail: "set by the restore, to the target's URL"))
+            } else if option != Self.newSecret {
+                options.append(.init(key: option, status: "skipped", rows: 0, detail: "nothing of this schema to change"))
+            }
+        }
+        if !rules.isEmpty {
+            options.append(.init(key: Sanitizer.rulesKey, status: "applied", rows: 0, detail: rules.map(\.name).joined(separator: ", ")))
+        }
+        let findings = search.findings.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: $0.key, count: $0.value) }
+        let verdict = findings.isEmpty && coverage.leftAsIs.isEmpty ? "NEUTRALIZED" : "PARTIAL"
+        context.log(verdict == "NEUTRALIZED" ? .info : .warning, "\(search.rows) row(s) of dump.sql searched for \(map.emailCount) customer address(es): "
+                    + (findings.isEmpty ? "none found" : findings.map { "\($0.location) \($0.count)" }.joined(separator: ", ")) + "; verdict \(verdict)")
+        return SanitizationAttestation(preset: s.preset.rawValue, options: options, neutralizedModules: neutralize.map(\.module), coverage: coverage.summary,
+                                       leftAsIs: coverage.leftAsIs.map(\.name), addressesSearched: map.emailCount, rowsSearched: search.rows, verdict: verdict,
+                                       findings: findings, filestore: includeFilestore ? "included as it is (attachments are not sanitized)" : "not included",
+                                       sourceOdooVersion: sourceVersion, createdAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// The attestation's name for the source's `database.secret` replaced in the stream.
+    static let newSecret = "new_database_secret"
+
+    /// `pg_dump` of one section, plain, in the snapshot, without owners (restorable as any role, as Odoo's own dump).
+    private func pgDump(_ arguments: [String], snapshot: String, into sink: ByteSink, _ context: StepContext) throws {
+        let dump = Command(["pg_dump", "--no-owner", "--format=plain", "--snapshot=" + snapshot] + arguments + connection.clientArguments + ["-d", connection.database],
+                           environment: connection.clientEnvironment)
+        let err = CollectingSink(limit: 64 << 10)
+        let termination = try executor.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: context.cancellation)
+        try context.checkCancelled()
+        let result = CommandResult(termination: termination, stderr: err.data)
+        guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
+    }
+
+    /// Rows each removal takes, counted in the snapshot (one query).
+    private func countRemovals(_ removals: [SanitizedCopyPlan.OptionChange], snapshot: String, _ context: StepContext) throws -> [String: Int] {
+        guard !removals.isEmpty else { return [:] }
+        let query = removals.map { "SELECT \(SQL.literal($0.option)), (SELECT count(*) FROM ONLY public.\(SQL.identifier($0.change.table)) WHERE \($0.change.condition))" }
+            .joined(separator: " UNION ALL ")
+        let out = CollectingSink(limit: 1 << 20)
+        try SnapshotReads.copy("SET LOCAL search_path = public, pg_catalog;\nCOPY (\(query)) TO STDOUT", snapshot: snapshot, executor: executor,
+                               connection: connection, into: out, cancellation: context.cancellation)
+        var counts: [String: Int] = [:]
+        for line in String(decoding: out.data, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: "\t")
+            if fields.count == 2 { counts[String(fields[0]), default: 0] += Int(fields[1]) ?? 0 }
+        }
+        return counts
+    }
+
+    /// What `dump.sql` ends with: statements that need the constraints, Odoo's neutralization, a new identity.
+    private func trailer(removals: [RowChange], neutralize: [(module: String, sql: String)]) -> String {
+        var sql = "\n--\n-- ocore: sanitization that runs once the constraints exist\n--\n\nSET search_path = public, pg_catalog;\n\n"
+        for removal in removals { sql += removal.statement + "\n" }
+        for (module, script) in neutralize { sql += "\n-- Odoo's neutralization: \(module)\n" + script + (script.hasSuffix("\n") ? "" : "\n") }
+        sql += "\n-- a new identity: this is not the source's database\n" + OdooTarget.identityStatements(markNeutralized: true)
+        return sql
+    }
+
+    private func write(_ text: String, into sink: ByteSink) throws {
+        let data = Data(text.utf8)
+        try data.withUnsafeBytes { try sink.write($0) }
+    }
+}
