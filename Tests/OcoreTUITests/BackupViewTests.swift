@@ -66,12 +66,43 @@ struct BackupViewTests {
         guard case .backupDialog(let d) = s.overlay else { Issue.record("no dialog"); return }
         #expect(d.storages[d.storage].name == "cloud")
         #expect(screen(s).text.contains("cloud (s3) [default]"))
-        press(&s, .down, .down, .character(" "), .down, .left, .down, .right, .right, .right)  // filestore off, incremental, retention monthly
+        press(&s, .down, .down, .down, .character(" "), .down, .left, .down, .right, .right, .right)  // filestore off, incremental, retention monthly
         #expect(screen(s).text.contains("monthly · 12 months"))
         press(&s, .down)
         let effects = update(&s, .key(.enter))
         #expect(effects == [.startBackup(BackupDialogRequest(environment: "production", storage: "cloud", type: .manual, includeFilestore: false, tier: .monthly, format: .incremental))])
         #expect(s.overlay == .none)
+    }
+
+    @Test("the Sanitized switch leaves the filestore out and makes an Odoo ZIP; Create asks for a sanitized backup; the Backups tab marks sanitized ones, and their restore offers no second sanitization")
+    func sanitizedBackup() throws {
+        var s = dashboard([row("production", .production), row("staging")])
+        _ = update(&s, .storagesLoaded([StorageChoice(name: "nas", kind: "dir", isDefault: true)]))
+        press(&s, .down, .character("b"))
+        press(&s, .down, .down, .down, .down, .left)  // the format: incremental
+        press(&s, .up, .up, .character(" "))  // Sanitized on
+        guard case .backupDialog(let d) = s.overlay else { Issue.record("no dialog"); return }
+        #expect(d.sanitized && !d.includeFilestore && PolicyDialogState.formats[d.format] == .odooZip)
+        #expect(screen(s).text.contains("[x] sanitized as written (Recommended), to hand out"), "\(screen(s).text)")
+        press(&s, .down, .down, .down, .down)
+        #expect(update(&s, .key(.enter)) == [.startBackup(BackupDialogRequest(environment: "production", storage: "nas", type: .manual, includeFilestore: false, tier: nil,
+                                                                             format: .odooZip, sanitized: true))])
+
+        var list = dashboard([row("production", .production)], width: 120)
+        let now = list.now
+        press(&list, .down, .character("2"))
+        var handout = backup("b7", env: "production", daysAgo: 0.1, now: now)
+        handout.sanitized = "NEUTRALIZED"
+        _ = update(&list, .environmentDetailsLoaded(environment: "production", jobs: [], log: [], backups: [handout, backup("b6", env: "production", daysAgo: 1, now: now)]))
+        let lines = screen(list, theme: .builtInDefault).text.split(separator: "\n")
+        #expect(lines.contains { $0.contains("DATA") } && lines.filter { $0.contains("sanitized") }.count == 1, "\(lines.joined(separator: "\n"))")
+        var dialog = RestoreDialogState(backup: handout, target: row("production", .production), environments: [row("production", .production), row("staging")])
+        dialog.mode = .other
+        #expect(dialog.existingTarget?.name == "staging" && !dialog.sanitizes, "its data already is sanitized")
+        var plain = RestoreDialogState(backup: backup("b6", env: "production", daysAgo: 1, now: now), target: row("production", .production),
+                                       environments: [row("production", .production), row("staging")])
+        plain.mode = .other
+        #expect(plain.sanitizes)
     }
 
     @Test("a plain-FTP storage is marked less secure where it is chosen")

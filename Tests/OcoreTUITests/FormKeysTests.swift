@@ -38,7 +38,7 @@ struct FormKeysTests {
         press(&s, .escape)
         #expect(s.overlay == .none)
 
-        press(&s, .character("b"), .down, .down, .character(" "))
+        press(&s, .character("b"), .down, .down, .down, .character(" "))
         guard case .backupDialog(let backupDialog) = s.overlay else { Issue.record("no backup dialog"); return }
         #expect(backupDialog.field == .filestore && !backupDialog.includeFilestore)
         press(&s, .escape)
