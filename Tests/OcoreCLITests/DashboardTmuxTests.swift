@@ -236,6 +236,30 @@ struct DashboardTmuxTests {
         try tmux.keys("m", "q")
     }
 
+    @Test("b with Sanitized switched on takes a sanitized backup of a real database: the same job as `backup create --sanitized`, marked in the Backups tab")
+    func sanitizedBackupFromDialog() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 120, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("/")
+        try tmux.keys("-l", "production")
+        try tmux.keys("Enter", "j", "b")
+        _ = try tmux.waitFor("the backup dialog") { $0.contains("Back up production") && $0.contains("Create backup") }
+        try tmux.keys("Down", "Down", "Space")
+        let dialog = try tmux.waitFor("the switch") { $0.contains("[x] sanitized as written") }
+        #expect(dialog.contains("[ ] include filestore"), "the attachments are left out of a sanitized backup")
+        try tmux.keys("Down", "Down", "Down", "Down", "Enter")
+        _ = try tmux.waitFor("the backup to complete", timeout: .seconds(120)) { $0.contains("· completed") }
+        let backups = try f.ocore.jsonArray(["backup", "list", "production", "--json"])
+        #expect(backups.count == 1 && backups.first?["sanitized"] as? String == "NEUTRALIZED" && backups.first?["include_filestore"] as? Bool == false, "\(backups)")
+        try tmux.keys("m", "2")
+        _ = try tmux.waitFor("the mark in the Backups tab") { $0.contains("DATA") && $0.contains("sanitized") }
+        try tmux.keys("q")
+    }
+
     @Test("Backups tab actions through the real runtime: pin, verify, the retention plan, and a delete that needs the typed id")
     func backupActions() throws {
         let f = try RestoreFixture()

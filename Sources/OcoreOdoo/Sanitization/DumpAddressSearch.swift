@@ -13,6 +13,8 @@ public final class DumpAddressSearch: ByteSink {
     public private(set) var rows = 0
     /// Rows holding a customer's address, by table.
     public private(set) var findings: [String: Int] = [:]
+    /// Time spent searching (not passing on).
+    public private(set) var time: Duration = .zero
 
     public init(next: ByteSink, map: PersonalDataMap) {
         self.next = next
@@ -21,6 +23,8 @@ public final class DumpAddressSearch: ByteSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try next.write(bytes)
+        let started = ContinuousClock.now
+        defer { time += ContinuousClock.now - started }
         let base = bytes.bindMemory(to: UInt8.self)
         guard let start = base.baseAddress, base.count > 0 else { return }
         var position = 0

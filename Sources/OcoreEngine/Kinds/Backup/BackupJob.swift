@@ -231,7 +231,10 @@ final class BackupSession: @unchecked Sendable {
     }
 
     private func streamFilestore(_ context: StepContext, progress: @escaping (Double, String) -> Void) throws {
-        guard p.includeFilestore else { return context.log(.info, "filestore not included (--no-filestore)") }
+        guard p.includeFilestore else {
+            return context.log(.info, p.sanitization == nil ? "filestore not included (--no-filestore)"
+                                                            : "filestore not included: its attachments are production documents no sanitization reads (--with-filestore includes them as they are)")
+        }
         let dir = env.filestore
         guard try RemoteFileSystem(executor).stat(dir) != nil else {
             context.log(.warning, "no filestore at \(dir) on \(env.server.name): the backup holds the database only")

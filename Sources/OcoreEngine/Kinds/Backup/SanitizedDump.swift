@@ -3,6 +3,12 @@ import OcoreModel
 import OcoreOdoo
 import OcoreRemote
 
+/// Collects bytes in memory (a small table's sanitized rows).
+final class DataSink: ByteSink, @unchecked Sendable {
+    private(set) var data = Data()
+    func write(_ bytes: UnsafeRawBufferPointer) throws { data.append(contentsOf: bytes) }
+}
+
 /// What a sanitized backup is asked to do to its data (`backup create --sanitized`).
 public struct BackupSanitization: Codable, Sendable, Equatable {
     public var preset: SanitizationCatalog.Preset
@@ -41,9 +47,26 @@ struct SanitizedDump {
     let sourceVersion: String?
     let includeFilestore: Bool
 
-    func write(into sink: ByteSink, _ context: StepContext) throws -> SanitizationAttestation {
+    func write(into archive: ByteSink, _ context: StepContext) throws -> SanitizationAttestation {
         let source = PSQL(executor: executor, connection: connection)
         let s = sanitization
+        let snapshot = try ExportedSnapshot.open(executor: Executors.forServer(server), connection: connection, cancellation: context.cancellation)
+        defer { snapshot.close() }
+        context.log(.info, "snapshot \(snapshot.id) exported: the schema, the data and the sanitizing SELECTs read the same data")
+        // The customers' addresses load while the coverage is read and the schema dumped.
+        let started = ContinuousClock.now
+        let mapReader = Executors.forServer(server), connection = connection, cancellation = context.cancellation.derived()
+        let companies = try source.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('public.res_company') AND attname = 'partner_id' AND NOT attisdropped") == "1"
+        let loading = BackgroundWork {
+            try SnapshotReads.personalDataMap(snapshot: snapshot.id, executor: mapReader, connection: connection, hasCompanies: companies, cancellation: cancellation)
+        }
+        let sink = HandOffSink(into: archive)
+        var finished = false
+        defer {
+            if !finished { sink.abort() }
+            if !loading.isDone { cancellation.cancel() }
+            _ = loading.wait()
+        }
         let coverage = try CoverageScan(psql: source).run(options: s.options, rules: s.rules ?? SanitizationRules())
         context.log(coverage.leftAsIs.isEmpty ? .info : .warning, "coverage (\(coverage.scanMs) ms): \(coverage.summary)"
                     + (coverage.leftAsIs.isEmpty ? "" : "; left as they are: " + CloneRun.listed(coverage.leftAsIs)))
@@ -81,36 +104,44 @@ struct SanitizedDump {
                                           rules: rules, changes: inStream)
         let neutralize = try OdooTarget(psql: source).neutralizeScripts(addonsPaths: addons, only: s.preset == .minimal ? ["base"] : nil)
 
-        let snapshot = try ExportedSnapshot.open(executor: Executors.forServer(server), connection: connection, cancellation: context.cancellation)
-        defer { snapshot.close() }
-        context.log(.info, "snapshot \(snapshot.id) exported: the schema, the data and the sanitizing SELECTs read the same data")
-        let started = ContinuousClock.now
-        let map = try SnapshotReads.personalDataMap(snapshot: snapshot.id, executor: executor, connection: connection,
-                                                    hasCompanies: sets["res_company"]?.contains("partner_id") == true, cancellation: context.cancellation)
-        context.log(.info, "\(map.emailCount) customer address(es) and \(map.phoneCount) number(s) of the source read (\(Sanitizer.ms(ContinuousClock.now - started)) ms)")
         let removedCounts = try countRemovals(changes.filter { if case .remove = $0.change { true } else { false } }, snapshot: snapshot.id, context)
 
         try pgDump(["--section=pre-data"], snapshot: snapshot.id, into: sink, context)
+        let map = try loading.wait().get()
+        context.log(.info, "\(map.emailCount) customer address(es) and \(map.phoneCount) number(s) of the source read (\(Sanitizer.ms(ContinuousClock.now - started)) ms, beside the coverage)")
         let search = DumpAddressSearch(next: sink, map: map)
         let tables = plan?.tables ?? []
         let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
         try pgDump(["--section=data"] + excluded, snapshot: snapshot.id, into: search, context)
+        // The small tables are read side by side into memory (already sanitized), then written in
+        // order; the big ones stream straight into the archive.
+        let sizes = SanitizedCopyPlan.sizes(fromRows: try source.query(SanitizedCopyPlan.sizesQuery))
+        let small = tables.filter { (sizes[$0.name] ?? 0) < Self.smallTable }
+        let fetched = try fetchSide(by: side(small, map: map, snapshot: snapshot.id, context))
         var changed: [String: Int] = [:]
-        for table in tables {
-            let header = "\nCOPY public.\(SQL.identifier(table.name)) (\(table.columns.map(SQL.identifier).joined(separator: ", "))) FROM stdin;\n"
-            let filter = SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\n".utf8))
-            let through = FilteringSink(filter, into: search)
-            try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot.id, executor: executor, connection: connection,
-                                   into: through, cancellation: context.cancellation)
-            try through.finish()
+        func report(_ table: SanitizedCopyPlan.Table, _ filter: SanitizingCopyFilter) {
             let counts = filter.counts
             for (option, rows) in counts.changed { changed[option, default: 0] += rows }
             let changes: String = counts.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             context.log(.info, "\(table.name): \(counts.rows) row(s) through the sanitizing SELECT (\(Sanitizer.ms(counts.time)) ms rewriting)"
                         + (changes.isEmpty ? "" : ": " + changes))
         }
+        for (table, filter, data) in fetched {
+            try data.withUnsafeBytes { try search.write($0) }
+            report(table, filter)
+        }
+        for table in tables where (sizes[table.name] ?? 0) >= Self.smallTable {
+            let filter = Self.filter(table, map: map)
+            let through = FilteringSink(filter, into: search)
+            try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot.id, executor: executor, connection: connection,
+                                   into: through, cancellation: context.cancellation)
+            try through.finish()
+            report(table, filter)
+        }
         try pgDump(["--section=post-data"], snapshot: snapshot.id, into: sink, context)
         try write(trailer(removals: afterConstraints.map(\.change), neutralize: neutralize), into: sink)
+        finished = true
+        try sink.finish()
 
         let streamed = Set(plan?.options ?? [])
         var options: [SanitizationAttestation.Option] = []
@@ -131,12 +162,50 @@ struct SanitizedDump {
         }
         let findings = search.findings.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: $0.key, count: $0.value) }
         let verdict = findings.isEmpty && coverage.leftAsIs.isEmpty ? "NEUTRALIZED" : "PARTIAL"
-        context.log(verdict == "NEUTRALIZED" ? .info : .warning, "\(search.rows) row(s) of dump.sql searched for \(map.emailCount) customer address(es): "
+        context.log(verdict == "NEUTRALIZED" ? .info : .warning, "\(search.rows) row(s) of dump.sql searched for \(map.emailCount) customer address(es) in \(Sanitizer.ms(search.time)) ms: "
                     + (findings.isEmpty ? "none found" : findings.map { "\($0.location) \($0.count)" }.joined(separator: ", ")) + "; verdict \(verdict)")
         return SanitizationAttestation(preset: s.preset.rawValue, options: options, neutralizedModules: neutralize.map(\.module), coverage: coverage.summary,
                                        leftAsIs: coverage.leftAsIs.map(\.name), addressesSearched: map.emailCount, rowsSearched: search.rows, verdict: verdict,
                                        findings: findings, filestore: includeFilestore ? "included as it is (attachments are not sanitized)" : "not included",
                                        sourceOdooVersion: sourceVersion, createdAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// Tables smaller than this (heap bytes) are read side by side into memory.
+    static let smallTable: Int64 = 8 << 20
+
+    /// A table's rows as `dump.sql` holds them: its `COPY … FROM stdin;` line, the sanitized rows, `\.`.
+    static func filter(_ table: SanitizedCopyPlan.Table, map: PersonalDataMap) -> SanitizingCopyFilter {
+        let header = "\nCOPY public.\(SQL.identifier(table.name)) (\(table.columns.map(SQL.identifier).joined(separator: ", "))) FROM stdin;\n"
+        return SanitizingCopyFilter(rules: table.rules, map: map, header: Data(header.utf8), trailer: Data("\\.\n".utf8))
+    }
+
+    /// Reads of `tables` to run side by side, each on an executor of its own.
+    private func side(_ tables: [SanitizedCopyPlan.Table], map: PersonalDataMap, snapshot: String,
+                      _ context: StepContext) -> [@Sendable () throws -> (SanitizedCopyPlan.Table, SanitizingCopyFilter, Data)] {
+        let server = server, connection = connection, cancellation = context.cancellation
+        return tables.map { table in
+            { @Sendable in
+                let filter = Self.filter(table, map: map)
+                let collected = DataSink()
+                let through = FilteringSink(filter, into: collected)
+                try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot, executor: Executors.forServer(server), connection: connection,
+                                       into: through, cancellation: cancellation)
+                try through.finish()
+                return (table, filter, collected.data)
+            }
+        }
+    }
+
+    /// Runs the reads three at a time; their results in the given order.
+    private func fetchSide<T: Sendable>(by reads: [@Sendable () throws -> T]) throws -> [T] {
+        var results: [T] = []
+        var index = 0
+        while index < reads.count {
+            let batch = reads[index..<min(index + 3, reads.count)].map { read in BackgroundWork { try read() } }
+            for work in batch { results.append(try work.wait().get()) }
+            index += batch.count
+        }
+        return results
     }
 
     /// The attestation's name for the source's `database.secret` replaced in the stream.

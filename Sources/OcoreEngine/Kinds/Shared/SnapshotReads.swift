@@ -55,3 +55,60 @@ final class FilteringSink: ByteSink {
         if !out.isEmpty { try out.withUnsafeBytes { try next.write($0) } }
     }
 }
+
+/// Writes into `next` on a thread of its own, so the producer (the sanitizing filter and the
+/// search of what it writes) and the consumer (the archive's deflate) each have a core.
+final class HandOffSink: ByteSink, @unchecked Sendable {
+    private let channel = ByteChannel(capacity: 32)
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var failure: Error?
+    private var ended = false
+
+    init(into next: ByteSink) {
+        nonisolated(unsafe) let source = channel.source, next = next
+        let channel = channel
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            do {
+                while true {
+                    let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                    if n == 0 { break }
+                    try buffer.withUnsafeBytes { try next.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+            } catch {
+                lock.withLock { failure = error }
+                channel.abandon()
+            }
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        do { try channel.sink.write(bytes) } catch {
+            // The consumer's own error says what happened (a full disk, a lost upload).
+            throw lock.withLock { failure } ?? error
+        }
+    }
+
+    /// Everything written has reached `next`; rethrows the consumer's error.
+    func finish() throws {
+        channel.finish()
+        wait()
+        if let failure = lock.withLock({ failure }) { throw failure }
+    }
+
+    /// The producer failed: the consumer stops without writing the rest.
+    func abort() {
+        channel.fail()
+        wait()
+    }
+
+    private func wait() {
+        guard !lock.withLock({ ended }) else { return }
+        done.wait()
+        lock.withLock { ended = true }
+    }
+}
