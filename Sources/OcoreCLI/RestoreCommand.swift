@@ -134,7 +134,8 @@ struct RestoreInvocation {
         let prepared = try prepare(store: store)
         let (targetName, mode, preset) = (prepared.target, prepared.mode, prepared.preset)
         if isatty(0) == 1 && isatty(1) == 1 && !o.yes {
-            print("Restore \(backupID ?? archivePath ?? "") into \(targetName) (\(mode.rawValue)); sanitization: \(preset.rawValue)")
+            print("Restore \(backupID ?? archivePath ?? "") into \(targetName) (\(mode.rawValue)); sanitization: \(preset.rawValue)"
+                  + (prepared.sanitizedBackup.map { " (the backup was sanitized when it was written: \($0))" } ?? ""))
             if !prepared.newEnvironment { print("All changes to \(targetName) since the backup will be lost\(o.noSafetyBackup ? " (NO safety backup)" : "; a safety backup is taken first").") }
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("restore not started") }

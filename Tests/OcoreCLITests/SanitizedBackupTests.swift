@@ -114,6 +114,19 @@ struct SanitizedBackupTests {
         let zips = (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".zip") }
         #expect(zips.isEmpty, "a refused backup left \(zips)")
 
+        // A rule for the column lets the strict backup pass, computed as the rows are written.
+        let rules = TestDirectories.make("ocore-rules") + "/sanitization.toml"
+        try "[columns]\n\"x_delivery_address.street\" = \"sql: 'Street ' || id\"\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        let ruled = try f.ocore.run(["backup", "create", "production", "--sanitized", "--strict", "--rules", rules, "--json"])
+        #expect(ruled.succeeded, "\(ruled.stderrText)")
+        let ruledID = try #require((try JSONSerialization.jsonObject(with: ruled.stdout) as? [String: Any])?["id"] as? String)
+        let file = TestDirectories.make("ocore-export") + "/ruled.zip"
+        _ = try f.ocore.ok(["backup", "export", ruledID, file])
+        let restored = "sr_\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try OdooWay.restore(zip: file, into: restored)
+        #expect(try TestPostgres.psql(restored).scalar("SELECT street FROM x_delivery_address") == "Street 1")
+        #expect(try f.ocore.ok(["backup", "verify", ruledID]).contains("sanitization_rules: applied, 1 row(s)"))
+
         let refusedFormat = try f.ocore.run(["backup", "create", "production", "--sanitized", "--format", "folder"])
         expectCleanFailure(refusedFormat, mentions: "Odoo ZIP")
 

@@ -1,5 +1,6 @@
 import Foundation
 import OcoreOdoo
+import OcoreRemote
 import Testing
 
 /// The rewriting a sanitizing clone applies to `COPY` rows on their way to the target.
@@ -100,5 +101,44 @@ struct SanitizingCopyFilterTests {
         #expect(throws: SanitizingCopyError.self) { try run(body, "1\tann@acme.test\n2\tcut") }
 
         #expect(throws: SanitizingCopyError.self) { try run(CopyRules(outputFields: 3, columns: [.init(field: 2, actions: [.emailsInText])]), "1\tonly two\n") }
+    }
+}
+
+/// The proof of a sanitized backup's `dump.sql`: every row of every `COPY` block searched for
+/// the source's customer addresses as the dump is written.
+@Suite("The search of a dump for customer addresses")
+struct DumpAddressSearchTests {
+    @Test("a customer's address is found in any table and any case, split across chunks; fakes, active users' and the company's own addresses, and SQL outside COPY blocks are not findings; the bytes pass on unchanged")
+    func findsCustomersOnly() throws {
+        let map = try SanitizingCopyFilterTests().map()
+        let dump = """
+            SET search_path = '';
+            -- ann@acme.test in a comment is not data
+            COPY public.x_notes (id, body) FROM stdin;
+            1\tcall back, write to Ann@ACME.test after the fair
+            2\tuser_7@staging.local and boss@acme.test and info@acme.test
+            \\.
+
+            COPY public.res_partner (id, email) FROM stdin;
+            7\tuser_7@staging.local
+            \\.
+            COPY public.mail_message (id, body) FROM stdin;
+            5\t<p>from ann@acme.test</p>
+            \\.
+
+            """
+        for chunk in [1, 7, 4096] {
+            let out = CollectingSink(limit: 1 << 20)
+            let search = DumpAddressSearch(next: out, map: map)
+            let bytes = Array(dump.utf8)
+            var i = 0
+            while i < bytes.count {
+                try bytes[i..<min(bytes.count, i + chunk)].withUnsafeBytes { try search.write($0) }
+                i += chunk
+            }
+            #expect(search.findings == ["x_notes": 1, "mail_message": 1], "chunk \(chunk)")
+            #expect(search.rows == 4)
+            #expect(String(decoding: out.data, as: UTF8.self) == dump)
+        }
     }
 }

@@ -99,6 +99,8 @@ struct BackupViewTests {
         var dialog = RestoreDialogState(backup: handout, target: row("production", .production), environments: [row("production", .production), row("staging")])
         dialog.mode = .other
         #expect(dialog.existingTarget?.name == "staging" && !dialog.sanitizes, "its data already is sanitized")
+        list.overlay = .restoreDialog(dialog)
+        #expect(screen(list).text.contains("Sanitized when it was written (NEUTRALIZED): restored as it is"), "\(screen(list).text)")
         var plain = RestoreDialogState(backup: backup("b6", env: "production", daysAgo: 1, now: now), target: row("production", .production),
                                        environments: [row("production", .production), row("staging")])
         plain.mode = .other

@@ -63,6 +63,8 @@ public struct RestoreRequest: Sendable, Equatable {
         public var mode: RestoreMode
         public var preset: SanitizationCatalog.Preset
         public var newEnvironment: Bool
+        /// The backup's verdict when it was sanitized as it was written (it is not sanitized again).
+        public var sanitizedBackup: String? = nil
 
         public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
             try JobQueue(store: store, home: home).submit(RestoreJob(), parameters: parameters, environment: target, server: server, locks: [target])
@@ -142,6 +144,7 @@ public struct RestoreRequest: Sendable, Equatable {
             parameters.fromStorage = fromStorage
         }
         let server = try newEnv?.server ?? store.resolvedEnvironment(named: targetName).server.name
-        return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil)
+        return Prepared(parameters: parameters, target: targetName, server: server, mode: mode, preset: preset, newEnvironment: newEnv != nil,
+                        sanitizedBackup: backup?.sanitized)
     }
 }

@@ -119,6 +119,8 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
         if dialog.preset == .none {
             lines.append(FormLine(.checkbox("I understand the risk: real customer data stays", checked: dialog.riskAccepted), role: .danger, focused: focused(.risk)))
         }
+    } else if let verdict = b.sanitized {
+        lines.append(FormLine(.text("Sanitized when it was written (\(verdict)): restored as it is"), role: verdict == "NEUTRALIZED" ? .text : .warning))
     }
     if let target = dialog.existingTarget, target.isProtected {
         lines.append(FormLine(.text("Type \(target.name) to confirm: \(dialog.confirmation.text)"), role: .warning, focused: focused(.confirm)))

@@ -18,14 +18,6 @@ public struct BackupSanitization: Codable, Sendable, Equatable {
     public var rules: SanitizationRules?
     /// Odoo's hash of the known password active users get (with `reset_passwords`).
     public var passwordHash: String?
-
-    public init(preset: SanitizationCatalog.Preset, options: [String], strict: Bool, rules: SanitizationRules?, passwordHash: String?) {
-        self.preset = preset
-        self.options = options
-        self.strict = strict
-        self.rules = rules
-        self.passwordHash = passwordHash
-    }
 }
 
 /// A sanitized backup's `dump.sql`, written from one exported snapshot of the source straight
@@ -119,8 +111,10 @@ struct SanitizedDump {
         let small = tables.filter { (sizes[$0.name] ?? 0) < Self.smallTable }
         let fetched = try fetchSide(by: side(small, map: map, snapshot: snapshot.id, context))
         var changed: [String: Int] = [:]
+        var rowsOf: [String: Int] = [:]
         func report(_ table: SanitizedCopyPlan.Table, _ filter: SanitizingCopyFilter) {
             let counts = filter.counts
+            rowsOf[table.name] = counts.rows
             for (option, rows) in counts.changed { changed[option, default: 0] += rows }
             let changes: String = counts.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             context.log(.info, "\(table.name): \(counts.rows) row(s) through the sanitizing SELECT (\(Sanitizer.ms(counts.time)) ms rewriting)"
@@ -158,7 +152,9 @@ struct SanitizedDump {
             }
         }
         if !rules.isEmpty {
-            options.append(.init(key: Sanitizer.rulesKey, status: "applied", rows: 0, detail: rules.map(\.name).joined(separator: ", ")))
+            let ruled = Set((plan?.rules ?? []).map { String($0.split(separator: ".")[0]) })
+            options.append(.init(key: Sanitizer.rulesKey, status: "applied", rows: ruled.reduce(0) { $0 + (rowsOf[$1] ?? 0) },
+                                 detail: rules.map(\.name).joined(separator: ", ") + " (rows of their tables, computed as written)"))
         }
         let findings = search.findings.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: $0.key, count: $0.value) }
         let verdict = findings.isEmpty && coverage.leftAsIs.isEmpty ? "NEUTRALIZED" : "PARTIAL"
