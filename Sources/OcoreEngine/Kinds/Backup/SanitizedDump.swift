@@ -238,7 +238,16 @@ struct SanitizedDump {
     private func trailer(removals: [RowChange], neutralize: [(module: String, sql: String)]) -> String {
         var sql = "\n--\n-- ocore: sanitization that runs once the constraints exist\n--\n\nSET search_path = public, pg_catalog;\n\n"
         for removal in removals { sql += removal.statement + "\n" }
-        for (module, script) in neutralize { sql += "\n-- Odoo's neutralization: \(module)\n" + script + (script.hasSuffix("\n") ? "" : "\n") }
+        // Each module's in a block of its own, as a clone runs them: one that fails where the archive
+        // is restored warns instead of stopping the restore (Odoo's own restore goes on past errors too).
+        for (module, script) in neutralize {
+            let tag = "ocore_" + UUID().uuidString.prefix(8).lowercased()
+            guard !script.contains("$" + tag) else { continue }
+            // The name comes from the source's database: only its plain characters in the comment, quoted in the warning.
+            let shown = String(module.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0) })
+            sql += "\n-- Odoo's neutralization: \(shown)\nDO $\(tag)$ BEGIN\n" + script + (script.hasSuffix("\n") ? "" : "\n")
+                + "EXCEPTION WHEN OTHERS THEN RAISE WARNING 'neutralize.sql of % failed: %', \(SQL.literal(module)), SQLERRM;\nEND $\(tag)$;\n"
+        }
         sql += "\n-- a new identity: this is not the source's database\n" + OdooTarget.identityStatements(markNeutralized: true)
         return sql
     }
