@@ -398,6 +398,7 @@ struct IncrementalBackupTests {
         try FileManager.default.removeItem(atPath: filestore + "/" + removed)
         try FileManager.default.createDirectory(atPath: filestore + "/fe", withIntermediateDirectories: true)
         try Data("added after the backup".utf8).write(to: URL(fileURLWithPath: filestore + "/fe/feadded-later"))
+        try f.ocore.waitUntilIdle()  // the backup's retention sweep holds production a moment
         let restored = try f.ocore.run(["restore", id, "--confirm", "production", "--yes", "--json"])
         #expect(restored.succeeded, "\(restored.stdoutText) \(restored.stderrText)")
         #expect(try OdooWay.tree(filestore) == original, "the filestore as it was backed up")

@@ -19,6 +19,8 @@ struct RestoreFixture {
         countsAtBackup = try OdooWay.rowCounts(clone.source)
         filestoreAtBackup = try OdooWay.tree(clone.dataDir + "/filestore/" + clone.source)
         backupID = try #require(try clone.ocore.jsonObject(["backup", "create", "production", "--json"])["id"] as? String)
+        // The backup's retention sweep holds production a moment: a restore right away would be refused.
+        try clone.ocore.waitUntilIdle()
     }
 
     private init(clone: CloneFixture) {

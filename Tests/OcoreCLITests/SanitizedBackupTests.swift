@@ -92,6 +92,7 @@ struct SanitizedBackupTests {
         #expect(try f.ocore.ok(["backup", "list"]).contains("[sanitized]"))
 
         // Into staging without another pass: its data already is sanitized.
+        try f.ocore.waitUntilIdle()
         let staging = "stg_\(UUID().uuidString.prefix(6).lowercased())"
         let restore = try f.ocore.run(["restore", id, "--new", staging, "--type", "staging", "--json"])
         let doc = try JSONSerialization.jsonObject(with: restore.stdout) as? [String: Any] ?? [:]

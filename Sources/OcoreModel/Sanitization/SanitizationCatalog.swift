@@ -57,7 +57,7 @@ public enum SanitizationCatalog {
         .init(key: "clear_detected_secrets", name: "Clear detected secrets",
               description: "Clears columns and system parameters of any module that hold tokens, keys, passwords or IBANs (found by the coverage scan)",
               category: .security, priority: .high, defaultEnabled: true, alwaysOn: false, impactFormat: "%d secret column(s)/parameter(s) will be cleared"),
-        .init(key: "reset_passwords", name: "Reset user passwords", description: "Resets all active users' passwords to a known value",
+        .init(key: "reset_passwords", name: "Reset user passwords", description: "Resets all active users' passwords to a known value; archived users' hashes are removed",
               category: .security, priority: .low, defaultEnabled: false, alwaysOn: false, impactFormat: "%d user password(s) will be reset"),
         .init(key: "disable_2fa", name: "Disable 2FA/TOTP", description: "Removes all two-factor authentication devices",
               category: .security, priority: .low, defaultEnabled: false, alwaysOn: false, impactFormat: "%d 2FA setting(s) will be removed"),
