@@ -22,6 +22,31 @@ private func forbiddenValues(_ source: String) throws -> (addresses: [String], s
     return (addresses, secrets)
 }
 
+/// Which of `addresses` occur in `text` as addresses (every run of the characters an address is
+/// made of, read once: a search per address over megabytes would take minutes).
+private func found(_ addresses: [String], in text: String) -> [String] {
+    var tokens = Set<Substring>()
+    var start: String.Index?
+    for i in text.indices {
+        let c = text[i]
+        if c.isASCII && (c.isLetter || c.isNumber || "@._%+-".contains(c)) {
+            if start == nil { start = i }
+        } else if let s = start {
+            tokens.insert(text[s..<i])
+            start = nil
+        }
+    }
+    if let s = start { tokens.insert(text[s...]) }
+    // An address at a sentence's end keeps its full stop in the run.
+    let trimmed = Set(tokens.map { $0.hasSuffix(".") ? $0.dropLast() : $0 })
+    return addresses.filter { tokens.contains(Substring($0)) || trimmed.contains(Substring($0)) }
+}
+
+/// Which of `secrets` occur anywhere in `text`.
+private func foundAnywhere(_ secrets: [String], in text: String) -> [String] {
+    secrets.filter { text.range(of: $0, options: .literal) != nil }
+}
+
 /// A member of a ZIP file, read with Python's zipfile (what Odoo itself uses).
 private func zipMember(_ zip: String, _ name: String) throws -> Data {
     let out = try LocalExecutor().run(Command(["python3", "-c", "import zipfile,sys; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))", zip, name]))
@@ -39,6 +64,7 @@ struct SanitizedBackupTests {
         let before = try f.sourceChecksum()
         let (addresses, secrets) = try forbiddenValues(f.source)
         #expect(addresses.count > 400 && secrets.count >= 8)
+        #expect(found(addresses, in: "<p>mail " + addresses[7].uppercased().lowercased() + ".</p>") == [addresses[7]], "the search finds what it looks for")
 
         let created = try f.ocore.run(["backup", "create", "production", "--sanitized", "--json"])
         #expect(created.succeeded, "\(created.stderrText)")
@@ -53,9 +79,9 @@ struct SanitizedBackupTests {
         _ = try f.ocore.ok(["backup", "export", id, file])
         let dump = String(decoding: try zipMember(file, "dump.sql"), as: UTF8.self).lowercased()
         #expect(dump.contains("@staging.local"))
-        let leftAddresses = addresses.filter { dump.contains($0) }
+        let leftAddresses = found(addresses, in: dump)
         #expect(leftAddresses.isEmpty, "customer addresses in dump.sql: \(leftAddresses.prefix(5))")
-        let leftSecrets = secrets.filter { dump.contains($0.lowercased()) }
+        let leftSecrets = foundAnywhere(secrets.map { $0.lowercased() }, in: dump)
         #expect(leftSecrets.isEmpty, "secrets in dump.sql: \(leftSecrets.map { String($0.prefix(12)) })")
 
         // The attestation travels in the archive: options with their counts, coverage, the search, the verdict.
@@ -84,8 +110,12 @@ struct SanitizedBackupTests {
         #expect(try r.scalar("SELECT count(*) FROM payment_provider WHERE state <> 'disabled' OR stripe_secret_key IS NOT NULL") == "0")
         #expect(try r.scalar("SELECT count(*) FROM mail_mail WHERE state IN ('outgoing', 'exception')") == "0")
         #expect(try r.scalar("SELECT count(*) FROM x_shopify_connector WHERE api_token IS NOT NULL") == "0")
-        let everything = try r.query("SELECT lower(string_agg(coalesce(email, ''), ' ')) FROM res_partner").map { $0[0] }.joined()
-        #expect(!addresses.contains { everything.contains($0) })
+        // Every table of the restored database, as pg_dump reads it back.
+        let c = TestPostgres.cluster.connection(database: restored)
+        let everything = try LocalExecutor().output(Command(["pg_dump", "--data-only"] + c.clientArguments + ["-d", restored], environment: c.clientEnvironment)).lowercased()
+        #expect(everything.count > 1_000_000)
+        #expect(found(addresses, in: everything).isEmpty, "a customer address in the restored database")
+        #expect(foundAnywhere(secrets.map { $0.lowercased() }, in: everything).isEmpty, "a secret in the restored database")
 
         let verify = try f.ocore.ok(["backup", "verify", id])
         #expect(verify.contains("✓ sanitization") && verify.contains("sanitized: NEUTRALIZED") && verify.contains("anonymize_emails: applied"), "\(verify)")
@@ -131,11 +161,13 @@ struct SanitizedBackupTests {
         let refusedFormat = try f.ocore.run(["backup", "create", "production", "--sanitized", "--format", "folder"])
         expectCleanFailure(refusedFormat, mentions: "Odoo ZIP")
 
-        let partial = try f.ocore.run(["backup", "create", "production", "--sanitized", "--preset", "minimal", "--json"])
+        let partial = try f.ocore.run(["backup", "create", "production", "--sanitized", "--preset", "minimal", "--with-filestore", "--json"])
         #expect(partial.succeeded, "\(partial.stderrText)")
         let backup = try #require(try JSONSerialization.jsonObject(with: partial.stdout) as? [String: Any])
         #expect(backup["sanitized"] as? String == "PARTIAL")
+        #expect(backup["include_filestore"] as? Bool == true, "asked for: the attachments as they are")
         let verify = try f.ocore.ok(["backup", "verify", try #require(backup["id"] as? String)])
         #expect(verify.contains("sanitized: PARTIAL") && verify.contains("res_partner"), "\(verify)")
+        #expect(verify.contains("filestore: included as it is (attachments are not sanitized)") && verify.contains("✓ filestore"), "\(verify)")
     }
 }
