@@ -40,7 +40,8 @@ public struct BackupScheduler: Sendable {
             let backups = try store.backups(environment: policy.environment)
             let lastTest = backups.compactMap { $0.restoreTestStartedAt }.max()
             if let lastTest, lastTest >= slot { continue }
-            guard let newest = backups.filter({ $0.status.isRestorable && $0.isVerified }).max(by: { $0.createdAt < $1.createdAt }) else { continue }
+            // The test proves the environment can be recovered: from a real backup, not a sanitized copy.
+            guard let newest = backups.filter({ $0.status.isRestorable && $0.isVerified && $0.sanitized == nil }).max(by: { $0.createdAt < $1.createdAt }) else { continue }
             due.append((policy.environment, newest.id))
         }
         return due

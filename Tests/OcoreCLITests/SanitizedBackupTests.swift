@@ -72,6 +72,7 @@ struct SanitizedBackupTests {
         #expect(backup["status"] as? String == "completed" && backup["is_verified"] as? Bool == true)
         #expect(backup["sanitized"] as? String == "NEUTRALIZED", "\(backup)")
         #expect(backup["include_filestore"] as? Bool == false, "the attachments are production documents: left out unless asked")
+        #expect(backup["retention_tier"] as? String == "daily", "a copy to hand out holds no period's long-lived tier")
         let id = try #require(backup["id"] as? String)
         #expect(try f.sourceChecksum() == before)
 

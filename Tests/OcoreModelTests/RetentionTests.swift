@@ -36,6 +36,37 @@ struct RetentionSimulation {
 
 @Suite("GFS retention")
 struct RetentionTests {
+    @Test("a sanitized backup is no restore point: it takes no period's tier from the real backups, it does not stand for the newest verified one, and a real backup's failure still stops the sweep")
+    func sanitizedBackupsAreNotRestorePoints() throws {
+        var sim = RetentionSimulation()
+        func record(_ id: String, at: Date, tier: RetentionTier, status: BackupStatus = .completed, sanitized: String? = nil) -> BackupRecord {
+            var b = BackupRecord(id: id, environment: "prod", project: "p", storage: "s", key: id, type: .manual, status: status, includeFilestore: false,
+                                 createdAt: at, tier: tier, expiresAt: sim.retention.expiry(of: tier, createdAt: at), verifiedAt: status == .completed ? at : nil,
+                                 databaseName: "prod")
+            b.sanitized = sanitized
+            return b
+        }
+        // The month's first backup is a sanitized one (01:00); the scheduled one at 02:00 is still the month's (and the year's).
+        let handOut = record("h", at: sim.date(2027, 1, 1, 1), tier: Retention.handOutTier, sanitized: "NEUTRALIZED")
+        sim.backups = [handOut]
+        #expect(sim.retention.tier(for: sim.date(2027, 1, 1, 2), earlier: sim.backups) == .yearly)
+
+        // Later: the newest backup is sanitized, the real daily before it expired: the real one stays (newest verified real backup).
+        let real = record("r", at: sim.date(2027, 1, 1, 2), tier: .daily)
+        let newer = record("h2", at: sim.date(2027, 1, 20, 1), tier: .daily, sanitized: "NEUTRALIZED")
+        let decisions = sim.retention.sweep([real, newer], now: sim.date(2027, 1, 21))
+        #expect(decisions.first { $0.backup.id == "r" }?.delete == false, "\(decisions)")
+        // A real backup failed after it: nothing is thinned, whatever sanitized backup succeeded since.
+        let failed = record("f", at: sim.date(2027, 1, 21, 2), tier: .daily, status: .failed)
+        let older = record("o", at: sim.date(2027, 1, 2, 2), tier: .daily)
+        let blocked = sim.retention.sweep([real, older, failed, record("h3", at: sim.date(2027, 1, 21, 3), tier: .daily, sanitized: "NEUTRALIZED")],
+                                          now: sim.date(2027, 1, 22))
+        #expect(blocked.allSatisfy { !$0.delete }, "\(blocked)")
+        // An expired sanitized backup goes.
+        #expect(sim.retention.sweep([real, record("h4", at: sim.date(2027, 1, 1, 3), tier: .daily, sanitized: "NEUTRALIZED")], now: sim.date(2027, 1, 22))
+            .first { $0.backup.id == "h4" }?.delete == true)
+    }
+
     @Test("the first successful backup of each year, month and week takes the tier, also when the promotion day failed")
     func tiersOverTwoYears() throws {
         var sim = RetentionSimulation()

@@ -85,8 +85,11 @@ public struct Retention: Sendable {
     /// without a monthly: the next good one fills the hole. When the promotion-day backup
     /// succeeds this is exactly the seeds' rule; a history that starts mid-period gets its
     /// long-lived copy at once.
+    ///
+    /// A sanitized backup is a copy to hand out, not a restore point: it never holds a period's
+    /// tier for the environment's real backups (and takes none itself, see ``handOutTier``).
     public func tier(for date: Date, earlier: [BackupRecord]) -> RetentionTier {
-        let kept = earlier.filter { $0.status.isRestorable || $0.status == .expired }
+        let kept = earlier.filter { ($0.status.isRestorable || $0.status == .expired) && $0.sanitized == nil }
         // With a frequent schedule the day's first good backup is the daily, the others hourly.
         let tiers: [RetentionTier] = policy.hourlyHours == nil ? [.yearly, .monthly, .weekly] : [.yearly, .monthly, .weekly, .daily]
         for tier in tiers {
@@ -96,6 +99,10 @@ public struct Retention: Sendable {
         }
         return policy.hourlyHours == nil ? .daily : .hourly
     }
+
+    /// The tier of a sanitized backup when none is asked for: kept as a daily one, never a
+    /// period's long-lived copy.
+    public static let handOutTier = RetentionTier.daily
 
     /// Start of the calendar period of `tier` that contains `date` (year, month, or the week
     /// beginning on the configured weekday).
@@ -150,13 +157,16 @@ public struct Retention: Sendable {
     /// non-permanent backups; never the newest verified one of each storage, whatever the
     /// policy says; and nothing at all unless the environment's latest backup attempt succeeded
     /// (old backups are not thinned while new ones fail).
+    /// Sanitized backups are not restore points: they neither count as the latest attempt nor
+    /// stand in for the newest verified backup of a storage (a real one is never deleted because
+    /// a sanitized one is newer); they go when they expire.
     public func sweep(_ backups: [BackupRecord], now: Date) -> [Decision] {
         let live = backups.filter { $0.status.isRestorable }.sorted { $0.createdAt > $1.createdAt }
-        let latest = backups.filter { $0.status != .running }.max { $0.createdAt < $1.createdAt }
+        let latest = backups.filter { $0.status != .running && $0.sanitized == nil }.max { $0.createdAt < $1.createdAt }
         let latestSucceeded = latest.map { $0.status.isRestorable } ?? false
         var newestVerified: Set<String> = []
         for storage in Set(live.map(\.storage)) {
-            if let id = live.first(where: { $0.storage == storage && $0.isVerified })?.id { newestVerified.insert(id) }
+            if let id = live.first(where: { $0.storage == storage && $0.isVerified && $0.sanitized == nil })?.id { newestVerified.insert(id) }
         }
         return live.map { b in
             if b.isPermanent { return Decision(backup: b, delete: false, reason: b.pinned ? "pinned" : "permanent") }

@@ -25,6 +25,9 @@ public struct SanitizationAttestation: Codable, Sendable, Equatable {
         }
     }
 
+    /// A sanitized backup's recorded verdict while it is being written (or after it failed).
+    public static let pending = "PENDING"
+
     public var preset: String
     public var options: [Option]
     /// Odoo's own `neutralize.sql` of these modules runs at the end of `dump.sql`.

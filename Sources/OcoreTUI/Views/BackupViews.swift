@@ -25,7 +25,7 @@ func drawBackups(_ state: DashboardState, env: EnvironmentRow, theme: Theme, in 
         let added: [(String, Style?)] = incremental ? [((b.addedBytes ?? b.size).map(bytesText) ?? "-", theme[.muted])] : []
         let tier: [(String, Style?)] = [(b.pinned ? "P" : b.tier.badge, b.tier >= .monthly || b.pinned ? theme[.title] : nil), (expires, theme[.muted])]
         let also: [(String, Style?)] = copied ? [((state.backupCopies[b.id] ?? []).map { "+" + $0 }.joined(separator: " "), theme[.success])] : []
-        let data: [(String, Style?)] = sanitizedAny ? [(b.sanitized.map { $0 == "NEUTRALIZED" ? "sanitized" : "sanitized, partial" } ?? "", b.sanitized == "NEUTRALIZED" ? theme[.success] : theme[.warning])] : []
+        let data: [(String, Style?)] = sanitizedAny ? [(b.sanitized.map { $0 == "PARTIAL" ? "sanitized, partial" : "sanitized" } ?? "", b.sanitized == "PARTIAL" ? theme[.warning] : theme[.success])] : []
         return head + added + tier + also + data
     }
     Table(columns: [.init("CREATED", width: 11), .init("STATUS", width: 9), .init("✓", width: 1), .init("SIZE", width: 8)] + (incremental ? [.init("ADDED", width: 8)] : []) + [.init("T", width: 1),

@@ -130,7 +130,8 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
         .render(in: Rect(x: tabsRow.x, y: tabsRow.y, width: tabsRow.width, height: 1), theme: theme, into: &buffer)
     switch state.tab {
     case .overview:
-        let last = state.environmentBackups.first { $0.status.isRestorable }
+        // The environment's last restore point: a sanitized copy to hand out is not one.
+        let last = state.environmentBackups.first { $0.status.isRestorable && $0.sanitized == nil }
         drawOverview(env, status: state.statuses[env.name], lastBackup: last, policy: policyLine(state.policies[env.name], backups: state.environmentBackups, now: state.now),
                      refresh: state.refreshes[env.name],
                      config: state.odooConfigs[env.name], now: state.now, theme: theme, in: content,

@@ -29,12 +29,14 @@ struct BackupStart {
         let now = Date()
         let earlier = try context.store.backups(environment: p.environment)
         let retention = Retention(policy: try context.store.backupPolicy(environment: p.environment)?.retention ?? RetentionPolicy())
-        let tier = p.tier ?? retention.tier(for: now, earlier: earlier)
-        let record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
+        let tier = p.tier ?? (p.sanitization != nil ? Retention.handOutTier : retention.tier(for: now, earlier: earlier))
+        var record = BackupRecord(id: p.backupID, environment: p.environment, project: env.environment.project, storage: p.storage,
                                   key: key(env.environment.project, p.environment, p.backupID),
                                   format: format, type: p.type, status: .running, includeFilestore: p.includeFilestore, createdAt: now, tier: tier,
                                   expiresAt: retention.expiry(of: tier, createdAt: now), jobID: context.jobID, databaseName: env.environment.dbName,
                                   odooVersion: snapshot.version, neutralized: snapshot.neutralized)
+        // Known as a sanitized backup from its first row (retention never takes it for a restore point); the verdict follows.
+        if p.sanitization != nil { record.sanitized = SanitizationAttestation.pending }
         try context.record(BackupState.self) { $0.backupID = p.backupID }
         try context.store.insertBackup(record)
         try context.record(BackupState.self) { $0.archiveKey = record.key }
