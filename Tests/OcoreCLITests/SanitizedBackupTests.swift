@@ -122,6 +122,10 @@ struct SanitizedBackupTests {
         #expect(verify.contains("✓ sanitization") && verify.contains("sanitized: NEUTRALIZED") && verify.contains("anonymize_emails: applied"), "\(verify)")
         #expect(try f.ocore.ok(["backup", "list"]).contains("[sanitized]"))
 
+        // Over production it is a question: its data is fake.
+        let overProduction = try f.ocore.run(["restore", id, "--to", "production", "--confirm", "production"])
+        #expect(!overProduction.succeeded && overProduction.stderrText.contains("sanitized copy") && overProduction.stderrText.contains("--yes"), "\(overProduction.stderrText)")
+        #expect(try f.sourceChecksum() == before, "nothing was restored")
         // Into staging without another pass: its data already is sanitized.
         try f.ocore.waitUntilIdle()
         let staging = "stg_\(UUID().uuidString.prefix(6).lowercased())"

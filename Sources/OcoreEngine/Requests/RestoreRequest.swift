@@ -34,7 +34,7 @@ public struct RestoreRequest: Sendable, Equatable {
     public var riskAccepted = false
     /// The target's name, typed to confirm overwriting it.
     public var confirmation: String?
-    /// The operator said yes to restoring a backup of another Odoo version.
+    /// The operator answered the request's questions (another Odoo version; a sanitized copy into production).
     public var acceptsVersionMismatch = false
 
     public init(backupID: String?, archivePath: String? = nil, target: Target) {
@@ -121,12 +121,18 @@ public struct RestoreRequest: Sendable, Equatable {
             if protectedBy == nil, let confirmation, confirmation != name {
                 throw Refusal.invalid("--confirm \(confirmation) does not match the target \(name)")
             }
-            // Another Odoo major version: a question for the operator, asked the same way by both faces.
+            // Questions for the operator, asked the same way by both faces: another Odoo major
+            // version; a sanitized copy (fake customers, reset passwords) over a production database.
+            var questions: [String] = []
             if let version = backup?.odooVersion, !acceptsVersionMismatch,
                let current = try? OdooSnapshot.read(PSQL(executor: Executors.forServer(t.server), connection: PostgresConnection(t))).version,
                current != version {
-                throw Refusal.needsConfirmation("the backup is Odoo \(version) and \(name) runs Odoo \(current)")
+                questions.append("the backup is Odoo \(version) and \(name) runs Odoo \(current)")
             }
+            if backup?.sanitized != nil, t.environment.type == .production, !acceptsVersionMismatch {
+                questions.append("the backup is a sanitized copy (fake customers, reset passwords, no secrets): restoring it replaces \(name)'s real data")
+            }
+            if !questions.isEmpty { throw Refusal.needsConfirmation(questions.joined(separator: "; ")) }
         }
         // A sanitized backup's data was sanitized as it was written (its manifest attests it): not again.
         let productionOutside = sourceType == .production && targetType != .production && backup?.sanitized == nil
