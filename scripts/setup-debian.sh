@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ocore needs to build, run and test on Debian 12: the C libraries it links
-# (ncursesw, libssh2, libcurl, sqlite3), PostgreSQL 15, OpenSSH server, tmux, and moto (S3 test
+# (ncursesw, libssh2, libcurl, sqlite3), PostgreSQL 15, OpenSSH server, tmux, xfsprogs (a reflink file
+# system for the copy-on-write test), and moto (S3 test
 # server). Idempotent: installs only what is missing. Runs apt-get as root, or through sudo.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(libncursesw5-dev libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev unzip curl openssl libcurl4-openssl-dev pkg-config
-          openssh-server openssh-client tmux postgresql-15 postgresql-client-15 python3-pip)
+          openssh-server openssh-client tmux postgresql-15 postgresql-client-15 python3-pip xfsprogs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

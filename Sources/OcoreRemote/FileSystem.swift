@@ -127,6 +127,22 @@ extension RemoteFileSystem {
         _ = try executor.output(Command(["mv", "-T", "--", from, to]))
     }
 
+    /// Whether files copied into `directory` can share `sample`'s blocks (`cp --reflink`: XFS with
+    /// reflink, btrfs): one file is cloned there under a probe name and removed again. `sample`
+    /// is only read.
+    public func canReflink(_ sample: String, into directory: String) -> Bool {
+        let probe = directory + "/.ocore-reflink-probe-" + UUID().uuidString.prefix(8)
+        let cloned = try? executor.run(Command(["cp", "--reflink=always", "--", sample, probe]))
+        _ = try? executor.run(Command(["rm", "-f", "--", probe]))
+        return cloned?.succeeded == true
+    }
+
+    /// One regular file under `directory`, if it has any.
+    public func anyFile(under directory: String) throws -> String? {
+        let found = try executor.output(Command(["find", directory, "-type", "f", "-print", "-quit"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        return found.isEmpty ? nil : found
+    }
+
     /// Copies a tree as hard links (same file system; Odoo never rewrites a stored file, so a
     /// filestore copied this way is safe and instant).
     public func hardlinkCopy(_ from: String, to: String) throws {

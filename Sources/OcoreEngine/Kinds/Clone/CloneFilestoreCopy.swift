@@ -34,8 +34,10 @@ extension CloneRun {
         try work.wait().get()
     }
 
-    /// Hard links on one server (Odoo never rewrites a stored file, so they are a safe, instant
-    /// copy), a tar stream between servers.
+    /// On one server, copy-on-write where the file system shares blocks (`cp --reflink`: files of
+    /// their own, so owner and mode stay independent, made in the time of hard links), else hard
+    /// links (Odoo never rewrites a stored file, so they are a safe, instant copy); a tar stream
+    /// between servers. The log says which.
     func copyFilestore(_ context: StepContext, progress: (@Sendable (Int64) -> Void)?, cancellation: CancellationFlag) throws {
         guard p.includeFilestore else { return context.log(.info, "filestore not copied (--no-filestore)") }
         let sides = try sides(context)
@@ -46,6 +48,15 @@ extension CloneRun {
         if try targetFS.stat(target) != nil { throw StepFailure.check("target filestore", "\(target) already exists on \(sides.targetServer.name)") }
         try record(context) { $0.createdFilestore = target }
         try targetFS.makeDirectory((target as NSString).deletingLastPathComponent)
+        let parent = (target as NSString).deletingLastPathComponent
+        if sides.sameServer, let sample = try sourceFS.anyFile(under: source), targetFS.canReflink(sample, into: parent) {
+            let result = try sides.targetExecutor.run(Command(["cp", "-a", "--reflink=always", "--", source, target]), cancellation: cancellation)
+            if result.succeeded {
+                return context.log(.info, "filestore reflinked into \(target) (copy-on-write: files of its own sharing the source's blocks until either changes)")
+            }
+            context.log(.warning, "reflinks failed (\(result.summary)); hard links or a copy instead")
+            try targetFS.removeTree(target)
+        }
         // Hard links share their owner with the source's files: for another owner, a real copy.
         if sides.sameServer, p.filestoreOwner.map({ !FilestoreOwner.owns($0, source, on: sides.sourceExecutor) }) == true {
             let result = try sides.targetExecutor.run(Command(["cp", "-a", "--", source, target]), cancellation: cancellation)
