@@ -29,6 +29,14 @@ struct Tmux {
     func resize(width: Int, height: Int) throws {
         _ = try local.output(Command(["tmux", "-L", session, "resize-window", "-t", session, "-x", String(width), "-y", String(height)]))
     }
+
+    /// Filters the tree to `environment` and selects it.
+    func select(_ environment: String) throws {
+        try keys("/")
+        try keys("-l", environment)
+        try keys("Enter", "j")
+    }
+
     func screen() throws -> String { try local.output(Command(["tmux", "-L", session, "capture-pane", "-p", "-t", session])) }
     func kill() { _ = try? local.run(Command(["tmux", "-L", session, "kill-server"])) }
 
@@ -244,9 +252,8 @@ struct DashboardTmuxTests {
         defer { tmux.kill() }
         try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 120, height: 36)
         _ = try tmux.waitFor("the tree") { $0.contains("production") }
-        try tmux.keys("/")
-        try tmux.keys("-l", "production")
-        try tmux.keys("Enter", "j", "b")
+        try tmux.select("production")
+        try tmux.keys("b")
         _ = try tmux.waitFor("the backup dialog") { $0.contains("Back up production") && $0.contains("Create backup") }
         try tmux.keys("Down", "Down", "Space")
         let dialog = try tmux.waitFor("the switch") { $0.contains("[x] sanitized as written") }
@@ -267,9 +274,8 @@ struct DashboardTmuxTests {
         defer { tmux.kill() }
         try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
         _ = try tmux.waitFor("the tree") { $0.contains("production") }
-        try tmux.keys("/")
-        try tmux.keys("-l", "production")
-        try tmux.keys("Enter", "j", "2")
+        try tmux.select("production")
+        try tmux.keys("2")
         _ = try tmux.waitFor("the backup in the Backups tab") { $0.contains("completed") && $0.contains("EXPIRES") }
         try tmux.keys("p")
         _ = try tmux.waitFor("the pin") { $0.contains("pinned: retention never removes it") }

@@ -21,6 +21,15 @@ extension Sanitizer {
     /// option not stated this way.
     public static func rowChanges(_ key: String, columns: [String: Set<String>], context: Context) -> ([RowChange], String?)? {
         func has(_ table: String, _ cols: String...) -> String? { absent(table, cols, columns) }
+        // A module's credential table emptied and its column on the users cleared.
+        func userCredentials(rows table: String, column: String, absent: String) -> ([RowChange], String?) {
+            var changes: [RowChange] = []
+            if columns[table] != nil { changes.append(.remove(table: table, where: "true")) }
+            if columns["res_users"]?.contains(column) == true {
+                changes.append(.edit(table: "res_users", set: [(column, "NULL")], where: "\(SQL.identifier(column)) IS NOT NULL"))
+            }
+            return changes.isEmpty ? ([], absent) : (changes, nil)
+        }
         func params(_ patterns: [String]) -> RowChange {
             .edit(table: "ir_config_parameter", set: [("value", "''")], where: "\"value\" <> '' AND \(ImpactPreview.keyMatches(patterns))")
         }
@@ -50,12 +59,7 @@ extension Sanitizer {
             let condition = (["\"state\" <> 'disabled'"] + credentials.map { "\(SQL.identifier($0)) IS NOT NULL" }).joined(separator: " OR ")
             return ([.edit(table: "payment_provider", set: [("state", "'disabled'")] + credentials.map { ($0, "NULL") }, where: "(\(condition))")], nil)
         case "clear_oauth_tokens":
-            var changes: [RowChange] = []
-            if columns["auth_oauth_token"] != nil { changes.append(.remove(table: "auth_oauth_token", where: "true")) }
-            if columns["res_users"]?.contains("oauth_access_token") == true {
-                changes.append(.edit(table: "res_users", set: [("oauth_access_token", "NULL")], where: "oauth_access_token IS NOT NULL"))
-            }
-            return changes.isEmpty ? ([], "no OAuth token storage: module auth_oauth not installed") : (changes, nil)
+            return userCredentials(rows: "auth_oauth_token", column: "oauth_access_token", absent: "no OAuth token storage: module auth_oauth not installed")
         case "clear_webhook_urls":
             if let r = has("ir_config_parameter", "key", "value") { return ([], r) }
             return ([params(ImpactPreview.webhookPatterns)], nil)
@@ -68,12 +72,7 @@ extension Sanitizer {
             return ([.edit(table: "res_users", set: [("password", SQL.literal(context.passwordHash))], where: "\"active\""),
                      .edit(table: "res_users", set: [("password", "NULL")], where: "NOT \"active\" AND \"password\" IS NOT NULL")], nil)
         case "disable_2fa":
-            var changes: [RowChange] = []
-            if columns["auth_totp_device"] != nil { changes.append(.remove(table: "auth_totp_device", where: "true")) }
-            if columns["res_users"]?.contains("totp_secret") == true {
-                changes.append(.edit(table: "res_users", set: [("totp_secret", "NULL")], where: "totp_secret IS NOT NULL"))
-            }
-            return changes.isEmpty ? ([], "no 2FA storage: module auth_totp not installed") : (changes, nil)
+            return userCredentials(rows: "auth_totp_device", column: "totp_secret", absent: "no 2FA storage: module auth_totp not installed")
         case "clear_asset_bundles":
             if let r = has("ir_attachment", "name", "res_model", "res_field") { return ([], r) }
             return ([.remove(table: "ir_attachment", where: "(\"name\" LIKE 'web.assets_%.min.%' OR \"name\" LIKE 'web.assets_%.css' OR \"name\" LIKE 'web.assets_%.js' OR (res_model = 'ir.ui.view' AND res_field = 'arch_db'))")], nil)
