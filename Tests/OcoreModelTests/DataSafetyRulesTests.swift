@@ -76,3 +76,20 @@ struct DataSafetyRulesTests {
         #expect(deleted == ["nas-old"], "\(decisions.map { ($0.backup.id, $0.reason) })")
     }
 }
+
+@Suite("A sanitized backup's attestation as printed")
+struct SanitizationAttestationTests {
+    @Test("it says the verdict, each option with its rows, the search and the filestore; what it read back from storage cannot send escape sequences to the terminal")
+    func printedWithoutControlCharacters() {
+        let attestation = SanitizationAttestation(
+            preset: "recommended", options: [.init(key: "anonymize_emails", status: "applied", rows: 12, detail: "ok\u{1b}[2J\u{7}")],
+            neutralizedModules: ["base"], coverage: "3 text columns", leftAsIs: [], addressesSearched: 40, rowsSearched: 900, verdict: "NEUTRALIZED",
+            findings: [], filestore: "not included", sourceOdooVersion: "17.0", createdAt: "2026-12-03T10:00:00Z")
+        let lines = attestation.lines
+        #expect(lines.first == "sanitized: NEUTRALIZED (preset recommended, ocore \(OcoreRelease.version), 2026-12-03T10:00:00Z, source Odoo 17.0)")
+        #expect(lines.contains("  anonymize_emails: applied, 12 row(s) — ok[2J"))
+        #expect(lines.contains("  900 row(s) of dump.sql searched for 40 customer address(es): none found"))
+        #expect(lines.contains("  filestore: not included"))
+        #expect(!lines.joined().unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f })
+    }
+}

@@ -72,8 +72,13 @@ public struct SanitizationAttestation: Codable, Sendable, Equatable {
         case createdAt = "created_at"
     }
 
-    /// The attestation's lines as `backup verify` and `backup show` print them.
+    /// The attestation's lines as `backup verify` prints them. It is read back from storage,
+    /// so control characters (a terminal's escape sequences) are left out of what is printed.
     public var lines: [String] {
+        shownLines.map { line in String(line.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }) }
+    }
+
+    private var shownLines: [String] {
         var out = ["sanitized: \(verdict) (preset \(preset), ocore \(ocoreVersion), \(createdAt), source Odoo \(sourceOdooVersion ?? "?"))"]
         for o in options { out.append("  \(o.key): \(o.status), \(o.rows) row(s)\(o.detail.map { " — \($0)" } ?? "")") }
         if !neutralizedModules.isEmpty { out.append("  Odoo's neutralization on restore: \(neutralizedModules.joined(separator: ", "))") }
