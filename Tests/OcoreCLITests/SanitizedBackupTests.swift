@@ -119,7 +119,8 @@ struct SanitizedBackupTests {
         #expect(foundAnywhere(secrets.map { $0.lowercased() }, in: everything).isEmpty, "a secret in the restored database")
 
         let verify = try f.ocore.ok(["backup", "verify", id])
-        #expect(verify.contains("✓ sanitization") && verify.contains("sanitized: NEUTRALIZED") && verify.contains("anonymize_emails: applied"), "\(verify)")
+        #expect(verify.contains("✓ sanitization") && verify.contains("sanitized: NEUTRALIZED") && verify.contains("anonymize_emails: applied")
+                && verify.contains("new_database_secret: applied, 1 row(s)"), "\(verify)")
         #expect(try f.ocore.ok(["backup", "list"]).contains("[sanitized]"))
 
         // Over production it is a question: its data is fake.

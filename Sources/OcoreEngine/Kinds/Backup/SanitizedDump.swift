@@ -3,12 +3,6 @@ import OcoreModel
 import OcoreOdoo
 import OcoreRemote
 
-/// Collects bytes in memory (a small table's sanitized rows).
-final class DataSink: ByteSink, @unchecked Sendable {
-    private(set) var data = Data()
-    func write(_ bytes: UnsafeRawBufferPointer) throws { data.append(contentsOf: bytes) }
-}
-
 /// What a sanitized backup is asked to do to its data (`backup create --sanitized`).
 public struct BackupSanitization: Codable, Sendable, Equatable {
     public var preset: SanitizationCatalog.Preset
@@ -39,9 +33,29 @@ struct SanitizedDump {
     let sourceVersion: String?
     let includeFilestore: Bool
 
+    /// What the dump will do, decided on the source before its first byte: the coverage (and a
+    /// strict refusal), the checked rules, each option's row changes, the copy plan, Odoo's scripts.
+    struct Plan {
+        var coverage: CoverageReport
+        var rules: [ColumnRule]
+        /// Options that do not apply to this schema, with the reason.
+        var skipped: [String: String]
+        /// Removals of rows other tables refer to: at the end of `dump.sql`.
+        var afterConstraints: [SanitizedCopyPlan.OptionChange]
+        var removals: [SanitizedCopyPlan.OptionChange]
+        var copy: SanitizedCopyPlan?
+        var neutralize: [(module: String, sql: String)]
+        var tables: [SanitizedCopyPlan.Table] { copy?.tables ?? [] }
+    }
+
+    /// What the sanitizing SELECTs changed, by option, and how many rows each table had.
+    struct Written {
+        var changed: [String: Int] = [:]
+        var rows: [String: Int] = [:]
+    }
+
     func write(into archive: ByteSink, _ context: StepContext) throws -> SanitizationAttestation {
         let source = PSQL(executor: executor, connection: connection)
-        let s = sanitization
         let snapshot = try ExportedSnapshot.open(executor: Executors.forServer(server), connection: connection, cancellation: context.cancellation)
         defer { snapshot.close() }
         context.log(.info, "snapshot \(snapshot.id) exported: the schema, the data and the sanitizing SELECTs read the same data")
@@ -59,6 +73,22 @@ struct SanitizedDump {
             if !loading.isDone { cancellation.cancel() }
             _ = loading.wait()
         }
+        let plan = try makePlan(source, context)
+        let removed = try countRemovals(plan.removals, snapshot: snapshot.id, context)
+        try pgDump(["--section=pre-data"], snapshot: snapshot.id, into: sink, context)
+        let map = try loading.wait().get()
+        context.log(.info, "\(map.emailCount) customer address(es) and \(map.phoneCount) number(s) of the source read (\(Sanitizer.ms(ContinuousClock.now - started)) ms, beside the coverage)")
+        let search = DumpAddressSearch(next: sink, map: map)
+        let written = try writeData(plan, map: map, snapshot: snapshot.id, into: search, source: source, context)
+        try pgDump(["--section=post-data"], snapshot: snapshot.id, into: sink, context)
+        try write(trailer(removals: plan.afterConstraints.map(\.change), neutralize: plan.neutralize), into: sink)
+        finished = true
+        try sink.finish()
+        return attest(plan, written: written, removed: removed, search: search, map: map, context)
+    }
+
+    private func makePlan(_ source: PSQL, _ context: StepContext) throws -> Plan {
+        let s = sanitization
         let coverage = try CoverageScan(psql: source).run(options: s.options, rules: s.rules ?? SanitizationRules())
         context.log(coverage.leftAsIs.isEmpty ? .info : .warning, "coverage (\(coverage.scanMs) ms): \(coverage.summary)"
                     + (coverage.leftAsIs.isEmpty ? "" : "; left as they are: " + CloneRun.listed(coverage.leftAsIs)))
@@ -90,32 +120,29 @@ struct SanitizedDump {
             SELECT DISTINCT c.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid
              WHERE k.contype = 'f' AND c.relnamespace = 'public'::regnamespace
             """).map { $0[0] })
-        let afterConstraints = changes.filter { if case .remove = $0.change { referenced.contains($0.change.table) } else { false } }
+        let removals = changes.filter { if case .remove = $0.change { true } else { false } }
+        let afterConstraints = removals.filter { referenced.contains($0.change.table) }
         let inStream = changes.filter { change in !afterConstraints.contains { $0.change == change.change } }
-        let plan = SanitizedCopyPlan.make(options: s.options, columns: columns, detected: coverage.columns, secretParameters: coverage.secretParameters,
-                                          rules: rules, changes: inStream)
-        let neutralize = try OdooTarget(psql: source).neutralizeScripts(addonsPaths: addons, only: s.preset == .minimal ? ["base"] : nil)
+        return Plan(coverage: coverage, rules: rules, skipped: skipped, afterConstraints: afterConstraints, removals: removals,
+                    copy: SanitizedCopyPlan.make(options: s.options, columns: columns, detected: coverage.columns,
+                                                 secretParameters: coverage.secretParameters, rules: rules, changes: inStream),
+                    neutralize: try OdooTarget(psql: source).neutralizeScripts(addonsPaths: addons, only: s.preset == .minimal ? ["base"] : nil))
+    }
 
-        let removedCounts = try countRemovals(changes.filter { if case .remove = $0.change { true } else { false } }, snapshot: snapshot.id, context)
-
-        try pgDump(["--section=pre-data"], snapshot: snapshot.id, into: sink, context)
-        let map = try loading.wait().get()
-        context.log(.info, "\(map.emailCount) customer address(es) and \(map.phoneCount) number(s) of the source read (\(Sanitizer.ms(ContinuousClock.now - started)) ms, beside the coverage)")
-        let search = DumpAddressSearch(next: sink, map: map)
-        let tables = plan?.tables ?? []
-        let excluded = tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
-        try pgDump(["--section=data"] + excluded, snapshot: snapshot.id, into: search, context)
-        // The small tables are read side by side into memory (already sanitized), then written in
-        // order; the big ones stream straight into the archive.
+    /// The data: the untouched tables by pg_dump, the small sanitized ones read side by side into
+    /// memory (already sanitized) and written in order, the big ones straight into the archive.
+    private func writeData(_ plan: Plan, map: PersonalDataMap, snapshot: String, into search: DumpAddressSearch, source: PSQL,
+                           _ context: StepContext) throws -> Written {
+        let excluded = plan.tables.flatMap { ["--exclude-table-data", "public." + SQL.identifier($0.name)] }
+        try pgDump(["--section=data"] + excluded, snapshot: snapshot, into: search, context)
         let sizes = SanitizedCopyPlan.sizes(fromRows: try source.query(SanitizedCopyPlan.sizesQuery))
-        let small = tables.filter { (sizes[$0.name] ?? 0) < Self.smallTable }
-        let fetched = try fetchSide(by: side(small, map: map, snapshot: snapshot.id, context))
-        var changed: [String: Int] = [:]
-        var rowsOf: [String: Int] = [:]
+        let small = plan.tables.filter { (sizes[$0.name] ?? 0) < Self.smallTable }
+        let fetched = try fetchSide(by: side(small, map: map, snapshot: snapshot, context))
+        var written = Written()
         func report(_ table: SanitizedCopyPlan.Table, _ filter: SanitizingCopyFilter) {
             let counts = filter.counts
-            rowsOf[table.name] = counts.rows
-            for (option, rows) in counts.changed { changed[option, default: 0] += rows }
+            written.rows[table.name] = counts.rows
+            for (option, rows) in counts.changed { written.changed[option, default: 0] += rows }
             let changes: String = counts.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             context.log(.info, "\(table.name): \(counts.rows) row(s) through the sanitizing SELECT (\(Sanitizer.ms(counts.time)) ms rewriting)"
                         + (changes.isEmpty ? "" : ": " + changes))
@@ -124,26 +151,28 @@ struct SanitizedDump {
             try data.withUnsafeBytes { try search.write($0) }
             report(table, filter)
         }
-        for table in tables where (sizes[table.name] ?? 0) >= Self.smallTable {
+        for table in plan.tables where (sizes[table.name] ?? 0) >= Self.smallTable {
             let filter = Self.filter(table, map: map)
             let through = FilteringSink(filter, into: search)
-            try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot.id, executor: executor, connection: connection,
+            try SnapshotReads.copy("COPY (\(table.select)) TO STDOUT", snapshot: snapshot, executor: executor, connection: connection,
                                    into: through, cancellation: context.cancellation)
             try through.finish()
             report(table, filter)
         }
-        try pgDump(["--section=post-data"], snapshot: snapshot.id, into: sink, context)
-        try write(trailer(removals: afterConstraints.map(\.change), neutralize: neutralize), into: sink)
-        finished = true
-        try sink.finish()
+        return written
+    }
 
-        let streamed = Set(plan?.options ?? [])
+    /// The attestation: each option with its rows (or why it did not apply), the coverage, the
+    /// search of every row written, and the verdict.
+    private func attest(_ plan: Plan, written: Written, removed: [String: Int], search: DumpAddressSearch, map: PersonalDataMap,
+                        _ context: StepContext) -> SanitizationAttestation {
+        let streamed = Set(plan.copy?.options ?? [])
         var options: [SanitizationAttestation.Option] = []
-        for option in s.options + [Self.newSecret] {
-            let rows: Int = (changed[option] ?? 0) + (removedCounts[option] ?? 0)
-            if let skip = skipped[option] {
+        for option in sanitization.options + [Self.newSecret] {
+            let rows: Int = (written.changed[option] ?? 0) + (removed[option] ?? 0)
+            if let skip = plan.skipped[option] {
                 options.append(.init(key: option, status: "skipped", rows: 0, detail: skip))
-            } else if streamed.contains(option) || removedCounts[option] != nil {
+            } else if streamed.contains(option) || removed[option] != nil {
                 options.append(.init(key: option, status: "applied", rows: rows))
             } else if option == "update_base_url" {
                 options.append(.init(key: option, status: "skipped", rows: 0, detail: "set by the restore, to the target's URL"))
@@ -151,18 +180,20 @@ struct SanitizedDump {
                 options.append(.init(key: option, status: "skipped", rows: 0, detail: "nothing of this schema to change"))
             }
         }
-        if !rules.isEmpty {
-            let ruled = Set((plan?.rules ?? []).map { String($0.split(separator: ".")[0]) })
-            options.append(.init(key: Sanitizer.rulesKey, status: "applied", rows: ruled.reduce(0) { $0 + (rowsOf[$1] ?? 0) },
-                                 detail: rules.map(\.name).joined(separator: ", ") + " (rows of their tables, computed as written)"))
+        if !plan.rules.isEmpty {
+            let ruled = Set((plan.copy?.rules ?? []).map { String($0.split(separator: ".")[0]) })
+            options.append(.init(key: Sanitizer.rulesKey, status: "applied", rows: ruled.reduce(0) { $0 + (written.rows[$1] ?? 0) },
+                                 detail: plan.rules.map(\.name).joined(separator: ", ") + " (rows of their tables, computed as written)"))
         }
+        let coverage = plan.coverage
         let findings = search.findings.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: $0.key, count: $0.value) }
         let verdict = findings.isEmpty && coverage.leftAsIs.isEmpty ? "NEUTRALIZED" : "PARTIAL"
         context.log(verdict == "NEUTRALIZED" ? .info : .warning, "\(search.rows) row(s) of dump.sql searched for \(map.emailCount) customer address(es) in \(Sanitizer.ms(search.time)) ms: "
                     + (findings.isEmpty ? "none found" : findings.map { "\($0.location) \($0.count)" }.joined(separator: ", ")) + "; verdict \(verdict)")
-        return SanitizationAttestation(preset: s.preset.rawValue, options: options, neutralizedModules: neutralize.map(\.module), coverage: coverage.summary,
-                                       leftAsIs: coverage.leftAsIs.map(\.name), addressesSearched: map.emailCount, rowsSearched: search.rows, verdict: verdict,
-                                       findings: findings, filestore: includeFilestore ? "included as it is (attachments are not sanitized)" : "not included",
+        return SanitizationAttestation(preset: sanitization.preset.rawValue, options: options, neutralizedModules: plan.neutralize.map(\.module),
+                                       coverage: coverage.summary, leftAsIs: coverage.leftAsIs.map(\.name), addressesSearched: map.emailCount,
+                                       rowsSearched: search.rows, verdict: verdict, findings: findings,
+                                       filestore: includeFilestore ? "included as it is (attachments are not sanitized)" : "not included",
                                        sourceOdooVersion: sourceVersion, createdAt: ISO8601DateFormatter().string(from: Date()))
     }
 

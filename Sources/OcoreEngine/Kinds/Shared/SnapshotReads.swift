@@ -34,6 +34,12 @@ enum SnapshotReads {
     }
 }
 
+/// Collects bytes in memory (a small table's sanitized rows).
+final class DataSink: ByteSink, @unchecked Sendable {
+    private(set) var data = Data()
+    func write(_ bytes: UnsafeRawBufferPointer) throws { data.append(contentsOf: bytes) }
+}
+
 /// Passes bytes through a ``StreamFilter`` into the next sink.
 final class FilteringSink: ByteSink {
     let filter: any StreamFilter
