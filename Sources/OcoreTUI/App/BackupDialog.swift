@@ -22,7 +22,7 @@ public struct BackupDialogRequest: Equatable, Sendable {
     public var sanitized = false
 }
 
-/// The `b` dialog: storage (default marked), type, filestore, retention tier.
+/// The `b` dialog: storage (default marked), type, sanitized, filestore, format, retention tier.
 public struct BackupDialogState: Equatable, Sendable {
     public enum Field: Int, CaseIterable, Sendable { case storage, type, sanitized, filestore, format, retention, start }
 
