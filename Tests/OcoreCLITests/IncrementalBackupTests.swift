@@ -314,7 +314,10 @@ struct IncrementalBackupTests {
         #expect(ObjectDirectory(root: offsite).objects == ObjectDirectory(root: nas).objects, "the same objects, by the same names")
         let copyJobs = try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).filter { $0["kind"] as? String == "backup-copy" }.compactMap { $0["id"] as? Int }
         let lastCopy = try f.ocore.ok(["jobs", "show", String(try #require(copyJobs.max()))])
-        #expect(lastCopy.contains("1 of") && lastCopy.contains("objects were missing there"), "only the new table of contents: \(lastCopy)")
+        // At most the new table of contents (pg_dump stamps it to the second: two backups within
+        // one second write the same one, and nothing is missing).
+        #expect((lastCopy.contains(" 1 of ") || lastCopy.contains(" 0 of ")) && lastCopy.contains("objects were missing there"),
+                "only the new table of contents: \(lastCopy)")
         #expect(try f.ocore.ok(["backup", "list"]).contains("nas +offsite"))
 
         try FileManager.default.moveItem(atPath: nas, toPath: nas + ".gone")
