@@ -95,8 +95,9 @@ struct DashboardCommand: ParsableCommand {
             request.includeFilestore = r.includeFilestore
             request.tier = r.tier
             request.format = r.format
-            if r.sanitized {
+            if let preset = r.sanitized {
                 var sanitized = BackupRequest.Sanitized()
+                sanitized.preset = preset
                 sanitized.withFilestore = r.includeFilestore
                 request.sanitized = sanitized
             }

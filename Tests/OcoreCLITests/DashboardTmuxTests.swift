@@ -244,7 +244,7 @@ struct DashboardTmuxTests {
         try tmux.keys("m", "q")
     }
 
-    @Test("b with Sanitized switched on takes a sanitized backup of a real database: the same job as `backup create --sanitized`, marked in the Backups tab")
+    @Test("b with Sanitized set to Recommended takes a sanitized backup of a real database: the same job as `backup create --sanitized`, marked in the Backups tab")
     func sanitizedBackupFromDialog() throws {
         let f = try CloneFixture()
         _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
@@ -256,7 +256,7 @@ struct DashboardTmuxTests {
         try tmux.keys("b")
         _ = try tmux.waitFor("the backup dialog") { $0.contains("Back up production") && $0.contains("Create backup") }
         try tmux.keys("Down", "Down", "Space")
-        let dialog = try tmux.waitFor("the switch") { $0.contains("[x] sanitized as written") }
+        let dialog = try tmux.waitFor("the choice") { $0.contains("‹ Recommended: a copy to hand out, sanitized as written ›") }
         #expect(dialog.contains("[ ] include filestore"), "the attachments are left out of a sanitized backup")
         try tmux.keys("Down", "Down", "Down", "Down", "Enter")
         _ = try tmux.waitFor("the backup to complete", timeout: .seconds(120)) { $0.contains("· completed") }

@@ -74,7 +74,7 @@ struct BackupViewTests {
         #expect(s.overlay == .none)
     }
 
-    @Test("the Sanitized switch leaves the filestore out and makes an Odoo ZIP; Create asks for a sanitized backup; the Backups tab marks sanitized ones, and their restore offers no second sanitization")
+    @Test("the Sanitized choice (a preset) leaves the filestore out and makes an Odoo ZIP; Create asks for a sanitized backup with that preset; the Backups tab marks sanitized ones, and their restore offers no second sanitization")
     func sanitizedBackup() throws {
         var s = dashboard([row("production", .production), row("staging")])
         _ = update(&s, .storagesLoaded([StorageChoice(name: "nas", kind: "dir", isDefault: true)]))
@@ -82,11 +82,13 @@ struct BackupViewTests {
         press(&s, .down, .down, .down, .down, .left)  // the format: incremental
         press(&s, .up, .up, .character(" "))  // Sanitized on
         guard case .backupDialog(let d) = s.overlay else { Issue.record("no dialog"); return }
-        #expect(d.sanitized && !d.includeFilestore && PolicyDialogState.formats[d.format] == .odooZip)
-        #expect(screen(s).text.contains("[x] sanitized as written (Recommended), to hand out"), "\(screen(s).text)")
+        #expect(d.sanitized == .recommended && !d.includeFilestore && PolicyDialogState.formats[d.format] == .odooZip)
+        #expect(screen(s).text.contains("‹ Recommended: a copy to hand out, sanitized as written ›"), "\(screen(s).text)")
+        press(&s, .right)  // Full
+        #expect(screen(s).text.contains("‹ Full: a copy to hand out, sanitized as written ›"))
         press(&s, .down, .down, .down, .down)
         #expect(update(&s, .key(.enter)) == [.startBackup(BackupDialogRequest(environment: "production", storage: "nas", type: .manual, includeFilestore: false, tier: nil,
-                                                                             format: .odooZip, sanitized: true))])
+                                                                             format: .odooZip, sanitized: .full))])
 
         var list = dashboard([row("production", .production)], width: 120)
         let now = list.now

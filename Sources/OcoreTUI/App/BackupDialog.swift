@@ -18,8 +18,8 @@ public struct BackupDialogRequest: Equatable, Sendable {
     /// nil = auto (GFS by date).
     public var tier: RetentionTier?
     public var format: BackupFormat = .odooZip
-    /// A sanitized backup to hand out (Recommended), as `backup create --sanitized`.
-    public var sanitized = false
+    /// A sanitized backup to hand out with this preset (`backup create --sanitized --preset`); nil: the data as it is.
+    public var sanitized: SanitizationCatalog.Preset? = nil
 }
 
 /// The `b` dialog: storage (default marked), type, sanitized, filestore, format, retention tier.
@@ -28,13 +28,18 @@ public struct BackupDialogState: Equatable, Sendable {
 
     public static let types: [BackupType] = [.manual, .preUpgrade]
     public static let tiers: [RetentionTier?] = [nil, .daily, .weekly, .monthly, .yearly, .permanent]
+    /// No sanitization (the data as it is), or a sanitized copy to hand out with a preset.
+    public static let sanitizations: [SanitizationCatalog.Preset?] = [nil, .recommended, .full, .minimal]
+
+    public var sanitized: SanitizationCatalog.Preset? { Self.sanitizations[sanitization] }
 
     public var environment: EnvironmentRow
     public var storages: [StorageChoice]
     public var storage: Int
     public var type = 0
     public var includeFilestore = true
-    public var sanitized = false
+    /// An index into ``sanitizations``.
+    public var sanitization = 0
     public var filestoreSize: Int64?
     public var tier = 0
     /// An index into ``PolicyDialogState/formats``: the environment's schedule's format, else an Odoo ZIP.
@@ -108,7 +113,8 @@ extension BackupDialogState.Field {
     var control: FormControl {
         switch self {
         case .storage, .type, .format, .retention: .choice
-        case .filestore, .sanitized: .toggle
+        case .sanitized: .choice
+        case .filestore: .toggle
         case .start: .button
         }
     }
@@ -123,8 +129,9 @@ extension BackupDialogState {
         case .filestore: includeFilestore.toggle()
         case .sanitized:
             // The attachments are production documents and a sanitized dump is an Odoo ZIP.
-            sanitized.toggle()
-            if sanitized {
+            let was = sanitized
+            sanitization = FormKeys.stepped(sanitization, by: delta, count: Self.sanitizations.count)
+            if was == nil && sanitized != nil {
                 includeFilestore = false
                 format = PolicyDialogState.formats.firstIndex(of: .odooZip) ?? format
             }

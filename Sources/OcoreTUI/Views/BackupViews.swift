@@ -54,7 +54,7 @@ func drawBackupDialog(_ dialog: BackupDialogState, now: Double, theme: Theme, in
         FormLine(.choice(storage), label: "Storage", focused: focused(.storage)),
         FormLine(.choice(type), label: "Type", focused: focused(.type)),
         FormLine(.text("always included, dumped online"), label: "Database"),
-        FormLine(.checkbox(dialog.sanitized ? "sanitized as written (Recommended), to hand out" : "sanitized copy to hand out", checked: dialog.sanitized),
+        FormLine(.choice(dialog.sanitized.map { "\($0.rawValue.capitalized): a copy to hand out, sanitized as written" } ?? "no: the data as it is"),
                  label: "Sanitized", focused: focused(.sanitized)),
         FormLine(.checkbox("include filestore (\(bytesText(dialog.filestoreSize)))", checked: dialog.includeFilestore), label: "Filestore", focused: focused(.filestore)),
         FormLine(.choice(PolicyDialogState.formats[dialog.format].rawValue), label: "Format", focused: focused(.format)),
