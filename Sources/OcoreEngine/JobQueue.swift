@@ -50,12 +50,30 @@ public struct JobQueue: Sendable {
         let plan = try kind.plan(parameters: json)
         let spans = plan.resolvedSpans
         let who = Self.requester()
-        let id = try store.enqueue(NewJob(
+        let id = try enqueueBehindSweeps(NewJob(
             kind: kind.name, environment: environment, server: server, lockedEnvironments: locks, parameters: json,
             steps: zip(plan.steps, spans).map { (name: $0.name, title: $0.title, start: $1.0, end: $1.1) },
             createdBy: who.user, createdFrom: who.from, retryOf: retryOf))
         try ensureWorker()
         return id
+    }
+
+    /// How long a job waits for a retention sweep holding its environment before it is refused.
+    static let sweepWait: TimeInterval = 30
+
+    /// Every backup queues its environment's retention sweep, which holds the environment a
+    /// moment: a restore asked for right after the backup waits for it (a sweep takes about a
+    /// second) instead of being refused. Any other job in the way refuses at once, as before.
+    private func enqueueBehindSweeps(_ job: NewJob) throws -> Int64 {
+        let deadline = Date().addingTimeInterval(Self.sweepWait)
+        while true {
+            do {
+                return try store.enqueue(job)
+            } catch JobStoreError.environmentLocked(_, _, let kind) where kind == JobRecord.retentionSweepKind && Date() < deadline {
+                try ensureWorker()
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     /// Queues a failed, cancelled or interrupted job again with the same parameters.
