@@ -169,9 +169,6 @@ extension CloneRun {
         }
     }
 
-    static func inSnapshot(_ id: String, _ statement: String) -> String { SnapshotReads.inSnapshot(id, statement) }
-    static func psqlScript(_ connection: PostgresConnection) -> Command { SnapshotReads.psqlScript(connection) }
-
     /// Streams the tables, `width` at a time, in the plan's order, stopping all on the first failure.
     static func streamTables(_ tables: [SanitizedCopyPlan.Table], width: Int, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
                              map: PersonalDataMap, verify: Bool, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
@@ -255,7 +252,7 @@ extension CloneRun {
         // The target takes the rows as a psql script: the statement, the rows, the end marker.
         let header = "BEGIN;\nTRUNCATE ONLY \(SQL.identifier(table.name));\nCOPY \(SQL.identifier(table.name)) (\(columns)) FROM STDIN WITH (FREEZE);\n"
         let filter = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verify, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
-        let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT", into: psqlScript(target), filter: filter, snapshot: snapshot, sides: sides,
+        let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT", into: SnapshotReads.psqlScript(target), filter: filter, snapshot: snapshot, sides: sides,
                                source: source, bytes: bytes, cancellation: cancellation)
         let counts = filter.counts
         var result = SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
@@ -270,7 +267,7 @@ extension CloneRun {
                      source: PostgresConnection, bytes: ByteCounter, cancellation: CancellationFlag) throws -> OcoreRemote.Pipe.Outcome {
         let last = ByteCounter()
         let ends = sides.fresh()
-        let outcome = try Pipe.run(from: ends.sourceExecutor, psqlScript(source), sourceInput: Data(inSnapshot(snapshot, copyOut).utf8),
+        let outcome = try Pipe.run(from: ends.sourceExecutor, SnapshotReads.psqlScript(source), sourceInput: Data(SnapshotReads.inSnapshot(snapshot, copyOut).utf8),
                                    to: ends.targetExecutor, load, filter: filter, progress: { n in
                                        bytes.add(n - last.value)
                                        last.set(n)
