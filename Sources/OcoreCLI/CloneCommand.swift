@@ -191,27 +191,17 @@ struct CloneOperationJSON: Encodable {
     let status: String
     let steps: [Step]
     let parameters: CloneJob.Parameters?
-    let outcome: JobOutcome
+    let sanitizationResult: [SanitizationResult]
+    let neutralization: [NeutralizationResult]
+    let verification: [String: String]
+    @Nullable var proof: ProofReport?
+    let coverage: CoverageReport?
     let errorMessage: String?
     let errorStep: String?
 
-    enum Keys: String, CodingKey {
-        case id, status, steps, parameters, sanitization_result, neutralization, verification, proof, coverage, error_message, error_step
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(status, forKey: .status)
-        try c.encode(steps, forKey: .steps)
-        try c.encodeIfPresent(parameters, forKey: .parameters)
-        try c.encode(outcome.sanitizationResult, forKey: .sanitization_result)
-        try c.encode(outcome.neutralization, forKey: .neutralization)
-        try c.encode(outcome.verification, forKey: .verification)
-        try c.encodeNullable(outcome.proof, forKey: .proof)
-        try c.encodeIfPresent(outcome.coverage, forKey: .coverage)
-        try c.encodeIfPresent(errorMessage, forKey: .error_message)
-        try c.encodeIfPresent(errorStep, forKey: .error_step)
+    enum CodingKeys: String, CodingKey {
+        case id, status, steps, parameters, neutralization, verification, proof, coverage, sanitizationResult = "sanitization_result"
+        case errorMessage = "error_message", errorStep = "error_step"
     }
 
     static func print(store: SQLiteStateStore, id: Int64) throws {
@@ -224,8 +214,10 @@ struct CloneOperationJSON: Encodable {
         }
         var parameters = try? JSONDecoder().decode(CloneJob.Parameters.self, from: Data(job.parameters.utf8))
         parameters?.passwordHash = nil
+        let outcome = JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome()
         try JSONOutput.print(CloneOperationJSON(id: id, status: job.status.rawValue, steps: steps, parameters: parameters,
-                                                outcome: JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome(),
+                                                sanitizationResult: outcome.sanitizationResult, neutralization: outcome.neutralization,
+                                                verification: outcome.verification, proof: outcome.proof, coverage: outcome.coverage,
                                                 errorMessage: job.errorMessage, errorStep: job.errorStep))
     }
 }

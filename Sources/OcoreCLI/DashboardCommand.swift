@@ -263,10 +263,7 @@ struct DashboardCommand: ParsableCommand {
             }
         }
         settings.retention = { environment, sweep in
-            try RetentionSweepRequest(environment: environment, dryRun: !sweep).run(store: store).map { d in
-                RetentionLine(backupID: d.backup.id, createdAt: d.backup.createdAt, tier: d.backup.tier, pinned: d.backup.pinned, delete: d.delete,
-                              reason: d.failure.map { "NOT removed: \($0)" } ?? d.reason)
-            }
+            try RetentionSweepRequest(environment: environment, dryRun: !sweep).run(store: store)
         }
         if readOnly {
             // Beside the dashboard's own refusals: nothing that changes something is even wired.

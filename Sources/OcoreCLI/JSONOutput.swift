@@ -11,6 +11,20 @@ enum JSONOutput {
     }
 }
 
+/// An optional that a JSON output always has: nil is written as `null` rather than the key left
+/// out, so consumers see every documented key.
+@propertyWrapper
+struct Nullable<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+    }
+}
+
 /// Encodes nil as `null` rather than leaving the key out, so consumers see every documented key.
 extension KeyedEncodingContainer {
     mutating func encodeNullable<T: Encodable>(_ value: T?, forKey key: Key) throws {

@@ -16,7 +16,6 @@ struct JobJSON: Encodable {
         case error_message, error_step, worker_pid, cancel_requested, retry_of, locked_environments, steps, logs, worker_gone
     }
     enum StepKeys: String, CodingKey { case position, name, title, status, progress, started_at, ended_at, message, weight_start, weight_end }
-    enum LogKeys: String, CodingKey { case id, at, level, message }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -54,16 +53,7 @@ struct JobJSON: Encodable {
                 try sc.encode(s.weightEnd, forKey: .weight_end)
             }
         }
-        if let logs {
-            var list = c.nestedUnkeyedContainer(forKey: .logs)
-            for l in logs {
-                var lc = list.nestedContainer(keyedBy: LogKeys.self)
-                try lc.encode(l.id, forKey: .id)
-                try lc.encode(l.at, forKey: .at)
-                try lc.encode(l.level.rawValue, forKey: .level)
-                try lc.encode(l.message, forKey: .message)
-            }
-        }
+        try c.encodeIfPresent(logs, forKey: .logs)
     }
 }
 

@@ -78,21 +78,9 @@ struct NotifyCommand: ParsableCommand {
 /// `ocore notify show --json`; a project without notifications has every channel null.
 struct NotifyJSON: Encodable {
     let project: String
-    let webhook: String?
-    let email_to: String?
-    let smtp: String?
-    let smtp_from: String?
-    let smtp_password_env: String?
-
-    enum CodingKeys: String, CodingKey { case project, webhook, email_to, smtp, smtp_from, smtp_password_env }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(project, forKey: .project)
-        try c.encodeNullable(webhook, forKey: .webhook)
-        try c.encodeNullable(email_to, forKey: .email_to)
-        try c.encodeNullable(smtp, forKey: .smtp)
-        try c.encodeNullable(smtp_from, forKey: .smtp_from)
-        try c.encodeNullable(smtp_password_env, forKey: .smtp_password_env)
-    }
+    @Nullable var webhook: String?
+    @Nullable var email_to: String?
+    @Nullable var smtp: String?
+    @Nullable var smtp_from: String?
+    @Nullable var smtp_password_env: String?
 }

@@ -154,8 +154,9 @@ struct RestoreInvocation {
         if o.json {
             let point = try store.restorePoints(environment: targetName).first { $0.jobID == id }
             let job = try store.job(id)
+            let outcome = JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome()
             try JSONOutput.print(RestoreJSON(job: id, status: job.status.rawValue, target: targetName, mode: mode.rawValue, preset: preset.rawValue,
-                                             outcome: JobOutcome.decode((try? store.jobResult(id)) ?? nil) ?? JobOutcome(),
+                                             verification: outcome.verification, sanitizationResult: outcome.sanitizationResult, proof: outcome.proof,
                                              safetyBackupID: point?.safetyBackupID, targetState: point?.targetState, errorMessage: job.errorMessage,
                                              registeredBackupID: { if case .success(let b)? = registered { b.id } else { nil } }()))
         }
@@ -171,29 +172,16 @@ struct RestoreJSON: Encodable {
     let target: String
     let mode: String
     let preset: String
-    let outcome: JobOutcome
-    let safetyBackupID: String?
-    let targetState: String?
+    let verification: [String: String]
+    let sanitizationResult: [SanitizationResult]
+    @Nullable var proof: ProofReport?
+    @Nullable var safetyBackupID: String?
+    @Nullable var targetState: String?
     let errorMessage: String?
     let registeredBackupID: String?
 
-    enum Keys: String, CodingKey {
-        case job, status, target, mode, preset, verification, sanitization_result, proof, safety_backup_id, target_state, error_message, registered_backup_id
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(job, forKey: .job)
-        try c.encode(status, forKey: .status)
-        try c.encode(target, forKey: .target)
-        try c.encode(mode, forKey: .mode)
-        try c.encode(preset, forKey: .preset)
-        try c.encode(outcome.verification, forKey: .verification)
-        try c.encode(outcome.sanitizationResult, forKey: .sanitization_result)
-        try c.encodeNullable(outcome.proof, forKey: .proof)
-        try c.encodeNullable(safetyBackupID, forKey: .safety_backup_id)
-        try c.encodeNullable(targetState, forKey: .target_state)
-        try c.encodeIfPresent(errorMessage, forKey: .error_message)
-        try c.encodeIfPresent(registeredBackupID, forKey: .registered_backup_id)
+    enum CodingKeys: String, CodingKey {
+        case job, status, target, mode, preset, verification, proof, sanitizationResult = "sanitization_result", safetyBackupID = "safety_backup_id"
+        case targetState = "target_state", errorMessage = "error_message", registeredBackupID = "registered_backup_id"
     }
 }

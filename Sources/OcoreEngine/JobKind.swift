@@ -47,11 +47,6 @@ public struct JobPlan: Sendable {
     /// Percentage spans per step; nil spreads 100 % by the steps' weights.
     public var spans: [(Double, Double)]?
 
-    public init(steps: [StepDefinition], spans: [(Double, Double)]? = nil) {
-        self.steps = steps
-        self.spans = spans
-    }
-
     public var resolvedSpans: [(Double, Double)] { spans ?? JobProgress.spans(weights: steps.map(\.weight)) }
 }
 

@@ -12,16 +12,6 @@ public struct NotificationSetting: Sendable, Equatable, Codable {
     public var smtpTo: String?
     /// The variable holding the SMTP password, read when a message is sent (never the password).
     public var smtpPasswordEnv: String?
-
-    public init(project: String, webhookURL: String? = nil, smtpURL: String? = nil, smtpFrom: String? = nil, smtpTo: String? = nil,
-                smtpPasswordEnv: String? = nil) {
-        self.project = project
-        self.smtpPasswordEnv = smtpPasswordEnv
-        self.webhookURL = webhookURL
-        self.smtpURL = smtpURL
-        self.smtpFrom = smtpFrom
-        self.smtpTo = smtpTo
-    }
 }
 
 /// Sends a job's outcome to its project's webhook (JSON POST) and e-mail (SMTP), both via

@@ -43,16 +43,6 @@ public struct FTPLocation: Equatable, Sendable, Codable {
     /// CA certificates to check the server's certificate against (default: the system's).
     public var caFile: String?
 
-    public init(user: String, host: String, port: Int, path: String, passwordEnv: String?, tls: Bool, caFile: String?) {
-        self.user = user
-        self.host = host
-        self.port = port
-        self.path = path
-        self.passwordEnv = passwordEnv
-        self.tls = tls
-        self.caFile = caFile
-    }
-
     /// Parses `USER@HOST[:PORT]:/PATH` (port 21 by default).
     public static func parse(_ text: String, passwordEnv: String?, tls: Bool, caFile: String?) throws(ModelError) -> FTPLocation {
         guard let slash = text.firstRange(of: ":/"), let at = text.firstIndex(of: "@"), at < slash.lowerBound else {
@@ -78,11 +68,6 @@ public struct SFTPLocation: Equatable, Sendable, Codable {
     public var endpoint: SSHEndpoint
     public var path: String
 
-    public init(endpoint: SSHEndpoint, path: String) {
-        self.endpoint = endpoint
-        self.path = path
-    }
-
     /// Parses `USER@HOST[:PORT]:/PATH`.
     public static func parse(_ text: String) throws(ModelError) -> SFTPLocation {
         guard let slash = text.firstRange(of: ":/") else {
@@ -100,15 +85,6 @@ public struct S3Location: Equatable, Sendable, Codable {
     public var region: String
     public var accessKeyEnv: String
     public var secretKeyEnv: String
-
-    public init(bucket: String, prefix: String, endpoint: String, region: String, accessKeyEnv: String, secretKeyEnv: String) {
-        self.bucket = bucket
-        self.prefix = prefix
-        self.endpoint = endpoint
-        self.region = region
-        self.accessKeyEnv = accessKeyEnv
-        self.secretKeyEnv = secretKeyEnv
-    }
 
     /// Builds a location from `BUCKET[/PREFIX]` and the other flags, checking each.
     public static func parse(bucketAndPrefix: String, endpoint: String, region: String,

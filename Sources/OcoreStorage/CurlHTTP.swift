@@ -25,6 +25,16 @@ public struct CurlHTTP {
 
     static let ensureGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
+    /// What every transfer sets: the URL, no signals (threads), a 15 s connect timeout, and an
+    /// abort when it moves less than a byte a second for `stallSeconds` (a stalled server).
+    static func setTransferBasics(_ curl: UnsafeMutableRawPointer, url: String, stallSeconds: Int) {
+        ocore_curl_setopt_string(curl, CURLOPT_URL, url)
+        ocore_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
+        ocore_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, 15)
+        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
+        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, stallSeconds)
+    }
+
     public static func perform(method: String, url: String, headers: [String] = [], body: Body = .none, sink: ByteSink? = nil,
                         sigv4: SigV4? = nil, timeout: Int = 300) throws -> Response {
         _ = ensureGlobalInit
@@ -34,11 +44,7 @@ public struct CurlHTTP {
         let unmanaged = Unmanaged.passRetained(context)
         defer { unmanaged.release() }
 
-        ocore_curl_setopt_string(curl, CURLOPT_URL, url)
-        ocore_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
-        ocore_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, 15)
-        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
-        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, timeout)
+        setTransferBasics(curl, url: url, stallSeconds: timeout)
         ocore_curl_setopt_callback(curl, CURLOPT_WRITEFUNCTION, curlWrite)
         ocore_curl_setopt_pointer(curl, CURLOPT_WRITEDATA, unmanaged.toOpaque())
         ocore_curl_setopt_callback(curl, CURLOPT_HEADERFUNCTION, curlHeader)

@@ -149,11 +149,7 @@ public struct FTPStorage: StorageProvider {
         defer { curl_easy_cleanup(curl) }
         let unmanaged = Unmanaged.passRetained(transfer)
         defer { unmanaged.release() }
-        ocore_curl_setopt_string(curl, CURLOPT_URL, url)
-        ocore_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
-        ocore_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, 15)
-        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
-        ocore_curl_setopt_long(curl, CURLOPT_LOW_SPEED_TIME, 300)
+        CurlHTTP.setTransferBasics(curl, url: url, stallSeconds: 300)
         ocore_curl_setopt_string(curl, CURLOPT_USERNAME, location.user)
         ocore_curl_setopt_string(curl, CURLOPT_PASSWORD, password)
         // RETRY: another connection may create the same folder at the same moment (parallel uploads).

@@ -9,12 +9,6 @@ public struct StoredObject: Sendable, Equatable {
     /// When it was last written, where a listing says (every provider's does); retention of
     /// shared objects keeps anything younger than its grace period.
     public var modified: Date?
-
-    public init(key: String, size: Int64, modified: Date? = nil) {
-        self.key = key
-        self.size = size
-        self.modified = modified
-    }
 }
 
 /// One interface for every place backups go. Keys are relative, `/`-separated paths.

@@ -61,14 +61,7 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
     // MARK: Servers
 
     public func addServer(_ server: Server) throws -> Server {
-        try server.validate()
-        return try write { db in
-            try Self.ensureAbsent(db, table: "server", kind: "server", name: server.name)
-            try Self.upsertServer(db, server)
-            var stored = server
-            stored.id = db.lastInsertedRowID
-            return stored
-        }
+        try insertNew(server, table: "server", kind: "server", Self.upsertServer)
     }
 
     public func servers() throws -> [Server] {
@@ -77,6 +70,18 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
 
     public func server(named name: String) throws -> Server {
         try row(of: "server", kind: "server", named: name, Self.server(from:))
+    }
+
+    /// Adds a record whose name must be new (`kind` names it in the refusal), returned with its row id.
+    private func insertNew<T: NamedRecord>(_ record: T, table: String, kind: String, _ upsert: (Database, T) throws -> Void) throws -> T {
+        try record.validate()
+        return try write { db in
+            try Self.ensureAbsent(db, table: table, kind: kind, name: record.name)
+            try upsert(db, record)
+            var stored = record
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
     }
 
     /// The row of `table` called `name`, decoded; `kind` names it in the error when there is none.
@@ -105,14 +110,7 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
     // MARK: Environments
 
     public func addEnvironment(_ environment: Environment) throws -> Environment {
-        try environment.validate()
-        return try write { db in
-            try Self.ensureAbsent(db, table: "environment", kind: "environment", name: environment.name)
-            try Self.upsertEnvironment(db, environment)
-            var stored = environment
-            stored.id = db.lastInsertedRowID
-            return stored
-        }
+        try insertNew(environment, table: "environment", kind: "environment", Self.upsertEnvironment)
     }
 
     public func environments() throws -> [Environment] {
@@ -155,14 +153,7 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
     // MARK: Storage
 
     public func addStorage(_ target: StorageTarget) throws -> StorageTarget {
-        try target.validate()
-        return try write { db in
-            try Self.ensureAbsent(db, table: "storage_target", kind: "storage", name: target.name)
-            try Self.upsertStorage(db, target)
-            var stored = target
-            stored.id = db.lastInsertedRowID
-            return stored
-        }
+        try insertNew(target, table: "storage_target", kind: "storage", Self.upsertStorage)
     }
 
     public func storageTargets() throws -> [StorageTarget] {
@@ -224,3 +215,14 @@ public final class SQLiteStateStore: InventoryStore, @unchecked Sendable {
         }
     }
 }
+
+/// An inventory record stored by its unique name (a server, an environment, a storage target).
+protocol NamedRecord {
+    var id: Int64? { get set }
+    var name: String { get }
+    func validate() throws(ModelError)
+}
+
+extension Server: NamedRecord {}
+extension Environment: NamedRecord {}
+extension StorageTarget: NamedRecord {}

@@ -1,5 +1,5 @@
 import Foundation
-import OcoreModel
+@testable import OcoreModel
 @testable import OcoreTUI
 import Testing
 
@@ -256,10 +256,9 @@ struct BackupActionViewTests {
         var s = backupsTab { [backup("b2", env: "staging", daysAgo: 1, now: $0), backup("b1", env: "staging", daysAgo: 20, now: $0)] }
         #expect(update(&s, .key(.character("t"))) == [.loadRetention(environment: "staging", sweep: false)])
         #expect(screen(s).text.contains("working out"))
-        let created = Date(timeIntervalSince1970: s.now)
         _ = update(&s, .retentionLoaded(environment: "staging", [
-            RetentionLine(backupID: "b2", createdAt: created, tier: .daily, pinned: false, delete: false, reason: "newest verified backup"),
-            RetentionLine(backupID: "b1", createdAt: created, tier: .daily, pinned: false, delete: true, reason: "daily tier expired 13 days ago"),
+            Retention.Decision(backup: backup("b2", env: "staging", daysAgo: 0, now: s.now), delete: false, reason: "newest verified backup"),
+            Retention.Decision(backup: backup("b1", env: "staging", daysAgo: 0, now: s.now), delete: true, reason: "daily tier expired 13 days ago"),
         ], swept: false))
         let text = screen(s).text
         #expect(text.contains("1 kept, 1 to delete") && text.contains("dry run"))

@@ -1,5 +1,5 @@
 import Foundation
-import OcoreModel
+@testable import OcoreModel
 @testable import OcoreTUI
 import Testing
 
@@ -204,10 +204,9 @@ struct GoldenScreenTests {
         _ = backupsTabKey(.character("e"), &s, cwd: "/srv/exports")
         expectGolden(s, "backup-export")
         press(&s, .escape, .character("t"))
-        let created = Date(timeIntervalSince1970: s.now)
         _ = update(&s, .retentionLoaded(environment: "staging", [
-            RetentionLine(backupID: "b2", createdAt: created, tier: .daily, pinned: false, delete: false, reason: "newest verified backup"),
-            RetentionLine(backupID: "b1", createdAt: created, tier: .weekly, pinned: false, delete: true, reason: "weekly, expired 2026-11-01"),
+            Retention.Decision(backup: backup("b2", env: "staging", daysAgo: 0, now: s.now), delete: false, reason: "newest verified backup"),
+            Retention.Decision(backup: backup("b1", env: "staging", daysAgo: 0, now: s.now, tier: .weekly), delete: true, reason: "weekly, expired 2026-11-01"),
         ], swept: false))
         expectGolden(s, "retention-plan")
     }

@@ -145,12 +145,8 @@ public struct Retention: Sendable {
         /// Set when the deletion was tried and failed (the backup is then still there).
         public var failure: String?
 
-        public init(backup: BackupRecord, delete: Bool, reason: String, failure: String? = nil) {
-            self.backup = backup
-            self.delete = delete
-            self.reason = reason
-            self.failure = failure
-        }
+        /// Why, as a plan or a sweep's result shows it: a deletion that failed says so first.
+        public var explanation: String { failure.map { "NOT removed: \($0)" } ?? reason }
     }
 
     /// What a sweep does with one environment's backups at `now`. Deletes only expired,

@@ -112,7 +112,8 @@ public struct JobStepRecord: Sendable, Equatable {
     }
 }
 
-public struct JobLogLine: Sendable, Equatable {
+/// One line of a job's log; encoded as `jobs show --json` prints it.
+public struct JobLogLine: Sendable, Equatable, Encodable {
     public var id: Int64
     public var at: String
     public var level: LogLevel
@@ -166,10 +167,6 @@ public struct ETAEstimator: Sendable, Equatable {
     public struct Sample: Sendable, Equatable {
         public var time: Double
         public var percent: Double
-        public init(time: Double, percent: Double) {
-            self.time = time
-            self.percent = percent
-        }
     }
 
     public let window: Double

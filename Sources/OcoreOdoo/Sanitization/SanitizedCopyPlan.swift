@@ -197,27 +197,17 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
         var helpers: [String] = []
         var rules: [CopyRules.Column] = []
         var flags: [String: Int] = [:]
-        if options.contains("anonymize_phones") {
-            set("phone", "CASE WHEN \(phoneChanged) THEN \(fakePhone) ELSE p.phone END")
-            set("mobile", "CASE WHEN \(phoneChanged) THEN NULL ELSE p.mobile END")
-            set("phone_sanitized", "CASE WHEN \(phoneChanged) THEN \(fakePhone) ELSE p.phone_sanitized END")
-            flags["anonymize_phones"] = columns.count + helpers.count
-            helpers.append(phoneChanged)
+        /// An option's columns, each given its value on the rows where `changed` holds; the
+        /// condition is also an output, the flag that counts the rows the option changed.
+        func change(_ option: String, when changed: String, _ values: KeyValuePairs<String, String>) {
+            guard options.contains(option) else { return }
+            for (column, value) in values { set(column, "CASE WHEN \(changed) THEN \(value) ELSE p.\(SQL.identifier(column)) END") }
+            flags[option] = columns.count + helpers.count
+            helpers.append(changed)
         }
-        if options.contains("anonymize_addresses") {
-            set("street", "CASE WHEN \(addressChanged) THEN 'Street ' || p.id ELSE p.street END")
-            set("street2", "CASE WHEN \(addressChanged) THEN NULL ELSE p.street2 END")
-            set("city", "CASE WHEN \(addressChanged) THEN 'Staging City' ELSE p.city END")
-            set("zip", "CASE WHEN \(addressChanged) THEN '00000' ELSE p.zip END")
-            flags["anonymize_addresses"] = columns.count + helpers.count
-            helpers.append(addressChanged)
-        }
-        if options.contains("anonymize_company_names") {
-            set("name", "CASE WHEN \(companyChanged) THEN 'Company ' || p.id ELSE p.name END")
-            set("complete_name", "CASE WHEN \(companyChanged) THEN 'Company ' || p.id ELSE p.complete_name END")
-            flags["anonymize_company_names"] = columns.count + helpers.count
-            helpers.append(companyChanged)
-        }
+        change("anonymize_phones", when: phoneChanged, ["phone": fakePhone, "mobile": "NULL", "phone_sanitized": fakePhone])
+        change("anonymize_addresses", when: addressChanged, ["street": "'Street ' || p.id", "street2": "NULL", "city": "'Staging City'", "zip": "'00000'"])
+        change("anonymize_company_names", when: companyChanged, ["name": "'Company ' || p.id", "complete_name": "'Company ' || p.id"])
         if options.contains("anonymize_emails"), let email = columns.firstIndex(of: "email") {
             rules.append(.init(field: email, actions: [.partnerEmail(rowIDField: columns.count + helpers.count)]))
             helpers.append("p.id")

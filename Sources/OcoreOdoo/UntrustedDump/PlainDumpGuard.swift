@@ -243,11 +243,6 @@ public struct DumpRefusal: Error, Equatable, CustomStringConvertible, Sendable {
     public var line: Int?
     public var what: String
 
-    public init(line: Int?, what: String) {
-        self.line = line
-        self.what = what
-    }
-
     public var description: String { line.map { "line \($0): \(what)" } ?? what }
 }
 

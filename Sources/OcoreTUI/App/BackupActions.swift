@@ -10,25 +10,6 @@ public enum BackupAction: Equatable, Sendable {
     case export(String, path: String)
 }
 
-/// One line of a retention plan: what the sweep does to a backup, and why.
-public struct RetentionLine: Equatable, Sendable {
-    public var backupID: String
-    public var createdAt: Date
-    public var tier: RetentionTier
-    public var pinned: Bool
-    public var delete: Bool
-    public var reason: String
-
-    public init(backupID: String, createdAt: Date, tier: RetentionTier, pinned: Bool, delete: Bool, reason: String) {
-        self.backupID = backupID
-        self.createdAt = createdAt
-        self.tier = tier
-        self.pinned = pinned
-        self.delete = delete
-        self.reason = reason
-    }
-}
-
 /// Deleting a backup cannot be undone: its id is typed out first.
 public struct DeleteBackupState: Equatable, Sendable {
     public var backup: BackupRecord
@@ -45,7 +26,7 @@ public struct ExportBackupState: Equatable, Sendable {
 /// The retention plan of an environment (a dry run), before anything is swept.
 public struct RetentionViewState: Equatable, Sendable {
     public var environment: String
-    public var lines: [RetentionLine]?
+    public var lines: [Retention.Decision]?
     public var list = ListState()
     public var confirming = false
     public var swept = false
@@ -89,42 +70,43 @@ private func refuse(_ state: inout DashboardState, _ message: String) -> [Effect
 }
 
 func handleDeleteBackup(_ key: Key, _ dialog: inout DeleteBackupState, _ state: inout DashboardState) -> [Effect] {
-    switch key {
-    case .escape:
-        state.overlay = .none
-        return []
-    case .enter:
-        guard dialog.isConfirmed else {
-            dialog.confirmation.error = "type \(dialog.backup.id) to delete it"
-            break
-        }
+    switch promptKey(key, &dialog.confirmation) {
+    case .close: state.overlay = .none; return []
+    case .answer where dialog.isConfirmed:
         state.overlay = .none
         return [.backupAction(.delete(dialog.backup.id, confirmation: dialog.confirmation.text))]
-    default:
-        _ = dialog.confirmation.handle(key)
-        dialog.confirmation.error = nil
+    case .answer: dialog.confirmation.error = "type \(dialog.backup.id) to delete it"
+    case .edited: break
     }
     state.overlay = .deleteBackup(dialog)
     return []
 }
 
-func handleExportBackup(_ key: Key, _ dialog: inout ExportBackupState, _ state: inout DashboardState) -> [Effect] {
+/// A one-line prompt's keys: Escape closes it, Enter answers it, any other key edits its text
+/// (and clears the error shown under it).
+private enum PromptKey { case close, answer, edited }
+
+private func promptKey(_ key: Key, _ field: inout TextFieldState) -> PromptKey {
     switch key {
-    case .escape:
-        state.overlay = .none
-        return []
-    case .enter:
-        let path = dialog.path.text.trimmingCharacters(in: .whitespaces)
-        guard path.hasPrefix("/") else {
-            dialog.path.error = "give an absolute path"
-            break
-        }
+    case .escape: return .close
+    case .enter: return .answer
+    default:
+        _ = field.handle(key)
+        field.error = nil
+        return .edited
+    }
+}
+
+func handleExportBackup(_ key: Key, _ dialog: inout ExportBackupState, _ state: inout DashboardState) -> [Effect] {
+    let path = dialog.path.text.trimmingCharacters(in: .whitespaces)
+    switch promptKey(key, &dialog.path) {
+    case .close: state.overlay = .none; return []
+    case .answer where path.hasPrefix("/"):
         state.overlay = .none
         state.toast = Toast(message: "downloading \(dialog.backup.id) to \(path)…", kind: .info, expiresAt: state.now + 60)
         return [.backupAction(.export(dialog.backup.id, path: path))]
-    default:
-        _ = dialog.path.handle(key)
-        dialog.path.error = nil
+    case .answer: dialog.path.error = "give an absolute path"
+    case .edited: break
     }
     state.overlay = .exportBackup(dialog)
     return []
@@ -156,7 +138,7 @@ func handleRetentionView(_ key: Key, _ view: inout RetentionViewState, _ state: 
 }
 
 /// A retention plan (or the result of a sweep) came back from the runtime.
-func retentionLoaded(_ state: inout DashboardState, environment: String, lines: [RetentionLine], swept: Bool) -> [Effect] {
+func retentionLoaded(_ state: inout DashboardState, environment: String, lines: [Retention.Decision], swept: Bool) -> [Effect] {
     guard case .retention(var view) = state.overlay, view.environment == environment else { return [] }
     view.lines = lines
     view.swept = swept

@@ -43,7 +43,7 @@ public struct DashboardSettings: Sendable {
     /// Verifies, pins, deletes or downloads a backup as `ocore backup …` does; returns what happened.
     public var backupAction: (@Sendable (BackupAction) throws -> String)?
     /// An environment's retention plan (dry run), or with `sweep` carried out, as `ocore retention sweep`.
-    public var retention: (@Sendable (_ environment: String, _ sweep: Bool) throws -> [RetentionLine])?
+    public var retention: (@Sendable (_ environment: String, _ sweep: Bool) throws -> [Retention.Decision])?
     /// Free disk and PostgreSQL version of a server (off the UI thread).
     public var serverFacts: (@Sendable (String) -> ServerFacts)?
     /// What finished clones onto a server measured.

@@ -166,10 +166,6 @@ public struct DashboardState: Equatable, Sendable {
     public var shouldQuit = false
     public let storePath: String
 
-    public init(storePath: String) {
-        self.storePath = storePath
-    }
-
     /// Rows of the left pane after filtering (by environment, project, server or database name)
     /// and collapsing. Kept, not computed on each read: every key asks for the focused
     /// environment several times, and a thousand environments make that a frame's budget.
@@ -264,7 +260,7 @@ public enum Message: Equatable, Sendable {
     case jobResultLoaded(Int64, String)
     case cloneHistoryLoaded(server: String, CloneHistory)
     case serverFactsLoaded(server: String, ServerFacts)
-    case retentionLoaded(environment: String, [RetentionLine], swept: Bool)
+    case retentionLoaded(environment: String, [Retention.Decision], swept: Bool)
 }
 
 /// Side effects `update` asks the runtime for; their results come back as messages.

@@ -13,11 +13,6 @@ public struct ProgressModalState: Equatable, Sendable {
     public var openedAt: Double
     /// The finished job's outcome (JSON: sanitization per option, proof, verification).
     public var result: String?
-
-    public init(jobID: Int64, openedAt: Double) {
-        self.jobID = jobID
-        self.openedAt = openedAt
-    }
 }
 
 extension ProgressModalState {

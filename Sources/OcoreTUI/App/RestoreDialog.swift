@@ -245,11 +245,6 @@ func handleRestoreDialog(_ key: Key, _ dialog: inout RestoreDialogState, _ state
 public struct RestoreConfirmationState: Equatable, Sendable {
     public var request: RestoreDialogRequest
     public var question: String
-
-    public init(request: RestoreDialogRequest, question: String) {
-        self.request = request
-        self.question = question
-    }
 }
 
 func handleRestoreConfirmation(_ key: Key, _ confirmation: RestoreConfirmationState, _ state: inout DashboardState) -> [Effect] {

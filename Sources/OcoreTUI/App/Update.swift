@@ -404,14 +404,21 @@ private func detailsKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     return []
 }
 
-private func editFilter(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+/// A search line's keys: Enter keeps what was typed, Escape clears it, any other key edits it;
+/// either of the first two leaves the line.
+private func editSearch(_ key: Key, _ state: inout DashboardState, field: WritableKeyPath<DashboardState, TextFieldState>,
+                        active: WritableKeyPath<DashboardState, Bool>) {
     switch key {
-    case .enter: state.filtering = false
+    case .enter: state[keyPath: active] = false
     case .escape:
-        state.filtering = false
-        state.filter = TextFieldState()
-    default: _ = state.filter.handle(key)
+        state[keyPath: active] = false
+        state[keyPath: field] = TextFieldState()
+    default: _ = state[keyPath: field].handle(key)
     }
+}
+
+private func editFilter(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    editSearch(key, &state, field: \.filter, active: \.filtering)
     state.tree = ListState()
     if let first = state.treeRows.firstIndex(where: { if case .environment = $0 { true } else { false } }) { state.tree.selected = first }
     state.tree.clamp(count: state.treeRows.count, visible: state.treeVisibleRows)
@@ -419,13 +426,7 @@ private func editFilter(_ key: Key, _ state: inout DashboardState) -> [Effect] {
 }
 
 private func editLogSearch(_ key: Key, _ state: inout DashboardState) -> [Effect] {
-    switch key {
-    case .enter: state.searchingLog = false
-    case .escape:
-        state.searchingLog = false
-        state.logSearch = TextFieldState()
-    default: _ = state.logSearch.handle(key)
-    }
+    editSearch(key, &state, field: \.logSearch, active: \.searchingLog)
     state.logView.search = state.logSearch.text.isEmpty ? nil : state.logSearch.text
     state.logView.scrollBack = 0
     return []

@@ -248,8 +248,9 @@ func drawRetention(_ view: RetentionViewState, theme: Theme, in area: Rect, into
         : lines.isEmpty ? "No backups." : "\(lines.count - view.deletions) kept, \(view.deletions) to delete. S sweeps now."
     buffer.put(summary, x: inner.x + 1, y: inner.y, style: view.deletions > 0 && !view.swept ? theme[.warning] : theme[.muted], maxWidth: inner.width - 2)
     let rows: [[(String, Style?)]] = lines.map { l in
-        [(l.backupID, nil), (day(l.createdAt, time: true), nil), (l.pinned ? "P" : l.tier.badge, l.tier >= .monthly || l.pinned ? theme[.title] : nil),
-         (l.delete ? (view.swept ? "deleted" : "delete") : "keep", l.delete ? theme[.danger] : theme[.success]), (l.reason, theme[.muted])]
+        [(l.backup.id, nil), (day(l.backup.createdAt, time: true), nil),
+         (l.backup.pinned ? "P" : l.backup.tier.badge, l.backup.tier >= .monthly || l.backup.pinned ? theme[.title] : nil),
+         (l.delete ? (view.swept ? "deleted" : "delete") : "keep", l.delete ? theme[.danger] : theme[.success]), (l.explanation, theme[.muted])]
     }
     let table = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: max(inner.height - 3, 1))
     Table(columns: [.init("BACKUP", width: 22), .init("CREATED", width: 11), .init("T", width: 1), .init("ACTION", width: 7), .init("WHY", width: max(inner.width - 48, 10))],

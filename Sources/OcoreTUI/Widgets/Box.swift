@@ -4,12 +4,6 @@ public struct Box {
     public var style: Style
     public var titleStyle: Style
 
-    public init(title: String? = nil, style: Style, titleStyle: Style) {
-        self.title = title
-        self.style = style
-        self.titleStyle = titleStyle
-    }
-
     @discardableResult
     public func render(in rect: Rect, symbols: Symbols, into buffer: inout CellBuffer) -> Rect {
         guard rect.width >= 2, rect.height >= 2 else { return Rect(x: rect.x, y: rect.y, width: 0, height: 0) }

@@ -2,13 +2,7 @@
 public struct Tabs {
     public var titles: [String]
     public var active: Int
-    public var focused: Bool
-
-    public init(titles: [String], active: Int, focused: Bool = true) {
-        self.titles = titles
-        self.active = active
-        self.focused = focused
-    }
+    public var focused = true
 
     /// Each tab's label and its offset from the left edge: padded labels when they fit in
     /// `width`, tighter ones when they do not (so every tab stays visible on 80 columns).
@@ -106,15 +100,8 @@ public struct TextField {
 public struct Checkbox {
     public var label: String
     public var checked: Bool
-    public var focused: Bool
-    public var enabled: Bool
-
-    public init(label: String, checked: Bool, focused: Bool = false, enabled: Bool = true) {
-        self.label = label
-        self.checked = checked
-        self.focused = focused
-        self.enabled = enabled
-    }
+    public var focused = false
+    public var enabled = true
 
     public static func text(_ label: String, checked: Bool, symbols: Symbols) -> String {
         "\(checked ? symbols.checked : symbols.unchecked) \(label)"
@@ -132,12 +119,6 @@ public struct RadioGroup {
     public var selected: Int
     public var focused: Int?
 
-    public init(options: [String], selected: Int, focused: Int? = nil) {
-        self.options = options
-        self.selected = selected
-        self.focused = focused
-    }
-
     public static func text(_ option: String, selected: Bool, symbols: Symbols) -> String {
         "\(selected ? symbols.radioOn : symbols.radioOff) \(option)"
     }
@@ -154,11 +135,6 @@ public struct RadioGroup {
 public struct ButtonRow {
     public var labels: [String]
     public var focused: Int?
-
-    public init(labels: [String], focused: Int?) {
-        self.labels = labels
-        self.focused = focused
-    }
 
     public static func text(_ label: String) -> String { "[ \(label) ]" }
 

@@ -5,13 +5,6 @@ public struct ModalDialog {
     public var buttons: [String]
     public var focusedButton: Int?
 
-    public init(title: String, lines: [(String, Theme.Role)], buttons: [String], focusedButton: Int? = 0) {
-        self.title = title
-        self.lines = lines
-        self.buttons = buttons
-        self.focusedButton = focusedButton
-    }
-
     /// Draws the dialog centred in `area` and returns its inner rectangle.
     @discardableResult
     public func render(in area: Rect, theme: Theme, into buffer: inout CellBuffer) -> Rect {
@@ -39,19 +32,11 @@ public struct ConfirmationState: Equatable, Sendable {
     public var requiredText: String?
     public var field = TextFieldState()
 
-    public init(title: String, message: String, requiredText: String?) {
-        self.title = title
-        self.message = message
-        self.requiredText = requiredText
-    }
-
     public var isConfirmed: Bool { requiredText.map { field.text == $0 } ?? true }
 }
 
 public struct ConfirmationDialog {
     public var state: ConfirmationState
-
-    public init(state: ConfirmationState) { self.state = state }
 
     public func render(in area: Rect, theme: Theme, into buffer: inout CellBuffer) {
         var lines: [(String, Theme.Role)] = [(state.message, .warning)]

@@ -6,21 +6,11 @@ public struct LogViewState: Equatable, Sendable {
     /// Lines scrolled back from the end (0 = following the tail).
     public var scrollBack = 0
     public var search: String?
-
-    public init(scrollBack: Int = 0, search: String? = nil) {
-        self.scrollBack = scrollBack
-        self.search = search
-    }
 }
 
 public struct LogView {
     public var lines: [JobLogLine]
     public var state: LogViewState
-
-    public init(lines: [JobLogLine], state: LogViewState) {
-        self.lines = lines
-        self.state = state
-    }
 
     /// Lines that match the search (all lines when there is none).
     public var visibleLines: [JobLogLine] {

@@ -6,12 +6,6 @@ public struct ProgressBar {
     public var elapsed: Double?
     public var eta: Double?
 
-    public init(percent: Double, elapsed: Double? = nil, eta: Double? = nil) {
-        self.percent = percent
-        self.elapsed = elapsed
-        self.eta = eta
-    }
-
     public func render(in rect: Rect, theme: Theme, into buffer: inout CellBuffer) {
         var suffix = String(format: " %3.0f%%", min(max(percent, 0), 100))
         if let elapsed { suffix += "  " + Duration.seconds(elapsed).shortText }
@@ -30,12 +24,6 @@ public struct StepList {
     public var spinnerFrame: Int
     /// With the time, each started step shows how long it took (a running one, so far) at the right.
     public var now: Double?
-
-    public init(steps: [JobStepRecord], spinnerFrame: Int, now: Double? = nil) {
-        self.steps = steps
-        self.spinnerFrame = spinnerFrame
-        self.now = now
-    }
 
     /// How long a step took, or has taken so far while it runs.
     public static func duration(_ step: JobStepRecord, now: Double) -> Double? {

@@ -3,11 +3,6 @@ public struct ListState: Equatable, Sendable {
     public var selected = 0
     public var offset = 0
 
-    public init(selected: Int = 0, offset: Int = 0) {
-        self.selected = selected
-        self.offset = offset
-    }
-
     /// Moves the selection by `delta` within `count` rows and keeps it inside a window of `visible` rows.
     public mutating func move(_ delta: Int, count: Int, visible: Int) {
         selected = max(0, min(selected + delta, count - 1))

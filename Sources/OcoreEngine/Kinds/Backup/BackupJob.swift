@@ -325,16 +325,27 @@ final class BackupSession: @unchecked Sendable {
         check.onProgress = { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) read back") }
         try provider.get(key: record.key, into: check)
         guard check.count == record.size, check.digest == record.sha256 else {
-            record.error = "read-back differs: \(check.count) bytes, sha256 \(check.digest.prefix(16))…"
-            try context.store.updateBackup(record)
-            throw StorageError.failed(target: provider.description, operation: "verify", reason: record.error!)
+            try Self.failVerification(&record, "read-back differs: \(check.count) bytes, sha256 \(check.digest.prefix(16))…", storage: provider, context)
         }
+        try Self.passVerification(&record, unreadable: filestore?.unreadable.count ?? 0,
+                                  "read back \(formatBytes(check.count)), checksum matches", type: p.type, context)
+    }
+
+    /// A read-back that does not match: the reason stays on the backup's record and the step fails.
+    static func failVerification(_ record: inout BackupRecord, _ reason: String, storage: StorageProvider, _ context: StepContext) throws -> Never {
+        record.error = reason
+        try context.store.updateBackup(record)
+        throw StorageError.failed(target: storage.description, operation: "verify", reason: reason)
+    }
+
+    /// A read-back that matches: the backup is verified (a PARTIAL one says what it lacks), and
+    /// what follows a backup is queued.
+    static func passVerification(_ record: inout BackupRecord, unreadable: Int, _ checked: String, type: BackupType, _ context: StepContext) throws {
         record.verifiedAt = Date()
         try context.store.updateBackup(record)
         context.log(record.status == .partial ? .warning : .info,
-                    record.status == .partial ? "verified, but PARTIAL: \(filestore?.unreadable.count ?? 0) filestore file(s) were not readable"
-                                              : "verified: read back \(formatBytes(check.count)), checksum matches")
-        Self.queueFollowUps(of: record, type: p.type, context)
+                    record.status == .partial ? "verified, but PARTIAL: \(unreadable) filestore file(s) were not readable" : "verified: \(checked)")
+        queueFollowUps(of: record, type: type, context)
     }
 
     /// Retention runs per environment, only after one of its backups succeeded, and as a job of

@@ -277,16 +277,11 @@ final class IncrementalBackup: @unchecked Sendable {
         let needed = written.objects
         let missing = needed.filter { listed[$0.key]?.size != $0.value }
         guard missing.isEmpty else {
-            record.error = "\(missing.count) of \(needed.count) objects missing or of the wrong size in storage"
-            try context.store.updateBackup(record)
-            throw StorageError.failed(target: objects.provider.description, operation: "verify", reason: record.error!)
+            try BackupSession.failVerification(&record, "\(missing.count) of \(needed.count) objects missing or of the wrong size in storage",
+                                               storage: objects.provider, context)
         }
-        record.verifiedAt = Date()
-        try context.store.updateBackup(record)
-        context.log(record.status == .partial ? .warning : .info,
-                    record.status == .partial ? "verified, but PARTIAL: \(unreadable.count) filestore file(s) were not readable"
-                                              : "verified: all \(needed.count) objects present with their sizes, file list matches")
-        BackupSession.queueFollowUps(of: record, type: p.type, context)
+        try BackupSession.passVerification(&record, unreadable: unreadable.count,
+                                           "all \(needed.count) objects present with their sizes, file list matches", type: p.type, context)
     }
 
     // MARK: Failure

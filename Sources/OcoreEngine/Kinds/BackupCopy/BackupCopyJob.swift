@@ -13,11 +13,6 @@ public struct BackupCopyJob: JobKind {
     public struct Parameters: Codable, Sendable {
         public var backupID: String
         public var storage: String
-
-        public init(backupID: String, storage: String) {
-            self.backupID = backupID
-            self.storage = storage
-        }
     }
 
     public init() {}
