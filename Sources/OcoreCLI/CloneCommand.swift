@@ -28,6 +28,8 @@ struct CloneCommand: ParsableCommand {
     @Option(name: .customLong("reset-password-value"), help: "Password for reset_passwords (default staging123).") var resetPasswordValue: String?
     @Flag(name: .customLong("no-filestore"), help: "Copy the database only.") var noFilestore = false
     @Flag(name: .customLong("fast-copy"), help: "Copy with CREATE DATABASE … TEMPLATE (same server; DISCONNECTS the source's sessions).") var fastCopy = false
+    @Flag(name: .customLong("from-golden"), help: "Copy the source's golden copy on the target server (`ocore golden refresh`): sanitized when it was made, copied in seconds.")
+    var fromGolden = false
     @Option(help: ArgumentHelp("Parallel jobs for dump, restore, index builds and sanitizing streams (default: one per core, at most 4).", valueName: "n")) var jobs: Int?
     @Flag(help: "Compress what crosses the network to another server (pg_dump -Z1, gzip'd filestore): for slow links; costs CPU.") var compress = false
     @Flag(name: .customLong("sanitize-after-copy"), help: "Anonymize with UPDATEs after the copy instead of while copying (slower; the real values reach the target's disk first).") var sanitizeAfterCopy = false
@@ -70,6 +72,7 @@ struct CloneCommand: ParsableCommand {
         request.filestoreOwner = filestoreOwner
         request.keepUsers = split(keepUsers)
         request.fastCopy = fastCopy
+        request.fromGolden = fromGolden
         request.keepIdentity = keepIdentity
         request.sanitizeAfterCopy = sanitizeAfterCopy
         request.jobs = jobs
@@ -84,7 +87,7 @@ struct CloneCommand: ParsableCommand {
         let serverName = prepared.server
         if isatty(0) == 1 && isatty(1) == 1 && !yes {
             print("Clone \(source) (\(sourceEnv.environment.type.rawValue), \(sourceEnv.server.name)) → \(prepared.target) (\(prepared.parameters.targetType.rawValue), \(serverName))\(replaced != nil ? " — REPLACES its database and filestore" : "")")
-            print("Sanitization: \(preset.rawValue), \(options.count) option(s); filestore: \(noFilestore ? "no" : "yes"); URL: \(prepared.parameters.targetURL ?? "derived from \(source)'s web.base.url")")
+            print("Sanitization: \(prepared.parameters.preset.rawValue), \(options.count) option(s)\(fromGolden ? " (the golden copy's)" : ""); filestore: \(noFilestore ? "no" : "yes"); URL: \(prepared.parameters.targetURL ?? "derived from \(source)'s web.base.url")")
             print("Start? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { throw CLIError("clone not started") }
         }

@@ -9,7 +9,7 @@ public struct OcoreCommand: ParsableCommand {
         abstract: "Operate Odoo environments: see them, clone, back up and restore.",
         discussion: "Run without a command to open the terminal dashboard.",
         subcommands: [ServerCommand.self, EnvCommand.self, StorageCommand.self, InventoryCommand.self,
-                      DemoCommand.self, CloneCommand.self, CloneCommand.Preview.self, BackupCommand.self, RestoreCommand.self, RestoreCommand.Import.self, RestorePointsCommand.self, RetentionCommand.self, PolicyCommand.self, RefreshCommand.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
+                      DemoCommand.self, CloneCommand.self, CloneCommand.Preview.self, BackupCommand.self, RestoreCommand.self, RestoreCommand.Import.self, RestorePointsCommand.self, RetentionCommand.self, PolicyCommand.self, RefreshCommand.self, GoldenCommand.self, JobsCommand.self, AuditCommand.self, WorkerCommand.self, DaemonCommand.self, NotifyCommand.self, DashboardCommand.self])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var dashboard: DashboardOptions

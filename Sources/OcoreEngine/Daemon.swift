@@ -3,11 +3,11 @@ import OcoreStore
 
 /// The job kinds this build of ocore runs.
 extension JobKindRegistry {
-    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob(), BackupCopyJob(), DestroyJob()])
+    public static let standard = JobKindRegistry([DiagnosticJob(), CloneJob(), BackupJob(), RestoreJob(), RetentionSweepJob(), BackupCopyJob(), DestroyJob(), GoldenRefreshJob()])
 }
 
 /// `ocore daemon`: the worker in the foreground, never exiting when idle, with the schedules
-/// (backups, weekly refreshes, weekly restore tests) checked every 30 seconds beside it.
+/// (backups, weekly refreshes, daily golden refreshes, weekly restore tests) checked every 30 seconds beside it.
 public struct Daemon: Sendable {
     public let scheduler: BackupScheduler
 
@@ -27,6 +27,10 @@ public struct Daemon: Sendable {
                 if let refreshes = try? scheduler.runDueRefreshes(now: Date()) {
                     for (target, job) in refreshes.started { report("scheduled refresh of \(target) queued as job \(job)") }
                     for (target, error) in refreshes.failed { report("scheduled refresh of \(target) not started: \(error)") }
+                }
+                if let goldens = try? scheduler.runDueGoldenRefreshes(now: Date()) {
+                    for (source, job) in goldens.started { report("scheduled golden refresh of \(source) queued as job \(job)") }
+                    for (source, error) in goldens.failed { report("scheduled golden refresh of \(source) not started: \(error)") }
                 }
                 _ = scheduler.runDueRestoreTests(now: Date()) { report($0) }
                 Thread.sleep(forTimeInterval: 30)

@@ -311,6 +311,19 @@ enum Schema {
             // A sanitized backup's verdict (its attestation is in its manifest); NULL: the data as it is.
             try db.execute(sql: "ALTER TABLE backup ADD COLUMN sanitized TEXT")
         }
+        migrator.registerMigration("v18-golden-copies") { db in
+            // One sanitized template per source and server (the record as a JSON document: it is
+            // read whole), and the daily schedules that refresh them.
+            try db.execute(sql: """
+                CREATE TABLE golden_copy (
+                    source TEXT NOT NULL, server TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (source, server)
+                );
+                CREATE TABLE golden_schedule (
+                    source TEXT NOT NULL, server TEXT NOT NULL, at TEXT NOT NULL, preset TEXT NOT NULL, last_run_at TEXT,
+                    PRIMARY KEY (source, server)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -31,6 +31,9 @@ public struct CloneRequest: Sendable, Equatable {
     public var confirmation: String?
     public var riskAccepted = false
     public var fastCopy = false
+    /// Copy the source's golden copy on the target server (`--from-golden`): PostgreSQL copies
+    /// the template, the filestore is linked, and only what each copy needs of its own runs.
+    public var fromGolden = false
     public var keepIdentity = false
     public var sanitizeAfterCopy = false
     /// Fail closed: refuse while a personal or secret-like column would be copied as it is.
@@ -68,8 +71,10 @@ public struct CloneRequest: Sendable, Equatable {
 
         public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
             // The target is the clone's; the source is only read, and held so nothing replaces it meanwhile.
-            try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: parameters.target, server: parameters.targetServer,
-                                                   locks: [parameters.target, JobLock.shared(parameters.source).encoded])
+            // A golden copy is read too: held so no refresh swaps it away meanwhile.
+            let golden = parameters.fromGolden.map { [JobLock.shared(GoldenCopy.lockName(source: $0.source, server: $0.server)).encoded] } ?? []
+            return try JobQueue(store: store, home: home).submit(CloneJob(), parameters: parameters, environment: parameters.target, server: parameters.targetServer,
+                                                          locks: [parameters.target, JobLock.shared(parameters.source).encoded] + golden)
         }
     }
 
@@ -162,10 +167,49 @@ public struct CloneRequest: Sendable, Equatable {
             parameters.safetyBackupID = BackupRecord.newID(at: Date())
         }
         var warnings: [String] = []
+        if fromGolden {
+            let golden = try goldenCopy(store: store, server: serverName, parameters: &parameters)
+            warnings.append("the data is the golden copy's: \(golden.summary())")
+        }
         if url == nil && domain == nil && replacing?.environment.url == nil && !keepIdentity {
             warnings.append("no --url given: \(targetName) gets \(targetURL ?? "a URL derived from \(source)'s web.base.url") (its links never point at \(source))")
         }
         if fastCopy { warnings.append("--fast-copy disconnects every session of \(source)'s database while it is copied") }
         return Prepared(parameters: parameters, source: sourceEnv, replacing: replacing, warnings: warnings)
+    }
+
+    /// `--from-golden`: the source's golden copy on the target server, whose sanitization the
+    /// clone takes as it is (at least as strong as the one asked for, never another choice of options).
+    private func goldenCopy(store: SQLiteStateStore, server: String, parameters: inout CloneJob.Parameters) throws -> GoldenCopy {
+        guard let golden = try store.goldenCopy(of: source, on: server) else {
+            throw Refusal("\(source) has no golden copy on \(server): make one with `ocore golden refresh \(source) --server \(server)`, or clone without --from-golden")
+        }
+        if fastCopy { throw Refusal("--from-golden already copies with PostgreSQL (from the golden copy): leave out --fast-copy") }
+        if keepIdentity || preset == .none { throw Refusal("a golden copy is sanitized: --from-golden goes with neither --keep-identity nor --preset none") }
+        if options != nil || !enable.isEmpty || !disable.isEmpty || rulesFile != nil || sanitizeAfterCopy {
+            throw Refusal("a clone from the golden copy has its sanitization (\(golden.preset.rawValue)): to choose options, clone without --from-golden")
+        }
+        guard Self.strength(golden.preset) >= Self.strength(preset) else {
+            throw Refusal("the golden copy of \(source) was sanitized with \(golden.preset.rawValue), less than \(preset.rawValue): refresh it with `ocore golden refresh \(source) --preset \(preset.rawValue)`, or clone without --from-golden")
+        }
+        if parameters.strict == true, golden.verdict != "NEUTRALIZED" {
+            throw Refusal("strict sanitization: the golden copy of \(source) is \(golden.verdict), not NEUTRALIZED: refresh it, or clone without --from-golden")
+        }
+        parameters.preset = golden.preset
+        parameters.options = golden.options
+        parameters.passwordHash = nil
+        parameters.rules = nil
+        parameters.fromGolden = golden
+        return golden
+    }
+
+    /// Presets from the least sanitizing to the most.
+    static func strength(_ preset: SanitizationCatalog.Preset) -> Int {
+        switch preset {
+        case .none: 0
+        case .minimal: 1
+        case .recommended: 2
+        case .full: 3
+        }
     }
 }

@@ -48,21 +48,18 @@ public struct SanitizationProof: Sendable {
         }
     }
 
-    /// `options` empty (preset None) gives NONE without looking.
-    /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
-    /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
-    /// `secretColumns` and `secretParameters`: what the clone cleared; the source's
-    /// values must not be found there, nor their tokens in any text column.
-    /// `addressesCheckedInStream`: tables the copy searched row by row for customer addresses
-    /// (their findings are the proof's; the target's search skips their addresses).
-    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
-                    leftAsIs: [CoveredColumn] = [], secretColumns: [CoveredColumn] = [], secretParameters: [String] = [],
-                    addressesCheckedInStream: StreamedAddressCheck? = nil) throws -> Report {
+    /// The quick checks of a copy made from one already proven (a golden copy's clone): every
+    /// option's "still live" count and the source's host, without the search of every text
+    /// column (the copy's data is the proven one's). Its verdict is `proven`'s when nothing is found.
+    public func quickRun(options: [String], targetURL: String?, sourceHost: String?, proven: String) throws -> Report {
         let promised = options.filter { $0 != "clear_asset_bundles" }
         guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
-        var findings: [Finding] = leftAsIs.map {
-            Finding(location: $0.name, count: $0.sampleHits, detail: "\($0.class == .secretLike ? "secret-like" : "personal") column copied as it is: \($0.reason)")
-        }
+        let findings = try liveFindings(options: options, targetURL: targetURL, passwordHash: nil, sourceHost: sourceHost, columns: try schemaColumns().columns)
+        return Report(verdict: findings.isEmpty ? proven : "PARTIAL", findings: findings)
+    }
+
+    /// The target's public tables: every column, and the text ones.
+    func schemaColumns() throws -> (columns: [String: Set<String>], textColumns: [String: [String]]) {
         let schema = try target.query("""
             SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
               JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
@@ -74,6 +71,12 @@ public struct SanitizationProof: Sendable {
             columns[row[0], default: []].insert(row[1])
             if ["text", "character varying"].contains(row[2]) { textColumns[row[0], default: []].append(row[1]) }
         }
+        return (columns, textColumns)
+    }
+
+    /// Every option's "still live" count (one query), and system parameters still naming the source's host.
+    func liveFindings(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String?, columns: [String: Set<String>]) throws -> [Finding] {
+        var findings: [Finding] = []
         // Every option's "still live" count in one query.
         let checks = options.compactMap { key in
             Self.stillLive(key, targetURL: targetURL, passwordHash: passwordHash).flatMap { check in
@@ -96,6 +99,26 @@ public struct SanitizationProof: Sendable {
                                         detail: "\(named.count) system parameter(s) still name \(host), the source's host: \(named.prefix(5).joined(separator: ", "))"))
             }
         }
+        return findings
+    }
+
+    /// `options` empty (preset None) gives NONE without looking.
+    /// `sourceHost`: a system parameter still naming it (a link back to production) is a finding.
+    /// `leftAsIs`: personal or secret-like columns the coverage found and nothing sanitizes: each is a finding.
+    /// `secretColumns` and `secretParameters`: what the clone cleared; the source's
+    /// values must not be found there, nor their tokens in any text column.
+    /// `addressesCheckedInStream`: tables the copy searched row by row for customer addresses
+    /// (their findings are the proof's; the target's search skips their addresses).
+    public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
+                    leftAsIs: [CoveredColumn] = [], secretColumns: [CoveredColumn] = [], secretParameters: [String] = [],
+                    addressesCheckedInStream: StreamedAddressCheck? = nil) throws -> Report {
+        let promised = options.filter { $0 != "clear_asset_bundles" }
+        guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
+        var findings: [Finding] = leftAsIs.map {
+            Finding(location: $0.name, count: $0.sampleHits, detail: "\($0.class == .secretLike ? "secret-like" : "personal") column copied as it is: \($0.reason)")
+        }
+        let (columns, textColumns) = try schemaColumns()
+        findings += try liveFindings(options: options, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost, columns: columns)
         let emails = options.contains("anonymize_emails")
         if emails, let streamed = addressesCheckedInStream { findings += streamed.findings }
         let wanted = LeftoverSearch.Wanted(addresses: emails, phones: options.contains("anonymize_phones"),

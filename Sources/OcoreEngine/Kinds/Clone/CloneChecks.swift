@@ -26,10 +26,12 @@ extension CloneRun {
         } catch let error as StepFailure { throw error } catch {
             throw StepFailure.check("target server reachable", "\(error)")
         }
-        let databaseSize = Int64(try sourcePSQL.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
-        let filestoreSize = p.includeFilestore ? (try RemoteFileSystem(sides.sourceExecutor).treeSize(sides.source.filestore) ?? 0) : 0
-        // Hard links cost no space on the same server, but the parallel dump is kept there while it restores.
-        let needed = Double(databaseSize + (sides.sameServer ? databaseSize : filestoreSize)) * 1.2
+        if let golden = p.fromGolden { try checkGoldenCopy(golden, sides: sides) }
+        let databaseSize = try p.fromGolden?.databaseSize ?? Int64(try sourcePSQL.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
+        let filestoreSize = p.includeFilestore ? (try RemoteFileSystem(sides.sourceExecutor).treeSize(sourceFilestore(sides)) ?? 0) : 0
+        // Hard links cost no space on the same server, but the parallel dump is kept there while it
+        // restores; PostgreSQL copies a golden copy's files once.
+        let needed = Double(databaseSize + (p.fromGolden != nil ? 0 : sides.sameServer ? databaseSize : filestoreSize)) * 1.2
         let free = try RemoteFileSystem(sides.targetExecutor).diskSpace(at: sides.targetServer.effectiveDataDir).free
         guard Double(free) >= needed else {
             throw StepFailure.check("free disk", "\(formatBytes(free)) free on \(sides.targetServer.name), \(formatBytes(Int64(needed))) needed (database + filestore + 20 %)")
@@ -45,6 +47,7 @@ extension CloneRun {
         guard present == ["t", "t"] else {
             throw StepFailure.check("source is an Odoo database", "res_users or ir_module_module missing in \(sides.source.environment.dbName)")
         }
+        if let golden = p.fromGolden { return warnOfSchemaChanges(since: golden, source: psql, context) }
         guard p.preset != .none else { return }
         _ = try checkRules(context, psql)
         let coverage = try scanCoverage(context, psql)

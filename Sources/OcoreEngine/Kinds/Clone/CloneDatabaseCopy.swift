@@ -8,6 +8,8 @@ import OcoreStore
 enum DatabaseCopyStrategy: Sendable {
     /// `CREATE DATABASE … TEMPLATE source`: already done when the target was created.
     case template
+    /// `CREATE DATABASE … TEMPLATE golden`: the golden copy's files, already copied with the target.
+    case goldenCopy
     /// Personal-data tables through sanitizing streams, beside a dump of the other tables.
     case sanitizingStreams(SanitizedCopyPlan)
     /// One server: a parallel directory-format dump, then a parallel restore of it.
@@ -18,6 +20,7 @@ enum DatabaseCopyStrategy: Sendable {
     var summary: String {
         switch self {
         case .template: "copied by PostgreSQL from the source as a template"
+        case .goldenCopy: "copied by PostgreSQL from the golden copy (sanitized when it was made)"
         case .sanitizingStreams(let plan): "\(plan.tables.count) table(s) through sanitizing streams, the others dumped beside them"
         case .parallelDump: "parallel dump and restore on one server"
         case .stream: "one stream between the servers, then indexes and constraints"
@@ -43,6 +46,7 @@ extension CloneRun {
     /// The strategy for this clone: a fast copy is a template; personal-data options applied in
     /// the copy need the sanitizing streams; otherwise it depends on the servers.
     func chooseStrategy(_ context: StepContext, _ sides: Sides) throws -> DatabaseCopyStrategy {
+        if p.fromGolden != nil { return .goldenCopy }
         if p.fastCopy == true { return .template }
         let source = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
         let coverage = p.preset == .none ? nil : try scanCoverage(context, source)
@@ -66,7 +70,7 @@ extension CloneRun {
         context.log(.info, "database copy: \(strategy.summary)")
         let source = PostgresConnection(sides.source), target = targetDatabase(sides)
         switch strategy {
-        case .template: return
+        case .template, .goldenCopy: return
         case .sanitizingStreams(let plan): try startSanitizedCopy(context, sides: sides, source: source, target: target, plan: plan)
         case .parallelDump: try parallelDump(context, sides: sides, source: source)
         case .stream: try streamSchemaAndData(context, sides: sides, source: source, target: target)
@@ -79,7 +83,7 @@ extension CloneRun {
         let sides = try sides(context)
         let source = PostgresConnection(sides.source), target = targetDatabase(sides)
         switch strategy {
-        case .template: context.log(.info, "database already copied by CREATE DATABASE … TEMPLATE")
+        case .template, .goldenCopy: context.log(.info, "database already copied by CREATE DATABASE … TEMPLATE")
         case .sanitizingStreams(let plan): try finishSanitizedCopy(context, sides: sides, source: source, target: target, plan: plan)
         case .parallelDump: try parallelRestore(context, sides: sides, target: target)
         case .stream: try restorePostData(context, sides: sides, source: source, target: target)

@@ -10,7 +10,7 @@ extension CloneRun {
         guard p.includeFilestore else { return }
         let sides = try sides(context)
         let target = targetFilestore(sides)
-        guard try RemoteFileSystem(sides.sourceExecutor).stat(sides.source.filestore) != nil else { return }
+        guard try RemoteFileSystem(sides.sourceExecutor).stat(sourceFilestore(sides)) != nil else { return }
         if try RemoteFileSystem(sides.targetExecutor).stat(target) != nil {
             throw StepFailure.check("target filestore", "\(target) already exists on \(sides.targetServer.name)")
         }
@@ -41,7 +41,7 @@ extension CloneRun {
     func copyFilestore(_ context: StepContext, progress: (@Sendable (Int64) -> Void)?, cancellation: CancellationFlag) throws {
         guard p.includeFilestore else { return context.log(.info, "filestore not copied (--no-filestore)") }
         let sides = try sides(context)
-        let source = sides.source.filestore
+        let source = sourceFilestore(sides)
         let target = targetFilestore(sides)
         let sourceFS = RemoteFileSystem(sides.sourceExecutor), targetFS = RemoteFileSystem(sides.targetExecutor)
         guard try sourceFS.stat(source) != nil else { return context.log(.warning, "the source has no filestore at \(source)") }
@@ -104,7 +104,7 @@ extension CloneRun {
                 try? record(context) { $0.replacedFilestore = nil }
             }
         }
-        guard let dir = done.createdFilestore, dir != sides.source.filestore else { return }  // never the source's
+        guard let dir = done.createdFilestore, dir != sides.source.filestore, dir != sourceFilestore(sides) else { return }  // never the source's
         try fs.removeTree(dir)
         try record(context) { $0.createdFilestore = nil }
         context.log(.info, "removed target filestore \(dir)")

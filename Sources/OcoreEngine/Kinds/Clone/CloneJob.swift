@@ -51,6 +51,11 @@ public struct CloneJob: JobKind {
         /// The operator's classification of columns (`sanitization.toml`, or `--rules`), as read
         /// when the clone was asked for: checked on the source before anything is created.
         public var rules: SanitizationRules?
+        /// A clone from a golden copy: its database is the template, its filestore the one copied,
+        /// and what its sanitization did is the clone's (only what each copy needs of its own runs).
+        public var fromGolden: GoldenCopy?
+        /// A golden refresh: the copy is built under `target`, then takes the golden copy's place.
+        public var goldenBuild: GoldenRefreshJob.Destination?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {
@@ -90,10 +95,19 @@ public struct CloneJob: JobKind {
         try Names.validateInventoryName(p.target, kind: "environment")
         try Names.validateDatabaseName(p.targetDatabase)
         let run = CloneRun(p)
-        let steps: [StepDefinition] = [
+        let steps = Self.copySteps(run) + [
+            StepDefinition(name: "verifying", title: "Verifying and registering", run: run.verifyAndRegister, compensate: run.unregister),
+        ]
+        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
+    }
+
+    /// The steps that make the copy, up to its sanitization: a clone then verifies and registers
+    /// it, a golden refresh seals it as the golden copy.
+    static func copySteps(_ run: CloneRun) -> [StepDefinition] {
+        [
             StepDefinition(name: "pre_checks", title: "Checking source, target and disk space", run: run.checkSourceTargetAndDisk),
             StepDefinition(name: "validating", title: "Checking the source is Odoo", run: run.checkSourceIsOdoo),
-            // Replace mode takes the target's safety backup here; a fast copy is made here by PostgreSQL.
+            // Replace mode takes the target's safety backup here; a fast copy or a golden copy's is made here by PostgreSQL.
             StepDefinition(name: "creating_target", title: "Creating the target database", run: run.createTargetDatabase, compensate: run.undoTarget),
             StepDefinition(name: "copying_addons", title: "Copying addons", run: run.copyAddons),
             // The filestore copy runs beside the database copy (disk against PostgreSQL's CPU).
@@ -105,8 +119,6 @@ public struct CloneJob: JobKind {
                            compensate: run.undoTarget),
             StepDefinition(name: "restoring_filestore", title: "Checking the filestore and its owner", run: run.checkFilestore),
             StepDefinition(name: "sanitizing", title: "Sanitizing", run: run.sanitize),
-            StepDefinition(name: "verifying", title: "Verifying and registering", run: run.verifyAndRegister, compensate: run.unregister),
         ]
-        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
     }
 }

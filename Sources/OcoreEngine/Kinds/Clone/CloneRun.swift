@@ -62,6 +62,9 @@ final class CloneRun: @unchecked Sendable {
         }
     }
 
+    /// The filestore the copy is made from: the source's, or a golden copy's.
+    func sourceFilestore(_ sides: Sides) -> String { p.fromGolden?.filestore ?? sides.source.filestore }
+
     func targetFilestore(_ sides: Sides) -> String {
         p.replaceFilestore ?? "\(sides.targetServer.effectiveDataDir)/filestore/\(p.targetDatabase)"
     }

@@ -14,6 +14,11 @@ extension CloneRun {
         if p.fastCopy == true { try startFilestoreCopy(context) }
         try record(context) { $0.createdDatabase = p.targetDatabase }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        if let golden = p.fromGolden {
+            // A template nobody connects to: PostgreSQL copies its files as they are.
+            try admin.execute("CREATE DATABASE \(SQL.identifier(p.targetDatabase)) TEMPLATE \(SQL.identifier(golden.database)) STRATEGY FILE_COPY;")
+            return context.log(.info, "copied the golden copy \(golden.database) into \(p.targetDatabase) with CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY")
+        }
         if p.fastCopy == true {
             guard sides.sameServer else { throw StepFailure.check("fast copy", "--fast-copy works on one server only") }
             // PostgreSQL copies a database file by file, but only while nobody is connected to it.

@@ -8,6 +8,7 @@ extension CloneRun {
     /// The options not already applied in the copy, Odoo's neutralization, a new identity, and
     /// the proof read against the source.
     func sanitize(_ context: StepContext) throws {
+        if let golden = p.fromGolden { return try giveOwnIdentity(cloneOf: golden, context) }
         let sides = try sides(context)
         let target = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
         // The copy still holds the source's base URL: the source's host, and what a URL is derived from.
@@ -35,15 +36,8 @@ extension CloneRun {
     /// the new environment is registered and the outcome recorded as the job's result.
     func verifyAndRegister(_ context: StepContext) throws {
         let sides = try sides(context)
-        let psql = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
-        let counts = try DatabaseVerification.keyTables(psql, database: p.targetDatabase, counts: ["SELECT count(*) FROM res_users WHERE active"])
-        var verification = ["key_tables": "present", "active_users": counts.first ?? "?"]
-        if p.includeFilestore {
-            let files = try DatabaseVerification.attachmentFiles(psql, filestore: targetFilestore(sides), on: sides.targetExecutor)
-            verification["attachments"] = String(files.attachments)
-            verification["missing_files"] = String(files.missing)
-            if files.missing > 0 { context.log(.warning, "\(files.missing) attachment file(s) missing in the target filestore") }
-        }
+        var verification = try verifyCopy(context, sides: sides)
+        if let golden = p.fromGolden { verification["golden_copy"] = golden.summary() }
         let done = state(context)
         if p.isReplace {
             if let old = done.replacedFilestore { try? RemoteFileSystem(sides.targetExecutor).removeTree(old) }
@@ -65,6 +59,21 @@ extension CloneRun {
         outcome.verification = verification
         try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self))
         context.log(.info, "environment \(p.target) registered (\(verification["active_users"] ?? "?") active users)")
+    }
+
+    /// The copy's key tables are there (its active users counted) and, with the filestore, every
+    /// attachment's file.
+    func verifyCopy(_ context: StepContext, sides: Sides) throws -> [String: String] {
+        let psql = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
+        let counts = try DatabaseVerification.keyTables(psql, database: p.targetDatabase, counts: ["SELECT count(*) FROM res_users WHERE active"])
+        var verification = ["key_tables": "present", "active_users": counts.first ?? "?"]
+        if p.includeFilestore {
+            let files = try DatabaseVerification.attachmentFiles(psql, filestore: targetFilestore(sides), on: sides.targetExecutor)
+            verification["attachments"] = String(files.attachments)
+            verification["missing_files"] = String(files.missing)
+            if files.missing > 0 { context.log(.warning, "\(files.missing) attachment file(s) missing in the target filestore") }
+        }
+        return verification
     }
 
     /// Whether Odoo answers at `url`. A service ocore restarted is waited for (a copy that does not
