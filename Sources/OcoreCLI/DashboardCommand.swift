@@ -78,7 +78,9 @@ struct DashboardCommand: ParsableCommand {
             var request = CloneRequest(source: r.source, target: r.replace ? .replace(r.target) : .new(name: r.target, type: r.targetType, server: r.targetServer))
             request.url = r.replace ? nil : r.targetURL
             request.preset = r.preset
-            request.options = r.options
+            // From a golden copy the sanitization is the golden copy's: no options of the clone's own.
+            request.options = r.fromGolden ? nil : r.options
+            request.fromGolden = r.fromGolden
             request.includeFilestore = r.includeFilestore
             request.confirmation = r.confirmation
             request.riskAccepted = r.riskAccepted

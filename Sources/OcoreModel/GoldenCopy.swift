@@ -57,7 +57,7 @@ public struct GoldenCopy: Sendable, Equatable, Codable {
     }
 
     /// A time of today as HH:MM, an older one with its date.
-    static func asOf(_ date: Date, now: Date) -> String {
+    public static func asOf(_ date: Date, now: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = Calendar.current.isDate(date, inSameDayAs: now) ? "HH:mm" : "yyyy-MM-dd HH:mm"

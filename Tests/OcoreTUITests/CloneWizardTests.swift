@@ -1,3 +1,4 @@
+import Foundation
 import OcoreModel
 @testable import OcoreTUI
 import Testing
@@ -26,6 +27,58 @@ struct CloneWizardTests {
         #expect(wizardState(s)?.type == .development)
         press(&s, .up, .up, .up, .end, .character("-"), .character("x"))
         #expect(wizardState(s)?.name.text == "production-clone-19700112-x", "letters are text while the name is focused")
+    }
+
+    /// production's golden copy on erp1, made `hoursAgo` before the dashboard's clock.
+    static func golden(now: Double, hoursAgo: Double = 2, server: String = "erp1") -> GoldenCopy {
+        GoldenCopy(source: "production", server: server, database: "golden_db_production", filestore: "/var/lib/odoo/filestore/golden_db_production",
+                   preset: .recommended, options: SanitizationCatalog.keys(for: .recommended), verdict: "NEUTRALIZED",
+                   dataAsOf: Date(timeIntervalSince1970: now - hoursAgo * 3600), jobID: 4, databaseSize: 1_400_000_000, filestoreSize: 1_100_000_000,
+                   moduleVersions: ["base": "17.0.1.3"])
+    }
+
+    @Test("a fresh golden copy on the target server is offered and ticked: the clone copies it with its sanitization; unticked, or on a server without one, the wizard's own choices go")
+    func fromGolden() throws {
+        var s = dashboard(rows, width: 100, height: 36)
+        _ = update(&s, .goldenCopiesLoaded(["production": [Self.golden(now: s.now)]]))
+        press(&s, .down, .character("c"))
+        var text = screen(s).text
+        #expect(text.contains("[x] Golden copy: production as of 11:46, sanitized with Recommended (NEUTRALIZED)"))
+        press(&s, .tab, .tab, .tab)
+        text = screen(s).text
+        #expect(text.contains("Sanitization recommended · the golden copy's (NEUTRALIZED), production as of 11:46") && text.contains("Estimate     seconds"))
+        var effects = update(&s, .key(.character(" ")))
+        guard case .startClone(let fromGolden)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
+        #expect(fromGolden.fromGolden && fromGolden.preset == .recommended && fromGolden.options == SanitizationCatalog.keys(for: .recommended))
+
+        // Unticked: the Sanitization tab's own choices.
+        press(&s, .character("c"))
+        let line = try #require(wizardState(s)?.fields.firstIndex(of: .fromGolden))
+        for _ in 0..<line { press(&s, .down) }
+        press(&s, .character(" "), .tab)
+        #expect(!screen(s).text.contains("its sanitization applies"))
+        press(&s, .tab, .tab)
+        effects = update(&s, .key(.character(" ")))
+        guard case .startClone(let own)? = effects.first else { Issue.record("no clone started: \(effects)"); return }
+        #expect(!own.fromGolden)
+
+        // A copy a day old is offered, not ticked; one on another server is not offered here.
+        var old = dashboard(rows, width: 100, height: 36)
+        _ = update(&old, .goldenCopiesLoaded(["production": [Self.golden(now: old.now, hoursAgo: 30), Self.golden(now: old.now, server: "erp9")]]))
+        press(&old, .down, .character("c"))
+        text = screen(old).text
+        #expect(text.contains("[ ] Golden copy: production as of 1970-01-11 07:46") && wizardState(old)?.request.fromGolden == false)
+    }
+
+    @Test("the Overview names each golden copy of the environment: its data's age, sanitization, server and size; a day old it is stale")
+    func overviewLine() {
+        var s = dashboard(rows, width: 140, height: 36)
+        _ = update(&s, .goldenCopiesLoaded(["production": [Self.golden(now: s.now), Self.golden(now: s.now, hoursAgo: 30, server: "erp9")]]))
+        press(&s, .down)
+        let text = screen(s).text
+        #expect(text.contains("Golden copy  production as of 11:46, sanitized with Recommended (NEUTRALIZED) · on erp1") && text.contains("1.3 GiB + 1.0 GiB files"),
+                "\(text)")
+        #expect(text.contains("on erp9") && text.contains("stale: refresh it"))
     }
 
     @Test("replace mode: pick the environment, type its name, tick that it is destructive; only then does Start replace it")

@@ -80,6 +80,17 @@ struct GoldenScreenTests {
         expectGolden(s, "clone-replace")
     }
 
+    @Test("the clone wizard offering a fresh golden copy on the target server, and its Review")
+    func cloneFromGolden() {
+        var s = base()
+        _ = update(&s, .goldenCopiesLoaded(["production": [CloneWizardTests.golden(now: s.now)]]))
+        expectGolden(s, "overview-golden")
+        press(&s, .character("c"))
+        expectGolden(s, "clone-target-golden")
+        press(&s, .tab, .tab, .tab)
+        expectGolden(s, "clone-review-golden")
+    }
+
     @Test("the progress modal: running with its steps, then finished with the outcome")
     func progress() {
         var s = base()

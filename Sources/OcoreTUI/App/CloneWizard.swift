@@ -23,6 +23,8 @@ public struct CloneWizardRequest: Equatable, Sendable {
     public var riskAccepted = false
     /// Fail closed: refused while a personal or secret-like column would be copied as it is.
     public var strict = false
+    /// Copy the source's golden copy on the target server (its sanitization, in seconds).
+    public var fromGolden = false
 }
 
 /// What the dashboard counts on a clone's source: each option's impact, and the coverage of
@@ -58,6 +60,7 @@ public enum WizardField: Equatable, Sendable {
     case option(String)
     case strict
     case filestore, compression, parallel
+    case fromGolden
     case start
 }
 
@@ -99,6 +102,9 @@ public struct CloneWizardState: Equatable, Sendable {
     /// What past clones onto each server measured, and each server's free disk, as they arrive.
     public var history: [String: CloneHistory] = [:]
     public var serverFacts: [String: ServerFacts] = [:]
+    /// The source's golden copies, one per server; clone from the target server's when ticked.
+    public var goldenCopies: [GoldenCopy] = []
+    public var fromGolden = false
 
     public init(source: EnvironmentRow, servers: [String], today: String, others: [EnvironmentRow] = []) {
         self.source = source
@@ -113,7 +119,9 @@ public struct CloneWizardState: Equatable, Sendable {
         switch tab {
         case .target where replace:
             others.map { WizardField.replaceTarget($0.name) } + [.confirmName, .destructive, .createNew]
-        case .target: [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + [.url, .replaceExisting]
+        case .target:
+            [.name] + EnvironmentType.allCases.map(WizardField.type) + servers.map(WizardField.server) + (golden == nil ? [] : [.fromGolden])
+                + [.url, .replaceExisting]
         case .sanitization:
             SanitizationCatalog.Preset.allCases.map(WizardField.preset) + (preset == .none ? [.risk] : [.strict])
                 + SanitizationCatalog.options.map { WizardField.option($0.key) }
@@ -151,11 +159,24 @@ public struct CloneWizardState: Equatable, Sendable {
         do { try Names.validateInventoryName(name.text, kind: "environment") } catch { return error.description }
         if existing.contains(name.text) { return "an environment named \(name.text) already exists" }
         if !url.text.isEmpty && !(url.text.hasPrefix("http://") || url.text.hasPrefix("https://")) { return "the URL must start with http:// or https://" }
-        if preset == .none && !riskAccepted { return "preset None keeps real customer data: tick \"I understand the risk\"" }
+        if preset == .none && !riskAccepted && !usesGolden { return "preset None keeps real customer data: tick \"I understand the risk\"" }
         return nil
     }
 
     var targetServerName: String { replaced?.server ?? server }
+
+    /// The source's golden copy on the target server, if it has one.
+    public var golden: GoldenCopy? { goldenCopies.first { $0.server == targetServerName } }
+
+    /// A clone from the golden copy, ticked and possible.
+    public var usesGolden: Bool { fromGolden && golden != nil }
+
+    /// The golden copies the wizard can offer; the target server's is preselected while its data
+    /// is less than a day old (an older one is offered, not chosen for the operator).
+    public mutating func offerGoldenCopies(_ copies: [GoldenCopy], now: Double) {
+        goldenCopies = copies
+        fromGolden = golden.map { now - $0.dataAsOf.timeIntervalSince1970 < 86_400 } ?? false
+    }
     var databaseBytes: Int64 { statuses[source.name]?.databaseSize ?? 0 }
     var filestoreBytes: Int64 { includeFilestore ? (statuses[source.name]?.filestoreSize ?? 0) : 0 }
 
@@ -196,12 +217,14 @@ public struct CloneWizardState: Equatable, Sendable {
 
     public var request: CloneWizardRequest {
         let target = replaced
+        // From a golden copy: its sanitization, not the options ticked here.
+        let golden = usesGolden ? self.golden : nil
         return CloneWizardRequest(source: source.name, target: target?.name ?? name.text, targetType: target?.type ?? type,
-                                  targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text), preset: preset,
-                                  options: SanitizationCatalog.options.map(\.key).filter(enabled.contains), includeFilestore: includeFilestore,
-                                  replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server,
-                                  confirmation: target != nil ? confirmation.text : nil, riskAccepted: preset == .none && riskAccepted,
-                                  strict: strict && preset != .none)
+                                  targetServer: target?.server ?? server, targetURL: target?.url ?? (url.text.isEmpty ? nil : url.text),
+                                  preset: golden?.preset ?? preset, options: golden?.options ?? SanitizationCatalog.options.map(\.key).filter(enabled.contains),
+                                  includeFilestore: includeFilestore, replace: target != nil, jobs: jobs, compress: compress && targetServerName != source.server,
+                                  confirmation: target != nil ? confirmation.text : nil, riskAccepted: golden == nil && preset == .none && riskAccepted,
+                                  strict: strict && preset != .none, fromGolden: golden != nil)
     }
 }
 
@@ -255,7 +278,10 @@ private func activate(_ field: WizardField?, _ wizard: inout CloneWizardState, _
         wizard.confirmation = TextFieldState()
     case .destructive?: wizard.destructiveAccepted.toggle()
     case .type(let t)?: wizard.type = t
-    case .server(let s)?: wizard.server = s
+    case .server(let s)?:
+        wizard.server = s
+        wizard.offerGoldenCopies(wizard.goldenCopies, now: state.now)
+    case .fromGolden?: wizard.fromGolden.toggle()
     case .preset(let p)?:
         wizard.preset = p
         wizard.enabled = Set(SanitizationCatalog.keys(for: p))
@@ -289,7 +315,7 @@ extension WizardField {
         switch self {
         case .name, .url, .confirmName: .text
         case .createNew, .replaceExisting, .replaceTarget, .type, .server, .preset: .option
-        case .destructive, .risk, .option, .strict, .filestore, .compression: .toggle
+        case .destructive, .risk, .option, .strict, .filestore, .compression, .fromGolden: .toggle
         case .parallel: .choice
         case .start: .button
         }

@@ -89,6 +89,7 @@ public final class DashboardRuntime {
     private var lastDataVersion: Int?
     private var lastInventoryVersion: Int?
     private var lastRefreshes: [String: RefreshSchedule]?
+    private var lastGoldenCopies: [String: [GoldenCopy]]?
     private var lastPolicies: [String: BackupPolicyRecord]?
     private let inbox = Inbox()
     private let probes: ProbeScheduler?
@@ -320,6 +321,11 @@ public final class DashboardRuntime {
             if refreshes != lastRefreshes {
                 lastRefreshes = refreshes
                 apply(.refreshesLoaded(refreshes), terminal)
+            }
+            let goldens = Dictionary(grouping: try store.goldenCopies(), by: \.source)
+            if goldens != lastGoldenCopies {
+                lastGoldenCopies = goldens
+                apply(.goldenCopiesLoaded(goldens), terminal)
             }
             let active = try store.jobs(includeFinished: false)
             let activeIDs = Set(active.map(\.id))

@@ -137,6 +137,8 @@ public struct DashboardState: Equatable, Sendable {
     public var storages: [StorageChoice] = []
     /// Each refreshed environment's weekly schedule, by target.
     public var refreshes: [String: RefreshSchedule] = [:]
+    /// Golden copies by the environment they copy.
+    public var goldenCopies: [String: [GoldenCopy]] = [:]
     /// Every server, and what each can take (as last read in the background).
     public var servers: [ServerRow] = []
     public var serverFacts: [String: ServerFacts] = [:]
@@ -232,6 +234,7 @@ public enum Message: Equatable, Sendable {
     case backupCopiesLoaded(environment: String, [String: [String]])
     case storagesLoaded([StorageChoice])
     case refreshesLoaded([String: RefreshSchedule])
+    case goldenCopiesLoaded([String: [GoldenCopy]])
     case policiesLoaded([String: BackupPolicyRecord])
     case serversLoaded([ServerRow])
     case serverEdited(String, ok: Bool)

@@ -124,6 +124,8 @@ private func apply(_ message: Message, to state: inout DashboardState) -> [Effec
         state.storages = storages
     case .refreshesLoaded(let refreshes):
         state.refreshes = refreshes
+    case .goldenCopiesLoaded(let copies):
+        state.goldenCopies = copies
     case .policiesLoaded(let policies):
         state.policies = policies
     case .serversLoaded(let servers):
@@ -465,6 +467,7 @@ private func openCloneWizard(_ state: inout DashboardState) -> [Effect] {
                                   others: state.environments.filter { $0.name != env.name })
     wizard.statuses = state.statuses
     wizard.serverFacts = state.serverFacts
+    wizard.offerGoldenCopies(state.goldenCopies[env.name] ?? [], now: state.now)
     state.overlay = .cloneWizard(wizard)
     return [.loadImpacts(source: env.name)] + servers.flatMap { [Effect.loadCloneHistory($0), .loadServerFacts($0)] }
 }

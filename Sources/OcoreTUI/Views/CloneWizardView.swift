@@ -18,7 +18,7 @@ func coverageLines(_ wizard: CloneWizardState) -> [FormLine] {
 }
 
 /// The clone wizard, centred over the dashboard.
-func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
+func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], now: Double, theme: Theme, in area: Rect, into buffer: inout CellBuffer) {
     let rect = area.centered(width: min(area.width - 2, 92), height: area.height)
     buffer.fill(rect, style: theme[.text])
     let title = "Clone \(wizard.source.name)" + (wizard.source.type == .production ? " (production)" : "")
@@ -66,11 +66,20 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
                 let verdict = wizard.serverVerdict(s)
                 lines.append(FormLine(.radio("\(TextWidth.fit(s, to: 16)) \(verdict)", selected: wizard.server == s),
                                       role: verdict.hasPrefix("✗") ? .warning : .text, focused: focused(field), indent: 2))
+            case .fromGolden:
+                if let golden = wizard.golden {
+                    lines += [.blank, FormLine(.checkbox("Golden copy: \(golden.summary(now: Date(timeIntervalSince1970: now)))",
+                                                         checked: wizard.fromGolden), role: golden.verdict == "NEUTRALIZED" ? .text : .warning, focused: focused(field))]
+                }
             case .url: lines.append(FormLine(.text("URL     \(wizard.urlShown)"), focused: focused(field)))
             default: break
             }
         }
     case .sanitization:
+        if wizard.usesGolden, let golden = wizard.golden {
+            lines += [FormLine(.text("From the golden copy: its sanitization applies (\(golden.preset.rawValue), \(golden.verdict) when it was made); the choices below are not used"),
+                               role: .warning), .blank]
+        }
         for field in fields {
             switch field {
             case .preset(let p):
@@ -118,10 +127,14 @@ func drawCloneWizard(_ wizard: CloneWizardState, environments: [String], theme: 
         lines += [FormLine(.text("Source       \(r.source) (\(wizard.source.type.rawValue), \(wizard.source.server))")),
                   FormLine(.text("Target       \(r.replace ? "REPLACE " : "")\(r.target) (\(r.targetType.rawValue)) on \(r.targetServer)"), role: r.replace ? .danger : .text),
                   FormLine(.text("URL          \(wizard.urlShown)")),
-                  FormLine(.text("Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records\(r.strict ? " · strict" : "")")),
+                  FormLine(.text(r.fromGolden && wizard.golden != nil
+                                 ? "Sanitization \(r.preset.rawValue) · the golden copy's (\(wizard.golden!.verdict)), \(r.source) as of \(GoldenCopy.asOf(wizard.golden!.dataAsOf, now: Date(timeIntervalSince1970: now)))"
+                                 : "Sanitization \(r.preset.rawValue), \(r.options.count) option(s), ~\(wizard.affectedRecords) records\(r.strict ? " · strict" : "")")),
                   FormLine(.text("Filestore    \(r.includeFilestore ? "yes" : "no") · \(r.jobs.map { "\($0) parallel job(s)" } ?? "parallel jobs auto")\(r.compress ? " · compressed in transit" : "")"))]
         let e = wizard.estimate
+        if r.fromGolden { lines.append(FormLine(.text("Estimate     seconds: PostgreSQL copies the golden copy's files, the filestore is linked"))) } else {
         lines.append(FormLine(.text("Estimate     ~\(Duration.seconds(e.seconds).shortText) (\(e.basis)) · database \(bytesText(wizard.databaseBytes)) + filestore \(bytesText(wizard.filestoreBytes))")))
+        }
         if let facts = wizard.serverFacts[wizard.targetServerName], let free = facts.freeBytes {
             let ok = free >= wizard.neededBytes
             lines.append(FormLine(.text("Disk         \(ok ? theme.symbols.done : theme.symbols.failed) \(bytesText(free)) free on \(wizard.targetServerName), needs ~\(bytesText(wizard.neededBytes))"),

@@ -37,7 +37,7 @@ public func render(_ state: DashboardState, theme: Theme, into buffer: inout Cel
     case .none: break
     case .help: drawHelp(state, theme: theme, in: body, into: &buffer)
     case .palette(let palette): drawPalette(palette, theme: theme, in: body, into: &buffer)
-    case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), theme: theme, in: body, into: &buffer)
+    case .cloneWizard(let wizard): drawCloneWizard(wizard, environments: state.environments.map(\.name), now: state.now, theme: theme, in: body, into: &buffer)
     case .progress(let modal): drawProgress(modal, status: modal.job.map(state.shownStatus), now: state.now, theme: theme, spinner: state.spinnerFrame, in: body, into: &buffer)
     case .backupDialog(let dialog): drawBackupDialog(dialog, now: state.now, theme: theme, in: body, into: &buffer)
     case .restoreDialog(let dialog): drawRestoreDialog(dialog, theme: theme, in: body, into: &buffer)
@@ -133,7 +133,7 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
         // The environment's last restore point: a sanitized copy to hand out is not one.
         let last = state.environmentBackups.first { $0.status.isRestorable && $0.sanitized == nil }
         drawOverview(env, status: state.statuses[env.name], lastBackup: last, policy: policyLine(state.policies[env.name], backups: state.environmentBackups, now: state.now),
-                     refresh: state.refreshes[env.name],
+                     refresh: state.refreshes[env.name], golden: state.goldenCopies[env.name] ?? [],
                      config: state.odooConfigs[env.name], now: state.now, theme: theme, in: content,
                      into: &buffer)
     case .backups: drawBackups(state, env: env, theme: theme, in: content, into: &buffer)
@@ -154,6 +154,15 @@ private func drawDetails(_ state: DashboardState, theme: Theme, in rect: Rect, i
     }
 }
 
+/// A golden copy under the environment it copies: how old its data is, how it was sanitized,
+/// where it lives and its size; a day old or more is said to be stale.
+func goldenLine(_ g: GoldenCopy, now: Double) -> (String, Theme.Role) {
+    let stale = now - g.dataAsOf.timeIntervalSince1970 >= 86_400
+    let size = bytesText(g.databaseSize) + (g.filestoreSize.map { " + \(bytesText($0)) files" } ?? "")
+    return ("\(g.summary(now: Date(timeIntervalSince1970: now))) · on \(g.server) · \(size)\(stale ? " · stale: refresh it (`ocore golden refresh \(g.source)`)" : "")",
+            stale || g.verdict != "NEUTRALIZED" ? .warning : .success)
+}
+
 /// Ages in coarse steps, so an idle dashboard does not redraw every second.
 func age(since time: Double?, now: Double) -> String {
     guard let time else { return "never" }
@@ -172,7 +181,8 @@ func bytesText(_ bytes: Int64?) -> String {
     return unit == 0 ? "\(bytes) B" : (value >= 100 ? "\(Int(value)) \(units[unit])" : "\((value * 10).rounded() / 10) \(units[unit])")
 }
 
-private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, policy: (String, Theme.Role), refresh: RefreshSchedule?, config: OdooConfigSummary?, now: Double,
+private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, lastBackup: BackupRecord?, policy: (String, Theme.Role), refresh: RefreshSchedule?,
+                          golden: [GoldenCopy], config: OdooConfigSummary?, now: Double,
                           theme: Theme, in rect: Rect,
                           into buffer: inout CellBuffer) {
     let database: (String, Theme.Role) = switch status?.reachability {
@@ -207,6 +217,7 @@ private func drawOverview(_ env: EnvironmentRow, status: EnvironmentStatus?, las
         ("Checked", (age(since: status?.checkedAt, now: now), .muted)),
     ] + (refresh.map { [("Refresh", ("\($0.summary); last run \(lastRun($0.lastRunAt)) · F to change or run it", Theme.Role.text))] } ?? [])
       + (config.map { [("Config", ($0.line + " · C to edit", $0.error == nil ? Theme.Role.text : .warning))] } ?? [])
+      + golden.map { g in ("Golden copy", goldenLine(g, now: now)) }
     // Long values (an error, a deep path) wrap under themselves rather than being cut.
     var y = rect.y
     for (label, value) in rows {
