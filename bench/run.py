@@ -4,7 +4,7 @@ case with its competitors interleaved, prints one table (medians, min–max, rat
 targets with ✓/✗) and writes the same as JSON.
 
 Usage:
-  bench/run.py [--home DIR] [--runs K] [--out FILE] [--skip clone,backup,incremental,storage,tui,sanitize]
+  bench/run.py [--home DIR] [--runs K] [--out FILE] [--skip clone,backup,incremental,storage,tui,sanitize,golden]
   bench/run.py --quick        # the small dataset, one round, everything: keeps the harness from rotting
 
 Defaults: --home /var/tmp/ocore-bench-large (built with `ocore demo --scale large` if missing),
@@ -62,6 +62,8 @@ if "storage" not in skip:
     results["storage"] = run("storage_bench.py", home, "--runs", "1", "--ocore", OCORE)
 if "tui" not in skip:
     results["tui"] = run("tui_bench.py", OCORE)
+if "golden" not in skip:
+    results["golden"] = run("golden_bench.py", home, "--runs", str(runs), "--ocore", OCORE)
 
 
 def row(case, ours, base, target=None, better=lambda r, t: r <= t, note=""):
@@ -107,6 +109,15 @@ if n.get("runs"):
     rows.append(row("first incremental backup", ns("first_incremental"), ("folder backup", ns("folder_backup")), 1.2))
     rows.append(row("restore from incremental", ns("restore_incremental"), ("restore from folder", ns("restore_folder")), 1.1))
     rows.append(row("export incremental → Odoo zip", ns("export_incremental"), ("odoo-zip backup", ns("odoo_zip_backup")), 1.2))
+
+g = results.get("golden", {}).get("times", {})
+def gs(key):
+    t = g.get(key)
+    return (t["median"], t["min"], t["max"]) if t else None
+if g:
+    rows.append(row("clone --from-golden", gs("golden"), ("createdb -T golden + cp -al", gs("by_hand")), 1.2))
+    rows.append(row("clone --from-golden vs online Recommended", gs("golden"), ("online Recommended clone", gs("online")), 0.2, note="≥ 5× faster"))
+    rows.append(row("golden refresh", gs("refresh"), ("online Recommended clone", gs("online")), 1.1))
 
 print()
 print(f"{'case':40} {'ocore s (min–max)':>20} {'baseline s (min–max)':>22}  {'ratio':>6}  target")

@@ -247,7 +247,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     struct RunDue: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run-due", abstract: "Start the scheduled backups, refreshes and restore tests that are due (one pass, for cron).")
+        static let configuration = CommandConfiguration(commandName: "run-due", abstract: "Start the scheduled backups, refreshes, golden refreshes and restore tests that are due (one pass, for cron).")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -260,8 +260,11 @@ struct BackupCommand: ParsableCommand {
             let refreshes = try scheduler.runDueRefreshes(now: Date())
             for (target, job) in refreshes.started { print("scheduled refresh of \(target) queued as job \(job)") }
             for (target, error) in refreshes.failed { FileHandle.standardError.write(Data("ocore: scheduled refresh of \(target) not started: \(error)\n".utf8)) }
+            let goldens = try scheduler.runDueGoldenRefreshes(now: Date())
+            for (source, job) in goldens.started { print("scheduled golden refresh of \(source) queued as job \(job)") }
+            for (source, error) in goldens.failed { FileHandle.standardError.write(Data("ocore: scheduled golden refresh of \(source) not started: \(error)\n".utf8)) }
             let tests = scheduler.runDueRestoreTests(now: Date()) { print($0) }
-            if !pass.failed.isEmpty || !refreshes.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
+            if !pass.failed.isEmpty || !refreshes.failed.isEmpty || !goldens.failed.isEmpty || tests.contains(where: { !$0 }) { throw ExitCode(1) }
         }
     }
 }

@@ -25,6 +25,8 @@ public struct GoldenCopy: Sendable, Equatable, Codable {
     /// The source's installed modules and their versions when it was read: a clone from a copy
     /// whose source has changed schema since warns.
     public var moduleVersions: [String: String]
+    /// Its database.uuid and database.secret: no clone of it may keep them.
+    public var identity: [String]?
 
     public init(source: String, server: String, database: String, filestore: String?, preset: SanitizationCatalog.Preset, options: [String],
                 verdict: String, dataAsOf: Date, jobID: Int64, databaseSize: Int64?, filestoreSize: Int64?, moduleVersions: [String: String]) {
@@ -38,6 +40,10 @@ public struct GoldenCopy: Sendable, Equatable, Codable {
 
     /// Where a refresh builds the next golden copy before it takes the place of the current one.
     public static func buildName(forSource database: String) -> String { "golden_" + database + "_next" }
+
+    /// A copy of a golden copy that a refresh on another server reads (a template accepts no
+    /// connections, so pg_dump cannot read it), made beside it and dropped once read.
+    public static func readerName(forGolden database: String) -> String { database + "_reader" }
 
     /// The name a job locks while it refreshes this copy (exclusive) or clones from it (shared).
     public static func lockName(source: String, server: String) -> String { "golden:\(source)@\(server)" }

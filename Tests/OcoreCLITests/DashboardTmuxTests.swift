@@ -189,6 +189,34 @@ struct DashboardTmuxTests {
         try tmux.keys("q")
     }
 
+    @Test("with a fresh golden copy the Overview names it and the wizard ticks it: the clone started there is made from the golden copy, as `clone --from-golden`")
+    func cloneFromGoldenCopy() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["golden", "refresh", "production"])
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(OcoreBinary.path) --home \(f.ocore.home); sleep 60", width: 110, height: 36)
+        _ = try tmux.waitFor("the tree") { $0.contains("production") }
+        try tmux.keys("j")
+        let overview = try tmux.waitFor("the golden copy in the Overview") { $0.contains("Golden copy  production as of") }
+        #expect(overview.contains("sanitized with") && overview.contains("NEUTRALIZED"))
+        try tmux.keys("c")
+        _ = try tmux.waitFor("the wizard") { $0.contains("Clone production (production)") }
+        try tmux.keys("C-u")
+        try tmux.keys("-l", "wizard-golden")
+        let target = try tmux.screen()
+        #expect(target.contains("[x] Golden copy: production as of"), "\(target)")
+        try tmux.keys("Tab", "Tab", "Tab")
+        _ = try tmux.waitFor("the review") { $0.contains("the golden copy's (NEUTRALIZED)") && $0.contains("✓ ready") }
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("the clone to complete", timeout: .seconds(60)) { $0.contains("· completed") && $0.contains("✓ Verifying") }
+        try tmux.keys("q")
+        let jobs = try f.ocore.jsonArray(["jobs", "list", "--all", "--json"]).filter { $0["kind"] as? String == "clone" }
+        let log = try f.ocore.ok(["jobs", "show", String(try #require(jobs.first?["id"] as? Int))])
+        #expect(log.contains("copied the golden copy golden_\(f.source) into wizard-golden"), "\(log)")
+        #expect(try f.target("wizard-golden").scalar("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'") == "true")
+    }
+
     @Test("the wizard shows the source's coverage with the project's sanitization.toml; a Strict clone started there applies the rules and completes")
     func strictCloneWithRules() throws {
         let f = try CloneFixture()

@@ -139,12 +139,64 @@ struct GoldenCopyTests {
         _ = try f.cloneFromGolden("after-refresh")
     }
 
-    @Test("what a golden copy refuses: preset none, options of the clone's own, a weaker copy than asked for, and a removal while a clone uses it")
+    @Test("a golden copy on a second server is made from the first one's: nothing is sanitized twice, its data is the first one's, and clones there come from it")
+    func secondServer() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["golden", "refresh", "production"])
+        let far = TestPostgres.far
+        _ = try f.ocore.ok(["server", "add", "far", "--local", "--pg-host", far.socketDirectory, "--pg-port", String(far.port), "--pg-user", far.superuser,
+                            "--data-dir", f.ocore.home + "/far-data"])
+        let refreshed = try f.ocore.run(["golden", "refresh", "production", "--server", "far"])
+        #expect(refreshed.succeeded && refreshed.stderrText.contains("copies the golden copy on local"), "\(refreshed.stderrText)")
+        let copies = try f.ocore.jsonArray(["golden", "list", "--json"])
+        let first = try #require(copies.first { $0["server"] as? String == "local" }), second = try #require(copies.first { $0["server"] as? String == "far" })
+        #expect(second["verdict"] as? String == "NEUTRALIZED" && second["data_as_of"] as? String == first["data_as_of"] as? String)
+        let log = try f.ocore.ok(["jobs", "show", String(try #require(second["job_id"] as? Int))])
+        #expect(log.contains("sanitized when that one was made") && !log.contains("anonymize_emails: applied"), "\(log)")
+        let farPSQL = { (db: String) in PSQL(executor: LocalExecutor(), connection: far.connection(database: db)) }
+        #expect(try farPSQL("postgres").query("SELECT datistemplate, datallowconn FROM pg_database WHERE datname = \(SQL.literal(f.golden))").first == ["t", "f"])
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_reader'") == "0", "the reader database is left")
+
+        // A clone on each server, each from its own server's golden copy: the same sanitized data.
+        let near = try f.cloneFromGolden("qa-near")
+        let result = try f.ocore.run(["clone", "production", "--new", "qa-far", "--type", "development", "--server", "far", "--url", "https://qa-far.acme.example",
+                                      "--from-golden", "--json"])
+        let doc = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
+        #expect(near["status"] as? String == "completed" && doc["status"] as? String == "completed", "\(result.stderrText)")
+        let emails = "SELECT md5(string_agg(coalesce(email, '-'), ',' ORDER BY id)) FROM res_partner"
+        #expect(try farPSQL("qa-far").scalar(emails) == (try f.target("qa-near").scalar(emails)), "the two golden copies hold different data")
+        #expect(try OdooWay.tree(f.ocore.home + "/far-data/filestore/qa-far") == (try OdooWay.tree(f.dataDir + "/filestore/qa-near")))
+    }
+
+    @Test("a golden schedule: once its time of day has come, the next pass of the schedules refreshes the golden copy, and only once that day")
+    func schedule() throws {
+        let f = try CloneFixture()
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm"
+        let passed = formatter.string(from: Date().addingTimeInterval(-60))
+        #expect(try f.ocore.ok(["golden", "schedule", "production", "--at", passed]).contains("refreshed every day at \(passed)"))
+        let pass = try f.ocore.ok(["backup", "run-due"])
+        #expect(pass.contains("scheduled golden refresh of production queued as job"), "\(pass)")
+        let number = pass.split(separator: "\n").first { $0.contains("golden refresh") }?.split(separator: " ").last.map(String.init) ?? ""
+        let id = try #require(Int(number), "\(pass)")
+        #expect(try f.ocore.waitForJob(id, "the refresh") { !["queued", "running"].contains($0["status"] as? String ?? "") }["status"] as? String == "completed")
+        #expect(try f.goldenRecord()["job_id"] as? Int == id)
+        #expect(!(try f.ocore.ok(["backup", "run-due"])).contains("golden refresh"), "a second pass the same day refreshes it again")
+        #expect(try f.ocore.ok(["golden", "show", "production"]).contains("every day at \(passed) (recommended)"))
+        _ = try f.ocore.ok(["golden", "schedule", "production", "--off"])
+        #expect(try f.ocore.ok(["golden", "show", "production"]).contains("by hand"))
+    }
+
+    @Test("what a golden copy refuses: preset none, a second one in the same PostgreSQL, options of the clone's own, a weaker copy than asked for, and a removal while a clone uses it")
     func refusals() throws {
         let f = try CloneFixture()
         let none = try f.ocore.run(["golden", "refresh", "production", "--preset", "none"])
         #expect(!none.succeeded && none.stderrText.contains("always sanitized"), "\(none.stderrText)")
         _ = try f.ocore.ok(["golden", "refresh", "production", "--preset", "minimal"])
+        // A second record of the same server would make its golden copy under the same name: refused.
+        try f.ocore.addLocalServer("local-again")
+        let twice = try f.ocore.run(["golden", "refresh", "production", "--server", "local-again"])
+        #expect(!twice.succeeded && twice.stderrText.contains("local-again and local reach the same PostgreSQL"), "\(twice.stderrText)")
         let weaker = try f.ocore.run(["clone", "production", "--new", "qa-w", "--type", "development", "--from-golden", "--yes"])
         #expect(!weaker.succeeded && weaker.stderrText.contains("sanitized with minimal, less than recommended"), "\(weaker.stderrText)")
         let options = try f.ocore.run(["clone", "production", "--new", "qa-o", "--type", "development", "--from-golden", "--preset", "minimal",

@@ -6,13 +6,18 @@ import OcoreRemote
 /// `postgres` user when run as root), unix socket plus 127.0.0.1 on a free port, fsync off.
 /// Started on first use, stopped and deleted when the process exits.
 public enum TestPostgres {
-    public static let cluster: LocalPostgresCluster = {
+    public static let cluster: LocalPostgresCluster = started("ocore-test-pg")
+
+    /// A second cluster, for what lives on two servers (a golden copy on each).
+    public static let far: LocalPostgresCluster = started("ocore-test-pg-far")
+
+    private static func started(_ prefix: String) -> LocalPostgresCluster {
         do {
             try LocalPostgresCluster.checkInstalled()
         } catch {
             fatalError("\(error)\nThe test suite needs PostgreSQL 15: run scripts/test.sh, or apt-get install postgresql-15")
         }
-        let root = TestDirectories.make("ocore-test-pg", worldTraversable: true)
+        let root = TestDirectories.make(prefix, worldTraversable: true)
         let cluster = LocalPostgresCluster(dataDirectory: root + "/data", socketDirectory: root + "/run",
                                            port: freeLoopbackPort(), durable: false)
         do {
@@ -27,7 +32,7 @@ public enum TestPostgres {
             try? FileManager.default.removeItem(atPath: root)
         }
         return cluster
-    }()
+    }
 
     /// psql as the superuser on `database` of the test cluster.
     public static func psql(_ database: String = "postgres") -> PSQL {

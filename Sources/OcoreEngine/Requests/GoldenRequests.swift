@@ -22,6 +22,12 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
         if preset == .none { throw RequestRefusal("a golden copy is what clones are stamped from without sanitizing again: it is always sanitized (--preset none is not offered)") }
         let sourceEnv = try store.resolvedEnvironment(named: source)
         let server = try store.server(named: self.server ?? sourceEnv.server.name)
+        // Two server records reaching one PostgreSQL would share one golden database name.
+        for other in try store.goldenCopies(of: source) where other.server != server.name {
+            if Self.sameCluster(try store.server(named: other.server), server) {
+                throw RequestRefusal("\(server.name) and \(other.server) reach the same PostgreSQL, where the golden copy of \(source) already is (as \(other.server)'s)")
+            }
+        }
         let database = GoldenCopy.databaseName(forSource: sourceEnv.environment.dbName)
         let build = GoldenCopy.buildName(forSource: sourceEnv.environment.dbName)
         for name in [database, build] {
@@ -35,15 +41,33 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
         prepared.parameters.goldenBuild = GoldenRefreshJob.Destination(database: database, filestore: "\(server.effectiveDataDir)/filestore/\(database)")
         prepared.parameters.urlDerived = nil
         prepared.warnings = try store.goldenCopy(of: source, on: server.name).map { ["replaces the golden copy of \($0.summary()) once the new one is sealed"] } ?? []
+        // Another server's golden copy is copied, not production sanitized a second time.
+        if let seed = try store.goldenCopies(of: source).filter({ $0.server != server.name }).max(by: { $0.dataAsOf < $1.dataAsOf }) {
+            guard CloneRequest.strength(seed.preset) >= CloneRequest.strength(preset) else {
+                throw RequestRefusal("the golden copy of \(source) on \(seed.server), which this one copies, was sanitized with \(seed.preset.rawValue), less than \(preset.rawValue): refresh it there first with --preset \(preset.rawValue)")
+            }
+            do { try Names.validateDatabaseName(GoldenCopy.readerName(forGolden: seed.database)) } catch { throw RequestRefusal("\(error)") }
+            prepared.parameters.replicaOf = seed
+            (prepared.parameters.preset, prepared.parameters.options) = (seed.preset, seed.options)
+            (prepared.parameters.passwordHash, prepared.parameters.rules, prepared.parameters.strict) = (nil, nil, nil)
+            prepared.warnings.append("copies the golden copy on \(seed.server) (\(seed.summary())): production is not read, nothing is sanitized a second time")
+        }
         return prepared
+    }
+
+    /// The same host reached the same way, and the same PostgreSQL address on it.
+    static func sameCluster(_ a: Server, _ b: Server) -> Bool {
+        let (pa, pb) = (a.postgres.applying(defaults: .builtInDefaults), b.postgres.applying(defaults: .builtInDefaults))
+        return a.connection == b.connection && pa.host == pb.host && (pa.port ?? 5432) == (pb.port ?? 5432)
     }
 
     /// Queues the refresh. It holds the golden copy (clones from it wait for it, it waits for them)
     /// and reads the source, as a clone does.
     public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
         let p = try prepare(store: store, home: home).parameters
+        let seed = p.replicaOf.map { [JobLock.shared(GoldenCopy.lockName(source: source, server: $0.server)).encoded] } ?? []
         return try JobQueue(store: store, home: home).submit(GoldenRefreshJob(), parameters: p, environment: source, server: p.targetServer,
-                                                              locks: [GoldenCopy.lockName(source: source, server: p.targetServer), JobLock.shared(source).encoded])
+                                                              locks: [GoldenCopy.lockName(source: source, server: p.targetServer), JobLock.shared(source).encoded] + seed)
     }
 }
 
@@ -65,11 +89,8 @@ public struct GoldenRemoval: Sendable, Equatable {
             throw RequestRefusal("job \(busy.id) (\(busy.kind)) is using the golden copy of \(golden.source) on \(golden.server): remove it when the job has ended")
         }
         let server = try store.server(named: golden.server)
-        let executor = Executors.forServer(server)
-        let pg = server.postgres.applying(defaults: .builtInDefaults)
-        let admin = PSQL(executor: executor, connection: PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres"))
-        try DatabaseCatalog(admin: admin).dropTemplate(golden.database)
-        if let filestore = golden.filestore, filestore.hasSuffix("/" + golden.database) { try RemoteFileSystem(executor).removeTree(filestore) }
+        try DatabaseCatalog.admin(on: server).dropTemplate(golden.database)
+        if let filestore = golden.filestore, filestore.hasSuffix("/" + golden.database) { try RemoteFileSystem(Executors.forServer(server)).removeTree(filestore) }
         try store.removeGoldenCopy(of: golden.source, on: golden.server)
         try store.audit(user: who.user, from: who.from, action: "golden.rm", environment: golden.source, detail: "\(golden.database) on \(golden.server)")
     }

@@ -48,14 +48,19 @@ public struct SanitizationProof: Sendable {
         }
     }
 
-    /// The quick checks of a copy made from one already proven (a golden copy's clone): every
-    /// option's "still live" count and the source's host, without the search of every text
-    /// column (the copy's data is the proven one's). Its verdict is `proven`'s when nothing is found.
-    public func quickRun(options: [String], targetURL: String?, sourceHost: String?, proven: String) throws -> Report {
-        let promised = options.filter { $0 != "clear_asset_bundles" }
-        guard !promised.isEmpty else { return Report(verdict: "NONE", findings: []) }
-        let findings = try liveFindings(options: options, targetURL: targetURL, passwordHash: nil, sourceHost: sourceHost, columns: try schemaColumns().columns)
-        return Report(verdict: findings.isEmpty ? proven : "PARTIAL", findings: findings)
+    /// The quick checks of a copy of a proven copy (a golden copy's clone: its files are the
+    /// golden copy's, byte for byte): only what each copy changes is checked — its URL, no system
+    /// parameter naming the source's host, and a database.uuid and database.secret of its own
+    /// (none of `others`'). Its verdict is `proven`'s when nothing is found.
+    public func quickRun(targetURL: String, sourceHost: String?, others: [String], proven: String) throws -> Report {
+        var findings = try liveFindings(options: ["update_base_url"], targetURL: targetURL, passwordHash: nil, sourceHost: sourceHost,
+                                        columns: ["ir_config_parameter": ["key", "value"]])
+        let shared = try target.query("""
+            SELECT key FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret')
+               AND (value IS NULL OR value = '' OR value IN (\(others.isEmpty ? "NULL" : others.map(SQL.literal).joined(separator: ", "))))
+            """).map { $0[0] }
+        if !shared.isEmpty { findings.append(Finding(location: "ir_config_parameter", count: shared.count, detail: "not its own: \(shared.joined(separator: ", "))")) }
+        return Report(verdict: proven == "NONE" ? "NONE" : findings.isEmpty ? proven : "PARTIAL", findings: findings)
     }
 
     /// The target's public tables: every column, and the text ones.

@@ -28,7 +28,8 @@ extension CloneRun {
         }
         if let golden = p.fromGolden { try checkGoldenCopy(golden, sides: sides) }
         let databaseSize = try p.fromGolden?.databaseSize ?? Int64(try sourcePSQL.scalar("SELECT pg_database_size(current_database())") ?? "") ?? 0
-        let filestoreSize = p.includeFilestore ? (try RemoteFileSystem(sides.sourceExecutor).treeSize(sourceFilestore(sides)) ?? 0) : 0
+        let filestoreSize = !p.includeFilestore ? 0
+            : try p.fromGolden?.filestoreSize ?? RemoteFileSystem(sides.sourceExecutor).treeSize(sourceFilestore(sides)) ?? 0
         // Hard links cost no space on the same server, but the parallel dump is kept there while it
         // restores; PostgreSQL copies a golden copy's files once.
         let needed = Double(databaseSize + (p.fromGolden != nil ? 0 : sides.sameServer ? databaseSize : filestoreSize)) * 1.2
@@ -48,6 +49,7 @@ extension CloneRun {
             throw StepFailure.check("source is an Odoo database", "res_users or ir_module_module missing in \(sides.source.environment.dbName)")
         }
         if let golden = p.fromGolden { return warnOfSchemaChanges(since: golden, source: psql, context) }
+        if p.replicaOf != nil { return }  // sanitized and scanned when the golden copy read was made
         guard p.preset != .none else { return }
         _ = try checkRules(context, psql)
         let coverage = try scanCoverage(context, psql)

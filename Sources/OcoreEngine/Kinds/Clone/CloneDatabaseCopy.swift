@@ -47,6 +47,7 @@ extension CloneRun {
     /// the copy need the sanitizing streams; otherwise it depends on the servers.
     func chooseStrategy(_ context: StepContext, _ sides: Sides) throws -> DatabaseCopyStrategy {
         if p.fromGolden != nil { return .goldenCopy }
+        if p.replicaOf != nil { return sides.sameServer ? .parallelDump : .stream }
         if p.fastCopy == true { return .template }
         let source = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
         let coverage = p.preset == .none ? nil : try scanCoverage(context, source)
@@ -70,7 +71,9 @@ extension CloneRun {
         context.log(.info, "database copy: \(strategy.summary)")
         let source = PostgresConnection(sides.source), target = targetDatabase(sides)
         switch strategy {
-        case .template, .goldenCopy: return
+        case .template: return
+        // What each copy of a golden copy needs of its own is done now, while its filestore is linked.
+        case .goldenCopy: if let golden = p.fromGolden { try giveOwnIdentity(cloneOf: golden, context) }
         case .sanitizingStreams(let plan): try startSanitizedCopy(context, sides: sides, source: source, target: target, plan: plan)
         case .parallelDump: try parallelDump(context, sides: sides, source: source)
         case .stream: try streamSchemaAndData(context, sides: sides, source: source, target: target)

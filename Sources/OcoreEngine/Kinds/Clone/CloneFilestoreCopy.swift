@@ -10,7 +10,7 @@ extension CloneRun {
         guard p.includeFilestore else { return }
         let sides = try sides(context)
         let target = targetFilestore(sides)
-        guard try RemoteFileSystem(sides.sourceExecutor).stat(sourceFilestore(sides)) != nil else { return }
+        guard try RemoteFileSystem(filestoreExecutor(sides)).stat(sourceFilestore(sides)) != nil else { return }
         if try RemoteFileSystem(sides.targetExecutor).stat(target) != nil {
             throw StepFailure.check("target filestore", "\(target) already exists on \(sides.targetServer.name)")
         }
@@ -43,13 +43,15 @@ extension CloneRun {
         let sides = try sides(context)
         let source = sourceFilestore(sides)
         let target = targetFilestore(sides)
-        let sourceFS = RemoteFileSystem(sides.sourceExecutor), targetFS = RemoteFileSystem(sides.targetExecutor)
+        let sourceFS = RemoteFileSystem(filestoreExecutor(sides)), targetFS = RemoteFileSystem(sides.targetExecutor)
+        // A golden copy's filestore is on the target server, whichever server the source is on.
+        let oneServer = sides.sameServer || p.fromGolden != nil
         guard try sourceFS.stat(source) != nil else { return context.log(.warning, "the source has no filestore at \(source)") }
         if try targetFS.stat(target) != nil { throw StepFailure.check("target filestore", "\(target) already exists on \(sides.targetServer.name)") }
         try record(context) { $0.createdFilestore = target }
         try targetFS.makeDirectory((target as NSString).deletingLastPathComponent)
         let parent = (target as NSString).deletingLastPathComponent
-        if sides.sameServer, let sample = try sourceFS.anyFile(under: source), targetFS.canReflink(sample, into: parent) {
+        if oneServer, let sample = try sourceFS.anyFile(under: source), targetFS.canReflink(sample, into: parent) {
             let result = try sides.targetExecutor.run(Command(["cp", "-a", "--reflink=always", "--", source, target]), cancellation: cancellation)
             if result.succeeded {
                 return context.log(.info, "filestore reflinked into \(target) (copy-on-write: files of its own sharing the source's blocks until either changes)")
@@ -58,11 +60,11 @@ extension CloneRun {
             try targetFS.removeTree(target)
         }
         // Hard links share their owner with the source's files: for another owner, a real copy.
-        if sides.sameServer, p.filestoreOwner.map({ !FilestoreOwner.owns($0, source, on: sides.sourceExecutor) }) == true {
+        if oneServer, p.filestoreOwner.map({ !FilestoreOwner.owns($0, source, on: sourceFS.executor) }) == true {
             let result = try sides.targetExecutor.run(Command(["cp", "-a", "--", source, target]), cancellation: cancellation)
             guard result.succeeded else { throw StepFailure.command("cp", result.summary) }
             context.log(.info, "filestore copied into \(target) (not hard-linked: its files belong to \(p.filestoreOwner ?? "?"), the source's do not)")
-        } else if sides.sameServer {
+        } else if oneServer {
             let result = try sides.targetExecutor.run(Command(["cp", "-al", "--", source, target]), cancellation: cancellation)
             if !result.succeeded {
                 context.log(.warning, "hard links failed (\(result.summary)); copying instead")

@@ -50,9 +50,11 @@ extension CloneRun {
         try odoo.setBaseURL(url)
         try record(context) { $0.baseURL = url }
         context.log(.info, "a new database.uuid and database.secret; web.base.url is \(url)")
-        let sourceHost = sides.source.environment.url.flatMap(BaseURL.host(of:))
-        let proof = try SanitizationProof(source: PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source)), target: target)
-            .quickRun(options: golden.options, targetURL: url, sourceHost: sourceHost, proven: golden.verdict)
+        let sourcePSQL = PSQL(executor: sides.sourceExecutor, connection: PostgresConnection(sides.source))
+        let sourceIdentity = try sourcePSQL.query("SELECT value FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret') AND value <> ''").map { $0[0] }
+        let proof = try SanitizationProof(source: sourcePSQL, target: target)
+            .quickRun(targetURL: url, sourceHost: sides.source.environment.url.flatMap(BaseURL.host(of:)), others: sourceIdentity + (golden.identity ?? []),
+                      proven: golden.verdict)
         context.log(proof.verdict == "PARTIAL" ? .warning : .info, "proof (quick checks; the data was proven when the golden copy was made): \(proof.verdict)"
                     + proof.findings.map { " · \($0.location): \($0.detail)" }.joined())
         let made = JobOutcome.decode(try? context.store.jobResult(golden.jobID))

@@ -56,6 +56,9 @@ public struct CloneJob: JobKind {
         public var fromGolden: GoldenCopy?
         /// A golden refresh: the copy is built under `target`, then takes the golden copy's place.
         public var goldenBuild: GoldenRefreshJob.Destination?
+        /// A golden refresh on another server: what is copied is the golden copy there (read
+        /// through a copy of it), sanitized once already, not the source.
+        public var replicaOf: GoldenCopy?
 
         public init(source: String, target: String, targetType: EnvironmentType, targetServer: String, targetURL: String?, preset: SanitizationCatalog.Preset,
                     options: [String], passwordHash: String?, includeFilestore: Bool) {

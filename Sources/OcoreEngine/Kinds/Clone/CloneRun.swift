@@ -52,7 +52,8 @@ final class CloneRun: @unchecked Sendable {
     func sides(_ context: StepContext) throws -> Sides {
         try lock.withLock {
             if let resolved { return resolved }
-            let source = try context.store.resolvedEnvironment(named: p.source)
+            var source = try context.store.resolvedEnvironment(named: p.source)
+            if let seed = p.replicaOf { source = try replicaSource(source, seed: seed, context) }
             let server = try context.store.server(named: p.targetServer)
             let sourceExecutor = Executors.forServer(source.server)
             let sides = Sides(source: source, targetServer: server, sourceExecutor: sourceExecutor,
@@ -64,6 +65,9 @@ final class CloneRun: @unchecked Sendable {
 
     /// The filestore the copy is made from: the source's, or a golden copy's.
     func sourceFilestore(_ sides: Sides) -> String { p.fromGolden?.filestore ?? sides.source.filestore }
+
+    /// Where that filestore is: a golden copy's is on the target server.
+    func filestoreExecutor(_ sides: Sides) -> any Executor { p.fromGolden != nil ? sides.targetExecutor : sides.sourceExecutor }
 
     func targetFilestore(_ sides: Sides) -> String {
         p.replaceFilestore ?? "\(sides.targetServer.effectiveDataDir)/filestore/\(p.targetDatabase)"

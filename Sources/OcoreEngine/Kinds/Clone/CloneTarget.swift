@@ -11,7 +11,8 @@ extension CloneRun {
     func createTargetDatabase(_ context: StepContext) throws {
         let sides = try sides(context)
         if p.isReplace { try clearReplacedTarget(context, sides: sides) }
-        if p.fastCopy == true { try startFilestoreCopy(context) }
+        // PostgreSQL copies files while the filestore is linked beside it.
+        if p.fastCopy == true || p.fromGolden != nil { try startFilestoreCopy(context) }
         try record(context) { $0.createdDatabase = p.targetDatabase }
         let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
         if let golden = p.fromGolden {

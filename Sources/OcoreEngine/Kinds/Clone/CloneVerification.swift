@@ -8,14 +8,19 @@ extension CloneRun {
     /// The options not already applied in the copy, Odoo's neutralization, a new identity, and
     /// the proof read against the source.
     func sanitize(_ context: StepContext) throws {
-        if let golden = p.fromGolden { return try giveOwnIdentity(cloneOf: golden, context) }
+        if let seed = p.replicaOf { return try adoptSanitization(of: seed, context) }
+        if let golden = p.fromGolden {
+            // Done beside the filestore copy; a run resumed after a crash does it here.
+            if state(context).outcome == nil { try giveOwnIdentity(cloneOf: golden, context) }
+            return context.log(.info, "sanitized when the golden copy was made; this copy has its own identity and URL")
+        }
         let sides = try sides(context)
         let target = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
         // The copy still holds the source's base URL: the source's host, and what a URL is derived from.
         let copied = try? OdooTarget(psql: target).baseURL()
         let replica = p.keepIdentity ?? false
         let url = replica ? nil : p.targetURL ?? copied.flatMap { BaseURL.derived(from: $0, for: p.target) } ?? BaseURL.placeholder(for: p.target)
-        if let url, url.hasSuffix(".invalid") { context.log(.warning, "no URL to derive \(p.target)'s from: web.base.url is \(url) until you set one (`ocore env set \(p.target) --url …`)") }
+        if let url, url.hasSuffix(".invalid"), p.goldenBuild == nil { context.log(.warning, "no URL to derive \(p.target)'s from: web.base.url is \(url) until you set one (`ocore env set \(p.target) --url …`)") }
         try record(context) { $0.baseURL = url }
         let outcome = try SanitizationRun(
             target: target, addons: sides.source.environment.addons, preset: p.preset, options: p.options, targetURL: url,
@@ -67,7 +72,10 @@ extension CloneRun {
         let psql = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
         let counts = try DatabaseVerification.keyTables(psql, database: p.targetDatabase, counts: ["SELECT count(*) FROM res_users WHERE active"])
         var verification = ["key_tables": "present", "active_users": counts.first ?? "?"]
-        if p.includeFilestore {
+        if p.includeFilestore, p.fromGolden != nil {
+            // The same rows and the same files (linked) as the golden copy, whose every attachment was checked when it was made.
+            verification["filestore"] = "linked from the golden copy (its attachments checked when it was made)"
+        } else if p.includeFilestore {
             let files = try DatabaseVerification.attachmentFiles(psql, filestore: targetFilestore(sides), on: sides.targetExecutor)
             verification["attachments"] = String(files.attachments)
             verification["missing_files"] = String(files.missing)

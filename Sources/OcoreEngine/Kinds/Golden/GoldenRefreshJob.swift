@@ -2,7 +2,8 @@ import Foundation
 import OcoreModel
 import OcoreOdoo
 
-/// Makes (or replaces) the golden copy of an environment on a server: the clone's sanitizing copy
+/// Makes (or replaces) the golden copy of an environment on a server (on a second server, from
+/// the first one's golden copy: ``GoldenReplica``): the clone's sanitizing copy
 /// into a build database beside the current golden copy, checked, then sealed (a template that
 /// accepts no connections) and put in the golden copy's place by renaming, the previous one set
 /// aside until the new one is in place and removed last. An interrupted refresh leaves the
@@ -31,12 +32,16 @@ public struct GoldenRefreshJob: JobKind {
         try Names.validateDatabaseName(p.targetDatabase)
         try Names.validateDatabaseName(destination.database)
         let run = CloneRun(p)
-        let steps = CloneJob.copySteps(run) + [
+        let reading = p.replicaOf == nil ? [] : [
+            StepDefinition(name: "opening_golden", title: "Opening the golden copy on \(p.replicaOf!.server) for reading", run: run.openGoldenForReading,
+                           compensate: run.closeGoldenReader),
+        ]
+        let steps = reading + CloneJob.copySteps(run) + [
             StepDefinition(name: "verifying", title: "Checking the copy", run: run.verifyGoldenBuild),
             StepDefinition(name: "sealing", title: "Sealing it as the golden copy", run: run.sealGoldenCopy, compensate: run.undoSeal),
             StepDefinition(name: "removing_previous", title: "Removing the previous golden copy", run: run.removePreviousGolden),
         ]
-        return JobPlan(steps: steps, spans: JobProgress.spans(markers: Self.markers))
+        return JobPlan(steps: steps, spans: JobProgress.spans(markers: reading.isEmpty ? Self.markers : [1] + Self.markers))
     }
 }
 

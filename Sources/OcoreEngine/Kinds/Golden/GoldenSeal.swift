@@ -30,7 +30,9 @@ extension CloneRun {
         let build = p.targetDatabase, buildFilestore = targetFilestore(sides)
         let aside = destination.database + "_previous", asideFilestore = destination.filestore + ".previous"
         // What the copy is, read while it still accepts connections.
-        let modules = try ModuleVersions.installed(PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides)))
+        let built = PSQL(executor: sides.targetExecutor, connection: targetDatabase(sides))
+        let modules = try ModuleVersions.installed(built)
+        let identity = try built.query("SELECT value FROM ir_config_parameter WHERE key IN ('database.uuid', 'database.secret') AND value <> ''").map { $0[0] }
         let size = Int64(try admin.scalar("SELECT pg_database_size(\(SQL.literal(build)))") ?? "")
         let previous = try context.store.goldenCopy(of: p.source, on: p.targetServer)
         try recoverLeftovers(destination, aside: aside, asideFilestore: asideFilestore, catalog: catalog, fs: fs, context)
@@ -48,10 +50,11 @@ extension CloneRun {
         if hasFilestore { try fs.rename(buildFilestore, to: destination.filestore) }
 
         let done = state(context)
-        let golden = GoldenCopy(source: p.source, server: p.targetServer, database: destination.database, filestore: hasFilestore ? destination.filestore : nil,
+        var golden = GoldenCopy(source: p.source, server: p.targetServer, database: destination.database, filestore: hasFilestore ? destination.filestore : nil,
                                 preset: p.preset, options: p.options, verdict: done.outcome?.proof?.verdict ?? "NONE",
-                                dataAsOf: (try? context.store.job(context.jobID)).flatMap { $0.startedAt.flatMap(Timestamp.parse) } ?? Date(),
+                                dataAsOf: p.replicaOf?.dataAsOf ?? (try? context.store.job(context.jobID)).flatMap { $0.startedAt.flatMap(Timestamp.parse) } ?? Date(),
                                 jobID: context.jobID, databaseSize: size, filestoreSize: done.filestoreSize, moduleVersions: modules)
+        golden.identity = identity
         try context.record(GoldenSealState.self) { $0.recorded = true }
         try context.store.saveGoldenCopy(golden)
         if let outcome = done.outcome { try context.store.setJobResult(context.jobID, String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)) }
@@ -131,6 +134,17 @@ extension CloneRun {
 /// Databases of a server as its administrator sees them.
 struct DatabaseCatalog {
     let admin: PSQL
+
+    /// The server's maintenance database, as its administrator.
+    static func admin(on server: Server) -> DatabaseCatalog {
+        let pg = server.postgres.applying(defaults: .builtInDefaults)
+        return DatabaseCatalog(admin: PSQL(executor: Executors.forServer(server),
+                                           connection: PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres")))
+    }
+
+    func drop(_ name: String) throws {
+        try admin.execute("DROP DATABASE IF EXISTS \(SQL.identifier(name)) WITH (FORCE);")
+    }
 
     func exists(_ name: String) throws -> Bool {
         try admin.scalar("SELECT 1 FROM pg_database WHERE datname = \(SQL.literal(name))") == "1"
