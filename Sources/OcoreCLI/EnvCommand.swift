@@ -146,10 +146,7 @@ struct EnvCommand: ParsableCommand {
             request.productionConfirmed = sure
             let store = try global.openStore()
             let id = try request.submit(store: store, home: global.stateHome)
-            if detach { return print("destroy of \(name) queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
-            print("destroy of \(name) queued as job \(id)")
-            let status = try JobFollower(store: store, id: id, json: false, home: global.stateHome).run()
-            if status != .completed { throw ExitCode(1) }
+            try JobFollower.followQueued(id, "destroy of \(name)", detach: detach, store: store, home: global.stateHome)
         }
     }
 }

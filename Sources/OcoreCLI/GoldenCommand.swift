@@ -10,7 +10,7 @@ struct GoldenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "golden",
         abstract: "Golden copies: a sanitized copy of an environment kept on a server as a template, cloned in seconds with `ocore clone SOURCE --new NAME --from-golden`.",
-        subcommands: [Refresh.self, List.self, Show.self, Remove.self, Schedule.self], defaultSubcommand: List.self)
+        subcommands: [Refresh.self, List.self, Show.self, Schedule.self, Remove.self], defaultSubcommand: List.self)
 
     struct Refresh: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,10 +30,7 @@ struct GoldenCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8))
             }
             let id = try request.submit(store: store, home: global.stateHome)
-            if detach { return print("golden refresh of \(source) queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
-            print("golden refresh of \(source) queued as job \(id)")
-            let status = try JobFollower(store: store, id: id, json: false, home: global.stateHome).run()
-            if status != .completed { throw ExitCode(1) }
+            try JobFollower.followQueued(id, "golden refresh of \(source)", detach: detach, store: store, home: global.stateHome)
         }
     }
 
@@ -79,18 +76,6 @@ struct GoldenCommand: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a golden copy: its template database, its filestore and its record (never while a job uses it).")
-        @OptionGroup var global: GlobalOptions
-        @Argument var source: String
-        @Option(help: "The server (when it has copies on several).") var server: String?
-
-        func run() throws {
-            try GoldenRemoval(source: source, server: server).remove(store: try global.openStore(), by: .current)
-            print("golden copy of \(source) removed")
-        }
-    }
-
     struct Schedule: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "schedule", abstract: "Refresh SOURCE's golden copy every day at a time (run by `ocore daemon`); --off stops it.")
         @OptionGroup var global: GlobalOptions
@@ -112,6 +97,18 @@ struct GoldenCommand: ParsableCommand {
             request.preset = preset
             let schedule = try request.save(store: store, by: .current)
             print("the golden copy of \(source) on \(schedule.server) is refreshed every day at \(schedule.at) (\(schedule.preset.rawValue))")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a golden copy: its template database, its filestore and its record (never while a job uses it).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var source: String
+        @Option(help: "The server (when it has copies on several).") var server: String?
+
+        func run() throws {
+            try GoldenRemoval(source: source, server: server).remove(store: try global.openStore(), by: .current)
+            print("golden copy of \(source) removed")
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import OcoreModel
 import OcoreStore
@@ -87,6 +88,17 @@ enum JobText {
         if s.status == .running { line += String(format: " (%.0f%%)", s.progress * 100) }
         if let m = s.message, !m.isEmpty { line += " — \(m)" }
         return line
+    }
+}
+
+extension JobFollower {
+    /// What a command that queued a job does next: says so, then (unless `detach`) follows the
+    /// job to its end; a job that did not complete exits 1.
+    static func followQueued(_ id: Int64, _ what: String, detach: Bool, store: SQLiteStateStore, home: StateHome) throws {
+        if detach { return print("\(what) queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
+        print("\(what) queued as job \(id)")
+        let status = try JobFollower(store: store, id: id, json: false, home: home).run()
+        if status != .completed { throw ExitCode(1) }
     }
 }
 

@@ -71,10 +71,7 @@ struct RefreshCommand: ParsableCommand {
                 throw CLIError("\(target) has no refresh schedule: `ocore refresh set \(target) --from SOURCE --weekday sun --at 03:00 --confirm \(target)`")
             }
             let id = try BackupScheduler(store: store, home: global.stateHome).startRefresh(schedule)
-            if detach { return print("refresh of \(target) queued as job \(id); follow it with `ocore jobs show \(id) --follow`") }
-            print("refresh of \(target) queued as job \(id)")
-            let status = try JobFollower(store: store, id: id, json: false, home: global.stateHome).run()
-            if status != .completed { throw ExitCode(1) }
+            try JobFollower.followQueued(id, "refresh of \(target)", detach: detach, store: store, home: global.stateHome)
         }
     }
 }

@@ -12,10 +12,7 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
     public var server: String?
     public var preset = SanitizationCatalog.defaultPreset
 
-    public init(source: String, server: String? = nil) {
-        self.source = source
-        self.server = server
-    }
+    public init(source: String, server: String? = nil) { (self.source, self.server) = (source, server) }
 
     /// The refresh's parameters (a clone's, with where the golden copy ends) and what to say first.
     public func prepare(store: SQLiteStateStore, home: StateHome?) throws -> CloneRequest.Prepared {
@@ -77,10 +74,7 @@ public struct GoldenRemoval: Sendable, Equatable {
     public var source: String
     public var server: String?
 
-    public init(source: String, server: String? = nil) {
-        self.source = source
-        self.server = server
-    }
+    public init(source: String, server: String? = nil) { (self.source, self.server) = (source, server) }
 
     public func remove(store: SQLiteStateStore, by who: Requester) throws {
         let golden = try GoldenSelection(source: source, server: server).one(store: store)
@@ -101,10 +95,7 @@ public struct GoldenSelection: Sendable, Equatable {
     public var source: String
     public var server: String?
 
-    public init(source: String, server: String?) {
-        self.source = source
-        self.server = server
-    }
+    public init(source: String, server: String?) { (self.source, self.server) = (source, server) }
 
     public func one(store: SQLiteStateStore) throws -> GoldenCopy {
         _ = try store.environment(named: source)
@@ -126,11 +117,7 @@ public struct GoldenScheduleRequest: Sendable, Equatable {
     public var at: String
     public var preset = SanitizationCatalog.defaultPreset
 
-    public init(source: String, server: String? = nil, at: String) {
-        self.source = source
-        self.server = server
-        self.at = at
-    }
+    public init(source: String, server: String? = nil, at: String) { (self.source, self.server, self.at) = (source, server, at) }
 
     @discardableResult
     public func save(store: SQLiteStateStore, by who: Requester) throws -> GoldenSchedule {
