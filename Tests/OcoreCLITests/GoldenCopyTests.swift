@@ -166,6 +166,12 @@ struct GoldenCopyTests {
         let emails = "SELECT md5(string_agg(coalesce(email, '-'), ',' ORDER BY id)) FROM res_partner"
         #expect(try farPSQL("qa-far").scalar(emails) == (try f.target("qa-near").scalar(emails)), "the two golden copies hold different data")
         #expect(try OdooWay.tree(f.ocore.home + "/far-data/filestore/qa-far") == (try OdooWay.tree(f.dataDir + "/filestore/qa-near")))
+        // A server that holds a golden copy (and nothing else) keeps its record until the copy is removed.
+        _ = try f.ocore.ok(["env", "rm", "qa-far"])
+        let server = try f.ocore.run(["server", "rm", "far"])
+        #expect(!server.succeeded && server.stderrText.contains("far holds the golden copy of production"), "\(server.stderrText)")
+        _ = try f.ocore.ok(["golden", "rm", "production", "--server", "far"])
+        _ = try f.ocore.ok(["server", "rm", "far"])
     }
 
     @Test("a golden schedule: once its time of day has come, the next pass of the schedules refreshes the golden copy, and only once that day")
@@ -187,7 +193,7 @@ struct GoldenCopyTests {
         #expect(try f.ocore.ok(["golden", "show", "production"]).contains("by hand"))
     }
 
-    @Test("what a golden copy refuses: preset none, a second one in the same PostgreSQL, options of the clone's own, a weaker copy than asked for, and a removal while a clone uses it")
+    @Test("what a golden copy refuses: preset none, a second one in the same PostgreSQL, options of the clone's own, a weaker copy than asked for, a removal while a clone uses it, and the source's record removed under it")
     func refusals() throws {
         let f = try CloneFixture()
         let none = try f.ocore.run(["golden", "refresh", "production", "--preset", "none"])
@@ -208,6 +214,10 @@ struct GoldenCopyTests {
         let number = queued.split(separator: " ").first { Int($0) != nil }.map(String.init) ?? ""
         let id = try #require(Int(number), "\(queued)")
         #expect(try f.ocore.waitForJob(id, "done") { $0["status"] as? String != "running" && $0["status"] as? String != "queued" }["status"] as? String == "completed")
+        // The source and the server keep their records while a golden copy of it is there.
+        let unregister = try f.ocore.run(["env", "rm", "production", "--confirm", "production"])
+        #expect(!unregister.succeeded && unregister.stderrText.contains("production has golden copies on local"), "\(unregister.stderrText)")
         _ = try f.ocore.ok(["golden", "rm", "production"])
+        #expect(try f.ocore.run(["env", "rm", "production", "--confirm", "production"]).succeeded)
     }
 }

@@ -55,6 +55,7 @@ public struct EnvironmentRemoval: Sendable, Equatable {
         if let protectedBy = try store.protection(of: name), confirmation != name {
             throw RequestRefusal("\(name) is protected\(protectedBy == name ? "" : " (it shares \(protectedBy)'s data)"): repeat its name with --confirm \(name) to remove its record")
         }
+        try GoldenCopies.refuseWhileAny(of: name, store: store, doing: "removing its record")
         try store.removeEnvironment(named: name)
         try store.audit(user: who.user, from: who.from, action: "env.rm", environment: name, detail: "database \(env.dbName) left in place")
         return env
@@ -145,6 +146,7 @@ public struct EnvironmentDestruction: Sendable, Equatable {
         if let protectedBy = try store.protection(of: name), !productionConfirmed {
             throw RequestRefusal("\(name) is protected\(protectedBy == name ? "" : " (it shares \(protectedBy)'s data)"): destroying it also needs --i-am-sure-this-is-production")
         }
+        try GoldenCopies.refuseWhileAny(of: name, store: store, doing: "destroying it")
         let sharing = try store.environmentsSharingData(with: name)
         if !sharing.isEmpty {
             throw RequestRefusal("\(name)'s database or filestore is also \(sharing.map(\.name).joined(separator: ", ")): destroying it would destroy theirs; remove the other record first (`ocore env rm`)")

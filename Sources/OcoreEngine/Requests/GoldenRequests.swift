@@ -90,6 +90,17 @@ public struct GoldenRemoval: Sendable, Equatable {
     }
 }
 
+/// What other requests ask of golden copies.
+enum GoldenCopies {
+    /// An environment with golden copies keeps its record: they are copies of it, cloned as it.
+    static func refuseWhileAny(of source: String, store: SQLiteStateStore, doing what: String) throws {
+        let copies = try store.goldenCopies(of: source)
+        guard copies.isEmpty else {
+            throw RequestRefusal("\(source) has golden copies on \(copies.map(\.server).joined(separator: ", ")): remove them before \(what) (`ocore golden rm \(source)`)")
+        }
+    }
+}
+
 /// Which golden copy a command means: the source's on a server, or its only one.
 public struct GoldenSelection: Sendable, Equatable {
     public var source: String

@@ -33,6 +33,9 @@ public struct ServerRemoval: Sendable, Equatable {
     public init(name: String) { self.name = name }
 
     public func remove(store: SQLiteStateStore, by who: Requester) throws {
+        if let golden = try store.goldenCopies().first(where: { $0.server == name }) {
+            throw RequestRefusal("\(name) holds the golden copy of \(golden.source): remove it first (`ocore golden rm \(golden.source) --server \(name)`)")
+        }
         try store.removeServer(named: name)
         try store.audit(user: who.user, from: who.from, action: "server.rm", environment: nil, detail: name)
     }
