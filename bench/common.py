@@ -1,6 +1,13 @@
 """Helpers shared by the benchmark scripts: running commands, timing, statistics, and loopback
 servers (OpenSSH) started the way the tests start theirs."""
-import os, shutil, socket, statistics, subprocess, tempfile, time
+import json, os, shutil, socket, statistics, subprocess, tempfile, time
+
+
+def demo_production(ocore, home):
+    """The demo's production as `env show --json` resolves it: psql's connection arguments, its
+    database and its filestore."""
+    env = json.loads(subprocess.run([ocore, "env", "show", "production", "--json", "--home", home], check=True, capture_output=True).stdout)
+    return ["-h", env["pg_host"], "-p", str(env["pg_port"]), "-U", env["pg_user"]], env["db_name"], env["filestore"]
 
 
 def sh(cmd, **kw):

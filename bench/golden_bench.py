@@ -15,7 +15,7 @@ Usage: bench/golden_bench.py HOME [--runs K] [--ocore PATH] [--only refresh,onli
 import argparse, json, os, shutil, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import sh, summary
+from common import demo_production, sh, summary
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -25,9 +25,7 @@ ap.add_argument("--only", default="refresh,online,golden,by_hand")
 args = ap.parse_args()
 OCORE = os.path.abspath(args.ocore)
 H = ["--home", args.home]
-env = json.loads(subprocess.run([OCORE, "env", "show", "production", "--json"] + H, check=True, capture_output=True).stdout)
-PG = ["-h", env["pg_host"], "-p", str(env["pg_port"]), "-U", env["pg_user"]]
-SRC_DB, SRC_FS = env["db_name"], env["filestore"]
+PG, SRC_DB, SRC_FS = demo_production(OCORE, args.home)
 FS_ROOT = os.path.dirname(SRC_FS)
 GOLDEN = "golden_" + SRC_DB
 
