@@ -39,15 +39,15 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
         prepared.parameters.urlDerived = nil
         prepared.warnings = try store.goldenCopy(of: source, on: server.name).map { ["replaces the golden copy of \($0.summary()) once the new one is sealed"] } ?? []
         // Another server's golden copy is copied, not production sanitized a second time.
-        if let seed = try store.goldenCopies(of: source).filter({ $0.server != server.name }).max(by: { $0.dataAsOf < $1.dataAsOf }) {
-            guard CloneRequest.strength(seed.preset) >= CloneRequest.strength(preset) else {
-                throw RequestRefusal("the golden copy of \(source) on \(seed.server), which this one copies, was sanitized with \(seed.preset.rawValue), less than \(preset.rawValue): refresh it there first with --preset \(preset.rawValue)")
+        if let original = try store.goldenCopies(of: source).filter({ $0.server != server.name }).max(by: { $0.dataAsOf < $1.dataAsOf }) {
+            guard CloneRequest.strength(original.preset) >= CloneRequest.strength(preset) else {
+                throw RequestRefusal("the golden copy of \(source) on \(original.server), which this one copies, was sanitized with \(original.preset.rawValue), less than \(preset.rawValue): refresh it there first with --preset \(preset.rawValue)")
             }
-            do { try Names.validateDatabaseName(GoldenCopy.readerName(forGolden: seed.database)) } catch { throw RequestRefusal("\(error)") }
-            prepared.parameters.replicaOf = seed
-            (prepared.parameters.preset, prepared.parameters.options) = (seed.preset, seed.options)
+            do { try Names.validateDatabaseName(GoldenCopy.readerName(forGolden: original.database)) } catch { throw RequestRefusal("\(error)") }
+            prepared.parameters.replicaOf = original
+            (prepared.parameters.preset, prepared.parameters.options) = (original.preset, original.options)
             (prepared.parameters.passwordHash, prepared.parameters.rules, prepared.parameters.strict) = (nil, nil, nil)
-            prepared.warnings.append("copies the golden copy on \(seed.server) (\(seed.summary())): production is not read, nothing is sanitized a second time")
+            prepared.warnings.append("copies the golden copy on \(original.server) (\(original.summary())): production is not read, nothing is sanitized a second time")
         }
         return prepared
     }
@@ -62,9 +62,9 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
     /// and reads the source, as a clone does.
     public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
         let p = try prepare(store: store, home: home).parameters
-        let seed = p.replicaOf.map { [JobLock.shared(GoldenCopy.lockName(source: source, server: $0.server)).encoded] } ?? []
+        let original = p.replicaOf.map { [JobLock.shared(GoldenCopy.lockName(source: source, server: $0.server)).encoded] } ?? []
         return try JobQueue(store: store, home: home).submit(GoldenRefreshJob(), parameters: p, environment: source, server: p.targetServer,
-                                                              locks: [GoldenCopy.lockName(source: source, server: p.targetServer), JobLock.shared(source).encoded] + seed)
+                                                              locks: [GoldenCopy.lockName(source: source, server: p.targetServer), JobLock.shared(source).encoded] + original)
     }
 }
 

@@ -53,7 +53,7 @@ final class CloneRun: @unchecked Sendable {
         try lock.withLock {
             if let resolved { return resolved }
             var source = try context.store.resolvedEnvironment(named: p.source)
-            if let seed = p.replicaOf { source = try replicaSource(source, seed: seed, context) }
+            if let original = p.replicaOf { source = try replicaSource(source, original: original, context) }
             let server = try context.store.server(named: p.targetServer)
             let sourceExecutor = Executors.forServer(source.server)
             let sides = Sides(source: source, targetServer: server, sourceExecutor: sourceExecutor,

@@ -8,7 +8,7 @@ extension CloneRun {
     /// The options not already applied in the copy, Odoo's neutralization, a new identity, and
     /// the proof read against the source.
     func sanitize(_ context: StepContext) throws {
-        if let seed = p.replicaOf { return try adoptSanitization(of: seed, context) }
+        if let original = p.replicaOf { return try adoptSanitization(of: original, context) }
         if let golden = p.fromGolden {
             // Done beside the filestore copy; a run resumed after a crash does it here.
             if state(context).outcome == nil { try giveOwnIdentity(cloneOf: golden, context) }
