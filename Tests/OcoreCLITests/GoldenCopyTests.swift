@@ -108,6 +108,23 @@ struct GoldenCopyTests {
                 "\(log)")
     }
 
+    @Test("a replace from the golden copy: a verified safety backup of the target first, then the golden copy's data under the target's name and its own URL")
+    func replaceFromGolden() throws {
+        let f = try CloneFixture()
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", f.ocore.home + "/backups", "--default"])
+        _ = try f.ocore.ok(["golden", "refresh", "production"])
+        _ = try f.cloneFromGolden("qa")
+        try f.target("qa").execute("UPDATE res_partner SET name = 'kept in the safety backup' WHERE id = (SELECT min(id) FROM res_partner);")
+        _ = try f.ocore.ok(["golden", "refresh", "production"])
+        let doc = try f.ocore.jsonObject(["clone", "production", "--replace", "qa", "--confirm", "qa", "--from-golden", "--json"])
+        #expect(doc["status"] as? String == "completed", "\(doc["error_message"] ?? "")")
+        let log = try f.ocore.ok(["jobs", "show", String(try #require(doc["id"] as? Int))])
+        #expect(log.contains("complete and verified") && log.contains("copied the golden copy golden_\(f.source) into qa"), "\(log)")
+        #expect(try f.target("qa").scalar("SELECT count(*) FROM res_partner WHERE name = 'kept in the safety backup'") == "0")
+        #expect(try f.identity("qa")[2] == "https://qa.acme.example")
+        #expect(try f.ocore.jsonArray(["backup", "list", "qa", "--json"]).count == 1, "no safety backup of qa")
+    }
+
     @Test("a golden refresh interrupted mid-copy (its worker killed) leaves the previous golden copy in place and usable; the next refresh replaces it and removes the old one")
     func interruptedRefresh() throws {
         let f = try CloneFixture()

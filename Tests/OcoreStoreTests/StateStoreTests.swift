@@ -24,7 +24,7 @@ struct StateStoreTests {
     @Test("a new store is migrated, in WAL mode, private to its owner")
     func newStore() throws {
         let (store, home) = try makeStore()
-        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules", "v14-backup-copies", "v15-incremental-backups", "v16-strict-sanitization", "v17-sanitized-backups"])
+        #expect(try store.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules", "v14-backup-copies", "v15-incremental-backups", "v16-strict-sanitization", "v17-sanitized-backups", "v18-golden-copies"])
         #expect(try store.journalMode() == "wal")
         let dirMode = try FileManager.default.attributesOfItem(atPath: home.path)[.posixPermissions] as? Int
         let fileMode = try FileManager.default.attributesOfItem(atPath: home.databasePath)[.posixPermissions] as? Int
@@ -38,7 +38,7 @@ struct StateStoreTests {
         _ = try store.addServer(sampleServer())
         let again = try SQLiteStateStore(home: home)
         #expect(try again.servers().map(\.name) == ["erp1"])
-        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules", "v14-backup-copies", "v15-incremental-backups", "v16-strict-sanitization", "v17-sanitized-backups"])
+        #expect(try again.appliedMigrations() == ["v1-inventory", "v2-jobs", "v3-inventory-version", "v4-backups", "v5-restore-points", "v6-storage-encryption", "v7-ftp-storage", "v8-service-commands", "v9-smtp-password-reference", "v10-refresh-schedule", "v11-odoo-conf", "v12-job-filed-under", "v13-frequent-schedules", "v14-backup-copies", "v15-incremental-backups", "v16-strict-sanitization", "v17-sanitized-backups", "v18-golden-copies"])
     }
 
     @Test("the home comes from --home, then OCORE_HOME, then XDG_STATE_HOME, then ~/.local/state")
