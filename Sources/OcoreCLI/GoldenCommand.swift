@@ -26,10 +26,9 @@ struct GoldenCommand: ParsableCommand {
             var request = GoldenRefreshRequest(source: source, server: server)
             request.preset = preset
             let store = try global.openStore()
-            for warning in try request.prepare(store: store, home: global.stateHome).warnings {
-                FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8))
-            }
-            let id = try request.submit(store: store, home: global.stateHome)
+            let prepared = try request.prepare(store: store, home: global.stateHome)
+            for warning in prepared.warnings { FileHandle.standardError.write(Data("ocore: \(warning)\n".utf8)) }
+            let id = try request.submit(prepared, store: store, home: global.stateHome)
             try JobFollower.followQueued(id, "golden refresh of \(source)", detach: detach, store: store, home: global.stateHome)
         }
     }

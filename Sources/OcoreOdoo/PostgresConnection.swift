@@ -24,6 +24,13 @@ public struct PostgresConnection: Sendable, Equatable {
                   database: env.environment.dbName, passwordEnv: env.environment.pgPasswordEnv)
     }
 
+    /// A server's maintenance database, as its administrator (its PostgreSQL settings, else the
+    /// built-in defaults): where databases are created, renamed and dropped.
+    public static func maintenance(of server: Server) -> PostgresConnection {
+        let pg = server.postgres.applying(defaults: .builtInDefaults)
+        return PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres")
+    }
+
     /// The same server and role, another database.
     public func database(_ name: String) -> PostgresConnection {
         var copy = self

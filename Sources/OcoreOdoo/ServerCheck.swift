@@ -30,9 +30,7 @@ public struct ServerCheck: Sendable {
         for program in ["pg_dump", "psql", "pg_restore"] {
             results.append(versionCheck(program))
         }
-        let pg = PSQL(executor: executor, connection: PostgresConnection(
-            host: server.postgres.host, port: server.postgres.port ?? PostgresSettings.builtInDefaults.port!,
-            user: server.postgres.user ?? PostgresSettings.builtInDefaults.user!, database: "postgres"))
+        let pg = PSQL(executor: executor, connection: PostgresConnection.maintenance(of: server))
         do {
             let version = try pg.scalar("SHOW server_version") ?? "?"
             results.append(Result(name: "postgresql", passed: true, detail: "server \(version) as \(pg.connection.user)"))
@@ -89,9 +87,7 @@ extension ServerCheck {
         let disk = try? fs.diskSpace(at: server.effectiveDataDir)
         let memory = try? fs.memory()
         let cores = try? fs.cpuCount()
-        let pg = PSQL(executor: executor, connection: PostgresConnection(
-            host: server.postgres.host, port: server.postgres.port ?? PostgresSettings.builtInDefaults.port!,
-            user: server.postgres.user ?? PostgresSettings.builtInDefaults.user!, database: "postgres"))
+        let pg = PSQL(executor: executor, connection: PostgresConnection.maintenance(of: server))
         return ServerFacts(cores: cores, load1: try? fs.loadAverage(), memoryTotal: memory?.total, memoryAvailable: memory?.available,
                            diskTotal: disk?.total, freeBytes: disk?.free, postgresVersion: try? pg.scalar("SHOW server_version"))
     }

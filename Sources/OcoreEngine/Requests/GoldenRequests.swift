@@ -61,7 +61,12 @@ public struct GoldenRefreshRequest: Sendable, Equatable {
     /// Queues the refresh. It holds the golden copy (clones from it wait for it, it waits for them)
     /// and reads the source, as a clone does.
     public func submit(store: SQLiteStateStore, home: StateHome) throws -> Int64 {
-        let p = try prepare(store: store, home: home).parameters
+        try submit(try prepare(store: store, home: home), store: store, home: home)
+    }
+
+    /// Queues what ``prepare(store:home:)`` returned (a face that showed its warnings first).
+    public func submit(_ prepared: CloneRequest.Prepared, store: SQLiteStateStore, home: StateHome) throws -> Int64 {
+        let p = prepared.parameters
         let original = p.replicaOf.map { [JobLock.shared(GoldenCopy.lockName(source: source, server: $0.server)).encoded] } ?? []
         return try JobQueue(store: store, home: home).submit(GoldenRefreshJob(), parameters: p, environment: source, server: p.targetServer,
                                                               locks: [GoldenCopy.lockName(source: source, server: p.targetServer), JobLock.shared(source).encoded] + original)

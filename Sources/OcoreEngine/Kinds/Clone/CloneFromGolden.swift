@@ -69,6 +69,11 @@ extension CloneRun {
 enum ModuleVersions {
     static func installed(_ psql: PSQL) throws -> [String: String] {
         let rows = try psql.query("SELECT name, coalesce(latest_version, '') FROM ir_module_module WHERE state = 'installed' ORDER BY name")
-        return Dictionary(rows.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(rows.compactMap { $0.count == 2 ? (printable($0[0]), printable($0[1])) : nil }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Read from a database, shown in logs and the dashboard: no control characters, 64 at most.
+    static func printable(_ text: String) -> String {
+        String(String(text.unicodeScalars.map { CharacterSet.controlCharacters.contains($0) ? "?" : Character($0) }).prefix(64))
     }
 }

@@ -42,10 +42,7 @@ final class CloneRun: @unchecked Sendable {
         }
 
         /// The target server's maintenance database, as its administrator.
-        var target: PostgresConnection {
-            let pg = targetServer.postgres.applying(defaults: .builtInDefaults)
-            return PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres")
-        }
+        var target: PostgresConnection { .maintenance(of: targetServer) }
     }
 
     /// The two sides, looked up in the store on first use.

@@ -24,9 +24,8 @@ extension CloneRun {
     func sealGoldenCopy(_ context: StepContext) throws {
         guard let destination = p.goldenBuild else { throw StepFailure.check("golden copy", "no destination") }
         let sides = try sides(context)
-        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
+        let catalog = DatabaseCatalog(admin: PSQL(executor: sides.targetExecutor, connection: sides.target)), admin = catalog.admin
         let fs = RemoteFileSystem(sides.targetExecutor)
-        let catalog = DatabaseCatalog(admin: admin)
         let build = p.targetDatabase, buildFilestore = targetFilestore(sides)
         let aside = destination.database + "_previous", asideFilestore = destination.filestore + ".previous"
         // What the copy is, read while it still accepts connections.
@@ -87,8 +86,7 @@ extension CloneRun {
         let s = context.state(GoldenSealState.self)
         guard let destination = p.goldenBuild, let aside = s.asideDatabase, let asideFilestore = s.asideFilestore else { return }
         let sides = try sides(context)
-        let admin = PSQL(executor: sides.targetExecutor, connection: sides.target)
-        let catalog = DatabaseCatalog(admin: admin)
+        let catalog = DatabaseCatalog(admin: PSQL(executor: sides.targetExecutor, connection: sides.target)), admin = catalog.admin
         let fs = RemoteFileSystem(sides.targetExecutor)
         let build = p.targetDatabase, buildFilestore = targetFilestore(sides)
         if s.swapped, try !catalog.exists(build), try catalog.exists(destination.database) {
@@ -137,9 +135,7 @@ struct DatabaseCatalog {
 
     /// The server's maintenance database, as its administrator.
     static func admin(on server: Server) -> DatabaseCatalog {
-        let pg = server.postgres.applying(defaults: .builtInDefaults)
-        return DatabaseCatalog(admin: PSQL(executor: Executors.forServer(server),
-                                           connection: PostgresConnection(host: pg.host, port: pg.port ?? 5432, user: pg.user ?? "odoo", database: "postgres")))
+        DatabaseCatalog(admin: PSQL(executor: Executors.forServer(server), connection: .maintenance(of: server)))
     }
 
     func drop(_ name: String) throws {
