@@ -121,9 +121,10 @@ final class SpawnedProcess {
         let envStrings = env.map { "\($0.key)=\($0.value)" }
 
         var pid: pid_t = 0
+        let program = PostgresClientPath.program(for: command)
         let rc = withCStrings(command.arguments) { argv in
             withCStrings(envStrings) { envp in
-                posix_spawnp(&pid, command.program, &actions, &attributes, argv, envp)
+                posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
             }
         }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
