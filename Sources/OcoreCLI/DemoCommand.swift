@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Set up (or reuse) a private demo: PostgreSQL cluster, Odoo-shaped databases and filestores, inventory; then open the dashboard.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Size of the production dataset: small, medium or large (≈1 GB database + 1 GB filestore).") var scale: DemoScale = .small
+    @Option(help: "Size of the production dataset: small, medium, large (≈1.4 GB database + 1 GB filestore) or xl (≈5 GB + 3 GB, for benchmarks).") var scale: DemoScale = .small
     @Flag(name: .customLong("no-tui"), help: "Stop after setting up.") var noTUI = false
     @Flag(help: "Stop the demo's PostgreSQL cluster and exit.") var stop = false
     @Flag(help: "Drop and rebuild the demo databases and filestores.") var reset = false

@@ -151,6 +151,13 @@ struct BackupTests {
         #expect(!verify.succeeded && verify.stdoutText.contains("✗ archive") && verify.stdoutText.contains("FAILED"), "\(verify.stdoutText)")
         let after = try f.ocore.jsonObject(["backup", "show", id, "--json"])
         #expect(after["is_verified"] as? Bool == false && (after["error"] as? String)?.contains("verify") == true)
+        // A restore reads the archive where it is (its checksum and the dump's scan at once): the
+        // checksum refuses it before anything is created.
+        let restore = try f.ocore.run(["restore", id, "--new", "flipped", "--type", "development", "--preset", "none", "--i-understand-the-risk", "--yes"])
+        let said = restore.stdoutText + restore.stderrText
+        #expect(!restore.succeeded && said.contains("archive checksum") && said.contains("nothing on the target was touched"), "\(said)")
+        #expect(try TestPostgres.psql().scalar("SELECT count(*) FROM pg_database WHERE datname = 'flipped'") == "0")
+        #expect(!(try f.ocore.ok(["env", "list"])).contains("flipped"))
     }
 
     @Test("an unreadable filestore file makes the backup partial, never a clean green")

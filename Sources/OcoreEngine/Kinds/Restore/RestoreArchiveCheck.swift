@@ -96,13 +96,18 @@ extension RestoreRun {
             // A backup on this host's disk is read where it is (checked first), never copied.
             let path = root + "/" + backup.key
             let total = max(Double(backup.size ?? 1), 1)
-            let got = try BackupVerifier.hashFile(path) { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) checked") }
-            guard got.sha256 == backup.sha256 else {
-                throw StepFailure.check("archive checksum", "\(path): \(got.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
+            // The checksum and the dump's scan each read the whole archive on one core: both at
+            // once. The scan only reads; the checksum's verdict comes first.
+            let scan = BackgroundWork { [self] in try checkDump(context, file: path, reportProgress: false) }
+            let got = Result { try BackupVerifier.hashFile(path) { n in context.progress(min(Double(n) / total, 0.99), message: "\(formatBytes(n)) checked") } }
+            let scanned = scan.wait()
+            let hashed = try got.get()
+            guard hashed.sha256 == backup.sha256 else {
+                throw StepFailure.check("archive checksum", "\(path): \(hashed.sha256.prefix(16))…, expected \(backup.sha256?.prefix(16) ?? "?")…: nothing on the target was touched")
             }
             try record(context) { $0.archiveInPlace = path }
-            context.log(.info, "archive checked in place (\(formatBytes(got.size)), sha256 matches)")
-            return try checkDump(context)
+            context.log(.info, "archive checked in place (\(formatBytes(hashed.size)), sha256 matches)")
+            return try scanned.get()
         }
         let provider = try StorageProviders.make(for: location)
         let dir = context.store.path.replacingOccurrences(of: "/ocore.db", with: "") + "/tmp"
@@ -123,12 +128,12 @@ extension RestoreRun {
     /// Reads the dump as untrusted input before anything is dropped: psql commands and statements
     /// that reach past the database refuse the restore with their line (plain SQL) or entry
     /// (pg_restore's table of contents). Whatever made the backup, it is checked the same way.
-    func checkDump(_ context: StepContext) throws {
-        guard let file = archiveFile(context) else { throw StepFailure.check("archive", "no archive to load") }
+    func checkDump(_ context: StepContext, file: String? = nil, reportProgress: Bool = true) throws {
+        guard let file = file ?? archiveFile(context) else { throw StepFailure.check("archive", "no archive to load") }
         let source: RestoreSource
         do { source = try RestoreSource.inspect(file) } catch { throw StepFailure.check("archive", "\(error)") }
         if let zip = source.zip { try checkArchive(zip, context) }
-        context.progress(0.99, message: "checking the dump", force: true)
+        if reportProgress { context.progress(0.99, message: "checking the dump", force: true) }
         let refusals: [DumpRefusal]
         let extensions: Set<String>
         let plain: (((Data) throws -> Void) throws -> Void)? = switch source.database {
