@@ -21,7 +21,7 @@ extension RestoreRun {
             let manifest = try BackupVerifier.storedManifest(backup, provider: provider)
             // An encrypted backup needs its key: a missing or wrong one stops here, before anything is touched.
             _ = try BackupVerifier.key(for: manifest, target: try context.store.storage(named: backup.storage))
-            try record(context) { $0.manifest = manifest }
+            try record(context) { $0.manifest = manifest.withoutMembers }
             pgVersion = manifest.pgVersion
         } else if let path = p.archivePath {
             guard FileManager.default.isReadableFile(atPath: path) else { throw StepFailure.check("archive", "cannot read \(path)") }

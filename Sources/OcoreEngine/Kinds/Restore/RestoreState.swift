@@ -7,6 +7,7 @@ import OcoreModel
 public struct RestoreState: JobState {
     /// The step running (the restore point records where a failed restore stopped).
     public var step: String?
+    /// The backup's manifest without its member list (``BackupManifest/withoutMembers``).
     public var manifest: BackupManifest?
     /// A backup on this host's disk, read where it is; or the downloaded copy (removed at the end).
     public var archiveInPlace: String?
