@@ -16,7 +16,7 @@ Usage: bench/backup_bench.py HOME [--runs K] [--ocore PATH]   (HOME: an `ocore d
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import sh, timed
+from common import demo_production, sh, timed
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -25,9 +25,7 @@ ap.add_argument("--ocore", default=".build/release/ocore")
 args = ap.parse_args()
 OCORE = os.path.abspath(args.ocore)
 H = ["--home", args.home]
-env = json.loads(subprocess.run([OCORE, "env", "show", "production", "--json"] + H, check=True, capture_output=True).stdout)
-PG = ["-h", env["pg_host"], "-p", str(env["pg_port"]), "-U", env["pg_user"]]
-SRC_DB, SRC_FS = env["db_name"], env["filestore"]
+PG, SRC_DB, SRC_FS = demo_production(OCORE, args.home)
 FS_ROOT = os.path.dirname(SRC_FS)
 STORE = tempfile.mkdtemp(prefix="ocore-bench-store-", dir="/var/tmp")
 subprocess.run([OCORE, "storage", "rm", "bench"] + H, capture_output=True)

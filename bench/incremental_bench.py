@@ -15,7 +15,7 @@ Usage: bench/incremental_bench.py HOME [--runs K] [--ocore PATH] [--skip-s3]
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import sh, timed, summary, free_port, wait_port
+from common import demo_production, sh, timed, summary, free_port, wait_port
 
 ap = argparse.ArgumentParser()
 ap.add_argument("home")
@@ -26,9 +26,7 @@ ap.add_argument("--backups-only", action="store_true", help="only A–D (the bac
 args = ap.parse_args()
 OCORE = os.path.abspath(args.ocore)
 H = ["--home", args.home]
-env = json.loads(subprocess.run([OCORE, "env", "show", "production", "--json"] + H, check=True, capture_output=True).stdout)
-PG = ["-h", env["pg_host"], "-p", str(env["pg_port"]), "-U", env["pg_user"]]
-SRC_DB, SRC_FS = env["db_name"], env["filestore"]
+PG, SRC_DB, SRC_FS = demo_production(OCORE, args.home)
 FS_ROOT = os.path.dirname(SRC_FS)
 
 

@@ -25,7 +25,7 @@ enum PostgresClientPath {
 
     static func namesHost(_ command: Command) -> Bool {
         command.environment["PGHOST"] != nil || ProcessInfo.processInfo.environment["PGHOST"] != nil
-            || command.arguments.dropFirst().contains { $0 == "-h" || $0.hasPrefix("--host") || ($0.hasPrefix("-h") && !$0.hasPrefix("--")) }
+            || command.arguments.dropFirst().contains { $0.hasPrefix("-h") || $0.hasPrefix("--host") }
     }
 
     /// The first executable `name` in `path`, as `execvp` would find it.
