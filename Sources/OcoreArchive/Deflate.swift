@@ -1,16 +1,25 @@
 import COcoreZlib
 import Foundation
 
-/// Raw deflate (as ZIP members hold it) over a stream of chunks, through zlib.
+/// Raw deflate (as ZIP members hold it) over a stream of chunks, through zlib. One deflater
+/// serves member after member (``reset()``): a filestore has tens of thousands of files, and
+/// setting zlib up and clearing a fresh output buffer for each cost more than compressing most.
 final class Deflater {
+    let level: Int32
     private var stream = z_stream()
     private var output = [UInt8](repeating: 0, count: 256 << 10)
 
     init(level: Int32) throws {
+        self.level = level
         guard ocore_deflate_init_raw(&stream, level) == Z_OK else { throw ArchiveError.compression("deflateInit failed") }
     }
 
     deinit { deflateEnd(&stream) }
+
+    /// Starts a new stream with the same settings.
+    func reset() throws {
+        guard deflateReset(&stream) == Z_OK else { throw ArchiveError.compression("deflateReset failed") }
+    }
 
     /// Compresses `input` (or, when `finish`, flushes the end of the stream), handing each
     /// compressed piece to `emit`.
@@ -34,11 +43,12 @@ final class Deflater {
     }
 
     /// How well a sample compresses (compressed / original): how the writer spots data that is
-    /// already compressed without paying for a full pass.
-    static func ratio(of sample: UnsafeRawBufferPointer) -> Double {
-        guard sample.count > 0, let probe = try? Deflater(level: 1) else { return 1 }
+    /// already compressed without paying for a full pass. Leaves the deflater reset.
+    func ratio(of sample: UnsafeRawBufferPointer) -> Double {
+        guard sample.count > 0, (try? reset()) != nil else { return 1 }
         var produced = 0
-        try? probe.compress(sample, finish: true) { produced += $0.count }
+        try? compress(sample, finish: true) { produced += $0.count }
+        try? reset()
         return Double(produced) / Double(sample.count)
     }
 }
@@ -58,6 +68,7 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
     case malformed(String)
     case checksum(member: String, expected: String, actual: String)
     case missingMember(String)
+    case spool(String)
 
     public var description: String {
         switch self {
@@ -65,6 +76,7 @@ public enum ArchiveError: Error, CustomStringConvertible, Equatable {
         case .malformed(let detail): "not a readable archive: \(detail)"
         case let .checksum(member, expected, actual): "\(member): SHA-256 \(actual.prefix(12))… does not match the manifest's \(expected.prefix(12))…"
         case .missingMember(let name): "the archive has no \(name)"
+        case .spool(let detail): detail
         }
     }
 }

@@ -17,6 +17,7 @@ public final class FilestoreZipper: ByteSink {
     public private(set) var bytes: Int64 = 0
     public private(set) var storedAsIs = 0
     private let progress: ((Int64) -> Void)?
+    private var probe: Deflater?
 
     static let sampleSize = 4096
 
@@ -69,11 +70,17 @@ public final class FilestoreZipper: ByteSink {
     private func open(sample: Data) throws {
         guard let p = pending else { return }
         pending = nil
-        let compress = sample.count >= 64 && !Self.looksCompressed(sample) && sample.withUnsafeBytes { Deflater.ratio(of: UnsafeRawBufferPointer(rebasing: $0.prefix(Self.sampleSize))) } < 0.9
+        let compress = try sample.count >= 64 && !Self.looksCompressed(sample) && ratio(of: sample) < 0.9
         if !compress { storedAsIs += 1 }
         try zip.begin(prefix + p.header.path, method: compress ? .deflated(level: 1) : .stored, modified: p.header.modified)
         try zip.write(sample)
         count(sample.count)
+    }
+
+    /// How well the sample compresses, by one deflater kept for every file's probe.
+    private func ratio(of sample: Data) throws -> Double {
+        if probe == nil { probe = try Deflater(level: 1) }
+        return sample.withUnsafeBytes { probe!.ratio(of: UnsafeRawBufferPointer(rebasing: $0.prefix(Self.sampleSize))) }
     }
 
     private func count(_ n: Int) {

@@ -35,6 +35,7 @@ public final class ZipStreamWriter {
     public private(set) var members: [Member] = []
     private var current: (name: String, method: Method, offset: UInt64, dos: (UInt16, UInt16))?
     private var deflater: Deflater?
+    private var idleDeflaters: [Int32: Deflater] = [:]
     private var crc = Checksum32()
     private var hasher = SHA256()
     private var size: Int64 = 0
@@ -47,6 +48,40 @@ public final class ZipStreamWriter {
     /// Starts a member. Names are `/`-separated paths, stored as UTF-8.
     public func begin(_ name: String, method: Method, modified: Date = Date()) throws {
         precondition(current == nil, "end the previous member first")
+        try startMember(name, method: method, modified: modified)
+        crc = Checksum32()
+        hasher = SHA256()
+        size = 0
+        if case .deflated(let level) = method { deflater = try reusableDeflater(level: level) } else { deflater = nil }
+    }
+
+    /// A deflater for the level, reset, kept from an earlier member when there was one.
+    private func reusableDeflater(level: Int32) throws -> Deflater {
+        if let kept = idleDeflaters[level] {
+            try kept.reset()
+            return kept
+        }
+        let made = try Deflater(level: level)
+        idleDeflaters[level] = made
+        return made
+    }
+
+    /// A member compressed ahead of its place (``SpooledMember``, finished): its deflated bytes
+    /// go in as they are, with the CRC, sizes and SHA-256 the spool computed.
+    @discardableResult
+    public func add(_ name: String, spooled: SpooledMember, modified: Date = Date()) throws -> Member {
+        precondition(current == nil, "end the previous member first")
+        guard let summary = spooled.summary else { preconditionFailure("finish the spool first") }
+        try startMember(name, method: .deflated(level: 1), modified: modified)
+        deflater = nil
+        try spooled.replay { try emitData($0) }
+        guard compressed == summary.compressedSize else {
+            throw ArchiveError.spool("the spool gave back \(compressed) bytes of \(summary.compressedSize)")
+        }
+        return try closeMember(crc: summary.crc32, size: summary.size, sha256: summary.sha256)
+    }
+
+    private func startMember(_ name: String, method: Method, modified: Date) throws {
         let dos = Self.dosDateTime(modified)
         let nameBytes = Array(name.utf8)
         var header = ByteWriter()
@@ -61,11 +96,7 @@ public final class ZipStreamWriter {
         let start = offset
         try emit(header.data)
         current = (name, method, start, dos)
-        crc = Checksum32()
-        hasher = SHA256()
-        size = 0
         compressed = 0
-        if case .deflated(let level) = method { deflater = try Deflater(level: level) } else { deflater = nil }
     }
 
     /// Appends data to the current member.
@@ -88,19 +119,24 @@ public final class ZipStreamWriter {
     /// Ends the current member: flushes compression and writes its data descriptor.
     @discardableResult
     public func end() throws -> Member {
-        guard let entry = current else { preconditionFailure("no member to end") }
+        guard current != nil else { preconditionFailure("no member to end") }
         if let deflater { try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { try emitData($0) } }
         deflater = nil
+        return try closeMember(crc: crc.value, size: size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// Writes the current member's data descriptor and records it.
+    private func closeMember(crc: UInt32, size: Int64, sha256: String) throws -> Member {
+        guard let entry = current else { preconditionFailure("no member to end") }
         // 8-byte sizes exactly when the central record will be ZIP64 (readers such as
         // ZIPFoundation pick the descriptor's layout from it).
         let large = size > 0xFFFF_FFFF || compressed > 0xFFFF_FFFF || entry.offset > 0xFFFF_FFFF
         var descriptor = ByteWriter()
         descriptor.u32(0x0807_4b50)
-        descriptor.u32(crc.value)
+        descriptor.u32(crc)
         if large { descriptor.u64(UInt64(compressed)); descriptor.u64(UInt64(size)) } else { descriptor.u32(UInt32(compressed)); descriptor.u32(UInt32(size)) }
         try emit(descriptor.data)
-        let member = Member(name: entry.name, size: size, compressedSize: compressed, crc32: crc.value,
-                            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(),
+        let member = Member(name: entry.name, size: size, compressedSize: compressed, crc32: crc, sha256: sha256,
                             offset: entry.offset, method: entry.method.code, dosTime: entry.dos.0, dosDate: entry.dos.1)
         members.append(member)
         current = nil

@@ -1,5 +1,5 @@
 import Foundation
-import OcoreArchive
+@testable import OcoreArchive
 import OcoreRemote
 import OcoreTestSupport
 import Testing
@@ -94,5 +94,70 @@ struct ReaderTests {
         let members = try ZipArchiveReader(path: path).members
         #expect(members.map(\.name) == ["dump.sql", "filestore/ab/cd", "filestore/ab/empty"])
         #expect(members.map(\.size) == [100_000, 5000, 0])
+    }
+}
+
+/// A member compressed into a spool before its turn (a backup's dump, while the filestore goes in).
+@Suite("Spooled members")
+struct SpooledMemberTests {
+    /// A dump-like text: repetitive enough to compress, varied enough to need real matches.
+    static func dumpText(lines: Int) -> Data {
+        var text = "COPY public.res_partner (id, name, email) FROM stdin;\n"
+        for i in 0..<lines { text += "\(i)\tPartner \(i * 7919 % 104729)\tp\(i)@example.com\n" }
+        return Data((text + "\\.\n").utf8)
+    }
+
+    @Test("a spooled member reads back as what was written, through Python's zipfile (Odoo's reader) and ZIPFoundation, with the SHA-256 of its content")
+    func roundTrip() throws {
+        let dir = TestDirectories.make("ocore-spool")
+        let content = Self.dumpText(lines: 120_000)  // ≈ 4 MiB: several sealed chunks
+        let spool = try SpooledMember(directory: dir)
+        // In pipe-sized pieces, as pg_dump's output arrives.
+        var offset = 0
+        while offset < content.count {
+            let piece = content[offset..<min(offset + 65_536, content.count)]
+            try piece.withUnsafeBytes { try spool.write($0) }
+            offset += piece.count
+        }
+        let summary = try spool.finish()
+        #expect(summary.size == Int64(content.count))
+        #expect(summary.compressedSize < summary.size / 3)
+
+        let path = TestDirectories.make("ocore-zip") + "/spooled.zip"
+        let sink = try FileSink(path)
+        let zip = ZipStreamWriter(sink: sink)
+        try zip.add("manifest.json", data: Data("{}".utf8), method: .deflated(level: 6))
+        let member = try zip.add("dump.sql", spooled: spool)
+        try zip.finish()
+        try sink.handle.close()
+
+        let expected = try LocalExecutor().output(Command(["sha256sum"]), input: content).split(separator: " ").first.map(String.init)
+        #expect(member.sha256 == expected)
+        let python = try LocalExecutor().output(Command(["python3", "-c", """
+            import zipfile, sys, hashlib
+            z = zipfile.ZipFile(sys.argv[1])
+            assert z.testzip() is None
+            print(hashlib.sha256(z.read('dump.sql')).hexdigest())
+            """, path]))
+        #expect(python.trimmingCharacters(in: .whitespacesAndNewlines) == member.sha256)
+        #expect(try ZipArchiveReader(path: path).data("dump.sql") == content)
+    }
+
+    @Test("the spool leaves no file behind and what it keeps on disk is not the compressed dump (sealed under a key only the process holds)")
+    func sealedAndNameless() throws {
+        let dir = TestDirectories.make("ocore-spool")
+        let content = Self.dumpText(lines: 40_000)
+        let spool = try SpooledMember(directory: dir)
+        try content.withUnsafeBytes { try spool.write($0) }
+        try spool.finish()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+
+        // What the archive gets is plain deflate; the same bytes are nowhere on the spool's disk.
+        var deflated = Data()
+        try spool.replay { deflated.append(contentsOf: $0) }
+        let onDisk = try Data(contentsOf: URL(fileURLWithPath: "/proc/self/fd/\(spool.fd)"))
+        #expect(onDisk.count > deflated.count)  // sealed: a length, a nonce and a tag per chunk
+        #expect(onDisk.range(of: deflated.prefix(64)) == nil)
+        #expect(onDisk.range(of: Data("p39999@example.com".utf8)) == nil)
     }
 }

@@ -131,9 +131,10 @@ struct BackupTests {
         let original = try OdooWay.tree(f.dataDir + "/filestore/" + f.source)
         let restoredTree = try OdooWay.tree(filestore)
         #expect(original.count > 100 && restoredTree == original)
-        // Odoo's own fields sit in manifest.json, second member, after dump.sql.
-        let names = try LocalExecutor().output(Command(["python3", "-c", "import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(z.namelist()[0], z.namelist()[1], json.loads(z.read('manifest.json'))['db_name'])", file]))
-        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "dump.sql manifest.json \(f.source)")
+        // Odoo's own fields sit in manifest.json, the first member; the dump, compressed while the
+        // filestore went into the archive, follows the filestore (Odoo's restore reads by name).
+        let names = try LocalExecutor().output(Command(["python3", "-c", "import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); n=z.namelist(); print(n[0], n[1].split('/')[0], n[-2], json.loads(z.read('manifest.json'))['db_name'])", file]))
+        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "manifest.json filestore dump.sql \(f.source)")
     }
 
     @Test("a flipped byte in storage is caught by verify; the backup stops counting as verified")
@@ -187,11 +188,12 @@ struct BackupTests {
         let doc = try #require(try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])
         let job = try #require(doc["job"] as? Int)
         let id = try #require(doc["id"] as? String)
-        // Cancel once the upload has started (the filestore step is running).
+        // Cancel once the upload has started (the database dump step is running: the filestore
+        // streams into the archive while pg_dump's output is compressed beside it).
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let steps = try f.ocore.jsonObject(["jobs", "show", String(job), "--json"])["steps"] as? [[String: Any]] ?? []
-            if steps.contains(where: { $0["name"] as? String == "filestore" && $0["status"] as? String == "running" }) { break }
+            if steps.contains(where: { $0["name"] as? String == "database_dump" && $0["status"] as? String == "running" }) { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         _ = try f.ocore.ok(["jobs", "cancel", String(job)])
@@ -235,8 +237,9 @@ struct BackupTests {
         let job = try #require(doc["job"] as? Int)
         let id = try #require(doc["id"] as? String)
         // The upload (a temporary object) is under way from the first step; kill as soon as the
-        // filestore streams, before a fast local backup can finish.
-        _ = try f.ocore.waitForJob(job, "the filestore step") { stepStatus($0, 2) == "running" }
+        // database and the filestore stream (both in the dump step), before a fast local backup
+        // can finish.
+        _ = try f.ocore.waitForJob(job, "the database dump step") { stepStatus($0, 1) == "running" }
         try f.ocore.killWorker()
         let recovery = try f.ocore.run(["worker"], environment: env)
         #expect(recovery.succeeded, "\(recovery.stderrText)")
@@ -260,6 +263,8 @@ struct BackupTests {
             let root = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["path"] as? String)
             #expect(try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.contains(id) }.isEmpty)
         }
+        // The dump compressed while the filestore streamed never had a name on this host's disk.
+        #expect(files(in: f.ocore.home + "/tmp").allSatisfy { !$0.hasPrefix("ocore-spool") })
         try link?.setRate(bytesPerSecond: 0)
         let next = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--json"], environment: env)
         #expect(next.succeeded, "\(next.stderrText)")

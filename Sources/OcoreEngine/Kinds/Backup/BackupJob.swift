@@ -86,6 +86,7 @@ final class BackupSession: @unchecked Sendable {
     private var uploadStarted = ContinuousClock.now
     private var dumpMember: ZipStreamWriter.Member?
     private var dumpFiles = 0
+    private var filestoreStreamed = false
     private var filestore: BackupManifest.Filestore?
     private var manifest: BackupManifest!
     private var key: BackupKey?
@@ -142,10 +143,8 @@ final class BackupSession: @unchecked Sendable {
     func dumpDatabase(_ context: StepContext) throws {
         if format == .folder { return try dumpFolder(context) }
         if let sanitization = p.sanitization { return try dumpSanitized(sanitization, context) }
-        let connection = PostgresConnection(env)
-        // Odoo's own dump_db: plain SQL, no owner (restorable as any role).
-        let dump = Command(["pg_dump", "--no-owner", "--format=plain"] + connection.clientArguments + ["-d", connection.database],
-                           environment: connection.clientEnvironment)
+        let dump = plainDumpCommand()
+        if let spool = try besideFilestoreSpool(context) { return try dumpBesideFilestore(dump, into: spool, context) }
         try zip.begin("dump.sql", method: .deflated(level: 1))
         let expected = max(Double(snapshot.databaseSize) * 0.5, 1)
         let sink = ZipMemberSink(zip: zip) { bytes in
@@ -158,6 +157,83 @@ final class BackupSession: @unchecked Sendable {
         guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
         dumpMember = try zip.end()
         context.log(.info, "database dumped: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed)")
+    }
+
+    /// Odoo's own dump_db: plain SQL, no owner (restorable as any role).
+    private func plainDumpCommand() -> Command {
+        let connection = PostgresConnection(env)
+        return Command(["pg_dump", "--no-owner", "--format=plain"] + connection.clientArguments + ["-d", connection.database],
+                       environment: connection.clientEnvironment)
+    }
+
+    /// A spool for the dump when the filestore goes into the archive meanwhile: only with a
+    /// filestore to overlap, and only when this host's scratch directory has room for the
+    /// compressed dump with a margin (the database's size bounds it: a dump is smaller than its
+    /// database, then deflated). Otherwise the dump streams straight into the archive.
+    private func besideFilestoreSpool(_ context: StepContext) throws -> SpooledMember? {
+        guard p.includeFilestore, try RemoteFileSystem(executor).stat(env.filestore) != nil else { return nil }
+        let scratch = (context.store.path as NSString).deletingLastPathComponent + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let needed = snapshot.databaseSize + (1 << 30)
+        var fs = statvfs()
+        guard statvfs(scratch, &fs) == 0, Int64(fs.f_bavail) * Int64(fs.f_frsize) >= needed else {
+            context.log(.info, "\(scratch) has less than \(formatBytes(needed)) free: the dump streams into the archive first, the filestore after it")
+            return nil
+        }
+        return try SpooledMember(directory: scratch)
+    }
+
+    /// The dump and the filestore at once, because they use different resources (PostgreSQL and
+    /// the deflate; the filestore's disk): `pg_dump` is deflated into a sealed spool on this host
+    /// while the filestore streams into the archive, then the spool is appended as `dump.sql`.
+    /// The filestore is read once `pg_dump` has its snapshot (its first bytes), as Odoo's own
+    /// backup reads it after the dump starts: attachments the dump lists were written before.
+    private func dumpBesideFilestore(_ dump: Command, into spool: SpooledMember, _ context: StepContext) throws {
+        let stop = context.cancellation.derived()
+        let dumper = Executors.forServer(env.server)
+        let firstBytes = DispatchSemaphore(value: 0)
+        let work = BackgroundWork { () throws -> CommandResult in
+            let err = CollectingSink(limit: 64 << 10)
+            let sink = FirstBytesSink(next: spool) { firstBytes.signal() }
+            let termination = try dumper.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: stop)
+            if termination == .exited(0) { try spool.finish() }
+            return CommandResult(termination: termination, stderr: err.data)
+        }
+        context.log(.info, "pg_dump deflating into a sealed spool on this host, the filestore streaming into the archive meanwhile")
+        do {
+            while firstBytes.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+                try context.checkCancelled()
+                if work.isDone { break }
+            }
+            if work.isDone, case let result = try work.wait().get(), !result.succeeded { throw StepFailure.command("pg_dump", result.summary) }
+            manifest = makeManifest()
+            try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
+            // Progress by bytes of both (the dump's size guessed as half the database's).
+            let expectedDump = max(snapshot.databaseSize / 2, 1)
+            var filestoreSize: Int64 = 0
+            func fraction(_ files: Int64) -> Double {
+                min(Double(min(spool.bytesIn, expectedDump) + files) / Double(expectedDump + max(filestoreSize, files)), 0.99)
+            }
+            try streamFilestore(context) { read, size in
+                filestoreSize = size
+                context.progress(fraction(read), message: "\(formatBytes(spool.bytesIn)) dumped · \(formatBytes(read)) of filestore")
+            }
+            while !work.isDone {
+                try context.checkCancelled()
+                context.progress(fraction(filestoreSize), message: "filestore done; \(formatBytes(spool.bytesIn)) dumped")
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            let result = try work.wait().get()
+            try context.checkCancelled()
+            guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
+        } catch {
+            stop.cancel()
+            _ = work.wait()
+            throw error
+        }
+        dumpMember = try zip.add("dump.sql", spooled: spool)
+        filestoreStreamed = true
+        context.log(.info, "database dumped: dump.sql \(formatBytes(dumpMember!.size)) (\(formatBytes(dumpMember!.compressedSize)) compressed, appended after the filestore)")
     }
 
     /// `dump.sql` written by the sanitizing streams (``SanitizedDump``); its attestation goes into the manifest.
@@ -178,12 +254,14 @@ final class BackupSession: @unchecked Sendable {
     }
 
     func addFilestore(_ context: StepContext) throws {
-        if format == .folder {
+        if format == .folder || filestoreStreamed {
             return context.log(.info, "filestore: already in the archive (streamed while the database was dumped)")
         }
         manifest = makeManifest()
         try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
-        try streamFilestore(context) { context.progress($0, message: $1) }
+        try streamFilestore(context) { read, size in
+            context.progress(min(Double(read) / Double(size), 0.99), message: "\(formatBytes(read)) of filestore")
+        }
     }
 
     /// The folder layout: `pg_dump --format=directory --jobs=N` writes one compressed file per
@@ -204,7 +282,9 @@ final class BackupSession: @unchecked Sendable {
         do {
             manifest = makeManifest()
             try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
-            try streamFilestore(context) { fraction, message in context.progress(fraction * 0.8, message: message) }
+            try streamFilestore(context) { read, size in
+                context.progress(0.8 * min(Double(read) / Double(size), 0.99), message: "\(formatBytes(read)) of filestore")
+            }
             while !work.isDone {
                 try context.checkCancelled()
                 let dumped = (try? fs.treeSize(staging)) ?? nil ?? 0
@@ -230,7 +310,8 @@ final class BackupSession: @unchecked Sendable {
         try context.record(BackupState.self) { $0.dumpStaging = nil }
     }
 
-    private func streamFilestore(_ context: StepContext, progress: @escaping (Double, String) -> Void) throws {
+    /// `progress` gets the bytes read so far and the filestore's size.
+    private func streamFilestore(_ context: StepContext, progress: @escaping (_ read: Int64, _ size: Int64) -> Void) throws {
         guard p.includeFilestore else {
             return context.log(.info, p.sanitization == nil ? "filestore not included (--no-filestore)"
                                                             : "filestore not included: its attachments are production documents no sanitization reads (--with-filestore includes them as they are)")
@@ -241,10 +322,8 @@ final class BackupSession: @unchecked Sendable {
             filestore = BackupManifest.Filestore(files: 0, size: 0, sha256: FilestoreZipper(zip: zip).treeDigest, unreadable: [])
             return
         }
-        let expected = max(Double((try? RemoteFileSystem(executor).treeSize(dir)) ?? nil ?? 1), 1)
-        let zipper = FilestoreZipper(zip: zip) { bytes in
-            progress(min(Double(bytes) / expected, 0.99), "\(formatBytes(bytes)) of filestore")
-        }
+        let expected = max((try? RemoteFileSystem(executor).treeSize(dir)) ?? nil ?? 1, 1)
+        let zipper = FilestoreZipper(zip: zip) { bytes in progress(bytes, expected) }
         // --dereference: a linked file is backed up as its content; a dangling link is reported.
         let tar = Command(["tar", "-c", "-f", "-", "--dereference", "--sort=name", "-C", dir, "."])
         let err = CollectingSink(limit: 1 << 20)
@@ -435,6 +514,17 @@ final class ZipMemberSink: ByteSink {
         try zip.write(b)
         bytes += Int64(b.count)
         progress(bytes)
+    }
+}
+
+/// Passes bytes on, saying once when the first ones arrive.
+final class FirstBytesSink: ByteSink {
+    let next: ByteSink
+    private var arrived: (() -> Void)?
+    init(next: ByteSink, arrived: @escaping () -> Void) { self.next = next; self.arrived = arrived }
+    func write(_ b: UnsafeRawBufferPointer) throws {
+        if let arrived, b.count > 0 { self.arrived = nil; arrived() }
+        try next.write(b)
     }
 }
 
