@@ -99,6 +99,9 @@ final class SpawnedProcess {
         guard ocore_pipe_cloexec(&inPipe) == 0, ocore_pipe_cloexec(&outPipe) == 0, ocore_pipe_cloexec(&errPipe) == 0 else {
             throw ExecutionError.spawnFailed(command.program, reason: String(cString: strerror(errno)))
         }
+        // A 1 MiB output pipe (F_SETPIPE_SZ; Linux's default is 64 KiB): a producer such as
+        // pg_dump runs ahead while its reader compresses, instead of stopping every 64 KiB.
+        _ = fcntl(outPipe[0], 1031, Int32(1 << 20))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -7,12 +7,15 @@ import OcoreRemote
 import OcoreStorage
 import OcoreStore
 
-/// Takes a backup as one stream: `pg_dump` on the environment's server → ZIP member `dump.sql`
-/// → upload, then the filestore read by `tar` on that server → `filestore/…` members → the same
-/// upload. Nothing is staged on disk; every checksum is computed on the way through. The
-/// archive is Odoo's own backup format; the complete manifest is stored beside it last, and
-/// only then does the backup exist. The database is read with `pg_dump`'s snapshot, so
-/// production keeps running.
+/// Takes a backup as one stream into storage: Odoo's own backup format, a ZIP of `manifest.json`,
+/// the filestore read by `tar` on the environment's server as `filestore/…` members, and
+/// `pg_dump`'s plain SQL as `dump.sql`. The dump and the filestore are read at once: the dump is
+/// compressed into a sealed spool on this host (``SpooledMember``, about a fifth of its size)
+/// while the filestore goes into the archive, then appended — Odoo's restore reads members by
+/// name, so their order is free. Without a filestore, or without room on this host, the dump
+/// streams first and nothing is staged. Every checksum is computed on the way through; the
+/// complete manifest is stored beside the archive last, and only then does the backup exist. The
+/// database is read with `pg_dump`'s snapshot, so production keeps running.
 public struct BackupJob: JobKind {
     public struct Parameters: Codable, Sendable {
         public var backupID: String
