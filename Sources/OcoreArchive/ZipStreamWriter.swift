@@ -35,7 +35,7 @@ public final class ZipStreamWriter {
     public private(set) var members: [Member] = []
     private var current: (name: String, method: Method, offset: UInt64, dos: (UInt16, UInt16))?
     private var deflater: Deflater?
-    private var idleDeflaters: [Int32: Deflater] = [:]
+    private var keptDeflaters: [Int32: Deflater] = [:]
     private var crc = Checksum32()
     private var hasher = SHA256()
     private var size: Int64 = 0
@@ -57,12 +57,12 @@ public final class ZipStreamWriter {
 
     /// A deflater for the level, reset, kept from an earlier member when there was one.
     private func reusableDeflater(level: Int32) throws -> Deflater {
-        if let kept = idleDeflaters[level] {
+        if let kept = keptDeflaters[level] {
             try kept.reset()
             return kept
         }
         let made = try Deflater(level: level)
-        idleDeflaters[level] = made
+        keptDeflaters[level] = made
         return made
     }
 

@@ -220,6 +220,42 @@ struct BackupTests {
         #expect(next.succeeded, "\(log)")
     }
 
+    @Test("pg_dump's connection cut mid-dump while the filestore streams: the backup fails with pg_dump's reason, lists nothing and leaves nothing in storage")
+    func dumpCutBesideFilestore() throws {
+        let f = try CloneFixture()
+        let (storage, _) = try Self.addStorage(.dir, to: f.ocore)
+        // Enough rows that the dump is still running when its backend is terminated, and a big
+        // filestore file so the filestore is still streaming beside it.
+        _ = try TestPostgres.psql(f.source).execute("CREATE TABLE x_bulk AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS note FROM generate_series(1, 3000000) g")
+        let filestore = f.dataDir + "/filestore/" + f.source
+        try FileManager.default.createDirectory(atPath: filestore + "/zz", withIntermediateDirectories: true)
+        _ = try LocalExecutor().output(Command(["dd", "if=/dev/urandom", "of=\(filestore)/zz/big", "bs=1M", "count=96", "status=none"]))
+        let queued = try f.ocore.run(["backup", "create", "production", "--storage", storage, "--detach", "--json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])
+        let job = try #require(doc["job"] as? Int)
+        let id = try #require(doc["id"] as? String)
+        // pg_dump's backend (ocore names its connections), once it is copying rows out: terminated
+        // as a lost connection would be.
+        var terminated = false
+        let deadline = Date().addingTimeInterval(60)
+        while !terminated && Date() < deadline {
+            let pids = try TestPostgres.psql().query("SELECT pid FROM pg_stat_activity WHERE datname = \(SQL.literal(f.source)) AND application_name = 'ocore' AND query LIKE 'COPY % TO stdout%'")
+            for pid in pids { _ = try TestPostgres.psql().scalar("SELECT pg_terminate_backend(\(pid[0]))"); terminated = true }
+            if !terminated { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(terminated, "pg_dump was never seen copying")
+        let end = try f.ocore.run(["jobs", "show", String(job), "--follow"])
+        #expect(!end.succeeded)
+        let failed = try f.ocore.jsonObject(["backup", "show", id, "--json"])
+        #expect(failed["status"] as? String == "failed")
+        let reason = try f.ocore.job(job)["error_message"] as? String ?? ""
+        #expect(reason.contains("pg_dump") && reason.contains("\"x_bulk\" failed"), "\(reason)")
+        #expect(try f.ocore.jsonArray(["backup", "list", "--json"]).isEmpty)
+        let root = try #require(try f.ocore.jsonArray(["storage", "list", "--json"]).first?["path"] as? String)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.contains(id) }.isEmpty)
+        #expect(files(in: f.ocore.home + "/tmp").allSatisfy { !$0.hasPrefix("ocore-spool") })
+    }
+
     @Test("kill -9 of the worker mid-upload: after recovery nothing is listed, no temporary file or unfinished multipart upload is left, the next backup succeeds",
           arguments: [Provider.dir, .s3])
     func killedMidUpload(_ kind: Provider) throws {

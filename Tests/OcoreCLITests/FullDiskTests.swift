@@ -44,4 +44,25 @@ struct FullDiskTests {
         #expect(!result.succeeded && said.contains("the filestore needs") && said.contains("nothing on the target was touched"), "\(said)")
         #expect(try TestPostgres.psql("small_db").scalar("SELECT count(*) FROM marker") == "1")
     }
+
+    @Test("with no room on this host for the dump's spool, the backup streams the dump first, then the filestore, and is complete")
+    func noRoomForTheSpool() throws {
+        let f = try CloneFixture()
+        // The state home's scratch directory on a 1 MiB disk.
+        let scratch = f.ocore.home + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let mount = try LocalExecutor().run(Command(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", scratch]))
+        #expect(mount.succeeded, "cannot mount a tmpfs: \(mount.stderrText)")
+        Cleanup.register(shell: [["umount", "-l", scratch]]) { _ = try? LocalExecutor().run(Command(["umount", "-l", scratch])) }
+        _ = try f.ocore.ok(["storage", "add", "nas", "--dir", TestDirectories.make("ocore-backups"), "--default"])
+        let created = try f.ocore.jsonObject(["backup", "create", "production", "--json"])
+        #expect(created["status"] as? String == "completed" && created["is_verified"] as? Bool == true)
+        let id = try #require(created["id"] as? String)
+        let log = try f.ocore.ok(["jobs", "show", String(try #require(created["job_id"] as? Int))])
+        #expect(log.contains("the dump streams into the archive first"), "\(log)")
+        let file = TestDirectories.make("ocore-export") + "/backup.zip"
+        _ = try f.ocore.ok(["backup", "export", id, file])
+        let names = try LocalExecutor().output(Command(["python3", "-c", "import zipfile,sys; n=zipfile.ZipFile(sys.argv[1]).namelist(); print(n[0], n[1], n[2].split('/')[0])", file]))
+        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "dump.sql manifest.json filestore")
+    }
 }

@@ -193,22 +193,29 @@ final class BackupSession: @unchecked Sendable {
     /// backup reads it after the dump starts: attachments the dump lists were written before.
     private func dumpBesideFilestore(_ dump: Command, into spool: SpooledMember, _ context: StepContext) throws {
         let stop = context.cancellation.derived()
+        // Set when pg_dump fails on its own: the filestore stops too (not hours later).
+        let dumpFailed = CancellationFlag()
         let dumper = Executors.forServer(env.server)
         let firstBytes = DispatchSemaphore(value: 0)
         let work = BackgroundWork { () throws -> CommandResult in
-            let err = CollectingSink(limit: 64 << 10)
-            let sink = FirstBytesSink(next: spool) { firstBytes.signal() }
-            let termination = try dumper.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: stop)
-            if termination == .exited(0) { try spool.finish() }
-            return CommandResult(termination: termination, stderr: err.data)
+            do {
+                let err = CollectingSink(limit: 64 << 10)
+                let sink = FirstBytesSink(next: spool) { firstBytes.signal() }
+                let result = CommandResult(termination: try dumper.execute(dump, stdin: nil, stdout: sink, stderr: err, cancellation: stop),
+                                           stderr: err.data)
+                if result.succeeded { try spool.finish() } else if !stop.isCancelled { dumpFailed.cancel() }
+                return result
+            } catch {
+                if !stop.isCancelled { dumpFailed.cancel() }
+                throw error
+            }
         }
         context.log(.info, "pg_dump deflating into a sealed spool on this host, the filestore streaming into the archive meanwhile")
         do {
-            while firstBytes.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            while firstBytes.wait(timeout: .now() + .milliseconds(100)) == .timedOut, !work.isDone {
                 try context.checkCancelled()
-                if work.isDone { break }
             }
-            if work.isDone, case let result = try work.wait().get(), !result.succeeded { throw StepFailure.command("pg_dump", result.summary) }
+            if dumpFailed.isCancelled { throw DumpEndedFirst() }
             manifest = makeManifest()
             try zip.add("manifest.json", data: try manifest.encoded(), method: .deflated(level: 6))
             // Progress by bytes of both (the dump's size guessed as half the database's).
@@ -217,7 +224,7 @@ final class BackupSession: @unchecked Sendable {
             func fraction(_ files: Int64) -> Double {
                 min(Double(min(spool.bytesIn, expectedDump) + files) / Double(expectedDump + max(filestoreSize, files)), 0.99)
             }
-            try streamFilestore(context) { read, size in
+            try streamFilestore(context, until: dumpFailed) { read, size in
                 filestoreSize = size
                 context.progress(fraction(read), message: "\(formatBytes(spool.bytesIn)) dumped · \(formatBytes(read)) of filestore")
             }
@@ -231,7 +238,12 @@ final class BackupSession: @unchecked Sendable {
             guard result.succeeded else { throw StepFailure.command("pg_dump", result.summary) }
         } catch {
             stop.cancel()
-            _ = work.wait()
+            let dumped = work.wait()
+            // pg_dump's own failure is the one that says what happened, not the filestore it stopped.
+            if dumpFailed.isCancelled {
+                if case .failure(let cause) = dumped { throw cause }
+                if case .success(let result) = dumped { throw StepFailure.command("pg_dump", result.summary) }
+            }
             throw error
         }
         dumpMember = try zip.add("dump.sql", spooled: spool)
@@ -313,8 +325,10 @@ final class BackupSession: @unchecked Sendable {
         try context.record(BackupState.self) { $0.dumpStaging = nil }
     }
 
-    /// `progress` gets the bytes read so far and the filestore's size.
-    private func streamFilestore(_ context: StepContext, progress: @escaping (_ read: Int64, _ size: Int64) -> Void) throws {
+    /// `progress` gets the bytes read so far and the filestore's size; once `until` is set, the
+    /// read stops (``StoppingSink``).
+    private func streamFilestore(_ context: StepContext, until stop: CancellationFlag? = nil,
+                                 progress: @escaping (_ read: Int64, _ size: Int64) -> Void) throws {
         guard p.includeFilestore else {
             return context.log(.info, p.sanitization == nil ? "filestore not included (--no-filestore)"
                                                             : "filestore not included: its attachments are production documents no sanitization reads (--with-filestore includes them as they are)")
@@ -330,7 +344,8 @@ final class BackupSession: @unchecked Sendable {
         // --dereference: a linked file is backed up as its content; a dangling link is reported.
         let tar = Command(["tar", "-c", "-f", "-", "--dereference", "--sort=name", "-C", dir, "."])
         let err = CollectingSink(limit: 1 << 20)
-        let termination = try executor.execute(tar, stdin: nil, stdout: zipper, stderr: err, cancellation: context.cancellation)
+        let out: ByteSink = stop.map { StoppingSink(next: zipper, stop: $0) } ?? zipper
+        let termination = try executor.execute(tar, stdin: nil, stdout: out, stderr: err, cancellation: context.cancellation)
         try context.checkCancelled()
         let result = CommandResult(termination: termination, stderr: err.data)
         var unreadable: [String] = []
@@ -519,6 +534,20 @@ final class ZipMemberSink: ByteSink {
         progress(bytes)
     }
 }
+
+/// Passes bytes on until a flag is set; then a write fails, which stops the command writing.
+final class StoppingSink: ByteSink {
+    let next: ByteSink
+    let stop: CancellationFlag
+    init(next: ByteSink, stop: CancellationFlag) { self.next = next; self.stop = stop }
+    func write(_ b: UnsafeRawBufferPointer) throws {
+        if stop.isCancelled { throw DumpEndedFirst() }
+        try next.write(b)
+    }
+}
+
+/// The dump beside the filestore failed: what stops the filestore's read (the dump's own error is reported).
+struct DumpEndedFirst: Error {}
 
 /// Passes bytes on, saying once when the first ones arrive.
 final class FirstBytesSink: ByteSink {
