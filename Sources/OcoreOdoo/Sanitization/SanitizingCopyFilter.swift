@@ -66,10 +66,13 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     /// Rows written with a customer's address, by output field.
     private var leftovers: [Int: Int] = [:]
     private var rowCount = 0
+    // The row being rewritten and the chunk being written. One thread filters at a time (a
+    // stream's chunks come in order), so the runtime's exclusivity checks on every access to
+    // these (per field of every row: 7 % of a sanitized backup's CPU samples) guard nothing.
     /// Per column index in `rules.columns`: the rewritten field of the current row, if it changed.
-    private var rewritten: [[UInt8]?]
-    private var bounds: [Range<Int>] = []
-    private var out: [UInt8] = []
+    @exclusivity(unchecked) private var rewritten: [[UInt8]?]
+    @exclusivity(unchecked) private var bounds: [Range<Int>] = []
+    @exclusivity(unchecked) private var out: [UInt8] = []
     /// Options by bit, and each output field's entry in `rules.columns` (fast lookups per row).
     private let optionBits: [String]
     private let actionBits: [[Int]]
@@ -109,7 +112,8 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         let started = ContinuousClock.now
         out.removeAll(keepingCapacity: true)
         if !header.isEmpty { out.append(contentsOf: header); header = Data() }
-        var local: [String: Int] = [:], left: [Int: Int] = [:]
+        // Rows changed per option bit: counted in an array per row, named once per chunk.
+        var local = [Int](repeating: 0, count: optionBits.count), left: [Int: Int] = [:]
         var rows = 0
         try self.rows(in: bytes) { row in
             let start = out.count
@@ -120,7 +124,7 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         let result = Data(out)
         lock.withLock {
             rowCount += rows
-            for (k, v) in local { changed[k, default: 0] += v }
+            for (bit, n) in local.enumerated() where n > 0 { changed[optionBits[bit], default: 0] += n }
             for (k, v) in left { leftovers[k, default: 0] += v }
             filterTime += ContinuousClock.now - started
         }
@@ -132,7 +136,7 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         return header + trailer
     }
 
-    private func rewrite(_ row: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], changed: inout [String: Int]) throws {
+    private func rewrite(_ row: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], changed: inout [Int]) throws {
         bounds.removeAll(keepingCapacity: true)
         var start = 0
         let n = row.count
@@ -159,7 +163,7 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
         }
         for (bit, field) in flagBits where isTrue(row, bounds[field]) { touched |= 1 << bit }
         if touched != 0 {
-            for (bit, option) in optionBits.enumerated() where touched & (1 << bit) != 0 { changed[option, default: 0] += 1 }
+            for bit in 0..<changed.count where touched & (1 << bit) != 0 { changed[bit] += 1 }
         }
 
         if touched == 0 && bounds.count == rules.outputFields {
