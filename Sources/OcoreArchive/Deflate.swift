@@ -5,12 +5,10 @@ import Foundation
 /// serves member after member (``reset()``): a filestore has tens of thousands of files, and
 /// setting zlib up and clearing a fresh output buffer for each cost more than compressing most.
 final class Deflater {
-    let level: Int32
     private var stream = z_stream()
     private var output = [UInt8](repeating: 0, count: 256 << 10)
 
     init(level: Int32) throws {
-        self.level = level
         guard ocore_deflate_init_raw(&stream, level) == Z_OK else { throw ArchiveError.compression("deflateInit failed") }
     }
 

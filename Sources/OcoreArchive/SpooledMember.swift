@@ -39,7 +39,6 @@ public final class SpooledMember: ByteSink, @unchecked Sendable {
     private var compressed: Int64 = 0
     private let lock = NSLock()
     private var written: Int64 = 0
-    private var spooled: Int64 = 0
     public private(set) var summary: Summary?
 
     /// Opens an unnamed spool in `directory` (on this host, mode 0600, already unlinked).
@@ -56,9 +55,6 @@ public final class SpooledMember: ByteSink, @unchecked Sendable {
 
     /// Uncompressed bytes in so far (safe to read from another thread, for progress).
     public var bytesIn: Int64 { lock.withLock { written } }
-
-    /// Bytes on the spool's disk so far (sealed, compressed).
-    public var bytesSpooled: Int64 { lock.withLock { spooled } }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(summary == nil, "the spool is finished")
@@ -129,7 +125,6 @@ public final class SpooledMember: ByteSink, @unchecked Sendable {
         record.append(combined)
         try record.withUnsafeBytes { try writeAll($0) }
         chunks += 1
-        lock.withLock { spooled += Int64(record.count) }
     }
 
     /// A chunk's nonce is its index: unique under the one key, and it fixes the chunks' order.
