@@ -72,7 +72,7 @@ public final class SpooledMember: ByteSink, @unchecked Sendable {
         try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { try self.keep($0) }
         try seal()
         let done = Summary(size: bytesIn, compressedSize: compressed, crc32: crc.value,
-                           sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+                           sha256: hasher.finalize().hexString)
         summary = done
         return done
     }

@@ -122,7 +122,7 @@ public final class ZipStreamWriter {
         guard current != nil else { preconditionFailure("no member to end") }
         if let deflater { try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { try emitData($0) } }
         deflater = nil
-        return try closeMember(crc: crc.value, size: size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return try closeMember(crc: crc.value, size: size, sha256: hasher.finalize().hexString)
     }
 
     /// Writes the current member's data descriptor and records it.

@@ -160,4 +160,22 @@ struct SpooledMemberTests {
         #expect(onDisk.range(of: deflated.prefix(64)) == nil)
         #expect(onDisk.range(of: Data("p39999@example.com".utf8)) == nil)
     }
+
+    @Test("a spool changed on disk behind the job's back is refused on read-back, not put into the archive")
+    func tamperedSpool() throws {
+        let spool = try SpooledMember(directory: TestDirectories.make("ocore-spool"))
+        try Self.dumpText(lines: 40_000).withUnsafeBytes { try spool.write($0) }
+        try spool.finish()
+        // Another process with access to the open file flips one byte of the first sealed chunk.
+        var flipped: UInt8 = 0
+        #expect(pread(spool.fd, &flipped, 1, 100) == 1)
+        flipped ^= 0xFF
+        #expect(pwrite(spool.fd, &flipped, 1, 100) == 1)
+        let sink = CollectingSink(limit: 1 << 20)
+        let zip = ZipStreamWriter(sink: sink)
+        #expect(throws: ArchiveError.spool("spool chunk 0 does not authenticate: the spool file was changed on disk")) {
+            try zip.add("dump.sql", spooled: spool)
+        }
+        #expect(zip.members.isEmpty)
+    }
 }
