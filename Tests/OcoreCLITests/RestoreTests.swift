@@ -110,6 +110,40 @@ struct RestoreTests {
                            mentions: "--i-understand-the-risk")
     }
 
+    @Test("sanitizing while loading: customers' addresses and numbers are nowhere in the restored database's files, and the partners come out exactly as a clone makes them")
+    func personalDataNeverOnRestoredDisk() throws {
+        let f = try RestoreFixture()
+        let customers = """
+            FROM res_partner WHERE id <> ALL(ARRAY(SELECT partner_id FROM res_users WHERE active)) AND id NOT IN (SELECT partner_id FROM res_company)
+            """
+        let source = TestPostgres.psql(f.clone.source)
+        let secrets = try source.query("SELECT email \(customers) AND email LIKE '%@%' ORDER BY id LIMIT 40").map { $0[0] }
+            + source.query("SELECT phone \(customers) AND length(phone) > 8 ORDER BY id LIMIT 40").map { $0[0] }
+        #expect(secrets.count == 80)
+        let (result, doc) = try f.restore([f.backupID, "--new", "rst_disk", "--type", "staging", "--url", "https://rst.acme.example", "--preset", "full"])
+        #expect(result.succeeded, "\(result.stderrText) \(doc)")
+        let results = doc["sanitization_result"] as? [[String: Any]] ?? []
+        for option in ["anonymize_emails", "anonymize_phones", "anonymize_addresses", "anonymize_company_names"] {
+            let r = results.first { $0["option_key"] as? String == option }
+            #expect((r?["reason"] as? String ?? "").hasPrefix("applied while loading"), "\(option): \(r ?? [:])")
+            #expect((r?["affected_rows"] as? Int ?? 0) > 0, "\(option): \(r ?? [:])")
+        }
+        #expect((doc["proof"] as? [String: Any])?["verdict"] as? String == "NEUTRALIZED", "\(doc["proof"] ?? "")")
+        try TestPostgres.psql().execute("CHECKPOINT;")
+        #expect(try valuesOnDisk(of: "rst_disk", among: secrets).isEmpty, "no customer address or number was ever written to the restored database")
+
+        // The same rules as a clone's SELECT: a clone of the same data has the same partners and logins.
+        _ = try f.clone.clone("cln_same", preset: "full")
+        let partners = "SELECT concat_ws('|', id, name, complete_name, email, email_normalized, phone, mobile, street, street2, city, zip) FROM res_partner ORDER BY id"
+        let logins = "SELECT concat_ws('|', id, login, active) FROM res_users ORDER BY id"
+        for query in [partners, logins] {
+            let restored = try TestPostgres.psql("rst_disk").query(query).map { $0[0] }, cloned = try TestPostgres.psql("cln_same").query(query).map { $0[0] }
+            let differing = zip(restored, cloned).filter { $0 != $1 }
+            #expect(restored.count == cloned.count && differing.isEmpty, "\(differing.count) differ, e.g. \(differing.prefix(3))")
+        }
+        #expect(try TestPostgres.psql("rst_disk").query(partners) != source.query(partners))
+    }
+
     @Test("database only into another environment: its filestore is left as it was")
     func databaseOnly() throws {
         let f = try RestoreFixture()

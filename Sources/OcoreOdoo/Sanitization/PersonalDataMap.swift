@@ -44,22 +44,39 @@ public final class PersonalDataMap: @unchecked Sendable {
             start = i + 1
         }
         fields.append(start..<row.count)
-        guard fields.count == 6, let id = Int(String(decoding: UnsafeBufferPointer(rebasing: row[fields[0]]), as: UTF8.self)) else { return }
-        let isUser = row[fields[4].lowerBound] == UInt8(ascii: "t")
-        let isCompany = row[fields[5].lowerBound] == UInt8(ascii: "t")
-        let email = UnsafeBufferPointer(rebasing: row[fields[1]])
-        if let token = TextScanner.firstEmail(in: email) {
-            let h = TextScanner.lowercasedHash(UnsafeBufferPointer(rebasing: email[token]))
+        guard fields.count == 6, let partner = Partner(row: row, id: fields[0], email: fields[1], phones: [fields[2], fields[3]]) else { return }
+        add(partner, isUser: row[fields[4].lowerBound] == UInt8(ascii: "t"), isCompany: row[fields[5].lowerBound] == UInt8(ascii: "t"))
+    }
+
+    /// What the map keeps of one partner: its id, the hash of its address and of its numbers
+    /// (never the text), so a dump's partners can be held until its users are read.
+    struct Partner {
+        var id: Int
+        var email: UInt64?
+        var phones: [UInt64]
+
+        /// The partner of a COPY row whose id, e-mail and phone fields are at these ranges; nil without an id.
+        init?(row: UnsafeBufferPointer<UInt8>, id: Range<Int>, email: Range<Int>, phones: [Range<Int>]) {
+            guard let id = Int(String(decoding: UnsafeBufferPointer(rebasing: row[id]), as: UTF8.self)) else { return nil }
+            self.id = id
+            let text = UnsafeBufferPointer(rebasing: row[email])
+            self.email = TextScanner.firstEmail(in: text).map { TextScanner.lowercasedHash(UnsafeBufferPointer(rebasing: text[$0])) }
+            self.phones = phones.compactMap { f in
+                let digits = TextScanner.digits(of: UnsafeBufferPointer(rebasing: row[f]))
+                return digits.count >= 6 ? digits.withUnsafeBufferPointer { TextScanner.hash($0) } : nil
+            }
+        }
+    }
+
+    /// One partner: an active user's address is kept, anything else maps to its lowest partner.
+    func add(_ partner: Partner, isUser: Bool, isCompany: Bool) {
+        let id = partner.id
+        if let h = partner.email {
             if isUser { keptEmails.insert(h) } else if partnerOfEmail[h].map({ id < $0 }) ?? true { partnerOfEmail[h] = id }
             if isCompany { companyEmails.insert(h) }
         }
         guard !isUser, !isCompany else { return }
-        for f in [fields[2], fields[3]] {
-            let digits = TextScanner.digits(of: UnsafeBufferPointer(rebasing: row[f]))
-            guard digits.count >= 6 else { continue }
-            let h = digits.withUnsafeBufferPointer { TextScanner.hash($0) }
-            if partnerOfPhone[h].map({ id < $0 }) ?? true { partnerOfPhone[h] = id }
-        }
+        for h in partner.phones where partnerOfPhone[h].map({ id < $0 }) ?? true { partnerOfPhone[h] = id }
     }
 
     /// Reads the `COPY` output of ``sourceQuery(hasCompanies:)`` as it streams.

@@ -35,17 +35,26 @@ public final class PlainDumpGuard: StreamFilter {
     private var lexer = SQLLexer()
     private var statement = StatementTokens()
     private var statementStartLine = 0
+    /// The line the last `COPY … FROM stdin` statement started on.
+    private var copyStatementLine = 0
+    /// Says what happens to each COPY block's rows (nil: they pass as they are).
+    private let copyData: (any CopyDataHook)?
+    /// The filter of the COPY block being read, if its rows are rewritten.
+    private var rowFilter: (any StreamFilter)?
 
     /// `restrictKey`: when given, the output starts with `\restrict KEY`, which turns every later
-    /// backslash command of the stream into an error in psql.
-    public init(restrictKey: String? = nil, emitting: Bool = true) {
+    /// backslash command of the stream into an error in psql. `copyData`: asked at each `COPY`
+    /// what to do with its rows; the lexing that finds them is this guard's, so text that only
+    /// looks like a `COPY` (in a function's body, say) is never taken for one.
+    public init(restrictKey: String? = nil, emitting: Bool = true, copyData: (any CopyDataHook)? = nil) {
         prefix = restrictKey.map { Data("\\restrict \($0)\n".utf8) }
         self.emitting = emitting
+        self.copyData = copyData
     }
 
     /// Reads a whole dump and returns the guard with what it found.
-    public static func scan(_ read: ((Data) throws -> Void) throws -> Void) throws -> PlainDumpGuard {
-        let guardian = PlainDumpGuard(emitting: false)
+    public static func scan(copyData: (any CopyDataHook)? = nil, _ read: ((Data) throws -> Void) throws -> Void) throws -> PlainDumpGuard {
+        let guardian = PlainDumpGuard(emitting: false, copyData: copyData)
         try read { chunk in _ = try chunk.withUnsafeBytes { try guardian.filter($0) } }
         _ = try guardian.finish()
         return guardian
@@ -62,7 +71,7 @@ public final class PlainDumpGuard: StreamFilter {
             // newlines are counted (for the line numbers of what follows).
             if inCopyData && pending.isEmpty, let rows = copyDataEnd(base, from: start), rows.end > start {
                 lineNumber += rows.lines
-                if emitting { out.append(contentsOf: UnsafeBufferPointer(rebasing: base[start..<rows.end])) }
+                try passData(UnsafeBufferPointer(rebasing: base[start..<rows.end]), into: &out)
                 start = rows.end
                 continue
             }
@@ -76,13 +85,12 @@ public final class PlainDumpGuard: StreamFilter {
             let end = base.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
             let slice = UnsafeBufferPointer(rebasing: base[start...end])  // with its newline
             if pending.isEmpty {
-                if try keep(UnsafeBufferPointer(rebasing: slice.dropLast())), emitting { out.append(contentsOf: slice) }
+                try line(slice, into: &out)
             } else {
                 pending.append(contentsOf: slice)
-                let line = pending
+                let whole = pending
                 pending = Data()
-                let kept = try line.withUnsafeBytes { try keep(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).dropLast())) }
-                if kept, emitting { out.append(line) }
+                try whole.withUnsafeBytes { try line($0.bindMemory(to: UInt8.self), into: &out) }
             }
             start = end + 1
         }
@@ -93,15 +101,60 @@ public final class PlainDumpGuard: StreamFilter {
         var out = Data()
         if let prefix, !prefixSent { out.append(prefix); prefixSent = true }
         if !pending.isEmpty {
-            let line = pending
+            let last = pending
             pending = Data()
-            if try line.withUnsafeBytes({ try keep($0.bindMemory(to: UInt8.self)) }) { out.append(line) }
+            let kept = try last.withUnsafeBytes { try keep($0.bindMemory(to: UInt8.self)) }
+            if let rowFilter, !inCopyData {  // the `\.` line, without its newline
+                let rest = try rowFilter.finish()
+                self.rowFilter = nil
+                if emitting { out.append(rest) }
+            }
+            if kept, emitting, !(inCopyData && rowFilter != nil) { out.append(last) }
         }
         if inCopyData { refuse(line: lineNumber, "the dump ends inside COPY data (no \\. line): it is cut short") }
         return out
     }
 
     // MARK: Lines
+
+    /// One whole line (with its newline): read, then passed on, dropped, or (a row of a COPY
+    /// block with a filter) rewritten; the filter's last rows go out before the `\.` line.
+    private func line(_ slice: UnsafeBufferPointer<UInt8>, into out: inout Data) throws {
+        let wasData = inCopyData
+        let kept = try keep(UnsafeBufferPointer(rebasing: slice.dropLast()))
+        if wasData, let rowFilter {
+            if inCopyData { return try passData(slice, into: &out) }
+            let rest = try rowFilter.finish()
+            self.rowFilter = nil
+            if emitting { out.append(rest) }
+        }
+        if kept, emitting { out.append(contentsOf: slice) }
+        if !wasData, inCopyData, let copyData {
+            switch copyData.copyBegins(statementOnOneLine(slice)) {
+            case .pass: break
+            case .filter(let filter): rowFilter = filter
+            case .refuse(let why): refuse(line: lineNumber, why)
+            }
+        }
+    }
+
+    /// Complete rows of COPY data: through the block's filter, or on as they are.
+    private func passData(_ rows: UnsafeBufferPointer<UInt8>, into out: inout Data) throws {
+        if let rowFilter {
+            let rewritten = try rowFilter.filter(UnsafeRawBufferPointer(rows))
+            if emitting { out.append(rewritten) }
+        } else if emitting {
+            out.append(contentsOf: rows)
+        }
+    }
+
+    /// The COPY statement that starts a data block, when it is the whole of its line.
+    private func statementOnOneLine(_ slice: UnsafeBufferPointer<UInt8>) -> CopyStatement? {
+        guard copyStatementLine == lineNumber else { return nil }
+        var body = slice.dropLast()
+        if body.last == 0x0D { body = body.dropLast() }
+        return CopyStatement.parse(UnsafeBufferPointer(rebasing: body))
+    }
 
     /// Where the complete data lines from `start` end (at the `\.` line, or after the chunk's last
     /// newline when the terminator is not in it), and how many lines that is.
@@ -157,7 +210,7 @@ public final class PlainDumpGuard: StreamFilter {
                 statementsEnded += 1
                 let verdict = judge(statement)
                 if case .refuse(let why) = verdict { refuse(line: statementStartLine, why) }
-                if case .copyData = verdict { copyStartsAfterThisLine = true }
+                if case .copyData = verdict { copyStartsAfterThisLine = true; copyStatementLine = statementStartLine }
                 if startsStatement, case .dropIfWholeLine = verdict { drop = true }
                 statement = StatementTokens()
                 statementStartLine = lineNumber

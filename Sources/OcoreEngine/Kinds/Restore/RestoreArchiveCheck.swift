@@ -143,7 +143,10 @@ extension RestoreRun {
         }
         switch plain {
         case let read?:
-            let scan = try PlainDumpGuard.scan(read)
+            // The check also learns what sanitizing the rows as they load needs (the same pass).
+            let facts = sanitizesWhileLoading ? DumpFacts() : nil
+            let scan = try PlainDumpGuard.scan(copyData: facts, read)
+            dumpFacts = facts
             (refusals, extensions) = (scan.refusals, scan.extensions)
             if scan.refusalCount > scan.refusals.count { context.log(.error, "\(scan.refusalCount - scan.refusals.count) more refused lines") }
         case nil:

@@ -54,7 +54,8 @@ extension RestoreRun {
         let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
                            environment: role.clientEnvironment(PostgresConnection(t)))
         // psql refuses every backslash command after `\restrict KEY`; the dump cannot know the key.
-        let restrict = PlainDumpGuard(restrictKey: randomKey())
+        let sanitizer = try sanitizerWhileLoading(source, context)
+        let restrict = PlainDumpGuard(restrictKey: randomKey(), copyData: sanitizer)
         switch source.database {
         case .plainMember(let name):
             let zip = source.zip!
@@ -76,6 +77,40 @@ extension RestoreRun {
             context.log(.info, "database loaded from \((path as NSString).lastPathComponent)")
         default:
             try loadWithPgRestore(source, target: t, context: context)
+        }
+        if let sanitizer { try recordSanitizedLoad(sanitizer, context) }
+    }
+
+    /// The rewriting of a plain dump's rows as they load, when the personal-data options apply:
+    /// built from what the dump's check learnt (read again if this run did not check it).
+    private func sanitizerWhileLoading(_ source: RestoreSource, _ context: StepContext) throws -> DumpSanitizer? {
+        guard sanitizesWhileLoading else { return nil }
+        switch source.database {
+        case .plainMember, .plainFile: break
+        default:
+            context.log(.info, "the personal-data options run after the load: a custom-format dump is loaded by pg_restore")
+            return nil
+        }
+        if dumpFacts == nil { try checkDump(context, reportProgress: false) }
+        guard let facts = dumpFacts, let sanitizer = DumpSanitizer(options: p.options, facts: facts) else {
+            context.log(.info, "the personal-data options run after the load: the dump has no res_partner rows with the columns they change")
+            return nil
+        }
+        context.log(.info, "sanitizing while loading \(sanitizer.plan.tables.map(\.name).joined(separator: ", ")): "
+                    + "\(sanitizer.emailCount) customer address(es), \(sanitizer.phoneCount) number(s) mapped; the real values never reach the target")
+        return sanitizer
+    }
+
+    /// The options done while loading: their results (the sanitize step does not run them again)
+    /// and what the search of every row written found.
+    private func recordSanitizedLoad(_ sanitizer: DumpSanitizer, _ context: StepContext) throws {
+        for t in sanitizer.tables {
+            let changes = t.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            context.log(.info, "\(t.table): \(t.rows) row(s) rewritten as they loaded (\(Sanitizer.ms(t.filterTime)) ms)\(changes.isEmpty ? "" : ": " + changes)")
+        }
+        try record(context) {
+            $0.copyResults = sanitizer.results
+            $0.addressesCheckedInStream = sanitizer.addressCheck
         }
     }
 

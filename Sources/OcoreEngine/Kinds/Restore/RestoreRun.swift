@@ -18,6 +18,13 @@ final class RestoreRun: @unchecked Sendable {
     var filestoreTotal: Int64?
     /// The role the dump is loaded as (never a superuser); chosen in the pre-checks.
     var loadRole: LoadRole?
+    /// What the dump's check learnt to sanitize it as it loads (kept in memory only: it is
+    /// derived from customers' data).
+    var dumpFacts: DumpFacts? {
+        get { lock.withLock { facts } }
+        set { lock.withLock { facts = newValue } }
+    }
+    private var facts: DumpFacts?
     private let lock = NSLock()
     private var resolved: ResolvedEnvironment?
     init(_ p: RestoreJob.Parameters) { self.p = p }
@@ -66,6 +73,12 @@ final class RestoreRun: @unchecked Sendable {
     /// triggers and functions cannot gain them.
     func targetPSQL(_ context: StepContext, _ t: ResolvedEnvironment) throws -> PSQL {
         try role(context, t).psql(executor: Executors.forServer(t.server), base: PostgresConnection(t))
+    }
+
+    /// Whether the personal-data options are applied to a plain dump's rows as they load (the
+    /// clone's in-stream sanitization), rather than by `UPDATE`s after it.
+    var sanitizesWhileLoading: Bool {
+        p.preset != .none && !Set(p.options).isDisjoint(with: SanitizedCopyPlan.streamable)
     }
 
     func archiveFile(_ context: StepContext) -> String? { p.archivePath ?? state(context).archiveInPlace ?? state(context).archiveFile }

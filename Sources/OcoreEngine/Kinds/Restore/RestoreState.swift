@@ -1,5 +1,6 @@
 import Foundation
 import OcoreModel
+import OcoreOdoo
 
 /// What a restore has done so far, kept in the job's state: where the archive is, what the dump
 /// needs, and everything created or changed on the target (database, filestore, load role,
@@ -26,6 +27,10 @@ public struct RestoreState: JobState {
     /// The target's own filestore, set aside until the restored one is in place.
     public var movedFilestore: String?
     public var createdFilestore: String?
+    /// Results of the options applied while the dump loaded (its rows rewritten on the way).
+    public var copyResults: [Sanitizer.Result] = []
+    /// The tables whose every row was searched for customer addresses as it loaded, and what was found.
+    public var addressesCheckedInStream: StreamedAddressCheck?
     public var outcome: JobOutcome?
     public var registered = false
     /// A copy's own base URL, as set in its database.
@@ -38,9 +43,11 @@ public struct RestoreState: JobState {
         case dumpExtensions = "dump_extensions", finalOwner = "final_owner", loadRole = "load_role", targetDropped = "target_dropped"
         case createdDatabase = "created_database", restoreStaging = "restore_staging", movedFilestore = "moved_filestore"
         case createdFilestore = "created_filestore", outcome, registered, baseURL = "base_url"
+        case copyResults = "copy_results", addressesCheckedInStream = "addresses_checked_in_stream"
     }
 
     public static let valueKinds: [String: StateValueKind] = [
         "manifest": .document, "dump_extensions": .names, "target_dropped": .flag, "outcome": .document, "registered": .flag,
+        "copy_results": .documents, "addresses_checked_in_stream": .document,
     ]
 }

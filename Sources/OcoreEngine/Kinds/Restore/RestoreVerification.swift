@@ -22,13 +22,15 @@ extension RestoreRun {
             if source == nil {
                 // The counts could not be shown beforehand (an import, or a source that is gone):
                 // counted here, on the loaded copy, before anything is changed or released.
-                let impacts = (try? ImpactPreview(psql: psql).run(keys: p.options)) ?? []
+                let done = Set(state(context).copyResults.map(\.optionKey))
+                let impacts = (try? ImpactPreview(psql: psql).run(keys: p.options.filter { !done.contains($0) })) ?? []
                 for impact in impacts { context.log(.info, "will \(impact.key): \(impact.text)") }
             }
             outcome = try SanitizationRun(target: psql, addons: t.environment.addons, preset: p.preset, options: p.options, targetURL: url,
                                           sourceHost: copy ? restored.flatMap(BaseURL.host(of:)) : nil, passwordHash: p.passwordHash,
                                           proofSource: source.map { PSQL(executor: Executors.forServer($0.server), connection: PostgresConnection($0)) },
-                                          resetIdentity: copy).apply(context)
+                                          resetIdentity: copy, appliedInCopy: state(context).copyResults,
+                                          addressesCheckedInStream: state(context).addressesCheckedInStream).apply(context)
         } else if copy {
             try OdooTarget(psql: psql).resetIdentity(markNeutralized: false)
             if let url { try OdooTarget(psql: psql).setBaseURL(url) }
