@@ -13,15 +13,25 @@ public final class DumpFacts: CopyDataHook, @unchecked Sendable {
     private(set) var partners: [PersonalDataMap.Partner] = []
     private(set) var activeUserPartners: Set<Int> = []
     private(set) var companyPartners: Set<Int> = []
+    /// Tables whose COPY block was read.
+    private var copied: Set<String> = []
 
-    public init() {}
+    /// `columns`: the tables' columns when they are known beforehand (a custom-format dump's
+    /// schema, loaded first), for the tables whose rows are not read here.
+    public init(columns: [String: [String]] = [:]) {
+        self.columns = columns
+    }
 
     public func copyBegins(_ statement: CopyStatement?) -> CopyDataHandling {
         guard let s = statement else {
             return .refuse("a COPY statement not in pg_dump's one-line form: whose rows follow cannot be told, so they cannot be sanitized while loading")
         }
         guard s.isPublic else { return .pass }
-        if let seen = columns[s.table], seen != s.columns { return .refuse("two COPY blocks of \(s.table) with different columns") }
+        if copied.contains(s.table), columns[s.table] != s.columns { return .refuse("two COPY blocks of \(s.table) with different columns") }
+        if let known = columns[s.table], known != s.columns, !copied.contains(s.table) {
+            return .refuse("the COPY of \(s.table) lists other columns than its table has")
+        }
+        copied.insert(s.table)
         columns[s.table] = s.columns
         func index(_ name: String) -> Int? { s.columns.firstIndex(of: name) }
         switch s.table {

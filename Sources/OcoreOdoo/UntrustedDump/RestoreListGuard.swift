@@ -67,7 +67,7 @@ public struct RestoreListGuard: Sendable {
     static let known = (refused.map(\.0) + ignored + allowed + ["EXTENSION"]).sorted { $0.count > $1.count }
 
     /// `215; 1259 16384 TABLE public t odoo` → ("TABLE", "public t odoo").
-    static func entry(_ line: Substring) -> (String, String)? {
+    public static func entry(_ line: Substring) -> (String, String)? {
         let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
         guard parts.count == 4, parts[0].hasSuffix(";"), Int(parts[0].dropLast()) != nil, Int(parts[1]) != nil, Int(parts[2]) != nil else { return nil }
         let rest = String(parts[3])

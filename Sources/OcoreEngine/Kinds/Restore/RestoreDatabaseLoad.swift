@@ -87,9 +87,7 @@ extension RestoreRun {
         guard sanitizesWhileLoading else { return nil }
         switch source.database {
         case .plainMember, .plainFile: break
-        default:
-            context.log(.info, "the personal-data options run after the load: a custom-format dump is loaded by pg_restore")
-            return nil
+        default: return nil  // pg_restore's path has its own (see loadWithPgRestore)
         }
         if dumpFacts == nil { try checkDump(context, reportProgress: false) }
         guard let facts = dumpFacts, let sanitizer = DumpSanitizer(options: p.options, facts: facts) else {
@@ -103,7 +101,7 @@ extension RestoreRun {
 
     /// The options done while loading: their results (the sanitize step does not run them again)
     /// and what the search of every row written found.
-    private func recordSanitizedLoad(_ sanitizer: DumpSanitizer, _ context: StepContext) throws {
+    func recordSanitizedLoad(_ sanitizer: DumpSanitizer, _ context: StepContext) throws {
         for t in sanitizer.tables {
             let changes = t.changed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             context.log(.info, "\(t.table): \(t.rows) row(s) rewritten as they loaded (\(Sanitizer.ms(t.filterTime)) ms)\(changes.isEmpty ? "" : ": " + changes)")
@@ -173,16 +171,92 @@ extension RestoreRun {
         }
         var environment = role.clientEnvironment(PostgresConnection(t))
         environment["PGOPTIONS"] = PostgresConnection(t).indexBuildEnvironment(on: executor, jobs: jobs)["PGOPTIONS"]
-        let restore = Command(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--verbose", "--jobs=\(jobs)", "-L", listFile]
-                              + connection.clientArguments + ["-d", connection.database, dumpPath], environment: environment)
+        /// pg_restore of the checked list (or `list`), `section` only when given.
+        func restore(_ section: String?, list: String = listFile) throws {
+            let command = Command(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--verbose", "--jobs=\(jobs)", "-L", list]
+                                  + (section.map { ["--section=" + $0] } ?? []) + connection.clientArguments + ["-d", connection.database, dumpPath],
+                                  environment: environment)
+            let termination = try executor.execute(command, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard termination == .exited(0) else {
+                throw StepFailure.command("pg_restore", progress.errors.isEmpty ? "\(termination)" : progress.errors.joined(separator: "; "))
+            }
+        }
         context.log(.info, "pg_restore --jobs=\(jobs) on \(t.server.name) as \(role.name)")
-        let termination = try executor.execute(restore, stdin: nil, stdout: DiscardingSink(), stderr: progress, cancellation: context.cancellation)
-        try context.checkCancelled()
-        guard termination == .exited(0) else {
-            throw StepFailure.command("pg_restore", progress.errors.isEmpty ? "\(termination)" : progress.errors.joined(separator: "; "))
+        if sanitizesWhileLoading {
+            try restore("pre-data")
+            if let sanitizer = try pgRestoreSanitizer(dumpPath: dumpPath, target: t, context: context) {
+                // The other tables' data in parallel jobs; the sanitized tables' rows beside it,
+                // through the same rewriting as a plain dump's; then indexes and constraints.
+                let othersList = listDir + "/restore-others.list"
+                try fs.writeFile(othersList, Data(Self.withoutData(of: Set(sanitizer.plan.tables.map(\.name)), in: toc.list).utf8))
+                let streams = BackgroundWork { [self] in try streamSanitizedTables(sanitizer, dumpPath: dumpPath, target: t, context: context) }
+                let others = Result { try restore("data", list: othersList) }
+                try streams.wait().get()
+                try others.get()
+                try restore("post-data")
+                try recordSanitizedLoad(sanitizer, context)
+            } else {
+                try restore("data")
+                try restore("post-data")
+            }
+        } else {
+            try restore(nil)
         }
         removeStaging(context)
         context.log(.info, "database loaded: \(progress.summary)")
+    }
+
+    /// A listing with the data entries of `tables` (in `public`) commented out.
+    static func withoutData(of tables: Set<String>, in list: String) -> String {
+        list.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard !line.hasPrefix(";"), let (type, rest) = RestoreListGuard.entry(line), type == "TABLE DATA" else { return String(line) }
+            let words = rest.split(separator: " ")
+            return words.count >= 2 && words[0] == "public" && tables.contains(String(words[1])) ? ";" + line : String(line)
+        }.joined(separator: "\n")
+    }
+
+    /// For a custom- or directory-format dump whose schema is loaded: the columns from the target,
+    /// the mapping's facts from the rows of `res_partner`, `res_users` and `res_company`
+    /// (`pg_restore -a -t … -f -`, read in memory), and the sanitizer built from them.
+    private func pgRestoreSanitizer(dumpPath: String, target t: ResolvedEnvironment, context: StepContext) throws -> DumpSanitizer? {
+        let executor = Executors.forServer(t.server)
+        let columns = SanitizedCopyPlan.columns(fromRows: try targetPSQL(context, t).query(SanitizedCopyPlan.columnsQuery))
+        let facts = DumpFacts(columns: columns)
+        let reader = PlainDumpGuard(emitting: false, copyData: facts)
+        let err = CollectingSink(limit: 64 << 10)
+        let read = Command(["pg_restore", "--data-only", "--schema=public", "--table=res_partner", "--table=res_users", "--table=res_company", "--file=-", dumpPath])
+        let termination = try executor.execute(read, stdin: nil, stdout: FilteringSink(reader, into: DiscardingSink()), stderr: err, cancellation: context.cancellation)
+        _ = try reader.finish()
+        try context.checkCancelled()
+        guard termination == .exited(0) else { throw StepFailure.command("pg_restore", CommandResult(termination: termination, stderr: err.data).summary) }
+        if let refused = reader.refusals.first { throw StepFailure.check("dump", "refused: \(refused)") }
+        guard let sanitizer = DumpSanitizer(options: p.options, facts: facts) else {
+            context.log(.info, "the personal-data options run after the load: the dump has no res_partner rows with the columns they change")
+            return nil
+        }
+        context.log(.info, "sanitizing while loading \(sanitizer.plan.tables.map(\.name).joined(separator: ", ")): "
+                    + "\(sanitizer.emailCount) customer address(es), \(sanitizer.phoneCount) number(s) mapped; the real values never reach the target")
+        return sanitizer
+    }
+
+    /// The sanitized tables' rows, one table at a time: `pg_restore -a -t TABLE -f -` → the
+    /// guard and its rewriting → psql as the load role.
+    private func streamSanitizedTables(_ sanitizer: DumpSanitizer, dumpPath: String, target t: ResolvedEnvironment, context: StepContext) throws {
+        let executor = Executors.forServer(t.server)
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
+        let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
+                           environment: role.clientEnvironment(PostgresConnection(t)))
+        for table in sanitizer.plan.tables {
+            let guardian = PlainDumpGuard(restrictKey: randomKey(), copyData: sanitizer)
+            let rows = Command(["pg_restore", "--data-only", "--schema=public", "--table=" + table.name, "--file=-", dumpPath])
+            let outcome = try Pipe.run(from: executor, rows, to: executor, psql, filter: guardian, cancellation: context.cancellation)
+            try context.checkCancelled()
+            guard outcome.source.succeeded else { throw StepFailure.command("pg_restore", outcome.source.summary) }
+            guard outcome.sink.succeeded else { throw StepFailure.command("psql", outcome.sink.summary) }
+            if let refused = guardian.refusals.first { throw StepFailure.check("dump", "refused: \(refused)") }
+        }
     }
 
     /// Streams ZIP members (as they are, or as a tar of them) into a command on a server.
