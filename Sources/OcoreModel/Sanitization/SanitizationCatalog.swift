@@ -84,6 +84,10 @@ public enum SanitizationCatalog {
 
     public static let defaultPreset = Preset.recommended
 
+    /// The personal-data options: applied to the rows as a clone copies them or a restore loads
+    /// them, so the real values never reach the target's disk (the others run after, on the copy).
+    public static let personalDataKeys = ["anonymize_emails", "anonymize_phones", "anonymize_addresses", "anonymize_company_names"]
+
     /// The option keys a preset enables (always-on options included).
     public static func keys(for preset: Preset) -> [String] {
         switch preset {

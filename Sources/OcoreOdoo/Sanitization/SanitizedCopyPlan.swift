@@ -29,7 +29,7 @@ public struct SanitizedCopyPlan: Sendable, Equatable {
     }
 
     /// Options whose whole effect happens in the copy (the `UPDATE` pass skips them).
-    public static let streamable = ["anonymize_emails", "anonymize_phones", "anonymize_addresses", "anonymize_company_names"]
+    public static let streamable = SanitizationCatalog.personalDataKeys
 
     /// An option's ``RowChange``.
     public typealias OptionChange = (option: String, change: RowChange)

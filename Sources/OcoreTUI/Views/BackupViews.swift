@@ -116,6 +116,9 @@ func drawRestoreDialog(_ dialog: RestoreDialogState, theme: Theme, in area: Rect
         let count = dialog.counting ? "counting on \(b.environment)…" : dialog.impacts.isEmpty ? "counts unavailable" : "affects ≈\(dialog.affectedRecords) records"
         lines.append(FormLine(.text("Sanitize  \(Choice.text(dialog.preset.rawValue.capitalized)) \(dialog.preset.badge) · \(count)"),
                               role: dialog.preset == .none ? .warning : .text, focused: focused(.preset)))
+        if SanitizationCatalog.keys(for: dialog.preset).contains(where: SanitizationCatalog.personalDataKeys.contains) {
+            lines.append(FormLine(.text("          customers' addresses and numbers are rewritten as the data loads"), role: .muted))
+        }
         if dialog.preset == .none {
             lines.append(FormLine(.checkbox("I understand the risk: real customer data stays", checked: dialog.riskAccepted), role: .danger, focused: focused(.risk)))
         }
