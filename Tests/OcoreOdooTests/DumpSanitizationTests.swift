@@ -126,6 +126,32 @@ struct DumpSanitizationTests {
         }
     }
 
+    @Test("every row written is searched for the customers' numbers too: one left where no rule rewrites numbers is a finding of the proof")
+    func numberLeftIsFound() throws {
+        let planted = Self.dump.replacingOccurrences(of: "2\t<p>from the admin</p>\tadmin@acme.example", with: "2\t<p>from the admin</p>\tadmin@acme.example (call +32 470 12 34 56)")
+        let facts = DumpFacts()
+        _ = try pass(planted, hook: facts, emitting: false)
+        let sanitizer = try #require(DumpSanitizer(options: ["anonymize_emails", "anonymize_phones"], facts: facts))
+        let (out, _) = try pass(planted, hook: sanitizer)
+        #expect(out.contains("admin@acme.example (call +32 470 12 34 56)"), "e-mail fields get no phone rule")
+        let check = try #require(sanitizer.addressCheck)
+        #expect(check.findings == [.customerPhones(in: "mail_message.email_from", count: 1)])
+        #expect(check.phoneTables.contains("mail_message") && check.tables.contains("res_partner"))
+    }
+
+    @Test("a dump that changed after its check (the partners' columns differ) stops the load at that COPY: none of its rows is passed on as it is")
+    func changedDumpStopsTheLoad() throws {
+        let facts = DumpFacts()
+        _ = try pass(Self.dump, hook: facts, emitting: false)
+        let sanitizer = try #require(DumpSanitizer(options: ["anonymize_emails"], facts: facts))
+        let changed = Self.dump.replacingOccurrences(of: "COPY public.res_partner (id, name, complete_name,", with: "COPY public.res_partner (id, complete_name, name,")
+        #expect(throws: DumpRefusal.self) { _ = try pass(changed, hook: sanitizer) }
+        let guardian = PlainDumpGuard(copyData: sanitizer)
+        var out = Data()
+        _ = try? Array(changed.utf8).withUnsafeBytes { out.append(try guardian.filter($0)) }
+        #expect(!String(decoding: out, as: UTF8.self).contains("Carla@Customer.example"))
+    }
+
     @Test("a COPY the check cannot read as pg_dump writes it refuses the restore before anything is loaded")
     func unreadableCopyRefused() throws {
         let sql = "COPY public.res_partner\n (id, email) FROM stdin;\n7\tcarla@customer.example\n\\.\n"

@@ -80,6 +80,7 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
     let companies: Bool
     let map: PersonalDataMap
     let verifying: Bool
+    let verifyingPhones: Bool
     private let lock = NSLock()
     private var filters: [(table: String, columns: [String], filter: SanitizingCopyFilter)] = []
 
@@ -102,6 +103,7 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         self.facts = facts
         map = facts.personalDataMap()
         verifying = plan.options.contains("anonymize_emails")
+        verifyingPhones = plan.options.contains("anonymize_phones")
     }
 
     public var emailCount: Int { map.emailCount }
@@ -111,7 +113,7 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         guard let s = statement else { return .refuse("a COPY statement not in pg_dump's one-line form") }
         guard s.isPublic, let table = plan.tables.first(where: { $0.name == s.table }) else { return .pass }
         guard s.columns == table.columns else { return .refuse("the COPY of \(s.table) lists other columns than when the dump was checked") }
-        let inner = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verifying)
+        let inner = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verifying, verifyingPhones: verifyingPhones)
         lock.withLock { filters.append((table.name, table.columns, inner)) }
         switch table.name {
         case "res_partner":
@@ -139,6 +141,7 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         public var changed: [String: Int]
         public var filterTime: Duration
         public var customerAddresses: [String: Int]
+        public var customerPhones: [String: Int]
     }
 
     public var tables: [TableResult] {
@@ -146,11 +149,12 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
             var merged: [String: TableResult] = [:]
             for (table, columns, filter) in filters {
                 let counts = filter.counts
-                var r = merged[table] ?? TableResult(table: table, rows: 0, changed: [:], filterTime: .zero, customerAddresses: [:])
+                var r = merged[table] ?? TableResult(table: table, rows: 0, changed: [:], filterTime: .zero, customerAddresses: [:], customerPhones: [:])
                 r.rows += counts.rows
                 r.filterTime += counts.time
                 for (k, v) in counts.changed { r.changed[k, default: 0] += v }
                 for (field, n) in filter.rowsWithCustomerAddresses where field < columns.count { r.customerAddresses[columns[field], default: 0] += n }
+                for (field, n) in filter.rowsWithCustomerPhones where field < columns.count { r.customerPhones[columns[field], default: 0] += n }
                 merged[table] = r
             }
             return plan.tables.compactMap { merged[$0.name] }
@@ -168,76 +172,86 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         }
     }
 
-    /// The tables every row of which was searched for customer addresses on its way, and what was found.
+    /// The tables every row of which was searched for customer addresses (and numbers) on its
+    /// way, and what was found.
     public var addressCheck: StreamedAddressCheck? {
-        guard verifying else { return nil }
+        let phones = verifyingPhones && map.phoneCount > 0
+        guard verifying || phones else { return nil }
         let tables = self.tables
-        return StreamedAddressCheck(tables: tables.map(\.table).sorted(), findings: tables.flatMap { t in
+        return StreamedAddressCheck(tables: verifying ? tables.map(\.table).sorted() : [], phoneTables: phones ? tables.map(\.table).sorted() : [],
+                                    findings: tables.flatMap { t in
             t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: "\(t.table).\($0.key)", count: $0.value) }
+                + t.customerPhones.sorted { $0.key < $1.key }.map { ProofFinding.customerPhones(in: "\(t.table).\($0.key)", count: $0.value) }
         })
     }
 }
 
 /// `res_partner`'s row as the clone's SELECT makes it (``SanitizedCopyPlan/partnerTable``): the
 /// phones, address and company name of the rows those options change, then the helper fields —
-/// one flag per option (in the SELECT's order) and the row's id for the e-mail rule.
+/// one flag per option (in the SELECT's order) and the row's id for the e-mail rule. Written
+/// straight into the output, from the row's own bytes (a fake is made of the id's digits).
 struct PartnerRow {
+    /// What the options may make of a column.
+    enum Role { case kept, phone, mobile, street, street2, city, zip, name }
+
     let columns: [String]
-    let options: Set<String>
     let facts: DumpFacts
     let companies: Bool
     let id: Int
-    let field: (String) -> Int?
+    private let roles: [Role]
+    private let phones: [Int], street: Int?, isCompany: Int?
+    /// Which options' flags follow the columns (the SELECT's order), and whether the id does.
+    private let flagPhones: Bool, flagAddresses: Bool, flagCompanies: Bool, withID: Bool
 
     init?(columns: [String], options: Set<String>, facts: DumpFacts, companies: Bool) {
         guard let id = columns.firstIndex(of: "id") else { return nil }
         self.columns = columns
-        self.options = options
         self.facts = facts
         self.companies = companies
         self.id = id
-        field = { columns.firstIndex(of: $0) }
+        let named: [String: Role] = ["phone": .phone, "phone_sanitized": .phone, "mobile": .mobile, "street": .street, "street2": .street2,
+                                     "city": .city, "zip": .zip, "name": .name, "complete_name": .name]
+        roles = columns.map { named[$0] ?? .kept }
+        phones = ["phone", "mobile"].compactMap { columns.firstIndex(of: $0) }
+        street = columns.firstIndex(of: "street")
+        isCompany = columns.firstIndex(of: "is_company")
+        flagPhones = options.contains("anonymize_phones")
+        flagAddresses = options.contains("anonymize_addresses")
+        flagCompanies = options.contains("anonymize_company_names")
+        withID = options.contains("anonymize_emails") && columns.contains("email")
     }
 
-    /// Helper fields after the columns, in the SELECT's order.
-    private var flags: [String] {
-        ["anonymize_phones", "anonymize_addresses", "anonymize_company_names"].filter(options.contains)
-    }
-
-    var outputs: Int { columns.count + flags.count + (options.contains("anonymize_emails") && field("email") != nil ? 1 : 0) }
+    var outputs: Int { columns.count + [flagPhones, flagAddresses, flagCompanies, withID].filter { $0 }.count }
 
     func shape(_ row: UnsafeBufferPointer<UInt8>, _ f: [Range<Int>], _ out: inout [UInt8]) throws {
         guard let pid = CopyRowReader.int(row, f[id]) else { throw SanitizingCopyError.shape(expected: columns.count, got: f.count) }
         let notUser = !facts.activeUserPartners.contains(pid)
         let notCompany = !companies || !facts.companyPartners.contains(pid)
-        func isNull(_ name: String) -> Bool { field(name).map { CopyRowReader.isNull(row, f[$0]) } ?? true }
-        var values = [[UInt8]?](repeating: nil, count: columns.count)
-        func set(_ name: String, _ value: String?) { if let i = field(name) { values[i] = value.map { Array($0.utf8) } ?? [92, 78] } }
-        var helpers: [Bool] = []
-        for option in flags {
-            let changed: Bool
-            switch option {
-            case "anonymize_phones":
-                changed = (!isNull("phone") || !isNull("mobile")) && notUser && notCompany
-                if changed {
-                    let fake = PersonalDataMap.partnerPhone(pid)
-                    set("phone", fake); set("mobile", nil); set("phone_sanitized", fake)
-                }
-            case "anonymize_addresses":
-                changed = !isNull("street") && notUser
-                if changed { set("street", "Street \(pid)"); set("street2", nil); set("city", "Staging City"); set("zip", "00000") }
-            default:
-                changed = field("is_company").map { CopyRowReader.isTrue(row, f[$0]) } == true && notCompany
-                if changed { set("name", "Company \(pid)"); set("complete_name", "Company \(pid)") }
-            }
-            helpers.append(changed)
-        }
+        let phoneChanged = flagPhones && notUser && notCompany && phones.contains { !CopyRowReader.isNull(row, f[$0]) }
+        let addressChanged = flagAddresses && notUser && street.map { !CopyRowReader.isNull(row, f[$0]) } == true
+        let companyChanged = flagCompanies && notCompany && isCompany.map { CopyRowReader.isTrue(row, f[$0]) } == true
+        let digits = row[f[id]]
         for i in 0..<columns.count {
             if i > 0 { out.append(9) }
-            if let v = values[i] { out.append(contentsOf: v) } else { out.append(contentsOf: row[f[i]]) }
+            switch roles[i] {
+            case .phone where phoneChanged:
+                // `'555-' || lpad(id::text, 4, '0')`: lpad also cuts longer text to 4 characters.
+                out.append(contentsOf: [53, 53, 53, 45])
+                if digits.count < 4 { out.append(contentsOf: repeatElement(48, count: 4 - digits.count)) }
+                out.append(contentsOf: digits.prefix(4))
+            case .mobile where phoneChanged, .street2 where addressChanged: out.append(contentsOf: [92, 78])
+            case .street where addressChanged: out.append(contentsOf: "Street ".utf8); out.append(contentsOf: digits)
+            case .city where addressChanged: out.append(contentsOf: "Staging City".utf8)
+            case .zip where addressChanged: out.append(contentsOf: "00000".utf8)
+            case .name where companyChanged: out.append(contentsOf: "Company ".utf8); out.append(contentsOf: digits)
+            default: out.append(contentsOf: row[f[i]])
+            }
         }
-        for h in helpers { out.append(9); out.append(h ? UInt8(ascii: "t") : UInt8(ascii: "f")) }
-        if outputs > columns.count + helpers.count { out.append(9); out.append(contentsOf: row[f[id]]) }
+        func flag(_ changed: Bool) { out.append(9); out.append(changed ? UInt8(ascii: "t") : UInt8(ascii: "f")) }
+        if flagPhones { flag(phoneChanged) }
+        if flagAddresses { flag(addressChanged) }
+        if flagCompanies { flag(companyChanged) }
+        if withID { out.append(9); out.append(contentsOf: digits) }
     }
 }
 

@@ -133,7 +133,10 @@ public final class PlainDumpGuard: StreamFilter {
             switch copyData.copyBegins(statementOnOneLine(slice)) {
             case .pass: break
             case .filter(let filter): rowFilter = filter
-            case .refuse(let why): refuse(line: lineNumber, why)
+            case .refuse(let why):
+                refuse(line: lineNumber, why)
+                // Passing on rows that were to be rewritten would load them as they are: the stream stops here.
+                if emitting { throw DumpRefusal(line: lineNumber, what: why) }
             }
         }
     }
