@@ -70,7 +70,7 @@ struct SanitizationRun {
                      leftAsIs: coverage?.leftAsIs ?? [],
                      secretColumns: applied.contains("clear_detected_secrets") ? coverage?.clearedSecretColumns ?? [] : [],
                      secretParameters: applied.contains("clear_detected_secrets") ? coverage?.secretParameters ?? [] : [],
-                     addressesCheckedInStream: applied.contains("anonymize_emails") || applied.contains("anonymize_phones") ? addressesCheckedInStream : nil)
+                     addressesCheckedInStream: applied.contains("anonymize_emails") ? addressesCheckedInStream : nil)
             context.log(proof!.verdict == "PARTIAL" ? .warning : .info, "proof: \(proof!.verdict) (\(Sanitizer.ms(ContinuousClock.now - started)) ms)"
                         + proof!.findings.map { " · \($0.location): \($0.detail)" }.joined())
         }

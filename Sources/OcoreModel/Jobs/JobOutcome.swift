@@ -110,34 +110,17 @@ public struct ProofFinding: Codable, Sendable, Equatable {
     public static func customerAddresses(in location: String, count: Int) -> ProofFinding {
         ProofFinding(location: location, count: count, detail: "real customer e-mail addresses found")
     }
-
-    public static func customerPhones(in location: String, count: Int) -> ProofFinding {
-        ProofFinding(location: location, count: count, detail: "real customer phone numbers found")
-    }
 }
 
 /// The proof's part done while a clone's rows streamed: the tables whose every row was searched
 /// for the source's customer addresses on its way to the target, and the columns where some were
-/// found. The proof's search of the target skips the addresses of these tables, and the numbers
-/// of `phoneTables` (searched for every customer number the same way).
+/// found. The proof's search of the target skips the addresses of these tables.
 public struct StreamedAddressCheck: Codable, Sendable, Equatable {
     public var tables: [String]
-    public var phoneTables: [String]
     public var findings: [ProofFinding]
 
-    public init(tables: [String], phoneTables: [String] = [], findings: [ProofFinding]) {
+    public init(tables: [String], findings: [ProofFinding]) {
         self.tables = tables
-        self.phoneTables = phoneTables
         self.findings = findings
-    }
-
-    enum CodingKeys: String, CodingKey { case tables, phoneTables = "phone_tables", findings }
-
-    /// A check recorded before numbers were searched in the stream has no `phone_tables`.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        tables = try c.decode([String].self, forKey: .tables)
-        phoneTables = try c.decodeIfPresent([String].self, forKey: .phoneTables) ?? []
-        findings = try c.decode([ProofFinding].self, forKey: .findings)
     }
 }

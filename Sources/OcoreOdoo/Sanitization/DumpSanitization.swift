@@ -80,7 +80,6 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
     let companies: Bool
     let map: PersonalDataMap
     let verifying: Bool
-    let verifyingPhones: Bool
     private let lock = NSLock()
     private var filters: [(table: String, columns: [String], filter: SanitizingCopyFilter)] = []
 
@@ -103,7 +102,6 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         self.facts = facts
         map = facts.personalDataMap()
         verifying = plan.options.contains("anonymize_emails")
-        verifyingPhones = plan.options.contains("anonymize_phones")
     }
 
     public var emailCount: Int { map.emailCount }
@@ -113,7 +111,7 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         guard let s = statement else { return .refuse("a COPY statement not in pg_dump's one-line form") }
         guard s.isPublic, let table = plan.tables.first(where: { $0.name == s.table }) else { return .pass }
         guard s.columns == table.columns else { return .refuse("the COPY of \(s.table) lists other columns than when the dump was checked") }
-        let inner = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verifying, verifyingPhones: verifyingPhones)
+        let inner = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verifying)
         lock.withLock { filters.append((table.name, table.columns, inner)) }
         switch table.name {
         case "res_partner":
@@ -141,7 +139,6 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         public var changed: [String: Int]
         public var filterTime: Duration
         public var customerAddresses: [String: Int]
-        public var customerPhones: [String: Int]
     }
 
     public var tables: [TableResult] {
@@ -149,12 +146,11 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
             var merged: [String: TableResult] = [:]
             for (table, columns, filter) in filters {
                 let counts = filter.counts
-                var r = merged[table] ?? TableResult(table: table, rows: 0, changed: [:], filterTime: .zero, customerAddresses: [:], customerPhones: [:])
+                var r = merged[table] ?? TableResult(table: table, rows: 0, changed: [:], filterTime: .zero, customerAddresses: [:])
                 r.rows += counts.rows
                 r.filterTime += counts.time
                 for (k, v) in counts.changed { r.changed[k, default: 0] += v }
                 for (field, n) in filter.rowsWithCustomerAddresses where field < columns.count { r.customerAddresses[columns[field], default: 0] += n }
-                for (field, n) in filter.rowsWithCustomerPhones where field < columns.count { r.customerPhones[columns[field], default: 0] += n }
                 merged[table] = r
             }
             return plan.tables.compactMap { merged[$0.name] }
@@ -172,16 +168,12 @@ public final class DumpSanitizer: CopyDataHook, @unchecked Sendable {
         }
     }
 
-    /// The tables every row of which was searched for customer addresses (and numbers) on its
-    /// way, and what was found.
+    /// The tables every row of which was searched for customer addresses on its way, and what was found.
     public var addressCheck: StreamedAddressCheck? {
-        let phones = verifyingPhones && map.phoneCount > 0
-        guard verifying || phones else { return nil }
+        guard verifying else { return nil }
         let tables = self.tables
-        return StreamedAddressCheck(tables: verifying ? tables.map(\.table).sorted() : [], phoneTables: phones ? tables.map(\.table).sorted() : [],
-                                    findings: tables.flatMap { t in
+        return StreamedAddressCheck(tables: tables.map(\.table).sorted(), findings: tables.flatMap { t in
             t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: "\(t.table).\($0.key)", count: $0.value) }
-                + t.customerPhones.sorted { $0.key < $1.key }.map { ProofFinding.customerPhones(in: "\(t.table).\($0.key)", count: $0.value) }
         })
     }
 }

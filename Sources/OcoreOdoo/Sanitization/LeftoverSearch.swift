@@ -35,8 +35,6 @@ struct LeftoverSearch {
         var secretParameters: [String] = []
         /// Tables whose addresses the copy already searched as they streamed.
         var addressesCheckedInStream: Set<String> = []
-        /// Tables whose numbers the copy already searched as they streamed.
-        var phonesCheckedInStream: Set<String> = []
     }
 
     /// Tables up to this heap size not streamed are searched for every address; bigger ones for a sample.
@@ -55,7 +53,7 @@ struct LeftoverSearch {
     /// `sizes`: the target's heap size per table.
     func run(_ textColumns: [String: [String]], columns: [String: Set<String>], sizes: [String: Int64], wanted: Wanted) throws -> [ProofFinding] {
         let secrets = try sourceSecrets(wanted)
-        let phones = wanted.phones && textColumns.keys.contains(where: { !wanted.phonesCheckedInStream.contains($0) }) ? try samplePhones() : []
+        let phones = wanted.phones ? try samplePhones() : []
         let unstreamed = textColumns.keys.filter { !wanted.addressesCheckedInStream.contains($0) }
         let big = Set(unstreamed.filter { (sizes[$0] ?? 0) > Self.fullSearchBytes })
         let addresses = wanted.addresses && !big.isEmpty ? try sampleAddresses() : []
@@ -65,7 +63,7 @@ struct LeftoverSearch {
             if wanted.addresses && !wanted.addressesCheckedInStream.contains(table) {
                 if !big.contains(table) { k.append(.address) } else if !addresses.isEmpty { k.append(.sampledAddress) }
             }
-            if !phones.isEmpty && !wanted.phonesCheckedInStream.contains(table) { k.append(.phone) }
+            if !phones.isEmpty { k.append(.phone) }
             if !secrets.isEmpty { k.append(.token) }
             if !k.isEmpty { kinds[table] = k }
         }
@@ -83,7 +81,7 @@ struct LeftoverSearch {
             for (place, count) in counts.sorted(by: { ($0.key.location, $0.key.kind.rawValue) < ($1.key.location, $1.key.kind.rawValue) }) where count > 0 {
                 switch place.kind {
                 case .address, .sampledAddress: findings.append(.customerAddresses(in: place.location, count: count))
-                case .phone: findings.append(.customerPhones(in: place.location, count: count))
+                case .phone: findings.append(ProofFinding(location: place.location, count: count, detail: "real customer phone numbers found"))
                 case .token: findings.append(ProofFinding(location: place.location, count: count, detail: "secret values of the source found"))
                 }
             }

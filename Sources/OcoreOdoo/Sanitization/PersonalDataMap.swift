@@ -14,9 +14,6 @@ public final class PersonalDataMap: @unchecked Sendable {
     /// Addresses of the companies' own partners: mapped like the others, but not a customer's.
     private(set) var companyEmails: Set<UInt64> = []
     private(set) var partnerOfPhone: [UInt64: Int] = [:]
-    /// Numbers of active users' and companies' own partners: kept by the copy, so never a
-    /// customer's number that was left behind, even when a customer shares it.
-    private(set) var keptPhones: Set<UInt64> = []
     private let key: [UInt8]
 
     public init(key: String = UUID().uuidString) {
@@ -78,7 +75,7 @@ public final class PersonalDataMap: @unchecked Sendable {
             if isUser { keptEmails.insert(h) } else if partnerOfEmail[h].map({ id < $0 }) ?? true { partnerOfEmail[h] = id }
             if isCompany { companyEmails.insert(h) }
         }
-        guard !isUser, !isCompany else { keptPhones.formUnion(partner.phones); return }
+        guard !isUser, !isCompany else { return }
         for h in partner.phones where partnerOfPhone[h].map({ id < $0 }) ?? true { partnerOfPhone[h] = id }
     }
 
@@ -100,13 +97,6 @@ public final class PersonalDataMap: @unchecked Sendable {
         guard !TextScanner.hasSuffixIgnoringCase(token, "@staging.local") else { return false }
         let h = TextScanner.lowercasedHash(token)
         return partnerOfEmail[h] != nil && !keptEmails.contains(h) && !companyEmails.contains(h)
-    }
-
-    /// Whether the digits of a number found in text are one of the customers' (not an active
-    /// user's or a company's own): the proof's test, as for addresses.
-    func isCustomerPhone(digits: [UInt8]) -> Bool {
-        let h = digits.withUnsafeBufferPointer { TextScanner.hash($0) }
-        return partnerOfPhone[h] != nil && !keptPhones.contains(h)
     }
 
     /// What an address found in text becomes: kept (an active user's, or already fake), the

@@ -113,8 +113,7 @@ public struct SanitizationProof: Sendable {
     /// `secretColumns` and `secretParameters`: what the clone cleared; the source's
     /// values must not be found there, nor their tokens in any text column.
     /// `addressesCheckedInStream`: tables the copy searched row by row for customer addresses
-    /// (their findings are the proof's; the target's search skips their addresses), and for the
-    /// customers' numbers (its `phoneTables`: the search skips their numbers).
+    /// (their findings are the proof's; the target's search skips their addresses).
     public func run(options: [String], targetURL: String?, passwordHash: String?, sourceHost: String? = nil,
                     leftAsIs: [CoveredColumn] = [], secretColumns: [CoveredColumn] = [], secretParameters: [String] = [],
                     addressesCheckedInStream: StreamedAddressCheck? = nil) throws -> Report {
@@ -125,13 +124,11 @@ public struct SanitizationProof: Sendable {
         }
         let (columns, textColumns) = try schemaColumns()
         findings += try liveFindings(options: options, targetURL: targetURL, passwordHash: passwordHash, sourceHost: sourceHost, columns: columns)
-        let emails = options.contains("anonymize_emails"), phones = options.contains("anonymize_phones")
-        // What the stream found (it searches for addresses with anonymize_emails, numbers with anonymize_phones).
-        findings += addressesCheckedInStream?.findings ?? []
-        let wanted = LeftoverSearch.Wanted(addresses: emails, phones: phones,
+        let emails = options.contains("anonymize_emails")
+        if emails, let streamed = addressesCheckedInStream { findings += streamed.findings }
+        let wanted = LeftoverSearch.Wanted(addresses: emails, phones: options.contains("anonymize_phones"),
                                            secretColumns: secretColumns, secretParameters: secretParameters,
-                                           addressesCheckedInStream: Set(emails ? addressesCheckedInStream?.tables ?? [] : []),
-                                           phonesCheckedInStream: Set(phones ? addressesCheckedInStream?.phoneTables ?? [] : []))
+                                           addressesCheckedInStream: Set(emails ? addressesCheckedInStream?.tables ?? [] : []))
         let sizes = SanitizedCopyPlan.sizes(fromRows: try target.query(SanitizedCopyPlan.sizesQuery))
         findings += try LeftoverSearch(source: source, target: target).run(textColumns, columns: columns, sizes: sizes, wanted: wanted)
         return Report(verdict: findings.isEmpty ? "NEUTRALIZED" : "PARTIAL", findings: findings)

@@ -61,14 +61,10 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     let rules: CopyRules
     let map: PersonalDataMap
     let verifying: Bool
-    /// Every row written is also searched for the customers' numbers (``PersonalDataMap``).
-    public let verifyingPhones: Bool
     private let lock = NSLock()
     private var changed: [String: Int] = [:]
     /// Rows written with a customer's address, by output field.
     private var leftovers: [Int: Int] = [:]
-    /// Rows written with a customer's number, by output field.
-    private var phoneLeftovers: [Int: Int] = [:]
     private var rowCount = 0
     // The row being rewritten and the chunk being written. One thread filters at a time (a
     // stream's chunks come in order), so the runtime's exclusivity checks on every access to
@@ -89,11 +85,10 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     private let trailer: Data
     private(set) var filterTime: Duration = .zero
 
-    public init(rules: CopyRules, map: PersonalDataMap, verifying: Bool = false, verifyingPhones: Bool = false, header: Data = Data(), trailer: Data = Data()) {
+    public init(rules: CopyRules, map: PersonalDataMap, verifying: Bool = false, header: Data = Data(), trailer: Data = Data()) {
         self.rules = rules
         self.map = map
         self.verifying = verifying
-        self.verifyingPhones = verifyingPhones && map.phoneCount > 0
         self.header = header
         self.trailer = trailer
         rewritten = Array(repeating: nil, count: rules.columns.count)
@@ -113,21 +108,17 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
     /// Rows written with one of the source's customer addresses, by output field (when verifying).
     public var rowsWithCustomerAddresses: [Int: Int] { lock.withLock { leftovers } }
 
-    /// Rows written with one of the customers' numbers, by output field (when verifying phones).
-    public var rowsWithCustomerPhones: [Int: Int] { lock.withLock { phoneLeftovers } }
-
     public func filter(_ bytes: UnsafeRawBufferPointer) throws -> Data {
         let started = ContinuousClock.now
         out.removeAll(keepingCapacity: true)
         if !header.isEmpty { out.append(contentsOf: header); header = Data() }
         // Rows changed per option bit: counted in an array per row, named once per chunk.
-        var local = [Int](repeating: 0, count: optionBits.count), left: [Int: Int] = [:], leftPhones: [Int: Int] = [:]
+        var local = [Int](repeating: 0, count: optionBits.count), left: [Int: Int] = [:]
         var rows = 0
         try self.rows(in: bytes) { row in
             let start = out.count
             try rewrite(row, into: &out, changed: &local)
             if verifying { searchWritten(from: start, into: &left) }
-            if verifyingPhones { searchPhones(from: start, into: &leftPhones) }
             rows += 1
         }
         let result = Data(out)
@@ -135,7 +126,6 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
             rowCount += rows
             for (bit, n) in local.enumerated() where n > 0 { changed[optionBits[bit], default: 0] += n }
             for (k, v) in left { leftovers[k, default: 0] += v }
-            for (k, v) in leftPhones { phoneLeftovers[k, default: 0] += v }
             filterTime += ContinuousClock.now - started
         }
         return result
@@ -199,23 +189,6 @@ public final class SanitizingCopyFilter: StreamRowReader, StreamFilter, @uncheck
             var fields: [Int] = []
             for token in TextScanner.emails(in: row) where map.isCustomerAddress(UnsafeBufferPointer(rebasing: row[token])) {
                 // Tabs only separate fields in COPY text (a tab in a value is written `\t`).
-                let field = row[..<token.lowerBound].reduce(0) { $1 == 9 ? $0 + 1 : $0 }
-                if !fields.contains(field) { fields.append(field) }
-            }
-            for field in fields { left[field, default: 0] += 1 }
-        }
-    }
-
-    /// The row just written: which fields hold one of the customers' numbers (the fakes, `555-…`, are not).
-    private func searchPhones(from start: Int, into left: inout [Int: Int]) {
-        out.withUnsafeBufferPointer { buffer in
-            let row = UnsafeBufferPointer(rebasing: buffer[start..<(buffer.count - 1)])
-            var fields: [Int] = []
-            for token in TextScanner.phones(in: row) {
-                let t = UnsafeBufferPointer(rebasing: row[token])
-                guard !(t.count >= 4 && t[0] == 53 && t[1] == 53 && t[2] == 53 && t[3] == 45) else { continue }
-                let digits = TextScanner.digits(of: t)
-                guard digits.count >= 6, map.isCustomerPhone(digits: digits) else { continue }
                 let field = row[..<token.lowerBound].reduce(0) { $1 == 9 ? $0 + 1 : $0 }
                 if !fields.contains(field) { fields.append(field) }
             }

@@ -25,9 +25,6 @@ final class SanitizedCopy: @unchecked Sendable {
         var verified = false
         /// Rows that reached the target with a customer's address, by column.
         var customerAddresses: [String: Int] = [:]
-        /// Whether every row was also searched for customer numbers, and what was found, by column.
-        var phonesVerified = false
-        var customerPhones: [String: Int] = [:]
     }
 
     /// Stops streams still running, waits for them, ends the snapshot's transaction.
@@ -72,10 +69,10 @@ extension CloneRun {
         let stop = copy.stop, bytes = copy.bytes, cancellation = context.cancellation
         let tables = plan.tables
         let width = min(parallelJobs(sides.targetExecutor), 4)
-        let verify = plan.options.contains("anonymize_emails"), verifyPhones = plan.options.contains("anonymize_phones")
+        let verify = plan.options.contains("anonymize_emails")
         copy.streams = BackgroundWork {
             try Self.streamTables(tables, width: width, snapshot: snapshot.id, sides: sides, source: source, target: target, map: map, verify: verify,
-                             verifyPhones: verifyPhones, bytes: bytes, stop: stop, cancellation: cancellation)
+                             bytes: bytes, stop: stop, cancellation: cancellation)
         }
         context.log(.info, "streaming \(tables.map(\.name).joined(separator: ", ")) straight into the target, \(width) at a time")
 
@@ -156,10 +153,8 @@ extension CloneRun {
         }
         try record(context) {
             $0.copyResults = results
-            $0.addressesCheckedInStream = StreamedAddressCheck(tables: tables.filter(\.verified).map(\.table).sorted(),
-                                                               phoneTables: tables.filter(\.phonesVerified).map(\.table).sorted(), findings: tables.flatMap { t in
+            $0.addressesCheckedInStream = StreamedAddressCheck(tables: tables.filter(\.verified).map(\.table).sorted(), findings: tables.flatMap { t in
                 t.customerAddresses.sorted { $0.key < $1.key }.map { ProofFinding.customerAddresses(in: "\(t.table).\($0.key)", count: $0.value) }
-                    + t.customerPhones.sorted { $0.key < $1.key }.map { ProofFinding.customerPhones(in: "\(t.table).\($0.key)", count: $0.value) }
             })
         }
 
@@ -176,7 +171,7 @@ extension CloneRun {
 
     /// Streams the tables, `width` at a time, in the plan's order, stopping all on the first failure.
     static func streamTables(_ tables: [SanitizedCopyPlan.Table], width: Int, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                             map: PersonalDataMap, verify: Bool, verifyPhones: Bool, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
+                             map: PersonalDataMap, verify: Bool, bytes: ByteCounter, stop: CancellationFlag, cancellation: CancellationFlag) throws -> [SanitizedCopy.TableResult] {
         let pool = WorkPool(count: tables.count)
         let group = DispatchGroup()
         for _ in 0..<max(1, min(width, tables.count)) {
@@ -190,7 +185,6 @@ extension CloneRun {
                         watcher.start()
                         defer { flag.cancel() }
                         pool.finished(try streamTable(tables[index], snapshot: snapshot, sides: sides, source: source, target: target, map: map, verify: verify,
-                                                      verifyPhones: verifyPhones,
                                                       bytes: bytes, cancellation: flag))
                     } catch {
                         pool.failed(error)
@@ -249,7 +243,7 @@ extension CloneRun {
     }
 
     static func streamTable(_ table: SanitizedCopyPlan.Table, snapshot: String, sides: Sides, source: PostgresConnection, target: PostgresConnection,
-                            map: PersonalDataMap, verify: Bool, verifyPhones: Bool = false, bytes: ByteCounter, cancellation: CancellationFlag) throws -> SanitizedCopy.TableResult {
+                            map: PersonalDataMap, verify: Bool, bytes: ByteCounter, cancellation: CancellationFlag) throws -> SanitizedCopy.TableResult {
         let columns = table.columns.map(SQL.identifier).joined(separator: ", ")
         if table.rules.columns.isEmpty && table.rules.changeFlags.isEmpty {
             return try streamTableAsItIs(table, columns: columns, snapshot: snapshot, sides: sides, source: source, target: target, bytes: bytes,
@@ -257,16 +251,13 @@ extension CloneRun {
         }
         // The target takes the rows as a psql script: the statement, the rows, the end marker.
         let header = "BEGIN;\nTRUNCATE ONLY \(SQL.identifier(table.name));\nCOPY \(SQL.identifier(table.name)) (\(columns)) FROM STDIN WITH (FREEZE);\n"
-        let filter = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verify, verifyingPhones: verifyPhones, header: Data(header.utf8),
-                                          trailer: Data("\\.\nCOMMIT;\n".utf8))
+        let filter = SanitizingCopyFilter(rules: table.rules, map: map, verifying: verify, header: Data(header.utf8), trailer: Data("\\.\nCOMMIT;\n".utf8))
         let outcome = try pipe(table, "COPY (\(table.select)) TO STDOUT", into: SnapshotReads.psqlScript(target), filter: filter, snapshot: snapshot, sides: sides,
                                source: source, bytes: bytes, cancellation: cancellation)
         let counts = filter.counts
         var result = SanitizedCopy.TableResult(table: table.name, rows: counts.rows, changed: counts.changed, bytes: outcome.bytes, filterTime: counts.time)
         result.verified = verify
-        result.phonesVerified = filter.verifyingPhones
         for (field, rows) in filter.rowsWithCustomerAddresses where field < table.columns.count { result.customerAddresses[table.columns[field], default: 0] += rows }
-        for (field, rows) in filter.rowsWithCustomerPhones where field < table.columns.count { result.customerPhones[table.columns[field], default: 0] += rows }
         return result
     }
 
