@@ -49,10 +49,7 @@ extension RestoreRun {
         try startFilestore(context, source)
         let t = try target(context)
         let executor = Executors.forServer(t.server)
-        let role = try role(context, t)
-        let connection = role.connection(PostgresConnection(t))
-        let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
-                           environment: role.clientEnvironment(PostgresConnection(t)))
+        let psql = try loadPSQL(context, t)
         // psql refuses every backslash command after `\restrict KEY`; the dump cannot know the key.
         let sanitizer = try sanitizerWhileLoading(source, context)
         let restrict = PlainDumpGuard(restrictKey: randomKey(), copyData: sanitizer)
@@ -91,12 +88,26 @@ extension RestoreRun {
         }
         if dumpFacts == nil { try checkDump(context, reportProgress: false) }
         guard let facts = dumpFacts, let sanitizer = DumpSanitizer(options: p.options, facts: facts) else {
-            context.log(.info, "the personal-data options run after the load: the dump has no res_partner rows with the columns they change")
+            context.log(.info, Self.noPartnerRows)
             return nil
         }
+        logSanitizing(sanitizer, context)
+        return sanitizer
+    }
+
+    static let noPartnerRows = "the personal-data options run after the load: the dump has no res_partner rows with the columns they change"
+
+    private func logSanitizing(_ sanitizer: DumpSanitizer, _ context: StepContext) {
         context.log(.info, "sanitizing while loading \(sanitizer.plan.tables.map(\.name).joined(separator: ", ")): "
                     + "\(sanitizer.emailCount) customer address(es), \(sanitizer.phoneCount) number(s) mapped; the real values never reach the target")
-        return sanitizer
+    }
+
+    /// psql in the target database as the load role, reading a script (a dump) on its input.
+    func loadPSQL(_ context: StepContext, _ t: ResolvedEnvironment) throws -> Command {
+        let role = try role(context, t)
+        let connection = role.connection(PostgresConnection(t))
+        return Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
+                       environment: role.clientEnvironment(PostgresConnection(t)))
     }
 
     /// The options done while loading: their results (the sanitize step does not run them again)
@@ -232,11 +243,10 @@ extension RestoreRun {
         guard termination == .exited(0) else { throw StepFailure.command("pg_restore", CommandResult(termination: termination, stderr: err.data).summary) }
         if let refused = reader.refusals.first { throw StepFailure.check("dump", "refused: \(refused)") }
         guard let sanitizer = DumpSanitizer(options: p.options, facts: facts) else {
-            context.log(.info, "the personal-data options run after the load: the dump has no res_partner rows with the columns they change")
+            context.log(.info, Self.noPartnerRows)
             return nil
         }
-        context.log(.info, "sanitizing while loading \(sanitizer.plan.tables.map(\.name).joined(separator: ", ")): "
-                    + "\(sanitizer.emailCount) customer address(es), \(sanitizer.phoneCount) number(s) mapped; the real values never reach the target")
+        logSanitizing(sanitizer, context)
         return sanitizer
     }
 
@@ -244,10 +254,7 @@ extension RestoreRun {
     /// guard and its rewriting → psql as the load role.
     private func streamSanitizedTables(_ sanitizer: DumpSanitizer, dumpPath: String, target t: ResolvedEnvironment, context: StepContext) throws {
         let executor = Executors.forServer(t.server)
-        let role = try role(context, t)
-        let connection = role.connection(PostgresConnection(t))
-        let psql = Command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"] + connection.clientArguments + ["-d", connection.database],
-                           environment: role.clientEnvironment(PostgresConnection(t)))
+        let psql = try loadPSQL(context, t)
         for table in sanitizer.plan.tables {
             let guardian = PlainDumpGuard(restrictKey: randomKey(), copyData: sanitizer)
             let rows = Command(["pg_restore", "--data-only", "--schema=public", "--table=" + table.name, "--file=-", dumpPath])
