@@ -6,10 +6,11 @@ filestore included, a CHECKPOINT and sync before each.
 
   none      `ocore restore ID --new … --preset none --i-understand-the-risk`
   instream  `ocore restore ID --new … --preset recommended` (this build: rows rewritten as they load)
-  update    the same with `--before PATH`'s ocore (sanitized by UPDATEs after the load), in the
-            first round only (minutes: the UPDATE passes over 1.5 M partners and messages)
+  before    with `--before PATH`: the previous build's restore `--preset none` (the same load)
+  update    with `--before PATH --update`: the previous build's Recommended (sanitized by UPDATEs
+            after the load), in the first round only (minutes: UPDATE passes over 1.5 M rows)
 
-Usage: bench/sanitized_restore_bench.py HOME [--runs K] [--ocore PATH] [--before PATH] [--format odoo-zip|folder]
+Usage: bench/sanitized_restore_bench.py HOME [--runs K] [--ocore PATH] [--before PATH [--update]] [--format odoo-zip|folder]
 (HOME: an `ocore demo --scale large` home)
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
@@ -22,6 +23,7 @@ ap.add_argument("home")
 ap.add_argument("--runs", type=int, default=3)
 ap.add_argument("--ocore", default=".build/release/ocore")
 ap.add_argument("--before", help="a previous build's ocore (its restores sanitize by UPDATEs)")
+ap.add_argument("--update", action="store_true", help="also the previous build's Recommended, once")
 ap.add_argument("--format", default="odoo-zip")
 args = ap.parse_args()
 OCORE = os.path.abspath(args.ocore)
@@ -33,6 +35,8 @@ subprocess.run([OCORE, "storage", "rm", "benchsr"] + H, capture_output=True)
 sh([OCORE, "storage", "add", "benchsr", "--dir", STORE] + H)
 KINDS = {"none": (OCORE, ["--preset", "none", "--i-understand-the-risk"]), "instream": (OCORE, ["--preset", "recommended"])}
 if args.before:
+    KINDS["before"] = (os.path.abspath(args.before), ["--preset", "none", "--i-understand-the-risk"])
+if args.before and args.update:
     KINDS["update"] = (os.path.abspath(args.before), ["--preset", "recommended"])
 
 
@@ -94,6 +98,8 @@ finally:
     shutil.rmtree(STORE, ignore_errors=True)
 result = {"format": args.format, "restore": {k: summary(v) for k, v in times.items()}, "verdicts": verdicts, "emails": reasons}
 result["ratio_instream_vs_none"] = round(summary(times["instream"])["median"] / summary(times["none"])["median"], 2)
+if "before" in times:
+    result["ratio_none_vs_before"] = round(summary(times["none"])["median"] / summary(times["before"])["median"], 2)
 if "update" in times:
     result["ratio_update_vs_none"] = round(summary(times["update"])["median"] / summary(times["none"])["median"], 2)
 print(json.dumps(result, indent=2))
