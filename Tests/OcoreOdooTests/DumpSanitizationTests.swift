@@ -10,16 +10,7 @@ struct DumpSanitizationTests {
     /// Runs `sql` through a guard with `hook`, in chunks of `chunk` bytes; returns what it passes on.
     func pass(_ sql: String, hook: any CopyDataHook, chunk: Int = .max, emitting: Bool = true) throws -> (String, PlainDumpGuard) {
         let guardian = PlainDumpGuard(emitting: emitting, copyData: hook)
-        var out = Data()
-        let bytes = Array(sql.utf8)
-        var i = 0
-        while i < bytes.count {
-            let piece = Array(bytes[i..<min(bytes.count, i + chunk)])
-            out.append(try piece.withUnsafeBytes { try guardian.filter($0) })
-            i += piece.count
-        }
-        out.append(try guardian.finish())
-        return (String(decoding: out, as: UTF8.self), guardian)
+        return (try feed(sql, to: guardian, chunk: chunk), guardian)
     }
 
     @Test("pg_dump's COPY line is read with its schema, table and columns, quoted names as written, bare ones folded")

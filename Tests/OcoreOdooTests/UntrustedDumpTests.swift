@@ -8,16 +8,7 @@ struct UntrustedDumpTests {
     /// Runs `sql` through a guard in chunks of `chunk` bytes; returns what it passes on.
     func pass(_ sql: String, chunk: Int = .max, key: String? = nil) throws -> (String, PlainDumpGuard) {
         let guardian = PlainDumpGuard(restrictKey: key)
-        var out = Data()
-        let bytes = Array(sql.utf8)
-        var i = 0
-        while i < bytes.count {
-            let piece = Array(bytes[i..<min(bytes.count, i + chunk)])
-            out.append(try piece.withUnsafeBytes { try guardian.filter($0) })
-            i += piece.count
-        }
-        out.append(try guardian.finish())
-        return (String(decoding: out, as: UTF8.self), guardian)
+        return (try feed(sql, to: guardian, chunk: chunk), guardian)
     }
 
     func refusals(_ sql: String) throws -> [String] { try pass(sql).1.refusals.map(\.description) }
